@@ -1,0 +1,58 @@
+"""Write run artifacts atomically: a temporary file renamed into place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+HISTORY_FILE = "history.csv"
+METRICS_FILE = "metrics.csv"
+CURVES_FILE = "curves.png"
+SUMMARY_FILE = "model.txt"
+MODEL_FILE = "model.keras"
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv(path: Path, table: pd.DataFrame) -> None:
+    """Write a DataFrame (no index) to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False)
+
+
+def model_summary_text(model) -> str:
+    """``model.summary()`` as text: per-layer output shapes and parameter counts, totals."""
+    chunks: list[str] = []
+    model.summary(print_fn=lambda text, line_break=True: chunks.append(text), line_length=110)
+    return "\n".join(chunks) + "\n"

@@ -1,0 +1,29 @@
+"""Start the Keras backend: seed it and name the devices it will use."""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def start_backend(seed: int) -> str:
+    """Import Keras, prepare the devices, seed Python/NumPy/backend; return a description."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        from kexp.tensorflow_runtime import configure_devices
+
+        devices = configure_devices()
+    elif backend == "jax":
+        import jax
+
+        devices = [str(d) for d in jax.devices()]
+    else:
+        devices = ["(see backend)"]
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(seed)
+    description = f"Keras {keras.__version__}, backend {backend}, devices: {', '.join(devices)}"
+    log.info(description)
+    return description

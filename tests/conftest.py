@@ -1,0 +1,60 @@
+"""Shared fixtures: tiny datasets, config composition, running ``python -m kexp``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from kexp.__main__ import register_resolvers
+from kexp.config_dir import config_dir
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: Small enough to train in a few seconds on 2 CPU cores.
+TINY_CNN = ["model.filters=[8,16]", "model.dense_units=[32]"]
+TINY_DATA = ["data.train_size=200", "data.test_size=100"]
+
+
+def compose_config(overrides: list[str] | None = None) -> DictConfig:
+    """The config ``python -m kexp <overrides>`` would run, without running it."""
+    register_resolvers()
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        return compose("config", overrides=overrides or [])
+
+
+def run_kexp(args: list[str], cwd: Path, env: dict[str, str] | None = None,
+             timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``python -m kexp ARGS`` in ``cwd`` and capture its output."""
+    full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
+    full_env.pop("HYDRA_FULL_ERROR", None)
+    return subprocess.run([sys.executable, "-m", "kexp", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def write_npz(path: Path, n_train: int = 120, n_test: int = 40, shape=(28, 28),
+              num_classes: int = 10, seed: int = 0, **replace: np.ndarray) -> Path:
+    """A keras.datasets-layout .npz of random uint8 images (arrays replaceable)."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "x_train": rng.integers(0, 256, (n_train, *shape), dtype=np.uint8),
+        "y_train": np.arange(n_train, dtype=np.uint8) % num_classes,
+        "x_test": rng.integers(0, 256, (n_test, *shape), dtype=np.uint8),
+        "y_test": np.arange(n_test, dtype=np.uint8) % num_classes,
+    }
+    arrays.update(replace)
+    arrays = {k: v for k, v in arrays.items() if v is not None}
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.fixture
+def tiny_npz(tmp_path: Path) -> Path:
+    """A random 28x28 grayscale dataset of 120 + 40 images, 10 classes."""
+    return write_npz(tmp_path / "tiny.npz")

@@ -1,0 +1,54 @@
+"""Splitting, subsampling and scaling."""
+
+import numpy as np
+import pytest
+
+from kexp.data import load_data
+from kexp.errors import DataError
+from tests.conftest import compose_config, write_npz
+
+
+def test_default_digits_splits():
+    data = load_data(compose_config().data, seed=0)
+    assert data.input_shape == (28, 28, 1)
+    assert data.num_classes == 10
+    assert (len(data.y_train), len(data.y_val), len(data.y_test)) == (1293, 144, 360)
+    assert data.x_train.dtype == np.float32 and data.y_train.dtype == np.int64
+
+
+def test_train_and_test_size_subsample_stratified():
+    data = load_data(compose_config(["data.train_size=200", "data.test_size=50",
+                                     "data.val_split=0.2"]).data, seed=3)
+    assert (len(data.y_train), len(data.y_val), len(data.y_test)) == (160, 40, 50)
+    assert np.bincount(data.y_val, minlength=10).min() == 4  # 40 validation images, 4 per class
+
+
+def test_val_split_zero_uses_the_test_split(tiny_npz):
+    data = load_data(compose_config([f"data.path={tiny_npz}", "data.val_split=0"]).data, seed=0)
+    assert data.val_is_test
+    assert data.x_val is data.x_test and len(data.y_train) == 120
+
+
+def test_uint8_images_get_scaled_and_a_channel_axis(tiny_npz):
+    data = load_data(compose_config(["data=mnist", f"data.path={tiny_npz}"]).data, seed=0)
+    assert data.input_shape == (28, 28, 1)
+    assert data.x_train.max() <= 1.0 and data.x_train.max() > 0.9
+
+
+def test_cifar_style_column_labels_and_colour_images(tmp_path):
+    rng = np.random.default_rng(0)
+    path = write_npz(tmp_path / "c.npz", shape=(32, 32, 3),
+                     y_train=(np.arange(120) % 10).reshape(-1, 1).astype("uint8"))
+    data = load_data(compose_config(["data=cifar10", f"data.path={path}"]).data, seed=0)
+    assert data.input_shape == (32, 32, 3) and data.y_train.ndim == 1
+
+
+def test_length_mismatch_is_a_data_error(tmp_path):
+    path = write_npz(tmp_path / "m.npz", y_train=np.zeros(7, dtype="uint8"))
+    with pytest.raises(DataError, match="x_train has 120 samples but y_train has 7"):
+        load_data(compose_config([f"data.path={path}"]).data, seed=0)
+
+
+def test_train_size_below_class_count_is_an_error():
+    with pytest.raises(DataError, match="data.train_size=5 — must be ≥ the number of classes"):
+        load_data(compose_config(["data.train_size=5"]).data, seed=0)

@@ -1,0 +1,62 @@
+"""Dataset sources: bundled digits, keras.datasets, local .npz files."""
+
+import keras
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+
+from kexp.data.sources import SOURCES, check_npz, load_npz, load_source
+from kexp.errors import DataError
+from tests.conftest import write_npz
+
+
+def test_digits_is_resized_scaled_and_split_stratified():
+    cfg = OmegaConf.create({"name": "digits", "image_size": 28, "test_fraction": 0.2})
+    x_train, y_train, x_test, y_test = load_source(cfg, seed=0)
+    assert x_train.shape == (1437, 28, 28) and x_test.shape == (360, 28, 28)
+    assert x_train.dtype == np.float32
+    assert 0.0 <= x_train.min() and x_train.max() <= 1.0 and x_train.max() > 0.9
+    assert np.array_equal(np.unique(y_test), np.arange(10))
+    # stratified: every class keeps its share of the test split (within one sample)
+    all_counts = np.bincount(np.concatenate([y_train, y_test]))
+    assert np.all(np.abs(np.bincount(y_test) - all_counts * 0.2) <= 1)
+    again = load_source(cfg, seed=0)
+    assert np.array_equal(again[1], y_train)
+
+
+def test_npz_in_keras_layout_is_loaded(tmp_path):
+    path = write_npz(tmp_path / "d.npz", n_train=30, n_test=10)
+    x_train, y_train, x_test, y_test = load_source(
+        OmegaConf.create({"name": "mnist", "path": str(path)}), seed=0)
+    assert x_train.shape == (30, 28, 28) and y_test.shape == (10,)
+
+
+@pytest.mark.parametrize("content, message", [
+    ({"x_test": None, "y_test": None}, "missing arrays x_test, y_test"),
+])
+def test_npz_without_the_four_arrays_names_them(tmp_path, content, message):
+    path = write_npz(tmp_path / "bad.npz", **content)
+    with pytest.raises(DataError, match=message):
+        check_npz(path)
+
+
+def test_not_an_npz_file(tmp_path):
+    path = tmp_path / "notes.npz"
+    path.write_text("hello")
+    with pytest.raises(DataError, match="not a readable .npz"):
+        load_npz(path)
+
+
+def test_failed_download_points_to_data_path(monkeypatch):
+    def offline():
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(DataError) as err:
+        SOURCES.get("mnist")(OmegaConf.create({"name": "mnist"}), 0)
+    assert "could not be downloaded" in str(err.value)
+    assert "data.path=<file.npz>" in str(err.value)
+
+
+def test_all_keras_datasets_are_registered():
+    assert {"digits", "mnist", "fashion_mnist", "cifar10", "cifar100"} <= set(SOURCES.names())

@@ -1,0 +1,88 @@
+"""End to end: ``python -m kexp`` trains on tiny data and writes every artifact right."""
+
+import re
+
+import keras
+import matplotlib.image
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from kexp.data import load_data
+from tests.conftest import TINY_CNN, TINY_DATA, compose_config, run_kexp
+
+ARGS = [*TINY_CNN, *TINY_DATA, "trainer.epochs=2", "trainer.batch_size=32"]
+TINY_CNN_PARAMETERS = (5 * 5 * 1 * 8 + 8) + (5 * 5 * 8 * 16 + 16) + (4 * 4 * 16 * 32 + 32) + (32 * 10 + 10)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("cwd")
+    result = run_kexp(ARGS, cwd)
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = [p for p in (cwd / "outputs").glob("*/*") if p.is_dir()]
+    assert len(runs) == 1
+    return runs[0], result
+
+
+def test_run_directory_is_dated_and_named_after_the_overrides(finished_run):
+    run_dir, result = finished_run
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", run_dir.parent.name)
+    # Hydra sorts the overrides; whole ones are kept up to ~60 characters, then +N
+    assert re.fullmatch(r"\d\d-\d\d-\d\d_data\.test_size=100,data\.train_size=200,\+4",
+                        run_dir.name), run_dir.name
+    assert f"kexp: run directory {run_dir}" in result.stdout
+    assert "kexp: cnn-adam: 11,978 parameters, 2 epochs, val_accuracy" in result.stdout
+
+
+def test_history_csv_has_one_row_per_epoch(finished_run):
+    history = pd.read_csv(finished_run[0] / "history.csv")
+    assert set(history.columns) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy",
+                                    "learning_rate", "epoch_seconds"}
+    assert history["epoch"].tolist() == [1, 2]
+    assert history[["accuracy", "val_accuracy"]].stack().between(0, 1).all()
+    assert (history[["loss", "val_loss"]] > 0).all().all()
+    assert history["learning_rate"].tolist() == pytest.approx([3e-4, 3e-4])
+    assert (history["epoch_seconds"] > 0).all()
+
+
+def test_metrics_csv_is_one_row_with_the_headline_numbers(finished_run):
+    metrics = pd.read_csv(finished_run[0] / "metrics.csv")
+    assert metrics.columns.tolist() == [
+        "name", "model", "optimizer", "parameters", "epochs", "best_val_accuracy",
+        "final_val_accuracy", "test_accuracy", "test_loss", "train_seconds",
+        "images_per_second", "status"]
+    row = metrics.iloc[0]
+    assert len(metrics) == 1
+    assert (row["name"], row["model"], row["optimizer"], row["status"]) == ("cnn-adam", "cnn", "adam", "ok")
+    assert row["parameters"] == TINY_CNN_PARAMETERS and row["epochs"] == 2
+    history = pd.read_csv(finished_run[0] / "history.csv")
+    assert row["best_val_accuracy"] == pytest.approx(history["val_accuracy"].max())
+    assert row["final_val_accuracy"] == pytest.approx(history["val_accuracy"].iloc[-1])
+    assert 0 <= row["test_accuracy"] <= 1 and row["test_loss"] > 0
+    assert row["images_per_second"] == pytest.approx(180 * 2 / row["train_seconds"], rel=0.01)
+
+
+def test_curves_png_summary_config_and_log(finished_run):
+    run_dir = finished_run[0]
+    assert matplotlib.image.imread(run_dir / "curves.png").shape[:2] == (450, 1100)
+    summary = (run_dir / "model.txt").read_text()
+    assert "conv1 (Conv2D)" in summary and "Total params: 11,978" in summary
+    assert "(None, 24, 24, 8)" in summary
+    config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text())
+    assert config["model"]["filters"] == [8, 16] and config["trainer"]["epochs"] == 2
+    log = (run_dir / "kexp.log").read_text()
+    assert "epoch 1/2" in log and "epoch 2/2" in log
+    assert not list(run_dir.glob(".*.tmp")) and not list(run_dir.glob(".metrics*"))
+
+
+def test_saved_model_reloads_and_scores_what_the_run_reported(finished_run):
+    run_dir = finished_run[0]
+    model = keras.models.load_model(run_dir / "model.keras")
+    assert model.count_params() == TINY_CNN_PARAMETERS
+    data = load_data(compose_config(ARGS).data, seed=0)
+    predictions = model.predict(data.x_test, verbose=0)
+    accuracy = float(np.mean(predictions.argmax(axis=1) == data.y_test))
+    reported = pd.read_csv(run_dir / "metrics.csv")["test_accuracy"].iloc[0]
+    assert accuracy == pytest.approx(reported, abs=1e-6)

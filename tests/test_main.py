@@ -1,0 +1,51 @@
+"""The CLI entry point: Hydra help, fast start-up without TensorFlow."""
+
+import subprocess
+import sys
+
+from kexp.__main__ import run_dir_suffix, split_overrides
+from tests.conftest import run_kexp
+
+
+def test_help_lists_groups_and_options(tmp_path):
+    result = run_kexp(["--help"], tmp_path)
+    assert result.returncode == 0
+    assert "model: cnn, mlp" in result.stdout
+    assert "optimizer: adam, sgd" in result.stdout
+    assert "regularization: batchnorm, dropout, l2, none" in result.stdout
+    assert "data: cifar10, cifar100, digits, fashion_mnist, mnist" in result.stdout
+
+
+def test_cfg_job_prints_the_composed_config(tmp_path):
+    result = run_kexp(["--cfg", "job", "model=mlp", "trainer.epochs=3"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "name: mlp" in result.stdout and "epochs: 3" in result.stdout
+
+
+def test_startup_path_imports_neither_tensorflow_nor_keras():
+    code = (
+        "import sys\n"
+        "import kexp, kexp.__main__\n"
+        "from kexp.preflight import preflight\n"
+        "preflight(['model=mlp', 'trainer.epochs=2'])\n"
+        "preflight(['-m', 'model=cnn,mlp'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_run_dir_suffix_is_one_safe_path_component():
+    assert run_dir_suffix("") == ""
+    assert run_dir_suffix("model=mlp,optimizer=sgd") == "_model=mlp,optimizer=sgd"
+    assert "/" not in run_dir_suffix("data.path=/a/b.npz")
+    assert len(run_dir_suffix("x" * 500)) == 61
+    assert run_dir_suffix("model.filters=[8,16],seed=1") == "_model.filters=[8,16],seed=1"
+    long = "data.test_size=100,data.train_size=200,model.dense_units=[32],model.filters=[8,16]"
+    assert run_dir_suffix(long) == "_data.test_size=100,data.train_size=200,+2"
+
+
+def test_split_overrides_keeps_lists_whole():
+    assert split_overrides("a=[1,2],b=3,c={x:1,y:2}") == ["a=[1,2]", "b=3", "c={x:1,y:2}"]
+    assert split_overrides("") == []

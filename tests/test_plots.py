@@ -1,0 +1,29 @@
+"""The curves figure: accuracy and loss panels, training blue, validation red."""
+
+import matplotlib.image
+import pandas as pd
+
+from kexp.plots import TRAIN_COLOR, VAL_COLOR, curves_figure, save_curves
+
+HISTORY = pd.DataFrame({"epoch": [1, 2, 3], "accuracy": [0.5, 0.7, 0.8],
+                        "val_accuracy": [0.4, 0.6, 0.65], "loss": [1.2, 0.8, 0.5],
+                        "val_loss": [1.3, 1.0, 0.9]})
+
+
+def test_two_panels_with_labelled_axes_and_colours():
+    fig = curves_figure(HISTORY, "run")
+    accuracy, loss = fig.axes
+    assert (accuracy.get_xlabel(), accuracy.get_ylabel()) == ("epoch", "accuracy")
+    assert (loss.get_xlabel(), loss.get_ylabel()) == ("epoch", "loss")
+    train, val = accuracy.get_lines()
+    assert (train.get_label(), val.get_label()) == ("training", "validation")
+    assert (train.get_color(), val.get_color()) == (TRAIN_COLOR, VAL_COLOR)
+    assert list(val.get_ydata()) == [0.4, 0.6, 0.65]
+    assert [t.get_text() for t in accuracy.get_legend().get_texts()] == ["training", "validation"]
+
+
+def test_png_is_written(tmp_path):
+    save_curves(HISTORY, tmp_path / "curves.png")
+    image = matplotlib.image.imread(tmp_path / "curves.png")
+    assert image.shape[:2] == (450, 1100)
+    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]

@@ -1,0 +1,41 @@
+"""Config rules: every bad value gives one line naming the key, the value and what is allowed."""
+
+import pytest
+
+from kexp.errors import ConfigError, DataError
+from kexp.validation import validate
+from tests.conftest import compose_config, write_npz
+
+
+@pytest.mark.parametrize("override, message", [
+    ("trainer.epochs=0", "trainer.epochs=0 — must be an integer ≥ 1"),
+    ("trainer.epochs=2.5", "trainer.epochs=2.5 — must be an integer ≥ 1"),
+    ("trainer.batch_size=0", "trainer.batch_size=0 — must be an integer ≥ 1"),
+    ("trainer.verbose=loud", "trainer.verbose=loud — must be one of auto, 0, 1, 2"),
+    ("optimizer.learning_rate=-0.1", "optimizer.learning_rate=-0.1 — must be a number > 0"),
+    ("optimizer.learning_rate=fast", "optimizer.learning_rate=fast — must be a number > 0"),
+    ("regularization.dropout=1.5", "regularization.dropout=1.5 — must be in [0, 1)"),
+    ("regularization.l2=-1", "regularization.l2=-1 — must be a number ≥ 0"),
+    ("regularization.batchnorm=maybe", "regularization.batchnorm=maybe — must be true or false"),
+    ("data.val_split=1", "data.val_split=1 — must be in [0, 1)"),
+    ("data.train_size=0", "data.train_size=0 — must be null or an integer ≥ 1"),
+    ("data.path=/no/such/file.npz", "data.path=/no/such/file.npz — no such file; must be an existing .npz file"),
+    ("model.filters=[64,0]", "model.filters=[64, 0] — must be a list of integers ≥ 1"),
+    ("model.padding=full", "model.padding=full — must be valid or same"),
+    ("seed=-1", "seed=-1 — must be an integer ≥ 0"),
+])
+def test_bad_values_are_named(override, message):
+    with pytest.raises(ConfigError) as err:
+        validate(compose_config([override]))
+    assert err.value.one_line() == f"kexp: config error: {message}"
+
+
+def test_the_default_config_is_valid():
+    validate(compose_config())
+    validate(compose_config(["model=mlp", "optimizer=sgd", "regularization=batchnorm"]))
+
+
+def test_npz_contents_are_checked_before_training(tmp_path):
+    path = write_npz(tmp_path / "half.npz", x_test=None, y_test=None)
+    with pytest.raises(DataError, match="missing arrays x_test, y_test"):
+        validate(compose_config([f"data.path={path}"]))
