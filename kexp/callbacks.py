@@ -1,11 +1,15 @@
-"""Small Keras callbacks that complete what Keras logs per epoch."""
+"""Keras callbacks that complete what Keras logs per epoch and make runs interrupt-safe."""
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
+from pathlib import Path
 
 import keras
+import pandas as pd
 
 log = logging.getLogger("kexp")
 
@@ -39,13 +43,84 @@ class EpochLogLine(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
         shown = " ".join(f"{k}={v:.4g}" for k, v in logs.items()
-                         if k not in ("epoch_seconds",) and isinstance(v, (int, float)))
+                         if k != "epoch_seconds" and isinstance(v, (int, float)))
         seconds = logs.get("epoch_seconds", float("nan"))
         log.info("epoch %d/%d %s (%.1f s)", epoch + 1, self.epochs, shown, seconds)
 
 
-class OneBasedCSVLogger(keras.callbacks.CSVLogger):
-    """Keras's CSVLogger with epochs numbered from 1, as people count them."""
+def publish_history(stream: Path, target: Path) -> pd.DataFrame:
+    """Copy the CSVLogger stream to ``target`` atomically, one row per epoch.
+
+    A run killed between CSVLogger's row and the backup of that epoch repeats
+    the epoch when it resumes; the later row wins.
+    """
+    from kexp.artifacts import write_csv
+
+    history = pd.read_csv(stream).drop_duplicates("epoch", keep="last").reset_index(drop=True)
+    write_csv(target, history)
+    return history
+
+
+class HistoryLogger(keras.callbacks.CSVLogger):
+    """Keras's CSVLogger, epochs numbered from 1, with ``history.csv`` published atomically.
+
+    CSVLogger streams rows to ``stream`` (appending when a run resumes); after
+    every epoch the whole table is renamed into place as ``target``, so
+    ``history.csv`` is never a half-written file.
+    """
+
+    def __init__(self, stream: Path, target: Path, append: bool = False) -> None:
+        super().__init__(str(stream), append=append)
+        self.stream, self.target = Path(stream), Path(target)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         super().on_epoch_end(epoch + 1, logs)
+        self.csv_file.flush()
+        publish_history(self.stream, self.target)
+
+
+class TrainingInterrupted(Exception):
+    """Raised at a batch boundary after SIGINT/SIGTERM; the epoch in flight is dropped."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+
+
+class StopOnSignal(keras.callbacks.Callback):
+    """Turn Ctrl-C / SIGTERM into a stop at the next batch boundary.
+
+    Raising (rather than setting ``stop_training``) ends ``fit`` without
+    ``on_epoch_end``: the partial epoch is neither logged nor backed up, so
+    a resumed run repeats exactly that epoch. A second Ctrl-C stops at once.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def _handle(self, signum: int, frame) -> None:
+        if self.received is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.received = signum
+        log.warning("%s received: stopping after the current batch", signal.Signals(signum).name)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.received is not None:
+            raise TrainingInterrupted(self.received)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        """Put the previous signal handlers back."""
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from argparse import Namespace
+from pathlib import Path
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra._internal.hydra import Hydra
@@ -38,9 +39,10 @@ def preflight(argv: list[str]) -> None:
     args = parse_args(argv)
     if any(getattr(args, flag, None) for flag in _SKIP_FLAGS):
         return
-    overrides = OverridesParser.create().parse_overrides(args.overrides)
+    overrides = _parse_overrides(args.overrides)
     if not args.multirun and any(o.is_sweep_override() for o in overrides):
         return  # Hydra itself says that a sweep needs --multirun.
+    check_output_dir(args)
     hydra = create_hydra(args)
     try:
         _check_group_choices(hydra, overrides)
@@ -49,6 +51,18 @@ def preflight(argv: list[str]) -> None:
             validate(_compose(hydra, args.config_name or "config", list(job_overrides)))
     finally:
         GlobalHydra.instance().clear()
+
+
+def _parse_overrides(texts: list[str]) -> list[Override]:
+    parser = OverridesParser.create()
+    for text in texts:
+        try:
+            parser.parse_overrides([text])
+        except HydraException as err:
+            first = next((line.strip() for line in str(err).splitlines() if line.strip()), "")
+            raise ConfigError(f"{text} — not a valid override ({first}); see "
+                              "https://hydra.cc/docs/advanced/override_grammar/basic/") from err
+    return parser.parse_overrides(texts)
 
 
 def parse_args(argv: list[str]) -> Namespace:
@@ -63,6 +77,20 @@ def create_hydra(args: Namespace) -> Hydra:
         search_path.append(provider="command-line", path=f"file://{os.path.abspath(args.config_dir)}")
     GlobalHydra.instance().clear()
     return Hydra.create_main_hydra2(task_name="kexp", config_search_path=search_path)
+
+
+def check_output_dir(args: Namespace) -> None:
+    """Fail early when the run (or sweep) directory could not be created."""
+    key = "hydra.sweep.dir" if args.multirun else "hydra.run.dir"
+    given = next((o.split("=", 1)[1] for o in args.overrides if o.startswith(f"{key}=")), None)
+    fixed_part = (given or "outputs").split("${")[0]
+    ancestor = Path(os.path.abspath(fixed_part or "."))
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        reason = "is not a directory" if not ancestor.is_dir() else "is not writable"
+        raise ConfigError.bad_value(key, given or "outputs/...",
+                                    f"cannot create the run directory: {ancestor} {reason}")
 
 
 def _check_group_choices(hydra: Hydra, overrides: list[Override]) -> None:

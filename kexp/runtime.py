@@ -7,15 +7,21 @@ import logging
 log = logging.getLogger(__name__)
 
 
-def start_backend(seed: int) -> str:
-    """Import Keras, prepare the devices, seed Python/NumPy/backend; return a description."""
+def start_backend(seed: int, deterministic: bool = False) -> str:
+    """Import Keras, prepare the devices, seed Python/NumPy/backend; return a description.
+
+    ``deterministic`` asks the backend for reproducible kernels (TensorFlow:
+    op determinism, which also turns automatic XLA off).
+    """
     import keras
 
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        from kexp.tensorflow_runtime import configure_devices
+        from kexp.tensorflow_runtime import configure_devices, enable_determinism
 
         devices = configure_devices()
+        if deterministic:
+            enable_determinism()
     elif backend == "jax":
         import jax
 

@@ -34,3 +34,10 @@ def configure_devices() -> list[str]:
         details = tf.config.experimental.get_device_details(gpu)
         names.append(f"{gpu.name} ({details.get('device_name', 'GPU')})")
     return names
+
+
+def enable_determinism() -> None:
+    """Reproducible TensorFlow kernels (same config and seed → same numbers)."""
+    import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()

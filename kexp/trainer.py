@@ -1,28 +1,36 @@
-"""The ``trainer`` config group: compile, fit and evaluate a model."""
+"""The ``trainer`` config group: compile, fit (resumable) and evaluate a model."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
 from kexp.artifacts import HISTORY_FILE
-from kexp.callbacks import EpochLogLine, EpochStats, OneBasedCSVLogger
+from kexp.callbacks import (EpochLogLine, EpochStats, HistoryLogger, StopOnSignal,
+                            TrainingInterrupted, publish_history)
 from kexp.data import Dataset
+
+BACKUP_DIR = "backup"
+HISTORY_STREAM = ".history.stream.csv"
 
 
 @dataclass(frozen=True)
 class FitResult:
-    """What ``fit`` produced: the per-epoch table and the wall time of training."""
+    """What ``fit`` produced: per-epoch table, wall time, and how training ended."""
 
     history: pd.DataFrame
     train_seconds: float
     images_seen: int
+    status: str  # ok | interrupted | diverged
+    signum: int | None = None
 
 
 def keras_verbose(setting: str | int) -> int:
@@ -38,17 +46,50 @@ def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> 
                   metrics=["accuracy"])
 
 
+def is_resuming(run_dir: Path) -> bool:
+    """True when ``run_dir`` holds the backup of an unfinished run."""
+    return (run_dir / BACKUP_DIR).is_dir() and (run_dir / HISTORY_STREAM).is_file()
+
+
 def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path) -> FitResult:
-    """Train ``model`` on ``data`` and stream the history to ``history.csv``."""
-    callbacks = [EpochStats(), OneBasedCSVLogger(str(run_dir / HISTORY_FILE)),
-                 EpochLogLine(cfg.epochs)]
+    """Train ``model`` on ``data``, streaming ``history.csv``; resume an unfinished run.
+
+    Keras ``BackupAndRestore`` keeps the last completed epoch in
+    ``run_dir/backup``: running again into the same directory continues there.
+    """
+    resuming = is_resuming(run_dir)
+    done_before = len(pd.read_csv(run_dir / HISTORY_STREAM)) if resuming else 0
+    if not resuming:
+        shutil.rmtree(run_dir / BACKUP_DIR, ignore_errors=True)
+    stop_on_signal = StopOnSignal()
+    callbacks = [
+        EpochStats(),
+        HistoryLogger(run_dir / HISTORY_STREAM, run_dir / HISTORY_FILE, append=resuming),
+        keras.callbacks.BackupAndRestore(str(run_dir / BACKUP_DIR)),
+        keras.callbacks.TerminateOnNaN(),
+        stop_on_signal,
+        EpochLogLine(cfg.epochs),
+    ]
     started = time.perf_counter()
-    model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-              epochs=cfg.epochs, batch_size=cfg.batch_size, callbacks=callbacks,
-              verbose=keras_verbose(cfg.get("verbose", "auto")))
+    status, signum = "ok", None
+    try:
+        model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+                  epochs=cfg.epochs, batch_size=cfg.batch_size, callbacks=callbacks,
+                  verbose=keras_verbose(cfg.get("verbose", "auto")))
+    except TrainingInterrupted as stop:
+        status, signum = "interrupted", stop.signum
+    finally:
+        stop_on_signal.restore()
     seconds = time.perf_counter() - started
-    history = pd.read_csv(run_dir / HISTORY_FILE)
-    return FitResult(history, seconds, images_seen=len(data.x_train) * len(history))
+    stream = run_dir / HISTORY_STREAM
+    history = publish_history(stream, run_dir / HISTORY_FILE) if stream.is_file() else pd.DataFrame()
+    if status == "ok" and len(history) and not np.isfinite(history["loss"].iloc[-1]):
+        status = "diverged"
+    if status in ("ok", "diverged"):
+        stream.unlink(missing_ok=True)
+        shutil.rmtree(run_dir / BACKUP_DIR, ignore_errors=True)
+    images = len(data.x_train) * max(len(history) - done_before, 0)
+    return FitResult(history, seconds, images_seen=images, status=status, signum=signum)
 
 
 def evaluate(model: keras.Model, data: Dataset, batch_size: int) -> dict[str, float]:

@@ -16,6 +16,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from kexp.errors import ConfigError
+from kexp.models import ACTIVATIONS
 
 _MISSING = object()
 
@@ -84,10 +85,11 @@ RULES: list[Rule] = [
     Rule("trainer.batch_size", int_at_least(1), "must be an integer ≥ 1", required=True),
     Rule("trainer.verbose", one_of("auto", 0, 1, 2), "must be one of auto, 0, 1, 2"),
     Rule("trainer.save_model", one_of(True, False), "must be true or false"),
+    Rule("trainer.deterministic", one_of(True, False), "must be true or false"),
     Rule("optimizer.learning_rate", number_above(0), "must be a number > 0"),
-    Rule("regularization.dropout", fraction_below_one, "must be in [0, 1)"),
+    Rule("regularization.dropout", optional(fraction_below_one), "must be in [0, 1) or null"),
     Rule("regularization.l2", number_at_least(0), "must be a number ≥ 0"),
-    Rule("regularization.batchnorm", one_of(True, False), "must be true or false"),
+    Rule("regularization.batchnorm", one_of(True, False, None), "must be true, false or null"),
     Rule("data.val_split", fraction_below_one, "must be in [0, 1)"),
     Rule("data.train_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
     Rule("data.test_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
@@ -95,6 +97,16 @@ RULES: list[Rule] = [
     Rule("data.test_fraction", lambda v: v < 1, "must be in (0, 1)"),
     Rule("data.image_size", int_at_least(8), "must be an integer ≥ 8"),
     Rule("data.path", existing_file, "no such file; must be an existing .npz file"),
+    Rule("model.dropout", optional(fraction_below_one), "must be in [0, 1)"),
+    Rule("model.batchnorm", one_of(True, False, None), "must be true, false or null"),
+    Rule("model.activation", lambda v: v in ACTIVATIONS, "unknown; available: " + ", ".join(ACTIVATIONS)),
+    Rule("model.kernel_initializer", lambda v: isinstance(v, str) and v.isidentifier(),
+         "must be a Keras initializer name such as glorot_uniform or he_normal"),
+    Rule("model.stem", one_of("auto", "imagenet", "small"), "must be auto, imagenet or small"),
+    Rule("model.block", one_of("v1", "v2"), "must be v1 (post-activation) or v2 (pre-activation)"),
+    Rule("model.se_ratio", lambda v: _is_number(v) and 0 <= v <= 1, "must be in [0, 1] (0 = off)"),
+    Rule("model.inception", one_of("naive", "reduction"), "must be naive or reduction"),
+    Rule("model.aux_weight", number_at_least(0), "must be a number ≥ 0"),
     Rule("model.filters", list_of_positive_ints, "must be a list of integers ≥ 1"),
     Rule("model.dense_units", lambda v: v == [] or list_of_positive_ints(v),
          "must be a list of integers ≥ 1"),

@@ -11,8 +11,8 @@ def test_unknown_name_lists_what_is_available():
 
     with pytest.raises(ConfigError) as err:
         MODELS.get("resnet9000")
-    assert err.value.one_line().startswith("kexp: config error: model.name=resnet9000 — unknown; available: ")
-    assert "cnn, mlp" in str(err.value)
+    assert err.value.one_line().startswith("kexp: config error: model.builder=resnet9000 — unknown; available: ")
+    assert "cifar_resnet, cnn, googlenet, mlp, resnet, vgg" in str(err.value)
 
 
 def test_register_and_get():

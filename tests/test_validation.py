@@ -14,9 +14,11 @@ from tests.conftest import compose_config, write_npz
     ("trainer.verbose=loud", "trainer.verbose=loud — must be one of auto, 0, 1, 2"),
     ("optimizer.learning_rate=-0.1", "optimizer.learning_rate=-0.1 — must be a number > 0"),
     ("optimizer.learning_rate=fast", "optimizer.learning_rate=fast — must be a number > 0"),
-    ("regularization.dropout=1.5", "regularization.dropout=1.5 — must be in [0, 1)"),
+    ("regularization.dropout=1.5", "regularization.dropout=1.5 — must be in [0, 1) or null"),
+    ("model.activation=relu6", "model.activation=relu6 — unknown; available: relu, leaky_relu, prelu, "
+                               "elu, selu, gelu, swish, tanh, sigmoid, rrelu, maxout"),
     ("regularization.l2=-1", "regularization.l2=-1 — must be a number ≥ 0"),
-    ("regularization.batchnorm=maybe", "regularization.batchnorm=maybe — must be true or false"),
+    ("regularization.batchnorm=maybe", "regularization.batchnorm=maybe — must be true, false or null"),
     ("data.val_split=1", "data.val_split=1 — must be in [0, 1)"),
     ("data.train_size=0", "data.train_size=0 — must be null or an integer ≥ 1"),
     ("data.path=/no/such/file.npz", "data.path=/no/such/file.npz — no such file; must be an existing .npz file"),
@@ -28,6 +30,19 @@ def test_bad_values_are_named(override, message):
     with pytest.raises(ConfigError) as err:
         validate(compose_config([override]))
     assert err.value.one_line() == f"kexp: config error: {message}"
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["model=alexnet", "model.dropout=1.5"], "model.dropout=1.5 — must be in [0, 1)"),
+    (["model=resnet20", "model.block=v3"], "model.block=v3 — must be v1 (post-activation) or v2"),
+    (["model=resnet18", "model.stem=tiny"], "model.stem=tiny — must be auto, imagenet or small"),
+    (["model=resnet18", "model.se_ratio=2"], "model.se_ratio=2 — must be in [0, 1] (0 = off)"),
+    (["model=googlenet", "model.inception=fancy"], "model.inception=fancy — must be naive or reduction"),
+])
+def test_model_specific_keys(overrides, message):
+    with pytest.raises(ConfigError) as err:
+        validate(compose_config(overrides))
+    assert err.value.one_line().startswith(f"kexp: config error: {message}")
 
 
 def test_the_default_config_is_valid():

@@ -5,8 +5,6 @@ import subprocess
 import sys
 import zipfile
 
-import pytest
-
 from kexp.config_dir import config_dir
 from tests.conftest import REPO, TINY_CNN, TINY_DATA, run_kexp
 
@@ -15,7 +13,6 @@ def test_source_checkout_uses_the_top_level_conf():
     assert config_dir() == REPO / "conf"
 
 
-@pytest.mark.slow
 def test_wheel_ships_conf_and_runs_from_another_directory(tmp_path):
     dist, site, elsewhere = tmp_path / "dist", tmp_path / "site", tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -37,10 +37,13 @@ def load_data(cfg: DictConfig, seed: int) -> Dataset:
     y_train, y_test = _labels(y_train, "y_train"), _labels(y_test, "y_test")
     _check_pair(x_train, y_train, "x_train", "y_train")
     _check_pair(x_test, y_test, "x_test", "y_test")
-    num_classes = int(max(y_train.max(), y_test.max())) + 1
+    num_classes = int(y_train.max()) + 1
+    if y_test.max() >= num_classes:
+        raise DataError(f"y_test has label {y_test.max()} but y_train only 0..{num_classes - 1} "
+                        "— labels must be integers 0..num_classes-1 in both splits")
     x_train, y_train = _subsample(x_train, y_train, cfg.get("train_size"), seed, "data.train_size")
     x_test, y_test = _subsample(x_test, y_test, cfg.get("test_size"), seed, "data.test_size")
-    x_train, x_test = _as_images(x_train), _as_images(x_test)
+    x_train, x_test = _as_images(x_train, "x_train"), _as_images(x_test, "x_test")
     val_split = float(cfg.get("val_split", 0.1))
     if val_split > 0:
         x_train, x_val, y_train, y_val = _split(x_train, y_train, val_split, seed)
@@ -72,9 +75,14 @@ def _check_pair(x: np.ndarray, y: np.ndarray, x_key: str, y_key: str) -> None:
         raise DataError(f"{x_key} has {len(x)} samples but {y_key} has {len(y)} — they must match")
 
 
-def _as_images(x: np.ndarray) -> np.ndarray:
+def _as_images(x: np.ndarray, key: str) -> np.ndarray:
     """Float32 in [0, 1] with a channel axis (grayscale gets one)."""
     x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.number):
+        raise DataError(f"{key} has dtype {x.dtype} — images must be numeric")
+    if not np.issubdtype(x.dtype, np.integer) and not np.isfinite(x).all():
+        raise DataError(f"{key} has {int(np.size(x) - np.isfinite(x).sum())} NaN or infinite "
+                        "pixel values — clean the data first")
     if x.ndim == 3:
         x = x[..., np.newaxis]
     scale = 255.0 if np.issubdtype(x.dtype, np.integer) or float(x.max()) > 1.0 else 1.0

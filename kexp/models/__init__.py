@@ -1,8 +1,12 @@
 """The ``model`` config group: registered builders, one module per family.
 
 A builder is ``fn(cfg, input_shape, num_classes, regularization) -> keras.Model``
-registered with ``@MODELS.register("name")``; ``conf/model/<name>.yaml`` holds
-its settings, with ``name`` picking the builder.
+registered with ``@MODELS.register("family")``; ``conf/model/<variant>.yaml``
+holds one variant's settings: ``name`` (the variant, e.g. vgg16) and
+``builder`` (the family, e.g. vgg; defaults to ``name``). A new depth or width
+is a YAML file; a new family is one module here.
+
+This module imports no Keras, so validation can use the names below early.
 """
 
 from __future__ import annotations
@@ -19,11 +23,15 @@ if TYPE_CHECKING:
 
 Builder = Callable[[DictConfig, tuple[int, ...], int, DictConfig], "keras.Model"]
 
-MODELS: Registry[Builder] = Registry("model.name", "kexp.models")
+MODELS: Registry[Builder] = Registry("model.builder", "kexp.models")
+
+#: Names accepted by ``model.activation`` (Keras activations plus RReLU and Maxout).
+ACTIVATIONS = ("relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "swish", "tanh",
+               "sigmoid", "rrelu", "maxout")
 
 
 def build_model(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
                 regularization: DictConfig) -> "keras.Model":
     """Build the model that ``cfg.name`` names, for this input shape and class count."""
-    builder = MODELS.get(cfg.name)
+    builder = MODELS.get(str(cfg.get("builder") or cfg.name))
     return builder(cfg, tuple(input_shape), int(num_classes), regularization)

@@ -1,53 +1,158 @@
-"""Layer helpers shared by the builders, honouring the ``regularization`` group.
+"""One place that turns config into layers, so every builder means the same thing.
 
-``dropout`` — rate after each hidden dense layer (0 = off);
-``l2`` — kernel regularizer factor on conv/dense layers (0 = off);
-``batchnorm`` — BatchNormalization after each conv/dense, before its activation.
+From the model config: ``activation``, ``kernel_initializer`` (and
+``maxout_pieces``, ``rrelu_lower``/``rrelu_upper``). From ``regularization``:
+``l2`` (kernel penalty on every conv/dense), ``batchnorm`` (BatchNormalization
+after each conv/dense, before its activation) and ``dropout`` (after each
+hidden dense layer). ``null`` for ``batchnorm``/``dropout`` means the
+architecture's own design: ``model.batchnorm`` / ``model.dropout`` in its YAML,
+else the builder's default.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 import keras
 from omegaconf import DictConfig
 
+from kexp.errors import ConfigError
+from kexp.models import ACTIVATIONS
+from kexp.models.layers import Maxout, RReLU
 
-def kernel_regularizer(regularization: DictConfig) -> keras.regularizers.Regularizer | None:
-    """L2 penalty on kernels, or None when ``l2`` is 0."""
-    l2 = float(regularization.get("l2", 0.0))
-    return keras.regularizers.L2(l2) if l2 > 0 else None
-
-
-def conv_layers(filters: int, kernel_size: int, name: str, activation: str,
-                regularization: DictConfig, padding: str = "valid") -> list[keras.Layer]:
-    """Conv2D with its activation, or Conv2D → BatchNorm → activation."""
-    batchnorm = bool(regularization.get("batchnorm", False))
-    conv = keras.layers.Conv2D(
-        filters, kernel_size, padding=padding, name=name, use_bias=not batchnorm,
-        activation=None if batchnorm else activation,
-        kernel_regularizer=kernel_regularizer(regularization))
-    if not batchnorm:
-        return [conv]
-    return [conv, keras.layers.BatchNormalization(name=f"{name}_bn"),
-            keras.layers.Activation(activation, name=f"{name}_{activation}")]
+#: Suggested names for ``model.kernel_initializer``; any Keras initializer name works.
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
+                "lecun_uniform", "orthogonal", "truncated_normal", "variance_scaling")
+_FUSABLE = {"relu", "leaky_relu", "elu", "selu", "gelu", "swish", "tanh", "sigmoid"}
 
 
-def dense_layers(units: int, name: str, activation: str,
-                 regularization: DictConfig) -> list[keras.Layer]:
-    """A hidden Dense layer with its activation, optional BatchNorm and Dropout."""
-    batchnorm = bool(regularization.get("batchnorm", False))
-    layers: list[keras.Layer] = [keras.layers.Dense(
-        units, name=name, use_bias=not batchnorm, activation=None if batchnorm else activation,
-        kernel_regularizer=kernel_regularizer(regularization))]
-    if batchnorm:
-        layers += [keras.layers.BatchNormalization(name=f"{name}_bn"),
-                   keras.layers.Activation(activation, name=f"{name}_{activation}")]
-    rate = float(regularization.get("dropout", 0.0))
-    if rate > 0:
-        layers.append(keras.layers.Dropout(rate, name=f"{name}_dropout"))
-    return layers
+def apply(layers: Iterable[keras.Layer], x):
+    """Call ``layers`` in order on ``x`` (functional style)."""
+    for layer in layers:
+        x = layer(x)
+    return x
 
 
-def classifier(num_classes: int, regularization: DictConfig) -> keras.Layer:
-    """The output layer: Dense(num_classes, softmax) named ``predictions``."""
-    return keras.layers.Dense(num_classes, activation="softmax", name="predictions",
-                              kernel_regularizer=kernel_regularizer(regularization))
+@dataclass(frozen=True)
+class LayerFactory:
+    """Conv/dense/activation layers with the run's activation and regularization."""
+
+    activation: str = "relu"
+    kernel_initializer: str = "glorot_uniform"
+    l2: float = 0.0
+    batchnorm: bool = False
+    dropout: float = 0.0
+    maxout_pieces: int = 2
+    rrelu_lower: float = 1 / 8
+    rrelu_upper: float = 1 / 3
+
+    @classmethod
+    def from_config(cls, cfg: DictConfig, regularization: DictConfig, *,
+                    batchnorm_default: bool = False, batchnorm_required: bool = False,
+                    maxout_allowed: bool = True) -> "LayerFactory":
+        """Resolve the model config and ``regularization`` into one factory."""
+        activation = str(cfg.get("activation", "relu"))
+        if activation not in ACTIVATIONS:
+            raise ConfigError.bad_value("model.activation", activation,
+                                        "unknown; available: " + ", ".join(ACTIVATIONS))
+        if activation == "maxout" and not maxout_allowed:
+            raise ConfigError.bad_value(
+                "model.activation", activation,
+                f"not available for {cfg.name}: its residual additions need the channel count "
+                "kept, and maxout divides it; use it with cnn, mlp, bn_cnn, alexnet, vgg or googlenet")
+        initializer = str(cfg.get("kernel_initializer", "glorot_uniform"))
+        try:
+            keras.initializers.get(initializer)
+        except ValueError:
+            raise ConfigError.bad_value("model.kernel_initializer", initializer,
+                                        "unknown; use a Keras initializer name such as "
+                                        + ", ".join(INITIALIZERS)) from None
+        batchnorm, key = _first_set((regularization.get("batchnorm"), "regularization.batchnorm"),
+                                    (cfg.get("batchnorm"), "model.batchnorm"),
+                                    (batchnorm_default, ""))
+        if batchnorm_required and not batchnorm:
+            raise ConfigError.bad_value(key, "false", f"{cfg.name} is built with BatchNormalization; "
+                                        "use true or null")
+        dropout, _ = _first_set((regularization.get("dropout"), ""), (cfg.get("dropout"), ""),
+                                (0.0, ""))
+        return cls(activation=activation, kernel_initializer=initializer,
+                   l2=float(regularization.get("l2", 0.0) or 0.0), batchnorm=bool(batchnorm),
+                   dropout=float(dropout), maxout_pieces=int(cfg.get("maxout_pieces", 2)),
+                   rrelu_lower=float(cfg.get("rrelu_lower", 1 / 8)),
+                   rrelu_upper=float(cfg.get("rrelu_upper", 1 / 3)))
+
+    # -- single layers -------------------------------------------------------------
+    def regularizer(self) -> keras.regularizers.Regularizer | None:
+        """L2 penalty on kernels, or None when ``l2`` is 0."""
+        return keras.regularizers.L2(self.l2) if self.l2 > 0 else None
+
+    def activation_layer(self, name: str, spatial: bool = False) -> keras.Layer:
+        """The configured activation as its own layer (PReLU: one slope per channel)."""
+        if self.activation == "prelu":
+            return keras.layers.PReLU(shared_axes=[1, 2] if spatial else None, name=name)
+        if self.activation == "rrelu":
+            return RReLU(self.rrelu_lower, self.rrelu_upper, name=name)
+        if self.activation == "maxout":
+            return Maxout(self.maxout_pieces, name=name)
+        return keras.layers.Activation(self.activation, name=name)
+
+    def _width(self, units: int, activated: bool) -> int:
+        return units * self.maxout_pieces if activated and self.activation == "maxout" else units
+
+    def _fused(self, activated: bool, batchnorm: bool) -> str | None:
+        return self.activation if activated and not batchnorm and self.activation in _FUSABLE else None
+
+    # -- blocks --------------------------------------------------------------------
+    def conv(self, filters: int, kernel_size: int | tuple, name: str, strides: int = 1,
+             padding: str = "same", activated: bool = True,
+             batchnorm: bool | None = None) -> list[keras.Layer]:
+        """Conv2D [→ BatchNorm] [→ activation]; the activation is fused when it can be."""
+        batchnorm = self.batchnorm if batchnorm is None else batchnorm
+        fused = self._fused(activated, batchnorm)
+        layers: list[keras.Layer] = [keras.layers.Conv2D(
+            self._width(filters, activated), kernel_size, strides=strides, padding=padding,
+            use_bias=not batchnorm, activation=fused, name=name,
+            kernel_initializer=self.kernel_initializer, kernel_regularizer=self.regularizer())]
+        if batchnorm:
+            layers.append(keras.layers.BatchNormalization(name=f"{name}_bn"))
+        if activated and fused is None:
+            layers.append(self.activation_layer(f"{name}_{self.activation}", spatial=True))
+        return layers
+
+    def dense(self, units: int, name: str, dropout: bool = True) -> list[keras.Layer]:
+        """A hidden Dense layer [→ BatchNorm] → activation [→ Dropout]."""
+        fused = self._fused(True, self.batchnorm)
+        layers: list[keras.Layer] = [keras.layers.Dense(
+            self._width(units, True), use_bias=not self.batchnorm, activation=fused, name=name,
+            kernel_initializer=self.kernel_initializer, kernel_regularizer=self.regularizer())]
+        if self.batchnorm:
+            layers.append(keras.layers.BatchNormalization(name=f"{name}_bn"))
+        if fused is None:
+            layers.append(self.activation_layer(f"{name}_{self.activation}"))
+        if dropout and self.dropout > 0:
+            layers.append(keras.layers.Dropout(self.dropout, name=f"{name}_dropout"))
+        return layers
+
+    def classifier(self, num_classes: int, name: str = "predictions") -> keras.Layer:
+        """The output layer: Dense(num_classes, softmax)."""
+        return keras.layers.Dense(num_classes, activation="softmax", name=name,
+                                  kernel_initializer=self.kernel_initializer,
+                                  kernel_regularizer=self.regularizer())
+
+
+def _first_set(*candidates: tuple[object, str]) -> tuple[object, str]:
+    """The first (value, key) whose value is not None."""
+    for value, key in candidates:
+        if value is not None:
+            return value, key
+    return candidates[-1]
+
+
+def small_input(input_shape: tuple[int, ...], stem: str, threshold: int = 64) -> bool:
+    """Whether to use the small-image stem: ``stem`` is auto, imagenet or small."""
+    if stem not in ("auto", "imagenet", "small"):
+        raise ConfigError.bad_value("model.stem", stem, "must be auto, imagenet or small")
+    if stem == "auto":
+        return min(input_shape[:2]) < threshold
+    return stem == "small"

@@ -1,0 +1,37 @@
+"""AlexNet (Krizhevsky et al. 2012), the single-tower variant in common use."""
+
+from __future__ import annotations
+
+import keras
+from omegaconf import DictConfig
+
+from kexp.models import MODELS
+from kexp.models.blocks import LayerFactory, small_input
+
+
+@MODELS.register("alexnet")
+def build_alexnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
+                  regularization: DictConfig) -> keras.Model:
+    """5 convs (``filters``, ``kernel_sizes``), max-pools after ``pool_after``, dense + dropout.
+
+    ImageNet stem: 11x11 stride-4 conv1 (zero padding 2), 3x3 stride-2 pools;
+    61,100,840 parameters at 224x224x3 / 1000 classes. Small images (``stem``
+    auto below 64 px, or ``small``): 3x3 stride-1 conv1 and 2x2 pools.
+    """
+    make = LayerFactory.from_config(cfg, regularization)
+    small = small_input(input_shape, cfg.get("stem", "auto"))
+    layers: list[keras.Layer] = [keras.Input(shape=input_shape, name="image")]
+    for i, (filters, kernel) in enumerate(zip(cfg.filters, cfg.kernel_sizes), start=1):
+        if i == 1 and not small:
+            layers.append(keras.layers.ZeroPadding2D(2, name="conv1_pad"))
+            layers += make.conv(filters, kernel, "conv1", strides=4, padding="valid")
+        else:
+            layers += make.conv(filters, 3 if (i == 1 and small) else kernel, f"conv{i}")
+        if i in cfg.pool_after:
+            size, stride = (2, 2) if small else (3, 2)
+            layers.append(keras.layers.MaxPooling2D(size, strides=stride, name=f"max_pool{i}"))
+    layers.append(keras.layers.Flatten(name="flatten"))
+    for j, units in enumerate(cfg.dense_units, start=1):
+        layers += make.dense(units, f"fc{j}")
+    layers.append(make.classifier(num_classes))
+    return keras.Sequential(layers, name=cfg.name)

@@ -1,0 +1,90 @@
+"""Layers Keras lacks, written with ``keras.ops`` only (every backend)."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="kexp")
+class RReLU(keras.layers.Layer):
+    """Randomized leaky ReLU (Xu et al. 2015).
+
+    Training: ``x`` if ``x >= 0`` else ``a * x`` with ``a ~ U(lower, upper)``
+    drawn per element. Inference: the mean slope ``(lower + upper) / 2``.
+    """
+
+    def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3, seed: int | None = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if not 0 <= lower <= upper:
+            raise ValueError(f"RReLU needs 0 <= lower <= upper, got {lower}, {upper}")
+        self.lower, self.upper, self.seed = float(lower), float(upper), seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training: bool = False):
+        if training:
+            slope = keras.random.uniform(ops.shape(inputs), self.lower, self.upper,
+                                         dtype=inputs.dtype, seed=self.seed_generator)
+        else:
+            slope = (self.lower + self.upper) / 2
+        return ops.where(inputs >= 0, inputs, inputs * slope)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "lower": self.lower, "upper": self.upper, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="kexp")
+class Maxout(keras.layers.Layer):
+    """Maxout (Goodfellow et al. 2013): the max over ``pieces`` linear pieces.
+
+    The last axis holds ``units * pieces`` values (the preceding conv/dense
+    layer computes the pieces); the output has ``units`` channels, channel
+    ``i`` being the max of inputs ``i*pieces .. i*pieces + pieces - 1``.
+    """
+
+    def __init__(self, pieces: int = 2, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if pieces < 1:
+            raise ValueError(f"Maxout needs pieces >= 1, got {pieces}")
+        self.pieces = int(pieces)
+
+    def call(self, inputs):
+        channels = inputs.shape[-1]
+        if channels % self.pieces:
+            raise ValueError(f"Maxout: {channels} channels do not split into {self.pieces} pieces")
+        grouped = ops.reshape(inputs, (*ops.shape(inputs)[:-1], channels // self.pieces, self.pieces))
+        return ops.max(grouped, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] // self.pieces)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "pieces": self.pieces}
+
+
+@keras.saving.register_keras_serializable(package="kexp")
+class ChannelPad(keras.layers.Layer):
+    """Option-A shortcut of CIFAR ResNets: subsample by ``stride``, zero-pad channels."""
+
+    def __init__(self, channels: int, stride: int = 1, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.channels, self.stride = int(channels), int(stride)
+
+    def call(self, inputs):
+        x = inputs[:, :: self.stride, :: self.stride, :] if self.stride > 1 else inputs
+        extra = self.channels - x.shape[-1]
+        if extra <= 0:
+            return x
+        before = extra // 2
+        return ops.pad(x, [[0, 0], [0, 0], [0, 0], [before, extra - before]])
+
+    def compute_output_shape(self, input_shape):
+        height, width = (None if d is None else -(-d // self.stride) for d in input_shape[1:3])
+        return (input_shape[0], height, width, max(self.channels, input_shape[-1]))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "channels": self.channels, "stride": self.stride}

@@ -1,0 +1,34 @@
+"""VGG (Simonyan & Zisserman 2014): stacks of 3x3 convs and 2x2 max-pools, then dense."""
+
+from __future__ import annotations
+
+import keras
+from omegaconf import DictConfig
+
+from kexp.models import MODELS
+from kexp.models.blocks import LayerFactory
+
+
+@MODELS.register("vgg")
+def build_vgg(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
+              regularization: DictConfig) -> keras.Model:
+    """``stages``: filters of each 3x3 conv per stage ("conv3-64"); a 2x2 max-pool ends a stage.
+
+    Small inputs keep the design but skip a stage's pool once the feature map
+    is down to 1x1 (28x28 → 14 → 7 → 3 → 1). At 224x224x3 and 1000 classes
+    vgg16/vgg19 equal ``keras.applications`` (138,357,544 / 143,667,240).
+    """
+    make = LayerFactory.from_config(cfg, regularization)
+    layers: list[keras.Layer] = [keras.Input(shape=input_shape, name="image")]
+    size = min(input_shape[:2])
+    for stage, filters_list in enumerate(cfg.stages, start=1):
+        for i, filters in enumerate(filters_list, start=1):
+            layers += make.conv(filters, 3, f"block{stage}_conv{i}")
+        if size >= 2:
+            layers.append(keras.layers.MaxPooling2D(2, name=f"block{stage}_pool"))
+            size //= 2
+    layers.append(keras.layers.Flatten(name="flatten"))
+    for j, units in enumerate(cfg.dense_units, start=1):
+        layers += make.dense(units, f"fc{j}")
+    layers.append(make.classifier(num_classes))
+    return keras.Sequential(layers, name=cfg.name)

@@ -1,0 +1,53 @@
+"""RReLU, Maxout and the option-A shortcut: their maths, checked against NumPy."""
+
+import keras
+import numpy as np
+import pytest
+
+from kexp.models.layers import ChannelPad, Maxout, RReLU
+
+X = np.array([[-4.0, -1.0, 0.0, 2.0, -8.0, 3.0]], dtype="float32")
+
+
+def test_rrelu_uses_the_mean_slope_at_inference():
+    layer = RReLU(lower=0.1, upper=0.3)
+    out = keras.ops.convert_to_numpy(layer(X, training=False))
+    np.testing.assert_allclose(out, np.where(X >= 0, X, 0.2 * X), rtol=1e-6)
+
+
+def test_rrelu_draws_a_slope_per_element_in_training():
+    layer = RReLU(lower=0.1, upper=0.3, seed=3)
+    x = -np.ones((200, 50), dtype="float32")
+    slopes = -keras.ops.convert_to_numpy(layer(x, training=True))
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3
+    assert slopes.std() > 0.05  # U(0.1, 0.3) has std 0.0577; a shared slope would give 0
+    assert abs(slopes.mean() - 0.2) < 0.005
+    positives = keras.ops.convert_to_numpy(layer(-x, training=True))
+    np.testing.assert_array_equal(positives, -x)  # positive inputs pass unchanged
+
+
+def test_maxout_takes_the_max_of_each_group_of_pieces():
+    out = keras.ops.convert_to_numpy(Maxout(pieces=2)(X))
+    np.testing.assert_array_equal(out, [[-1.0, 2.0, 3.0]])
+    out3 = keras.ops.convert_to_numpy(Maxout(pieces=3)(X))
+    np.testing.assert_array_equal(out3, [[0.0, 3.0]])
+    assert Maxout(pieces=2).compute_output_shape((None, 8, 8, 6)) == (None, 8, 8, 3)
+
+
+def test_maxout_rejects_channels_that_do_not_split():
+    with pytest.raises(ValueError, match="do not split into 4 pieces"):
+        Maxout(pieces=4)(X)
+
+
+def test_channel_pad_subsamples_and_zero_pads_channels():
+    x = np.arange(2 * 4 * 4 * 2, dtype="float32").reshape(2, 4, 4, 2)
+    out = keras.ops.convert_to_numpy(ChannelPad(channels=6, stride=2)(x))
+    assert out.shape == (2, 2, 2, 6)
+    np.testing.assert_array_equal(out[..., 2:4], x[:, ::2, ::2, :])
+    assert not out[..., :2].any() and not out[..., 4:].any()
+
+
+@pytest.mark.parametrize("layer", [RReLU(0.05, 0.2), Maxout(3), ChannelPad(8, 2)])
+def test_layers_survive_a_config_round_trip(layer):
+    clone = type(layer).from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()

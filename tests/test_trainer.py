@@ -1,0 +1,103 @@
+"""Interrupt-safe, resumable, deterministic training, checked with real processes and signals."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import matplotlib.image
+import pandas as pd
+import pytest
+
+from tests.conftest import TINY_CNN, run_kexp
+
+# About a second per epoch on 2 cores: long enough to interrupt mid-training.
+SLOW_TINY = [*TINY_CNN, "data.train_size=1000", "data.test_size=100", "trainer.batch_size=32"]
+
+
+def start_kexp(args, cwd):
+    return subprocess.Popen([sys.executable, "-m", "kexp", *args], cwd=cwd, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for_epochs(history_csv, count, process, timeout=240):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if history_csv.is_file() and len(pd.read_csv(history_csv)) >= count:
+            return
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    raise TimeoutError(f"{history_csv} never reached {count} epochs")
+
+
+def history_without_timing(path):
+    return pd.read_csv(path).drop(columns=["epoch_seconds"])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum):
+    args = [*SLOW_TINY, "trainer.epochs=6", "hydra.run.dir=run"]
+    run = tmp_path / "run"
+    process = start_kexp(args, tmp_path)
+    wait_for_epochs(run / "history.csv", 2, process)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signum, stderr
+    assert "kexp: interrupted after" in stderr and "hydra.run.dir=" in stderr
+    done = pd.read_csv(run / "history.csv")
+    assert 2 <= len(done) < 6 and done["epoch"].tolist() == list(range(1, len(done) + 1))
+    metrics = pd.read_csv(run / "metrics.csv").iloc[0]
+    assert metrics["status"] == "interrupted" and metrics["epochs"] == len(done)
+    assert matplotlib.image.imread(run / "curves.png").shape[:2] == (450, 1100)
+    assert (run / "backup").is_dir() and not (run / "model.keras").exists()
+
+    resumed = run_kexp(args, tmp_path)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    history = pd.read_csv(run / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]
+    pd.testing.assert_frame_equal(history.iloc[: len(done)], done)  # finished epochs kept as they were
+    assert pd.read_csv(run / "metrics.csv")["status"].iloc[0] == "ok"
+    assert not (run / "backup").exists() and (run / "model.keras").is_file()
+
+
+def test_a_nan_loss_stops_the_run_as_diverged(tmp_path):
+    result = run_kexp(["model=mlp", "optimizer=sgd", "optimizer.learning_rate=1e12",
+                       "data.train_size=300", "data.test_size=50", "trainer.epochs=5",
+                       "hydra.run.dir=run"], tmp_path)
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert "kexp: diverged" in result.stderr and "lower optimizer.learning_rate (now 1e+12)" in result.stderr
+    metrics = pd.read_csv(tmp_path / "run" / "metrics.csv").iloc[0]
+    assert metrics["status"] == "diverged" and metrics["epochs"] < 5
+    assert (tmp_path / "run" / "curves.png").is_file()
+    assert not (tmp_path / "run" / "backup").exists()
+
+
+def test_deterministic_runs_repeat_exactly(tmp_path):
+    args = [*TINY_CNN, "data.train_size=300", "data.test_size=50", "trainer.epochs=2",
+            "trainer.deterministic=true", "regularization.dropout=0.3"]
+    for name in ("a", "b"):
+        result = run_kexp([*args, f"hydra.run.dir={name}"], tmp_path)
+        assert result.returncode == 0, result.stderr[-2000:]
+    first, second = (history_without_timing(tmp_path / n / "history.csv") for n in ("a", "b"))
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    assert (tmp_path / "a" / "history.csv").read_text().splitlines()[0] == \
+        "epoch,accuracy,epoch_seconds,learning_rate,loss,val_accuracy,val_loss"
+
+
+def test_killing_a_run_never_leaves_a_truncated_artifact(tmp_path):
+    """SIGKILL at many moments while epochs publish their artifacts: every file parses whole."""
+    args = [*TINY_CNN, "data.train_size=400", "data.test_size=50", "trainer.epochs=30"]
+    for attempt, delay in enumerate((0.3, 0.7, 1.1, 1.6)):
+        run = tmp_path / f"run{attempt}"
+        process = start_kexp([*args, f"hydra.run.dir={run.name}"], tmp_path)
+        wait_for_epochs(run / "history.csv", 1, process)
+        time.sleep(delay)
+        process.kill()
+        process.communicate()
+        history = pd.read_csv(run / "history.csv")
+        assert history["epoch"].tolist() == list(range(1, len(history) + 1))
+        assert history.notna().all().all() and len(history.columns) == 7
+        for artifact in run.glob("*.csv"):
+            assert len(pd.read_csv(artifact)) >= 1
+        if (run / "curves.png").exists():
+            matplotlib.image.imread(run / "curves.png")
