@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
 import pandas as pd
 
 log = logging.getLogger("kexp")
@@ -77,6 +78,25 @@ class HistoryLogger(keras.callbacks.CSVLogger):
         super().on_epoch_end(epoch + 1, logs)
         self.csv_file.flush()
         publish_history(self.stream, self.target)
+
+
+class EpochKeyedRandomness(keras.callbacks.Callback):
+    """Re-key every random layer (Dropout, RReLU, ...) at each epoch start from (its seed, epoch).
+
+    ``BackupAndRestore`` saves weights and optimizer state but not the layers'
+    seed-generator states, so a resumed run would otherwise draw different
+    dropout masks than an uninterrupted one.
+    """
+
+    STATE_NAME = "seed_generator_state"
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._states = [v for v in self.model.variables if v.path.endswith(self.STATE_NAME)]
+        self._seeds = [int(keras.ops.convert_to_numpy(v)[0]) for v in self._states]
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        for state, seed in zip(self._states, self._seeds):
+            state.assign(np.array([seed, epoch << 20], dtype=state.dtype))
 
 
 class TrainingInterrupted(Exception):

@@ -50,7 +50,7 @@ def run_experiment(cfg: DictConfig, run_dir: Path) -> dict[str, object]:
     artifacts.write_text(run_dir / artifacts.SUMMARY_FILE, artifacts.model_summary_text(model))
     log.info("model %s: %s parameters", cfg.model.name, f"{model.count_params():,}")
 
-    result = fit(model, data, cfg.trainer, run_dir)
+    result = fit(model, data, cfg.trainer, run_dir, seed=int(cfg.seed))
     scores: dict[str, float] = {}
     if result.status == "ok":
         scores = evaluate(model, data, int(cfg.trainer.batch_size))

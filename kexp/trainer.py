@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import time
@@ -14,8 +15,8 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from kexp.artifacts import HISTORY_FILE
-from kexp.callbacks import (EpochLogLine, EpochStats, HistoryLogger, StopOnSignal,
-                            TrainingInterrupted, publish_history)
+from kexp.callbacks import (EpochKeyedRandomness, EpochLogLine, EpochStats, HistoryLogger,
+                            StopOnSignal, TrainingInterrupted, publish_history)
 from kexp.data import Dataset
 
 BACKUP_DIR = "backup"
@@ -51,7 +52,32 @@ def is_resuming(run_dir: Path) -> bool:
     return (run_dir / BACKUP_DIR).is_dir() and (run_dir / HISTORY_STREAM).is_file()
 
 
-def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path) -> FitResult:
+def completed_epochs(run_dir: Path) -> int:
+    """Epochs saved in ``run_dir/backup`` (Keras ``BackupAndRestore``'s metadata); 0 if none."""
+    metadata = run_dir / BACKUP_DIR / "training_metadata.json"
+    try:
+        return int(json.loads(metadata.read_text())["epoch"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def training_inputs(data: Dataset, cfg: DictConfig, seed: int, first_epoch: int) -> dict:
+    """``fit`` keyword arguments for the training data of epochs ``first_epoch`` on.
+
+    TensorFlow: a ``tf.data`` pipeline shuffled per epoch by ``(seed, epoch)``,
+    so resumed runs repeat the uninterrupted run's batches. Other backends:
+    the arrays, shuffled by Keras.
+    """
+    if keras.backend.backend() == "tensorflow":
+        from kexp.tensorflow_runtime import epoch_seeded_dataset
+
+        dataset, steps = epoch_seeded_dataset(data.x_train, data.y_train, int(cfg.batch_size),
+                                              seed, first_epoch, int(cfg.epochs))
+        return {"x": dataset, "steps_per_epoch": steps}
+    return {"x": data.x_train, "y": data.y_train, "batch_size": int(cfg.batch_size), "shuffle": True}
+
+
+def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, seed: int = 0) -> FitResult:
     """Train ``model`` on ``data``, streaming ``history.csv``; resume an unfinished run.
 
     Keras ``BackupAndRestore`` keeps the last completed epoch in
@@ -63,6 +89,7 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path) -> Fi
         shutil.rmtree(run_dir / BACKUP_DIR, ignore_errors=True)
     stop_on_signal = StopOnSignal()
     callbacks = [
+        EpochKeyedRandomness(),
         EpochStats(),
         HistoryLogger(run_dir / HISTORY_STREAM, run_dir / HISTORY_FILE, append=resuming),
         keras.callbacks.BackupAndRestore(str(run_dir / BACKUP_DIR)),
@@ -73,8 +100,9 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path) -> Fi
     started = time.perf_counter()
     status, signum = "ok", None
     try:
-        model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-                  epochs=cfg.epochs, batch_size=cfg.batch_size, callbacks=callbacks,
+        model.fit(**training_inputs(data, cfg, seed, completed_epochs(run_dir) if resuming else 0),
+                  validation_data=(data.x_val, data.y_val), validation_batch_size=cfg.batch_size,
+                  epochs=cfg.epochs, callbacks=callbacks,
                   verbose=keras_verbose(cfg.get("verbose", "auto")))
     except TrainingInterrupted as stop:
         status, signum = "interrupted", stop.signum

@@ -13,6 +13,7 @@ from tests.conftest import TINY_CNN, run_kexp
 
 # About a second per epoch on 2 cores: long enough to interrupt mid-training.
 SLOW_TINY = [*TINY_CNN, "data.train_size=1000", "data.test_size=100", "trainer.batch_size=32"]
+RESUMABLE = [*SLOW_TINY, "trainer.epochs=6", "trainer.deterministic=true", "regularization.dropout=0.3"]
 
 
 def start_kexp(args, cwd):
@@ -34,9 +35,17 @@ def history_without_timing(path):
     return pd.read_csv(path).drop(columns=["epoch_seconds"])
 
 
+@pytest.fixture(scope="module")
+def uninterrupted_history(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("reference")
+    result = run_kexp([*RESUMABLE, "hydra.run.dir=run"], cwd)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return history_without_timing(cwd / "run" / "history.csv")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum):
-    args = [*SLOW_TINY, "trainer.epochs=6", "hydra.run.dir=run"]
+def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum, uninterrupted_history):
+    args = [*RESUMABLE, "hydra.run.dir=run"]
     run = tmp_path / "run"
     process = start_kexp(args, tmp_path)
     wait_for_epochs(run / "history.csv", 2, process)
@@ -58,6 +67,9 @@ def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum):
     pd.testing.assert_frame_equal(history.iloc[: len(done)], done)  # finished epochs kept as they were
     assert pd.read_csv(run / "metrics.csv")["status"].iloc[0] == "ok"
     assert not (run / "backup").exists() and (run / "model.keras").is_file()
+    # deterministic mode: interrupted + resumed == never interrupted, number for number
+    pd.testing.assert_frame_equal(history_without_timing(run / "history.csv"), uninterrupted_history,
+                                  check_exact=True)
 
 
 def test_a_nan_loss_stops_the_run_as_diverged(tmp_path):

@@ -1,0 +1,67 @@
+"""The small callbacks: history publishing, stop-on-signal, epoch-keyed randomness."""
+
+import os
+import signal
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from kexp.callbacks import (EpochKeyedRandomness, HistoryLogger, StopOnSignal,
+                            TrainingInterrupted, publish_history)
+
+
+def test_publish_history_keeps_the_last_row_of_a_repeated_epoch(tmp_path):
+    stream = tmp_path / "stream.csv"
+    stream.write_text("epoch,loss\n1,0.9\n2,0.8\n2,0.7\n3,0.6\n")
+    history = publish_history(stream, tmp_path / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3]
+    assert pd.read_csv(tmp_path / "history.csv")["loss"].tolist() == [0.9, 0.7, 0.6]
+
+
+def tiny_model(dropout=0.0):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dropout(dropout), keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    return model
+
+
+X = np.random.default_rng(0).random((64, 4)).astype("float32")
+Y = (X[:, 0] > 0.5).astype("int64")
+
+
+def test_history_logger_numbers_epochs_from_one_and_publishes_each_epoch(tmp_path):
+    logger = HistoryLogger(tmp_path / ".stream.csv", tmp_path / "history.csv")
+    tiny_model().fit(X, Y, epochs=3, batch_size=16, verbose=0, callbacks=[logger])
+    history = pd.read_csv(tmp_path / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3] and "loss" in history
+
+
+def test_stop_on_signal_raises_at_the_next_batch_and_restores_handlers():
+    previous = signal.getsignal(signal.SIGTERM)
+
+    class SendSignal(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 1:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    stop = StopOnSignal()
+    with pytest.raises(TrainingInterrupted, match="SIGTERM") as err:
+        try:
+            tiny_model().fit(X, Y, epochs=2, batch_size=16, verbose=0, callbacks=[SendSignal(), stop])
+        finally:
+            stop.restore()
+    assert err.value.signum == signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) == previous
+
+
+def test_epoch_keyed_randomness_sets_each_seed_state_from_the_epoch():
+    model = tiny_model(dropout=0.5)
+    keyed = EpochKeyedRandomness()
+    model.fit(X, Y, epochs=1, batch_size=16, verbose=0, callbacks=[keyed])
+    assert len(keyed._states) == 1
+    keyed.on_epoch_begin(7)
+    state = keras.ops.convert_to_numpy(keyed._states[0])
+    assert state.tolist() == [keyed._seeds[0], 7 << 20]
