@@ -83,6 +83,12 @@ def main() -> None:
             print(err.one_line(), file=sys.stderr)
             sys.exit(2)
     hydra_main()
+    from kexp.job import FAILED_JOBS
+
+    if FAILED_JOBS:
+        print(f"kexp: {len(FAILED_JOBS)} job(s) did not end ok: {', '.join(sorted(FAILED_JOBS))}",
+              file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

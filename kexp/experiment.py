@@ -21,15 +21,17 @@ STATUS_HINTS = {
 }
 
 
-def run_experiment(cfg: DictConfig, run_dir: Path) -> dict[str, object]:
+def run_experiment(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> dict[str, object]:
     """Train and evaluate as ``cfg`` says, write every artifact into ``run_dir``.
 
     Returns the row written to ``metrics.csv``; its ``status`` is ok,
     interrupted (Ctrl-C / SIGTERM; resumable) or diverged (NaN loss).
+    ``threads`` caps the backend's CPU threads (parallel sweep jobs share the cores).
     """
     from kexp.runtime import start_backend
 
-    start_backend(int(cfg.seed), deterministic=bool(cfg.trainer.get("deterministic", False)))
+    start_backend(int(cfg.seed), deterministic=bool(cfg.trainer.get("deterministic", False)),
+                  threads=threads)
     from kexp.data import load_data
     from kexp.models import build_model
     from kexp.optimizers import build_optimizer
@@ -46,7 +48,7 @@ def run_experiment(cfg: DictConfig, run_dir: Path) -> dict[str, object]:
         shape = "x".join(map(str, data.input_shape))
         raise DataError(f"images of {shape} are too small for model={cfg.model.name} "
                         f"({str(err).splitlines()[0]})") from err
-    compile_model(model, build_optimizer(cfg.optimizer))
+    compile_model(model, build_optimizer(cfg.optimizer), cfg.trainer)
     artifacts.write_text(run_dir / artifacts.SUMMARY_FILE, artifacts.model_summary_text(model))
     log.info("model %s: %s parameters", cfg.model.name, f"{model.count_params():,}")
 

@@ -14,12 +14,18 @@ log = logging.getLogger(__name__)
 _configured = False
 
 
-def configure_devices() -> list[str]:
-    """Turn on GPU memory growth (once per process) and return the device names."""
+def configure_devices(threads: int | None = None) -> list[str]:
+    """Turn on GPU memory growth, cap CPU threads (once per process); return the device names."""
     global _configured
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
+    if not _configured and threads:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:  # the runtime already started in this process
+            log.warning("TensorFlow already started: thread counts left as they were")
     if not _configured:
         for gpu in gpus:
             try:

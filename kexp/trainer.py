@@ -41,10 +41,18 @@ def keras_verbose(setting: str | int) -> int:
     return int(setting)
 
 
-def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
-    """Softmax outputs + sparse categorical cross-entropy + accuracy."""
+def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer,
+                  cfg: DictConfig | None = None) -> None:
+    """Softmax outputs + sparse categorical cross-entropy + accuracy.
+
+    ``trainer.jit_compile`` (auto | true | false) and ``trainer.steps_per_execution``
+    go to ``keras.Model.compile`` as they are.
+    """
+    cfg = cfg or DictConfig({})
+    jit = cfg.get("jit_compile", "auto")
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+                  metrics=["accuracy"], jit_compile=jit if jit == "auto" else bool(jit),
+                  steps_per_execution=int(cfg.get("steps_per_execution", 1)))
 
 
 def is_resuming(run_dir: Path) -> bool:
@@ -73,7 +81,7 @@ def training_inputs(data: Dataset, cfg: DictConfig, seed: int, first_epoch: int)
 
         dataset, steps = epoch_seeded_dataset(data.x_train, data.y_train, int(cfg.batch_size),
                                               seed, first_epoch, int(cfg.epochs))
-        return {"x": dataset, "steps_per_epoch": steps}
+        return {"x": dataset, "steps_per_epoch": steps, "shuffle": False}
     return {"x": data.x_train, "y": data.y_train, "batch_size": int(cfg.batch_size), "shuffle": True}
 
 

@@ -86,6 +86,8 @@ RULES: list[Rule] = [
     Rule("trainer.verbose", one_of("auto", 0, 1, 2), "must be one of auto, 0, 1, 2"),
     Rule("trainer.save_model", one_of(True, False), "must be true or false"),
     Rule("trainer.deterministic", one_of(True, False), "must be true or false"),
+    Rule("trainer.jit_compile", one_of("auto", True, False), "must be auto, true or false"),
+    Rule("trainer.steps_per_execution", int_at_least(1), "must be an integer ≥ 1"),
     Rule("optimizer.learning_rate", number_above(0), "must be a number > 0"),
     Rule("regularization.dropout", optional(fraction_below_one), "must be in [0, 1) or null"),
     Rule("regularization.l2", number_at_least(0), "must be a number ≥ 0"),

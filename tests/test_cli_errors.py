@@ -25,7 +25,7 @@ def assert_clean_failure(result, cwd, expected: str, tensorflow_started: bool = 
 
 CONFIG_MISTAKES = [
     (["model=resnet9000"], "kexp: config error: model=resnet9000 — unknown option; available: alexnet, bn_cnn, cnn, googlenet, mlp, plain110,"),
-    (["optimizer=adamx"], "kexp: config error: optimizer=adamx — unknown option; available: adam,"),
+    (["optimizer=adamx"], "kexp: config error: optimizer=adamx — unknown option; available: adadelta, adagrad, adam, adamax,"),
     (["data=imagenet"], "kexp: config error: data=imagenet — unknown option; available: cifar10, cifar100, digits, fashion_mnist, mnist"),
     (["trainer.foo=1"], "kexp: config error: trainer.foo=1 — unknown key 'foo'; trainer has: epochs,"),
     (["model.dropout=0.5"], "kexp: config error: model.dropout=0.5 — unknown key 'dropout'; model has: name,"),

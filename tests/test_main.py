@@ -11,7 +11,7 @@ def test_help_lists_groups_and_options(tmp_path):
     result = run_kexp(["--help"], tmp_path)
     assert result.returncode == 0
     assert "model: alexnet, bn_cnn, cnn, googlenet, mlp, plain110, plain20," in result.stdout
-    assert "optimizer: adam, sgd" in result.stdout
+    assert "optimizer: adadelta, adagrad, adam, adamax, adamw, lion, momentum, nadam, nesterov, rmsprop, sgd" in result.stdout
     assert "regularization: batchnorm, dropout, l2, none" in result.stdout
     assert "data: cifar10, cifar100, digits, fashion_mnist, mnist" in result.stdout
 

@@ -1,0 +1,161 @@
+"""P1: training throughput of kexp's own path vs the script a user would write.
+
+    python benchmarks/throughput.py                       # cnn on real MNIST, batch 128
+    python benchmarks/throughput.py --set trainer.jit_compile=true
+    python benchmarks/throughput.py --model resnet20      # synthetic 32x32x3
+    KERAS_BACKEND=jax python benchmarks/throughput.py     # the same on JAX
+
+(a) kexp: ``build_model`` → ``compile_model`` → ``kexp.trainer.fit`` with all
+its callbacks (history, backup, NaN check, signals) and input pipeline, plus a
+256-image validation pass per epoch; (b) hand-written: the slides' Keras
+Sequential net (or the same kexp-built model for other models) and a plain
+``model.fit(x, y, batch_size=128)`` on in-memory NumPy arrays. Each is warmed
+up, then they alternate ``--repeats`` times on fresh models; the medians and
+their ratio are printed. Data: ``../shared/data/mnist.npz`` when present,
+else a synthetic stand-in of the same shape.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
+VALIDATION = 256
+
+
+def load_arrays(model: str, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
+    """``count + VALIDATION`` images scaled to [0, 1] and integer labels."""
+    rng = np.random.default_rng(seed)
+    total = count + VALIDATION
+    if model in ("cnn", "mlp", "bn_cnn") and MNIST.is_file():
+        with np.load(MNIST) as npz:
+            x, y = npz["x_train"][:total, ..., None], npz["y_train"][:total]
+        return (x / 255.0).astype("float32"), y.astype("int64"), "real MNIST"
+    shape = (28, 28, 1) if model in ("cnn", "mlp", "bn_cnn") else (32, 32, 3)
+    x = rng.random((total, *shape), dtype=np.float32)
+    return x, rng.integers(0, 10, total).astype("int64"), f"synthetic {'x'.join(map(str, shape))}"
+
+
+def slides_cnn(input_shape, num_classes):
+    """The slide deck's script, as a user would type it."""
+    import keras
+    from keras.layers import Conv2D, Dense, Flatten, MaxPooling2D
+
+    return keras.Sequential([
+        keras.Input(shape=input_shape),
+        Conv2D(64, (5, 5), activation="relu"), MaxPooling2D((2, 2)),
+        Conv2D(128, (5, 5), activation="relu"), MaxPooling2D((2, 2)),
+        Flatten(), Dense(2048, activation="relu"), Dense(1024, activation="relu"),
+        Dense(num_classes, activation="softmax")])
+
+
+def compose(overrides: list[str]):
+    from hydra import compose as hydra_compose, initialize_config_dir
+
+    from kexp.__main__ import register_resolvers
+    from kexp.config_dir import config_dir
+
+    register_resolvers()
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        return hydra_compose("config", overrides=overrides)
+
+
+def time_kexp(cfg, x, y) -> float:
+    """Seconds of ``kexp.trainer.fit`` for one epoch over ``x``."""
+    import keras
+
+    from kexp.data import Dataset
+    from kexp.models import build_model
+    from kexp.optimizers import build_optimizer
+    from kexp.trainer import compile_model, fit
+
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(0)
+    n = len(x) - VALIDATION
+    data = Dataset("bench", x[:n], y[:n], x[n:], y[n:], x[n:], y[n:], 10)
+    model = build_model(cfg.model, data.input_shape, 10, cfg.regularization)
+    compile_model(model, build_optimizer(cfg.optimizer), cfg.trainer)
+    with tempfile.TemporaryDirectory() as run_dir:
+        result = fit(model, data, cfg.trainer, Path(run_dir), seed=0)
+    return result.train_seconds
+
+
+def time_handwritten(cfg, x, y) -> float:
+    """Seconds of a plain ``model.fit(x, y, batch_size=...)`` for one epoch."""
+    import keras
+
+    from kexp.models import build_model
+
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(0)
+    x, y = x[:-VALIDATION], y[:-VALIDATION]
+    if cfg.model.name == "cnn":
+        model = slides_cnn(x.shape[1:], 10)
+    else:
+        model = build_model(cfg.model, x.shape[1:], 10, cfg.regularization)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    started = time.perf_counter()
+    model.fit(x, y, batch_size=int(cfg.trainer.batch_size), epochs=1, verbose=0)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    """Warm up both paths, alternate them, print images/second and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="cnn")
+    parser.add_argument("--images", type=int, default=128 * 60, help="training images per timed epoch")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--set", nargs="*", default=[], help="extra kexp overrides, e.g. trainer.jit_compile=true")
+    parser.add_argument("--no-jax", action="store_true", help="skip the JAX-backend run")
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    import keras
+
+    cfg = compose([f"model={args.model}", f"trainer.batch_size={args.batch_size}", "trainer.epochs=1",
+                   "trainer.verbose=0", *args.set])
+    x, y, source = load_arrays(args.model, args.images)
+    print(f"model {args.model}, {source}, {args.images} images per epoch, batch {args.batch_size}, "
+          f"backend {keras.backend.backend()}, kexp overrides: {' '.join(args.set) or '(defaults)'}")
+    warm = slice(0, args.batch_size * 8 + VALIDATION)
+    time_kexp(cfg, x[warm], y[warm])
+    time_handwritten(cfg, x[warm], y[warm])
+    kexp_rates, hand_rates = [], []
+    for repeat in range(1, args.repeats + 1):
+        kexp_rates.append(args.images / time_kexp(cfg, x, y))
+        hand_rates.append(args.images / time_handwritten(cfg, x, y))
+        print(f"repeat {repeat}: kexp {kexp_rates[-1]:8.1f} img/s   hand-written {hand_rates[-1]:8.1f} img/s",
+              flush=True)
+    kexp_median, hand_median = statistics.median(kexp_rates), statistics.median(hand_rates)
+    print(f"median: kexp {kexp_median:.1f} img/s, hand-written {hand_median:.1f} img/s, "
+          f"ratio kexp/hand-written {kexp_median / hand_median:.3f}x", flush=True)
+    if keras.backend.backend() != "jax" and not args.no_jax:
+        run_on_jax(sys.argv[1:])
+
+
+def run_on_jax(argv: list[str]) -> None:
+    """The same measurement on the JAX backend, in a fresh process (Keras picks its backend once)."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("jax") is None:
+        print("JAX backend: jax is not installed (pip install -e '.[jax]')")
+        return
+    print("--- the same on the JAX backend ---", flush=True)
+    subprocess.run([sys.executable, __file__, *argv, "--no-jax"],
+                   env={**os.environ, "KERAS_BACKEND": "jax"}, check=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Compare runs: ``summary.csv``, ``summary.md``, overlaid curves and ``report.html``.
+
+Used at the end of every sweep (:mod:`kexp.compare.callback`) and by
+``python -m kexp.compare PATH [PATH ...]`` on any run or sweep directories.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kexp.artifacts import atomic_path, write_csv, write_text
+from kexp.compare.plots import compare_figure
+from kexp.compare.report import html_report
+from kexp.compare.runs import find_runs
+from kexp.compare.table import over_seeds, ranked, resolve_metric, summary_table, swept_keys, to_markdown
+
+CURVES = ("accuracy", "loss")
+
+
+def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[str, Path]:
+    """Write the comparison of every run under ``paths`` into ``out``; return the files."""
+    runs = find_runs([Path(p) for p in paths])
+    if not runs:
+        raise FileNotFoundError(f"no kexp runs under {', '.join(map(str, paths))}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    keys = swept_keys(runs)
+    table = summary_table(runs)
+    column = resolve_metric(metric, table)
+    best_first = ranked(table, column)
+    seeds = over_seeds(table, keys)
+    written = {"summary.csv": out / "summary.csv", "summary.md": out / "summary.md"}
+    write_csv(written["summary.csv"], table)
+    markdown = [f"# {len(runs)} runs ranked by {column}\n",
+                to_markdown(best_first.drop(columns=["dir"]))]
+    if seeds is not None:
+        seed_col = f"{column}_mean" if f"{column}_mean" in seeds else seeds.columns[-1]
+        markdown += ["\n## Mean ± std over seeds\n",
+                     to_markdown(seeds.sort_values(seed_col, ascending="loss" in column))]
+    write_text(written["summary.md"], "\n".join(markdown))
+    for name in CURVES:
+        path = written[f"compare_{name}.png"] = out / f"compare_{name}.png"
+        with atomic_path(path) as tmp:
+            compare_figure(runs, keys, name).savefig(tmp, dpi=100, format="png")
+    tables = [(f"Runs ranked by {column}", best_first.drop(columns=["dir"]))]
+    if seeds is not None:
+        tables.append(("Mean ± std over seeds", seeds))
+    written["report.html"] = out / "report.html"
+    write_text(written["report.html"], html_report(
+        f"kexp comparison: {len(runs)} runs", [written[f"compare_{n}.png"] for n in CURVES], tables))
+    return written

@@ -1,0 +1,75 @@
+"""Overlaid curves: one colour per configuration, training dashed, validation solid.
+
+Runs that differ only in ``seed`` are one configuration: their mean curve is
+drawn with a ± one standard deviation band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from kexp.compare.runs import Run
+from kexp.compare.table import configuration_keys, label
+
+
+def configurations(runs: list[Run], keys: list[str]) -> dict[str, list[Run]]:
+    """Runs grouped by their configuration label (all swept keys but the seed)."""
+    groups: dict[str, list[Run]] = {}
+    for run in runs:
+        groups.setdefault(label(run, configuration_keys(keys)), []).append(run)
+    return groups
+
+
+def mean_and_std(histories: Iterable[pd.DataFrame], column: str) -> pd.DataFrame:
+    """Per-epoch mean and std of ``column`` over the histories that have it."""
+    frames = [h[["epoch", column]] for h in histories if column in h and len(h)]
+    if not frames:
+        return pd.DataFrame(columns=["epoch", "mean", "std"])
+    stacked = pd.concat(frames)
+    stats = stacked.groupby("epoch")[column].agg(["mean", "std"]).reset_index()
+    return stats.fillna({"std": 0.0})
+
+
+def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = ""):
+    """One set of axes: ``metric`` and ``val_<metric>`` per configuration against epoch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    groups = configurations(runs, keys)
+    fig = Figure(figsize=(10, 6), layout="constrained")
+    ax = fig.subplots()
+    colours = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
+    handles = []
+    for index, (name, members) in enumerate(groups.items()):
+        colour = colours(index % colours.N)
+        for column, style in ((metric, "--"), (f"val_{metric}", "-")):
+            stats = mean_and_std((r.history for r in members), column)
+            if stats.empty:
+                continue
+            ax.plot(stats["epoch"], stats["mean"], style, color=colour, linewidth=1.6)
+            if len(members) > 1:
+                ax.fill_between(stats["epoch"], stats["mean"] - stats["std"],
+                                stats["mean"] + stats["std"], color=colour, alpha=0.15, linewidth=0)
+        seeds = f" (mean ± std of {len(members)} seeds)" if len(members) > 1 else ""
+        handles.append(Line2D([], [], color=colour, label=f"{name}{seeds}"))
+    handles += [Line2D([], [], color="grey", linestyle="-", label="validation"),
+                Line2D([], [], color="grey", linestyle="--", label="training")]
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.grid(alpha=0.3)
+    ax.legend(handles=handles, loc="best", fontsize="small")
+    ax.set_title(title or f"{metric}: {len(runs)} runs, {len(groups)} configurations")
+    if metric == "loss" and _all_positive(runs, metric):
+        ax.set_yscale("log")
+    return fig
+
+
+def _all_positive(runs: list[Run], metric: str) -> bool:
+    values = [r.history[c].to_numpy() for r in runs for c in (metric, f"val_{metric}") if c in r.history]
+    return bool(values) and all(np.all(np.asarray(v)[np.isfinite(v)] > 0) for v in values)

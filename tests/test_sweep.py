@@ -1,0 +1,58 @@
+"""Real sweeps (``python -m kexp -m ...``): failures do not stop them, killed sweeps resume."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+
+from tests.conftest import TINY_CNN, run_kexp
+
+
+
+def test_a_failing_job_is_recorded_and_the_sweep_goes_on(tmp_path):
+    # data.train_size=5 < 10 classes fails inside the job (after TensorFlow starts)
+    result = run_kexp(["-m", "optimizer=sgd,adam", "data.train_size=5,200", *TINY_CNN,
+                       "data.test_size=50", "trainer.epochs=2", "hydra.sweep.dir=sweep"], tmp_path)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "kexp: 2 job(s) did not end ok" in result.stderr
+    summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
+    assert summary["job"].astype(str).tolist() == ["0", "1", "2", "3"]
+    assert summary[["optimizer", "data.train_size"]].astype(str).values.tolist() == [
+        ["sgd", "5"], ["sgd", "200"], ["adam", "5"], ["adam", "200"]]
+    assert summary["status"].tolist() == ["failed", "ok", "failed", "ok"]
+    assert summary.loc[0, "error"].startswith("kexp: data error: data.train_size=5 — must be ≥")
+    for name in ("summary.md", "compare_accuracy.png", "compare_loss.png", "report.html"):
+        assert (tmp_path / "sweep" / name).is_file()
+    markdown = (tmp_path / "sweep" / "summary.md").read_text()
+    assert markdown.count("| failed |") == 2
+
+
+def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
+    args = ["-m", "seed=0,1,2", *TINY_CNN, "data.train_size=600",
+            "data.test_size=50", "trainer.epochs=4", "hydra.sweep.dir=sweep"]
+    process = subprocess.Popen([sys.executable, "-m", "kexp", *args], cwd=tmp_path, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    job1 = tmp_path / "sweep" / "1" / "history.csv"
+    deadline = time.monotonic() + 300
+    while not (job1.is_file() and len(pd.read_csv(job1)) >= 1):
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM
+    first = (tmp_path / "sweep" / "0" / "metrics.csv").read_text()
+    interrupted = pd.read_csv(tmp_path / "sweep" / "1" / "metrics.csv").iloc[0]
+    assert interrupted["status"] == "interrupted" and 1 <= interrupted["epochs"] < 4
+    assert not (tmp_path / "sweep" / "2").exists()
+
+    result = run_kexp(args, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "sweep" / "0" / "metrics.csv").read_text() == first  # skipped, not rerun
+    history = pd.read_csv(tmp_path / "sweep" / "1" / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+    summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
+    assert summary["status"].tolist() == ["ok", "ok", "ok"]
+    assert "already finished ok; skipped" in (tmp_path / "sweep" / "0" / "kexp.log").read_text() or \
+        "skipped" in result.stdout + result.stderr

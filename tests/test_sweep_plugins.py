@@ -1,0 +1,48 @@
+"""The ``sweep`` extra for real: joblib and submitit_local launchers, the Optuna search."""
+
+import pandas as pd
+
+from tests.conftest import TINY_CNN, run_kexp
+
+TINY = [*TINY_CNN, "data.train_size=200", "data.test_size=50", "trainer.epochs=1"]
+
+
+def assert_sweep_ok(result, sweep, jobs: int) -> pd.DataFrame:
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = pd.read_csv(sweep / "summary.csv")
+    assert len(summary) == jobs and (summary["status"] == "ok").all()
+    assert (sweep / "report.html").is_file()
+    return summary
+
+
+def test_joblib_runs_jobs_in_parallel_processes_sharing_the_cores(tmp_path):
+    result = run_kexp(["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "seed=0,1", *TINY,
+                       "hydra.sweep.dir=sweep"], tmp_path)
+    summary = assert_sweep_ok(result, tmp_path / "sweep", 2)
+    assert summary["seed"].tolist() == [0, 1]
+    import os
+
+    threads = max(1, (os.cpu_count() or 1) // min(2, os.cpu_count() or 1))
+    for job in ("0", "1"):
+        assert f"CPU threads for this job: {threads}" in (tmp_path / "sweep" / job / "kexp.log").read_text()
+
+
+def test_submitit_local_runs_each_job_as_its_own_process(tmp_path):
+    result = run_kexp(["-m", "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10",
+                       "optimizer=sgd,adam", *TINY, "hydra.sweep.dir=sweep"], tmp_path)
+    summary = assert_sweep_ok(result, tmp_path / "sweep", 2)
+    assert summary["optimizer"].tolist() == ["sgd", "adam"]
+    assert any((tmp_path / "sweep" / ".submitit").rglob("*_log.out"))
+
+
+def test_optuna_search_maximizes_validation_accuracy(tmp_path):
+    result = run_kexp(["-m", "hparams_search=optuna", "hydra.sweeper.n_trials=3", *TINY,
+                       "hydra.sweep.dir=sweep"], tmp_path)
+    summary = assert_sweep_ok(result, tmp_path / "sweep", 3)
+    searched = {"optimizer.learning_rate", "trainer.batch_size", "regularization.dropout"}
+    assert searched <= set(summary.columns)
+    assert summary["optimizer.learning_rate"].astype(float).between(1e-4, 0.1).all()
+    assert set(summary["trainer.batch_size"].astype(int)) <= {32, 64, 128}
+    best = (tmp_path / "sweep" / "optimization_results.yaml").read_text()
+    assert "best_value" in best
+    assert float(best.split("best_value:")[1].split()[0]) == summary["final_val_accuracy"].max()
