@@ -18,6 +18,7 @@ from hydra._internal.hydra import Hydra
 from hydra._internal.utils import create_automatic_config_search_path, get_args_parser
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.config_search_path import SearchPathQuery
 from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException
 from hydra.types import RunMode
@@ -74,7 +75,12 @@ def create_hydra(args: Namespace) -> Hydra:
     """A Hydra instance over kexp's configs plus ``--config-dir``, as ``@hydra.main`` makes."""
     search_path = create_automatic_config_search_path(None, None, str(config_dir()))
     if args.config_dir is not None:
-        search_path.append(provider="command-line", path=f"file://{os.path.abspath(args.config_dir)}")
+        config_dir_path = os.path.abspath(args.config_dir)
+        if not os.path.isdir(config_dir_path):
+            raise ConfigError(f"--config-dir {args.config_dir} — no such directory")
+        # as hydra._internal.utils._run_hydra does: before the structured-config schema source
+        search_path.prepend(provider="command-line", path=f"file://{config_dir_path}",
+                            anchor=SearchPathQuery(provider="schema"))
     GlobalHydra.instance().clear()
     return Hydra.create_main_hydra2(task_name="kexp", config_search_path=search_path)
 

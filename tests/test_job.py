@@ -69,6 +69,7 @@ def test_curves_png_summary_config_and_log(finished_run):
     assert matplotlib.image.imread(run_dir / "curves.png").shape[:2] == (450, 1100)
     summary = (run_dir / "model.txt").read_text()
     assert "conv1 (Conv2D)" in summary and "Total params: 11,978" in summary
+    assert "Trainable params: 11,978" in summary and "Non-trainable params: 0" in summary
     assert "(None, 24, 24, 8)" in summary
     config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text())
     assert config["model"]["filters"] == [8, 16] and config["trainer"]["epochs"] == 2

@@ -49,3 +49,30 @@ def test_run_dir_suffix_is_one_safe_path_component():
 def test_split_overrides_keeps_lists_whole():
     assert split_overrides("a=[1,2],b=3,c={x:1,y:2}") == ["a=[1,2]", "b=3", "c={x:1,y:2}"]
     assert split_overrides("") == []
+
+
+def test_users_add_their_own_configs_with_config_dir_or_searchpath(tmp_path):
+    own = tmp_path / "my_conf"
+    (own / "model").mkdir(parents=True)
+    (own / "model" / "tiny_mlp.yaml").write_text(
+        "name: tiny_mlp\nbuilder: mlp\nhidden_units: [16]\nactivation: tanh\nkernel_initializer: he_uniform\n")
+    by_flag = run_kexp(["--config-dir", str(own), "--cfg", "job", "model=tiny_mlp"], tmp_path)
+    assert by_flag.returncode == 0, by_flag.stderr
+    assert "name: tiny_mlp" in by_flag.stdout and "builder: mlp" in by_flag.stdout
+    by_key = run_kexp(["--cfg", "job", "model=tiny_mlp", f"hydra.searchpath=[file://{own}]"], tmp_path)
+    assert by_key.returncode == 0, by_key.stderr
+    assert "hidden_units:\n  - 16" in by_key.stdout
+    help_text = run_kexp(["--config-dir", str(own), "--help"], tmp_path).stdout
+    assert "tiny_mlp" in help_text.split("== Config ==")[0]
+    unknown = run_kexp(["model=tiny_mlp", "--cfg", "job"], tmp_path)
+    assert unknown.returncode != 0
+    # a real run goes through preflight, which must search the user's directory too
+    checked = run_kexp(["--config-dir", str(own), "model=tiny_mlp", "trainer.epochs=0"], tmp_path)
+    assert checked.returncode == 2
+    assert checked.stderr.strip() == "kexp: config error: trainer.epochs=0 — must be an integer ≥ 1"
+    missing = run_kexp(["--config-dir", str(tmp_path / "nope"), "model=tiny_mlp"], tmp_path)
+    assert missing.stderr.strip() == f"kexp: config error: --config-dir {tmp_path / 'nope'} — no such directory"
+    trained = run_kexp(["--config-dir", str(own), "model=tiny_mlp", "data.train_size=100",
+                        "data.test_size=50", "trainer.epochs=1", "hydra.run.dir=r"], tmp_path)
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    assert "kexp: tiny_mlp-adam: 12,730 parameters" in trained.stdout  # 784*16+16 + 16*10+10
