@@ -40,6 +40,7 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
     groups = configurations(runs, keys)
     fig = Figure(figsize=(10, 6), layout="constrained")
@@ -60,6 +61,7 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
         handles.append(Line2D([], [], color=colour, label=f"{name}{seeds}"))
     handles += [Line2D([], [], color="grey", linestyle="-", label="validation"),
                 Line2D([], [], color="grey", linestyle="--", label="training")]
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.grid(alpha=0.3)
