@@ -101,7 +101,7 @@ def check_output_dir(args: Namespace) -> None:
 
 def _check_group_choices(hydra: Hydra, overrides: list[Override]) -> None:
     loader = hydra.config_loader
-    groups = set(loader.get_group_options("", results_filter=None)) | set(_all_groups(loader))
+    groups = set(_all_groups(loader))
     for override in overrides:
         group = override.key_or_group
         if group not in groups or override.is_delete():
