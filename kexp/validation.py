@@ -64,6 +64,11 @@ def list_of_positive_ints(v: Any) -> bool:
     return isinstance(v, list) and len(v) > 0 and all(_is_int(i) and i >= 1 for i in v)
 
 
+def layer_widths(v: Any) -> bool:
+    """Widths of hidden layers: a list of integers >= 1, possibly empty."""
+    return v == [] or list_of_positive_ints(v)
+
+
 def existing_file(v: Any) -> bool:
     """None or the path of an existing file."""
     return v is None or (isinstance(v, str) and Path(v).expanduser().is_file())
@@ -95,8 +100,7 @@ RULES: list[Rule] = [
     Rule("data.val_split", fraction_below_one, "must be in [0, 1)"),
     Rule("data.train_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
     Rule("data.test_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
-    Rule("data.test_fraction", number_above(0), "must be in (0, 1)"),
-    Rule("data.test_fraction", lambda v: v < 1, "must be in (0, 1)"),
+    Rule("data.test_fraction", lambda v: _is_number(v) and 0 < v < 1, "must be in (0, 1)"),
     Rule("data.image_size", int_at_least(8), "must be an integer ≥ 8"),
     Rule("data.path", existing_file, "no such file; must be an existing .npz file"),
     Rule("model.dropout", optional(fraction_below_one), "must be in [0, 1)"),
@@ -110,10 +114,8 @@ RULES: list[Rule] = [
     Rule("model.inception", one_of("naive", "reduction"), "must be naive or reduction"),
     Rule("model.aux_weight", number_at_least(0), "must be a number ≥ 0"),
     Rule("model.filters", list_of_positive_ints, "must be a list of integers ≥ 1"),
-    Rule("model.dense_units", lambda v: v == [] or list_of_positive_ints(v),
-         "must be a list of integers ≥ 1"),
-    Rule("model.hidden_units", lambda v: v == [] or list_of_positive_ints(v),
-         "must be a list of integers ≥ 1"),
+    Rule("model.dense_units", layer_widths, "must be a list of integers ≥ 1"),
+    Rule("model.hidden_units", layer_widths, "must be a list of integers ≥ 1"),
     Rule("model.kernel_size", int_at_least(1), "must be an integer ≥ 1"),
     Rule("model.pool_size", int_at_least(1), "must be an integer ≥ 1"),
     Rule("model.padding", one_of("valid", "same"), "must be valid or same"),

@@ -20,6 +20,8 @@ from tests.conftest import compose_config, write_npz
     ("regularization.l2=-1", "regularization.l2=-1 — must be a number ≥ 0"),
     ("regularization.batchnorm=maybe", "regularization.batchnorm=maybe — must be true, false or null"),
     ("data.val_split=1", "data.val_split=1 — must be in [0, 1)"),
+    ("data.test_fraction=1.0", "data.test_fraction=1.0 — must be in (0, 1)"),
+    ("data.test_fraction=0", "data.test_fraction=0 — must be in (0, 1)"),
     ("data.train_size=0", "data.train_size=0 — must be null or an integer ≥ 1"),
     ("data.path=/no/such/file.npz", "data.path=/no/such/file.npz — no such file; must be an existing .npz file"),
     ("model.filters=[64,0]", "model.filters=[64, 0] — must be a list of integers ≥ 1"),
