@@ -1,4 +1,10 @@
-"""The ``optimizer`` config group: a Keras optimizer from its YAML ``_target_``."""
+"""The ``optimizer`` config group: a Keras optimizer from its YAML ``_target_``.
+
+Keras's own optimizers are named by their class (``keras.optimizers.Adam``);
+the two Keras lacks live beside this file: :mod:`kexp.optimizers.radam` and
+:mod:`kexp.optimizers.adabound`. A new optimizer is one YAML in
+``conf/optimizer/`` (plus, if Keras lacks it, one module here).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,10 @@ if TYPE_CHECKING:
 
 
 def build_optimizer(cfg: DictConfig) -> "keras.optimizers.Optimizer":
-    """Instantiate ``cfg`` (every key but ``_target_`` is a constructor argument)."""
+    """Instantiate ``cfg`` (every key but ``_target_`` and ``name`` is a constructor argument).
+
+    ``name`` is the YAML's short name (kept as the optimizer's Keras name).
+    """
     try:
         return instantiate(cfg, _convert_="all")
     except InstantiationException as err:
