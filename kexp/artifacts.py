@@ -15,6 +15,7 @@ METRICS_FILE = "metrics.csv"
 CURVES_FILE = "curves.png"
 SUMMARY_FILE = "model.txt"
 MODEL_FILE = "model.keras"
+PER_CLASS_FILE = "per_class.csv"
 
 
 def _umask() -> int:

@@ -28,34 +28,52 @@ def run_experiment(cfg: DictConfig, run_dir: Path, threads: int | None = None) -
     interrupted (Ctrl-C / SIGTERM; resumable) or diverged (NaN loss).
     ``threads`` caps the backend's CPU threads (parallel sweep jobs share the cores).
     """
-    from kexp.runtime import start_backend
+    from kexp.runtime import device_strategy, start_backend
 
     start_backend(int(cfg.seed), deterministic=bool(cfg.trainer.get("deterministic", False)),
-                  threads=threads)
+                  threads=threads, precision=str(cfg.trainer.get("precision", "float32")))
+    from kexp.configured_callbacks import configured_callbacks
     from kexp.data import load_data
+    from kexp.evaluation import evaluate, per_class_scores
+    from kexp.flops import macs_text, total_macs
     from kexp.models import build_model
+    from kexp.models.augment import resolve_flip
     from kexp.optimizers import build_optimizer
-    from kexp.trainer import compile_model, evaluate, fit
+    from kexp.tasks import Task
+    from kexp.trainer import compile_model, fit
 
-    data = load_data(cfg.data, seed=int(cfg.seed))
+    task = Task.from_config(cfg.get("task"), cfg.regularization)
+    data = task.prepare(load_data(cfg.data, seed=int(cfg.seed)))
     log.info("data %s: train %d, validation %d%s, test %d, input %s, %d classes",
              data.name, len(data.y_train), len(data.y_val),
              " (the test split)" if data.val_is_test else "", len(data.y_test),
              "x".join(map(str, data.input_shape)), data.num_classes)
-    try:
-        model = build_model(cfg.model, data.input_shape, data.num_classes, cfg.regularization)
-    except ValueError as err:  # Keras: a negative dimension somewhere down the net
-        shape = "x".join(map(str, data.input_shape))
-        raise DataError(f"images of {shape} are too small for model={cfg.model.name} "
-                        f"({str(err).splitlines()[0]})") from err
-    compile_model(model, build_optimizer(cfg.optimizer), cfg.trainer)
-    artifacts.write_text(run_dir / artifacts.SUMMARY_FILE, artifacts.model_summary_text(model))
-    log.info("model %s: %s parameters", cfg.model.name, f"{model.count_params():,}")
+    scope, replicas = device_strategy(str(cfg.trainer.get("strategy", "default")))
+    with scope:
+        try:
+            model = build_model(cfg.model, data.input_shape, task.output_units(data.num_classes),
+                                resolve_flip(cfg.regularization, cfg.data), task.output_activation)
+        except ValueError as err:  # Keras: a negative dimension somewhere down the net
+            shape = "x".join(map(str, data.input_shape))
+            raise DataError(f"images of {shape} are too small for model={cfg.model.name} "
+                            f"({str(err).splitlines()[0]})") from err
+        model = task.finish_model(model, data)
+        compile_model(model, build_optimizer(cfg.optimizer), cfg.trainer, task)
+    flops = total_macs(model)
+    artifacts.write_text(run_dir / artifacts.SUMMARY_FILE,
+                         artifacts.model_summary_text(model) + "\n" + macs_text(model))
+    log.info("model %s: %s parameters, %s MACs per sample", cfg.model.name,
+             f"{model.count_params():,}", f"{flops:,}")
 
-    result = fit(model, data, cfg.trainer, run_dir, seed=int(cfg.seed))
+    result = fit(model, data, cfg.trainer, run_dir, seed=int(cfg.seed),
+                 callbacks=configured_callbacks(cfg, run_dir, data), replicas=replicas)
     scores: dict[str, float] = {}
     if result.status == "ok":
-        scores = evaluate(model, data, int(cfg.trainer.batch_size))
+        batch_size = int(cfg.trainer.batch_size) * replicas
+        scores = evaluate(model, data, batch_size)
+        per_class = per_class_scores(model, data, batch_size)
+        if per_class is not None:
+            artifacts.write_csv(run_dir / artifacts.PER_CLASS_FILE, per_class)
         if cfg.trainer.get("save_model", True):
             with artifacts.atomic_path(run_dir / artifacts.MODEL_FILE) as tmp:
                 model.save(tmp)
@@ -63,7 +81,7 @@ def run_experiment(cfg: DictConfig, run_dir: Path, threads: int | None = None) -
         save_curves(result.history, run_dir / artifacts.CURVES_FILE, title=f"{cfg.name} ({result.status})"
                     if result.status != "ok" else str(cfg.name))
     row = metrics_row(cfg, model.count_params(), result.history, result.train_seconds,
-                      result.images_seen, scores, status=result.status)
+                      result.images_seen, scores, status=result.status, flops=flops)
     artifacts.write_csv(run_dir / artifacts.METRICS_FILE, pd.DataFrame([row]))
     if result.status != "ok":
         log.warning("run %s: %s", result.status, STATUS_HINTS[result.status].format(run_dir=run_dir))
@@ -72,19 +90,23 @@ def run_experiment(cfg: DictConfig, run_dir: Path, threads: int | None = None) -
 
 
 def metrics_row(cfg: DictConfig, parameters: int, history: pd.DataFrame, train_seconds: float,
-                images_seen: int, scores: dict[str, float], status: str) -> dict[str, object]:
-    """The one-row summary of a run (``metrics.csv``)."""
+                images_seen: int, scores: dict[str, float], status: str,
+                flops: int | None = None) -> dict[str, object]:
+    """The one-row summary of a run (``metrics.csv``); ``flops``: MACs of one forward pass."""
     val = history["val_accuracy"] if "val_accuracy" in history else pd.Series(dtype=float)
     return {
         "name": str(cfg.name),
         "model": str(cfg.model.name),
         "optimizer": str(cfg.optimizer.get("name", cfg.optimizer.get("_target_"))),
         "parameters": int(parameters),
+        "flops": flops,
         "epochs": int(len(history)),
+        "final_loss": float(history["loss"].iloc[-1]) if "loss" in history and len(history) else float("nan"),
         "best_val_accuracy": float(val.max()) if len(val) else float("nan"),
         "final_val_accuracy": float(val.iloc[-1]) if len(val) else float("nan"),
         "test_accuracy": scores.get("test_accuracy", float("nan")),
         "test_loss": scores.get("test_loss", float("nan")),
+        **{k: v for k, v in scores.items() if k not in ("test_accuracy", "test_loss")},
         "train_seconds": round(train_seconds, 3),
         "images_per_second": round(images_seen / train_seconds, 1) if train_seconds > 0 else float("nan"),
         "status": status,

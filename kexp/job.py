@@ -92,9 +92,12 @@ def run_job(cfg: DictConfig) -> float:
         print(f"kexp: diverged: the loss became NaN or infinite in epoch {row['epochs']}; "
               f"lower optimizer.learning_rate (now {cfg.optimizer.get('learning_rate'):g})", file=sys.stderr)
         sys.exit(EXIT_DIVERGED)
+    scores = ", ".join(f"{key} {row[key]:.4f}" for key in row
+                       if key.startswith("test_") and row[key] == row[key])  # skips NaN
+    val = f"val_accuracy {row['final_val_accuracy']:.4f}, " if row["final_val_accuracy"] == \
+        row["final_val_accuracy"] else ""
     print(f"kexp: {row['name']}: {row['parameters']:,} parameters, {row['epochs']} epochs, "
-          f"val_accuracy {row['final_val_accuracy']:.4f}, test_accuracy {row['test_accuracy']:.4f}, "
-          f"test_loss {row['test_loss']:.4f}, {row['train_seconds']:.1f} s")
+          f"{val}{scores}, {row['train_seconds']:.1f} s")
     return float(row["final_val_accuracy"])
 
 

@@ -1,4 +1,7 @@
-"""The slide deck's plot: accuracy and loss per epoch, training blue, validation red."""
+"""The slide deck's plot: accuracy and loss per epoch, training blue, validation red.
+
+Regression runs show their MAE where classification runs show accuracy.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ VAL_COLOR = "tab:red"
 
 
 def curves_figure(history: pd.DataFrame, title: str = ""):
-    """Two panels (accuracy, loss) against epoch; returns the matplotlib Figure."""
+    """Two panels (accuracy or MAE, loss) against epoch; returns the matplotlib Figure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -19,7 +22,8 @@ def curves_figure(history: pd.DataFrame, title: str = ""):
 
     fig = Figure(figsize=(11, 4.5), layout="constrained")
     axes = fig.subplots(1, 2)
-    for ax, metric in zip(axes, ("accuracy", "loss")):
+    score = "mae" if "mae" in history and "accuracy" not in history else "accuracy"
+    for ax, metric in zip(axes, (score, "loss")):
         for column, color, label in ((metric, TRAIN_COLOR, "training"),
                                      (f"val_{metric}", VAL_COLOR, "validation")):
             if column in history:

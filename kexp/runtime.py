@@ -1,19 +1,32 @@
-"""Start the Keras backend: seed it and name the devices it will use."""
+"""Start the Keras backend: seed it, set its precision, name the devices it will use."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from typing import ContextManager
+
+from kexp.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 
-def start_backend(seed: int, deterministic: bool = False, threads: int | None = None) -> str:
+#: ``trainer.precision`` values (Keras dtype policies).
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+#: Environment variable that splits the CPU into N logical devices (TensorFlow;
+#: lets ``trainer.strategy=mirrored`` be tried without GPUs).
+LOGICAL_CPUS_VARIABLE = "KEXP_LOGICAL_CPUS"
+
+
+def start_backend(seed: int, deterministic: bool = False, threads: int | None = None,
+                  precision: str = "float32") -> str:
     """Import Keras, prepare the devices, seed Python/NumPy/backend; return a description.
 
     ``deterministic`` asks the backend for reproducible kernels (TensorFlow:
     op determinism, which also turns automatic XLA off); ``threads`` caps the
-    CPU threads it uses (set before the backend starts).
+    CPU threads it uses (set before the backend starts); ``precision`` is the
+    Keras dtype policy for every layer built afterwards.
     """
     if threads:
         for variable in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
@@ -24,8 +37,10 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
 
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        from kexp.tensorflow_runtime import configure_devices, enable_determinism
+        from kexp.tensorflow_runtime import configure_devices, enable_determinism, split_cpu
 
+        if os.environ.get(LOGICAL_CPUS_VARIABLE):
+            split_cpu(int(os.environ[LOGICAL_CPUS_VARIABLE]))
         devices = configure_devices(threads)
         if deterministic:
             enable_determinism()
@@ -35,8 +50,34 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
         devices = [str(d) for d in jax.devices()]
     else:
         devices = ["(see backend)"]
-    keras.utils.clear_session()
+    keras.utils.clear_session()  # also resets the dtype policy: set it after
+    if precision not in PRECISIONS:
+        raise ConfigError.bad_value("trainer.precision", precision, "must be " + ", ".join(PRECISIONS))
+    keras.config.set_dtype_policy(precision)
     keras.utils.set_random_seed(seed)
-    description = f"Keras {keras.__version__}, backend {backend}, devices: {', '.join(devices)}"
+    description = (f"Keras {keras.__version__}, backend {backend}, precision {precision}, "
+                   f"devices: {', '.join(devices)}")
     log.info(description)
     return description
+
+
+def device_strategy(name: str) -> tuple[ContextManager, int]:
+    """``(scope to build and compile in, replicas)`` for ``trainer.strategy``.
+
+    ``default``: one device. ``mirrored``: TensorFlow's ``MirroredStrategy``
+    over all GPUs (or logical CPUs); other backends have no such strategy.
+    """
+    if name == "default":
+        return contextlib.nullcontext(), 1
+    import keras
+
+    if name != "mirrored":
+        raise ConfigError.bad_value("trainer.strategy", name, "must be default or mirrored")
+    if keras.backend.backend() != "tensorflow":
+        raise ConfigError.bad_value("trainer.strategy", name, "needs KERAS_BACKEND=tensorflow "
+                                    f"(this run uses {keras.backend.backend()}); use default")
+    from kexp.tensorflow_runtime import mirrored_strategy
+
+    strategy = mirrored_strategy()
+    log.info("MirroredStrategy over %d replicas", strategy.num_replicas_in_sync)
+    return strategy.scope(), int(strategy.num_replicas_in_sync)

@@ -1,4 +1,4 @@
-"""The ``trainer`` config group: compile, fit (resumable) and evaluate a model."""
+"""The ``trainer`` config group: compile and fit (resumable, weighted) a model."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from kexp.artifacts import HISTORY_FILE
 from kexp.callbacks import (EpochKeyedRandomness, EpochLogLine, EpochStats, HistoryLogger,
                             StopOnSignal, TrainingInterrupted, publish_history)
 from kexp.data import Dataset
+from kexp.errors import ConfigError
+from kexp.tasks import Task
 
 BACKUP_DIR = "backup"
 HISTORY_STREAM = ".history.stream.csv"
@@ -42,17 +44,44 @@ def keras_verbose(setting: str | int) -> int:
 
 
 def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                  cfg: DictConfig | None = None) -> None:
-    """Softmax outputs + sparse categorical cross-entropy + accuracy.
+                  cfg: DictConfig | None = None, task: Task | None = None) -> None:
+    """Compile with the task's loss and metrics (default: multiclass, sparse cross-entropy).
 
     ``trainer.jit_compile`` (auto | true | false) and ``trainer.steps_per_execution``
-    go to ``keras.Model.compile`` as they are.
+    go to ``keras.Model.compile`` as they are. Under ``mixed_float16`` Keras
+    wraps the optimizer in a ``LossScaleOptimizer`` itself.
     """
     cfg = cfg or DictConfig({})
+    task = task or Task("multiclass")
     jit = cfg.get("jit_compile", "auto")
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"], jit_compile=jit if jit == "auto" else bool(jit),
+    model.compile(optimizer=optimizer, loss=task.loss(), metrics=task.metrics(),
+                  jit_compile=jit if jit == "auto" else bool(jit),
                   steps_per_execution=int(cfg.get("steps_per_execution", 1)))
+
+
+def training_weights(data: Dataset, class_weight) -> np.ndarray | None:
+    """Per-sample loss weights: ``data.sample_weight`` × the class weight of each label.
+
+    ``class_weight`` is ``none``, ``balanced`` (scikit-learn's
+    ``n_samples / (n_classes · count)``) or a mapping label → weight (others 1).
+    """
+    weights = data.w_train
+    if class_weight in (None, "none"):
+        return weights
+    if not data.has_class_labels:
+        raise ConfigError.bad_value("trainer.class_weight", str(class_weight),
+                                    "needs class labels; use none for regression")
+    labels = data.y_train.astype("int64").reshape(-1)
+    present = np.unique(labels)
+    if class_weight == "balanced":
+        from sklearn.utils.class_weight import compute_class_weight
+
+        per_class = dict(zip(present, compute_class_weight("balanced", classes=present, y=labels)))
+    else:
+        per_class = {int(k): float(v) for k, v in dict(class_weight).items()}
+    by_sample = np.array([per_class.get(int(c), 1.0) for c in range(labels.max() + 1)],
+                         dtype="float32")[labels]
+    return by_sample if weights is None else by_sample * weights
 
 
 def is_resuming(run_dir: Path) -> bool:
@@ -69,36 +98,44 @@ def completed_epochs(run_dir: Path) -> int:
         return 0
 
 
-def training_inputs(data: Dataset, cfg: DictConfig, seed: int, first_epoch: int) -> dict:
+def training_inputs(data: Dataset, cfg: DictConfig, seed: int, first_epoch: int,
+                    batch_size: int, weights: np.ndarray | None = None) -> dict:
     """``fit`` keyword arguments for the training data of epochs ``first_epoch`` on.
 
     TensorFlow: a ``tf.data`` pipeline shuffled per epoch by ``(seed, epoch)``,
     so resumed runs repeat the uninterrupted run's batches. Other backends:
-    the arrays, shuffled by Keras.
+    the arrays, shuffled by Keras. ``weights``: per-sample loss weights.
     """
     if keras.backend.backend() == "tensorflow":
         from kexp.tensorflow_runtime import epoch_seeded_dataset
 
-        dataset, steps = epoch_seeded_dataset(data.x_train, data.y_train, int(cfg.batch_size),
-                                              seed, first_epoch, int(cfg.epochs))
+        dataset, steps = epoch_seeded_dataset(data.x_train, data.y_train, batch_size, seed,
+                                              first_epoch, int(cfg.epochs), weights=weights)
         return {"x": dataset, "steps_per_epoch": steps, "shuffle": False}
-    return {"x": data.x_train, "y": data.y_train, "batch_size": int(cfg.batch_size), "shuffle": True}
+    return {"x": data.x_train, "y": data.y_train, "sample_weight": weights,
+            "batch_size": batch_size, "shuffle": True}
 
 
-def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, seed: int = 0) -> FitResult:
+def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, seed: int = 0,
+        callbacks: list[keras.callbacks.Callback] | None = None, replicas: int = 1) -> FitResult:
     """Train ``model`` on ``data``, streaming ``history.csv``; resume an unfinished run.
 
     Keras ``BackupAndRestore`` keeps the last completed epoch in
     ``run_dir/backup``: running again into the same directory continues there.
+    ``callbacks`` (schedule, early stopping, ...) run before the history is
+    logged; ``replicas`` multiplies ``trainer.batch_size`` into the global batch.
     """
     resuming = is_resuming(run_dir)
     done_before = len(pd.read_csv(run_dir / HISTORY_STREAM)) if resuming else 0
     if not resuming:
         shutil.rmtree(run_dir / BACKUP_DIR, ignore_errors=True)
     stop_on_signal = StopOnSignal()
+    batch_size = int(cfg.batch_size) * replicas
+    weights = training_weights(data, cfg.get("class_weight", "none"))
     callbacks = [
         EpochKeyedRandomness(),
         EpochStats(),
+        *(callbacks or []),
         HistoryLogger(run_dir / HISTORY_STREAM, run_dir / HISTORY_FILE, append=resuming),
         keras.callbacks.BackupAndRestore(str(run_dir / BACKUP_DIR)),
         keras.callbacks.TerminateOnNaN(),
@@ -108,8 +145,9 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, seed:
     started = time.perf_counter()
     status, signum = "ok", None
     try:
-        model.fit(**training_inputs(data, cfg, seed, completed_epochs(run_dir) if resuming else 0),
-                  validation_data=(data.x_val, data.y_val), validation_batch_size=cfg.batch_size,
+        first_epoch = completed_epochs(run_dir) if resuming else 0
+        model.fit(**training_inputs(data, cfg, seed, first_epoch, batch_size, weights),
+                  validation_data=(data.x_val, data.y_val), validation_batch_size=batch_size,
                   epochs=cfg.epochs, callbacks=callbacks,
                   verbose=keras_verbose(cfg.get("verbose", "auto")))
     except TrainingInterrupted as stop:
@@ -126,10 +164,3 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, seed:
         shutil.rmtree(run_dir / BACKUP_DIR, ignore_errors=True)
     images = len(data.x_train) * max(len(history) - done_before, 0)
     return FitResult(history, seconds, images_seen=images, status=status, signum=signum)
-
-
-def evaluate(model: keras.Model, data: Dataset, batch_size: int) -> dict[str, float]:
-    """Loss and accuracy on the test split."""
-    scores = model.evaluate(data.x_test, data.y_test, batch_size=batch_size, verbose=0,
-                            return_dict=True)
-    return {f"test_{k}": float(v) for k, v in scores.items()}

@@ -17,6 +17,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.errors import ConfigError
 from kexp.models import ACTIVATIONS
+from kexp.runtime import PRECISIONS
+from kexp.tasks import NEEDS_TARGETS, check_task_fits_data
 
 _MISSING = object()
 
@@ -69,6 +71,20 @@ def layer_widths(v: Any) -> bool:
     return v == [] or list_of_positive_ints(v)
 
 
+def class_weights(v: Any) -> bool:
+    """none, balanced, or a mapping label → weight ≥ 0."""
+    if v in ("none", "balanced", None):
+        return True
+    return isinstance(v, dict) and len(v) > 0 and all(
+        _is_int(k) and k >= 0 and _is_number(w) and w >= 0 for k, w in v.items())
+
+
+def fractions_by_label(v: Any) -> bool:
+    """A mapping label → fraction in [0, 1)."""
+    return isinstance(v, dict) and len(v) > 0 and all(
+        _is_int(k) and k >= 0 and fraction_below_one(f) for k, f in v.items())
+
+
 def existing_file(v: Any) -> bool:
     """None or the path of an existing file."""
     return v is None or (isinstance(v, str) and Path(v).expanduser().is_file())
@@ -93,10 +109,48 @@ RULES: list[Rule] = [
     Rule("trainer.deterministic", one_of(True, False), "must be true or false"),
     Rule("trainer.jit_compile", one_of("auto", True, False), "must be auto, true or false"),
     Rule("trainer.steps_per_execution", int_at_least(1), "must be an integer ≥ 1"),
+    Rule("trainer.class_weight", class_weights, "must be none, balanced or a mapping "
+         "{label: weight ≥ 0}, e.g. {0: 1.0, 3: 5.0}"),
+    Rule("trainer.checkpoint.best", one_of(True, False), "must be true or false"),
+    Rule("trainer.checkpoint.last", one_of(True, False), "must be true or false"),
+    Rule("trainer.tensorboard", one_of(True, False), "must be true or false"),
+    Rule("trainer.diagnostics", one_of(True, False), "must be true or false"),
+    Rule("trainer.callbacks", lambda v: isinstance(v, list) and all(
+        isinstance(c, dict) and "_target_" in c for c in v),
+         "must be a list of mappings with _target_, e.g. [{_target_: keras.callbacks.ProgbarLogger}]"),
+    Rule("trainer.precision", one_of(*PRECISIONS), "must be " + ", ".join(PRECISIONS)),
+    Rule("trainer.strategy", one_of("default", "mirrored"), "must be default or mirrored"),
     Rule("optimizer.learning_rate", number_above(0), "must be a number > 0"),
+    Rule("optimizer.weight_decay", optional(number_at_least(0)), "must be null or a number ≥ 0"),
+    Rule("optimizer.clipnorm", optional(number_above(0)), "must be null or a number > 0"),
+    Rule("optimizer.global_clipnorm", optional(number_above(0)), "must be null or a number > 0"),
+    Rule("schedule.milestones", list_of_positive_ints, "must be a list of epochs ≥ 1, e.g. [5, 8]"),
+    Rule("schedule.gamma", number_above(0), "must be a number > 0"),
+    Rule("schedule.warmup_epochs", int_at_least(0), "must be an integer ≥ 0"),
+    Rule("schedule.min_learning_rate", number_at_least(0), "must be a number ≥ 0"),
+    Rule("schedule.factor", lambda v: _is_number(v) and 0 < v < 1, "must be in (0, 1)"),
+    Rule("schedule.patience", int_at_least(0), "must be an integer ≥ 0"),
     Rule("regularization.dropout", optional(fraction_below_one), "must be in [0, 1) or null"),
+    Rule("regularization.l1", number_at_least(0), "must be a number ≥ 0"),
     Rule("regularization.l2", number_at_least(0), "must be a number ≥ 0"),
     Rule("regularization.batchnorm", one_of(True, False, None), "must be true, false or null"),
+    Rule("regularization.label_smoothing", fraction_below_one, "must be in [0, 1)"),
+    Rule("regularization.augment.flip", one_of("auto", True, False), "must be auto, true or false"),
+    Rule("regularization.augment.translate", lambda v: _is_number(v) and 0 <= v < 1,
+         "must be in [0, 1) (a fraction of height/width; 0 = off)"),
+    Rule("regularization.augment.rotate", lambda v: _is_number(v) and 0 <= v <= 0.5,
+         "must be in [0, 0.5] (a fraction of a full turn; 0 = off)"),
+    Rule("regularization.augment.zoom", lambda v: _is_number(v) and 0 <= v < 1,
+         "must be in [0, 1) (0 = off)"),
+    Rule("regularization.early_stopping.patience", optional(int_at_least(0)),
+         "must be null (off) or an integer ≥ 0"),
+    Rule("task.name", one_of(*NEEDS_TARGETS), "must be " + ", ".join(NEEDS_TARGETS)),
+    Rule("task.positive_class", optional(int_at_least(0)), "must be null or a label ≥ 0"),
+    Rule("data.targets", one_of("labels", "numbers"), "must be labels or numbers"),
+    Rule("data.imbalance", optional(fractions_by_label),
+         "must be null or a mapping {label: fraction of its training samples to drop in [0, 1)}"),
+    Rule("data.sample_weight", optional(lambda v: isinstance(v, str) and v != ""),
+         "must be null or the name of an array in data.path"),
     Rule("data.val_split", fraction_below_one, "must be in [0, 1)"),
     Rule("data.train_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
     Rule("data.test_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
@@ -116,9 +170,16 @@ RULES: list[Rule] = [
     Rule("model.filters", list_of_positive_ints, "must be a list of integers ≥ 1"),
     Rule("model.dense_units", layer_widths, "must be a list of integers ≥ 1"),
     Rule("model.hidden_units", layer_widths, "must be a list of integers ≥ 1"),
-    Rule("model.kernel_size", int_at_least(1), "must be an integer ≥ 1"),
+    Rule("model.kernel_size", lambda v: int_at_least(1)(v) or list_of_positive_ints(v),
+         "must be an integer ≥ 1 or a list of them (one per conv)"),
     Rule("model.pool_size", int_at_least(1), "must be an integer ≥ 1"),
-    Rule("model.padding", one_of("valid", "same"), "must be valid or same"),
+    Rule("model.pool_strides", optional(int_at_least(1)), "must be null (= pool_size) or an integer ≥ 1"),
+    Rule("model.pool_every", int_at_least(1), "must be an integer ≥ 1"),
+    Rule("model.pool_padding", one_of("valid", "same"), "must be valid or same"),
+    Rule("model.conv_dropout", fraction_below_one, "must be in [0, 1)"),
+    Rule("model.padding", lambda v: v in ("valid", "same") or (
+        isinstance(v, list) and len(v) > 0 and all(p in ("valid", "same") for p in v)),
+         "must be valid or same, or a list of them (one per conv)"),
 ]
 
 
@@ -134,10 +195,31 @@ def validate(cfg: DictConfig) -> None:
             value = OmegaConf.to_container(value, resolve=True)
         if not rule.test(value):
             raise ConfigError.bad_value(rule.key, _show(value), rule.allowed)
+    _check_environment(cfg)
+    check_task_fits_data(str(OmegaConf.select(cfg, "task.name", default="multiclass")),
+                         str(OmegaConf.select(cfg, "data.targets", default="labels")),
+                         str(OmegaConf.select(cfg, "data.name", default="?")))
     if OmegaConf.select(cfg, "data.path", default=None):
         from kexp.data.sources import check_npz
 
         check_npz(cfg.data.path)
+
+
+def _check_environment(cfg: DictConfig) -> None:
+    """Options that need TensorFlow (or an optional package) on this machine."""
+    import importlib.util
+    import os
+
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if OmegaConf.select(cfg, "trainer.strategy", default="default") == "mirrored" and \
+            backend != "tensorflow":
+        raise ConfigError(f"trainer.strategy=mirrored — needs KERAS_BACKEND=tensorflow (this run: "
+                          f"{backend}); use default")
+    if OmegaConf.select(cfg, "trainer.tensorboard", default=False):
+        missing = [p for p in ("tensorflow", "tensorboard") if importlib.util.find_spec(p) is None]
+        if missing:
+            raise ConfigError(f"trainer.tensorboard=true — needs the {' and '.join(missing)} "
+                              "package (pip install 'kexp[tensorboard]'); or use false")
 
 
 def _show(value: Any) -> str:

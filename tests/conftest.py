@@ -29,6 +29,14 @@ def compose_config(overrides: list[str] | None = None) -> DictConfig:
         return compose("config", overrides=overrides or [])
 
 
+def run_in_process(overrides: list[str], run_dir: Path) -> dict[str, object]:
+    """Train and evaluate in this process (no new Python, no TensorFlow import); the metrics row."""
+    from kexp.experiment import run_experiment
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return run_experiment(compose_config(overrides), run_dir)
+
+
 def run_kexp(args: list[str], cwd: Path, env: dict[str, str] | None = None,
              timeout: float = 600) -> subprocess.CompletedProcess:
     """Run ``python -m kexp ARGS`` in ``cwd`` and capture its output."""

@@ -7,19 +7,28 @@ import sys
 import pandas as pd
 import pytest
 
+from kexp.config_dir import config_dir
 from tests.conftest import REPO, TINY_CNN, TINY_DATA, run_kexp
 
 JAX = {"KERAS_BACKEND": "jax"}
 
 
 def test_a_short_training_runs_under_jax(tmp_path):
+    # The recipe options that need no TensorFlow, together: augmentation layers,
+    # label smoothing, a schedule, class weights, early stopping, a checkpoint.
     result = run_kexp([*TINY_CNN, *TINY_DATA, "trainer.epochs=2", "regularization.dropout=0.2",
-                       "hydra.run.dir=run"], tmp_path, env=JAX)
+                       "regularization=augment", "regularization.label_smoothing=0.1",
+                       "schedule=step", "schedule.milestones=[1]", "trainer.class_weight=balanced",
+                       "regularization.early_stopping.patience=3", "trainer.checkpoint.best=true",
+                       "trainer.diagnostics=true", "hydra.run.dir=run"], tmp_path, env=JAX)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "backend jax" in result.stdout
     history = pd.read_csv(tmp_path / "run" / "history.csv")
     assert history["epoch"].tolist() == [1, 2]
-    assert history["loss"].iloc[1] < history["loss"].iloc[0]
+    assert history["learning_rate"].tolist() == pytest.approx([3e-4, 3e-5])
+    assert (tmp_path / "run" / "checkpoints" / "best.keras").is_file()
+    gradients = pd.read_csv(tmp_path / "run" / "gradients.csv")  # jax.grad through stateless_call
+    assert gradients["epoch"].unique().tolist() == [0, 1] and (gradients["grad_norm"] > 0).all()
     assert pd.read_csv(tmp_path / "run" / "metrics.csv")["status"].iloc[0] == "ok"
 
 
@@ -59,10 +68,12 @@ def train_one_step_each(names: list[str]) -> list[str]:
 def test_every_builder_and_optimizer_trains_a_step_under_jax():
     trained = train_one_step_each(ONE_PER_FAMILY)
     assert trained[: len(ONE_PER_FAMILY)] == ONE_PER_FAMILY
-    assert len(trained) == len(ONE_PER_FAMILY) + 11  # then mlp with each of the 11 optimizers
+    optimizers = len(list((config_dir() / "optimizer").glob("*.yaml")))
+    assert optimizers >= 13  # the 11 of Keras plus kexp's RAdam and AdaBound
+    assert len(trained) == len(ONE_PER_FAMILY) + optimizers  # then mlp with each optimizer
 
 
 @pytest.mark.slow
 def test_every_model_trains_a_step_under_jax():
     trained = train_one_step_each([])
-    assert {"vgg19", "resnet152", "resnet110", "plain110"} <= set(trained) and len(trained) >= 24 + 11
+    assert {"vgg19", "resnet152", "resnet110", "plain110"} <= set(trained) and len(trained) >= 24 + 13

@@ -25,8 +25,8 @@ def assert_clean_failure(result, cwd, expected: str, tensorflow_started: bool = 
 
 CONFIG_MISTAKES = [
     (["model=resnet9000"], "kexp: config error: model=resnet9000 — unknown option; available: alexnet, bn_cnn, cnn, googlenet, mlp, plain110,"),
-    (["optimizer=adamx"], "kexp: config error: optimizer=adamx — unknown option; available: adadelta, adagrad, adam, adamax,"),
-    (["data=imagenet"], "kexp: config error: data=imagenet — unknown option; available: cifar10, cifar100, digits, fashion_mnist, mnist"),
+    (["optimizer=adamx"], "kexp: config error: optimizer=adamx — unknown option; available: adabound, adadelta, adagrad, adam, adamax,"),
+    (["data=imagenet"], "kexp: config error: data=imagenet — unknown option; available: cifar10, cifar100, diabetes, digits, fashion_mnist, mnist"),
     (["trainer.foo=1"], "kexp: config error: trainer.foo=1 — unknown key 'foo'; trainer has: epochs,"),
     (["model.dropout=0.5"], "kexp: config error: model.dropout=0.5 — unknown key 'dropout'; model has: name,"),
     (["trainer.epochs=0"], "kexp: config error: trainer.epochs=0 — must be an integer ≥ 1"),
@@ -44,12 +44,30 @@ CONFIG_MISTAKES = [
     (["data=mnist", "data.path=/nowhere/mnist.npz"],
      "kexp: config error: data.path=/nowhere/mnist.npz — no such file; must be an existing .npz file"),
     (["trainer.epochs=[1,"], "kexp: config error: trainer.epochs=[1, — not a valid override (no viable alternative"),
+    (["task=regression"], "kexp: config error: task=regression needs numeric targets, but data=digits "
+                          "has data.targets=labels — use task=multiclass or task=binary"),
+    (["data=diabetes", "model=mlp"], "kexp: config error: task=multiclass needs class labels, but "
+                                     "data=diabetes has data.targets=numbers — use task=regression"),
+    (["trainer.precision=float16"], "kexp: config error: trainer.precision=float16 — must be float32, "
+                                    "mixed_float16, mixed_bfloat16"),
+    (["trainer.class_weight=heavy"], "kexp: config error: trainer.class_weight=heavy — must be none, "
+                                     "balanced or a mapping"),
+    (["schedule=step", "schedule.milestones=[0]"], "kexp: config error: schedule.milestones=[0] — "
+                                                   "must be a list of epochs ≥ 1"),
+    (["regularization.augment.flip=vertical"], "kexp: config error: regularization.augment.flip=vertical"
+                                               " — must be auto, true or false"),
 ]
 
 
 @pytest.mark.parametrize("args, expected", CONFIG_MISTAKES, ids=[" ".join(a) for a, _ in CONFIG_MISTAKES])
 def test_config_mistakes(tmp_path, args, expected):
     assert_clean_failure(run_kexp(args, tmp_path), tmp_path, expected)
+
+
+def test_mirrored_needs_tensorflow(tmp_path):
+    result = run_kexp(["trainer.strategy=mirrored"], tmp_path, env={"KERAS_BACKEND": "jax"})
+    assert_clean_failure(result, tmp_path, "kexp: config error: trainer.strategy=mirrored — needs "
+                         "KERAS_BACKEND=tensorflow (this run: jax); use default")
 
 
 def test_an_output_directory_that_cannot_be_created(tmp_path):
@@ -81,7 +99,7 @@ DATA_MISTAKES = [
     ("length mismatch", {"y_train": np.zeros(7, dtype="uint8")}, [],
      "kexp: data error: x_train has 120 samples but y_train has 7 — they must match"),
     ("nan pixels", {"x_train": np.where(np.eye(28)[None] > 0, np.nan, 0.5).repeat(N, 0)}, [],
-     "kexp: data error: x_train has 3360 NaN or infinite pixel values"),
+     "kexp: data error: x_train has 3360 NaN or infinite values"),
     ("too small for the model", {"x_train": np.zeros((N, 6, 6), "uint8"), "x_test": np.zeros((40, 6, 6), "uint8")},
      [], "kexp: data error: images of 6x6x1 are too small for model=cnn"),
     ("train_size below classes", {}, ["data.train_size=5"],

@@ -10,10 +10,15 @@ from tests.conftest import run_kexp
 def test_help_lists_groups_and_options(tmp_path):
     result = run_kexp(["--help"], tmp_path)
     assert result.returncode == 0
-    assert "model: alexnet, bn_cnn, cnn, googlenet, mlp, plain110, plain20," in result.stdout
-    assert "optimizer: adadelta, adagrad, adam, adamax, adamw, lion, momentum, nadam, nesterov, rmsprop, sgd" in result.stdout
-    assert "regularization: batchnorm, dropout, l2, none" in result.stdout
-    assert "data: cifar10, cifar100, digits, fashion_mnist, mnist" in result.stdout
+    assert "model: alexnet, bn_cnn, cnn, deepobs_2c2d, deepobs_3c3d, googlenet, keras_mnist_cnn, mlp, plain110," in result.stdout
+    assert ("optimizer: adabound, adadelta, adagrad, adam, adamax, adamw, lion, momentum, nadam, "
+            "nesterov, radam, rmsprop, sgd") in result.stdout
+    assert "regularization: augment, batchnorm, dropout, l1, l1l2, l2, none" in result.stdout
+    assert "schedule: constant, cosine, exponential, plateau, step" in result.stdout
+    assert "task: binary, multiclass, regression" in result.stdout
+    assert ("experiment: deepobs_cifar10_3c3d, deepobs_fmnist_2c2d, deepobs_mnist_2c2d, degradation, "
+            "keras_mnist_cnn, resnet_paper_cifar10, slides_mnist") in result.stdout
+    assert "data: cifar10, cifar100, diabetes, digits, fashion_mnist, mnist" in result.stdout
 
 
 def test_cfg_job_prints_the_composed_config(tmp_path):

@@ -113,3 +113,35 @@ def test_killing_a_run_never_leaves_a_truncated_artifact(tmp_path):
             assert len(pd.read_csv(artifact)) >= 1
         if (run / "curves.png").exists():
             matplotlib.image.imread(run / "curves.png")
+
+
+# -- class and sample weights ------------------------------------------------------------
+def test_balanced_class_weights_are_sklearns_and_multiply_sample_weights():
+    import numpy as np
+
+    from kexp.data import Dataset
+    from kexp.trainer import training_weights
+
+    y = np.array([0, 0, 0, 1])
+    data = Dataset("t", np.zeros((4, 2)), y, None, None, None, None, num_classes=2,
+                   w_train=np.array([1, 2, 1, 1], dtype="float32"))
+    # n / (classes · count): 4 / (2·3) for class 0, 4 / (2·1) for class 1
+    assert training_weights(data, "balanced").tolist() == pytest.approx([2 / 3, 4 / 3, 2 / 3, 2])
+    assert training_weights(data, {1: 5.0}).tolist() == [1, 2, 1, 5]
+    assert training_weights(data, "none").tolist() == [1, 2, 1, 1]
+
+
+def test_balanced_class_weights_raise_the_minority_recall(tmp_path):
+    from tests.conftest import run_in_process
+
+    recall = {}
+    for weighting in ("none", "balanced"):
+        run_in_process([*TINY_CNN, "data.imbalance={3:0.95,8:0.95}", "trainer.epochs=5",
+                        f"trainer.class_weight={weighting}", "trainer.save_model=false",
+                        "data.test_size=200"], tmp_path / weighting)
+        per_class = pd.read_csv(tmp_path / weighting / "per_class.csv").set_index("class")
+        recall[weighting] = per_class["recall"]
+    # Measured: classes 3 and 8 (5 % of their training images kept) 0.0 / 0.0
+    # without weights, 0.57 / 0.63 balanced.
+    for minority in (3, 8):
+        assert recall["balanced"][minority] > recall["none"][minority] + 0.3, recall

@@ -1,5 +1,7 @@
 """Compare runs: ``summary.csv``, ``summary.md``, overlaid curves and ``report.html``.
 
+With gradient diagnostics in the runs, also ``compare_gradients.png``.
+
 Used at the end of every sweep (:mod:`kexp.compare.callback`) and by
 ``python -m kexp.compare PATH [PATH ...]`` on any run or sweep directories.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kexp.artifacts import atomic_path, write_csv, write_text
-from kexp.compare.plots import compare_figure
+from kexp.compare.plots import compare_figure, gradient_compare_figure
 from kexp.compare.report import html_report
 from kexp.compare.runs import find_runs
 from kexp.compare.table import over_seeds, ranked, resolve_metric, summary_table, swept_keys, to_markdown
@@ -42,10 +44,16 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
         path = written[f"compare_{name}.png"] = out / f"compare_{name}.png"
         with atomic_path(path) as tmp:
             compare_figure(runs, keys, name).savefig(tmp, dpi=100, format="png")
+    images = [written[f"compare_{n}.png"] for n in CURVES]
+    if any(len(r.gradients) for r in runs):  # runs with trainer.diagnostics=true
+        path = written["compare_gradients.png"] = out / "compare_gradients.png"
+        with atomic_path(path) as tmp:
+            gradient_compare_figure(runs, keys).savefig(tmp, dpi=100, format="png")
+        images.append(path)
     tables = [(f"Runs ranked by {column}", best_first.drop(columns=["dir"]))]
     if seeds is not None:
         tables.append(("Mean ± std over seeds", seeds))
     written["report.html"] = out / "report.html"
     write_text(written["report.html"], html_report(
-        f"kexp comparison: {len(runs)} runs", [written[f"compare_{n}.png"] for n in CURVES], tables))
+        f"kexp comparison: {len(runs)} runs", images, tables))
     return written

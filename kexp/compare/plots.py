@@ -75,3 +75,32 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
 def _all_positive(runs: list[Run], metric: str) -> bool:
     values = [r.history[c].to_numpy() for r in runs for c in (metric, f"val_{metric}") if c in r.history]
     return bool(values) and all(np.all(np.asarray(v)[np.isfinite(v)] > 0) for v in values)
+
+
+def gradient_compare_figure(runs: list[Run], keys: list[str], title: str = ""):
+    """The last epoch's gradient norm against depth, one line per configuration (log scale).
+
+    Configurations run with several seeds show the mean over their runs.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    groups = configurations([r for r in runs if len(r.gradients)], keys)
+    fig = Figure(figsize=(10, 6), layout="constrained")
+    ax = fig.subplots()
+    colours = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
+    for index, (name, members) in enumerate(groups.items()):
+        last = [r.gradients[r.gradients["epoch"] == r.gradients["epoch"].max()] for r in members]
+        profile = pd.concat(last).groupby("depth")["grad_norm"].mean()
+        epoch = int(max(r.gradients["epoch"].max() for r in members))
+        ax.plot(profile.index, profile.to_numpy(), marker="o", markersize=2.5, linewidth=1.5,
+                color=colours(index % colours.N), label=f"{name} (epoch {epoch})")
+    ax.set_yscale("log")
+    ax.set_xlabel("depth (trainable kernel, input side = 0)")
+    ax.set_ylabel("‖∂loss/∂kernel‖₂ on a fixed batch")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="best", fontsize="small")
+    ax.set_title(title or f"gradient flow after the last epoch: {len(groups)} configurations")
+    return fig

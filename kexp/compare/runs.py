@@ -10,6 +10,7 @@ import yaml
 
 METRICS = "metrics.csv"
 HISTORY = "history.csv"
+GRADIENTS = "gradients.csv"
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Run:
     overrides: dict[str, str]
     metrics: dict[str, object] = field(default_factory=dict)
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    gradients: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def status(self) -> str:
@@ -62,6 +64,8 @@ def read_run(path: Path) -> Run:
             run.metrics = table.iloc[0].to_dict()
     if (path / HISTORY).is_file():
         run.history = pd.read_csv(path / HISTORY)
+    if (path / GRADIENTS).is_file():
+        run.gradients = pd.read_csv(path / GRADIENTS)
     return run
 
 

@@ -12,7 +12,7 @@ from kexp.compare.runs import Run
 
 SEED = "seed"
 RESULT_COLUMNS = ["status", "epochs", "best_val_accuracy", "final_val_accuracy", "test_accuracy",
-                  "test_loss", "parameters", "train_seconds"]
+                  "test_loss", "final_loss", "parameters", "flops", "train_seconds"]
 NUMERIC = RESULT_COLUMNS[1:]
 ALIASES = {"val_accuracy": "best_val_accuracy", "val_loss": "final_val_loss",
            "accuracy": "test_accuracy", "loss": "test_loss"}

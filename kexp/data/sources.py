@@ -96,3 +96,20 @@ def load_source(cfg: DictConfig, seed: int) -> Arrays:
     if cfg.get("path"):
         return load_npz(cfg.path)
     return SOURCES.get(cfg.name)(cfg, seed)
+
+
+@SOURCES.register("diabetes")
+def diabetes(cfg: DictConfig, seed: int) -> Arrays:
+    """scikit-learn's bundled diabetes table: 442 patients, 10 features, a numeric target.
+
+    The features come standardised by scikit-learn; the target is disease
+    progression after one year (25..346). For ``task=regression``.
+    """
+    from sklearn.datasets import load_diabetes
+    from sklearn.model_selection import train_test_split
+
+    bunch = load_diabetes()
+    x_train, x_test, y_train, y_test = train_test_split(
+        bunch.data.astype("float32"), bunch.target.astype("float32"),
+        test_size=float(cfg.get("test_fraction", 0.2)), random_state=seed)
+    return x_train, y_train, x_test, y_test

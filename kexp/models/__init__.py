@@ -31,7 +31,15 @@ ACTIVATIONS = ("relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "swish", "t
 
 
 def build_model(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
-                regularization: DictConfig) -> "keras.Model":
-    """Build the model that ``cfg.name`` names, for this input shape and class count."""
+                regularization: DictConfig, output_activation: str = "softmax") -> "keras.Model":
+    """Build the model that ``cfg.name`` names, for this input shape and output width.
+
+    ``output_activation`` comes from the task (softmax, sigmoid or linear);
+    builders read it as ``model.output_activation``.
+    """
+    from omegaconf import OmegaConf
+
     builder = MODELS.get(str(cfg.get("builder") or cfg.name))
+    cfg = OmegaConf.merge(OmegaConf.to_container(cfg, resolve=True),
+                          {"output_activation": output_activation})
     return builder(cfg, tuple(input_shape), int(num_classes), regularization)

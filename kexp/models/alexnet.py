@@ -20,7 +20,7 @@ def build_alexnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: in
     """
     make = LayerFactory.from_config(cfg, regularization)
     small = small_input(input_shape, cfg.get("stem", "auto"))
-    layers: list[keras.Layer] = [keras.Input(shape=input_shape, name="image")]
+    layers: list[keras.Layer] = make.input_layers(input_shape)
     for i, (filters, kernel) in enumerate(zip(cfg.filters, cfg.kernel_sizes), start=1):
         if i == 1 and not small:
             layers.append(keras.layers.ZeroPadding2D(2, name="conv1_pad"))

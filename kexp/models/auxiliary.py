@@ -10,7 +10,8 @@ from keras import ops
 class AuxiliaryLossModel(keras.Model):
     """Wrap a network whose outputs are ``[main, aux_1, ..., aux_k]``.
 
-    Training: loss = loss(main) + ``aux_weight`` × Σ cross-entropy(aux_i), and
+    Training: loss = loss(main) + ``aux_weight`` × Σ loss(aux_i) (the compiled
+    loss; sparse cross-entropy if none), and
     the metrics follow the main output. Inference (``predict``, ``evaluate``,
     ``model(x)``): the main output only.
     """
@@ -34,9 +35,9 @@ class AuxiliaryLossModel(keras.Model):
             return super().compute_loss(x, y, y_pred, sample_weight, training=training)
         main, *auxiliary = y_pred
         loss = super().compute_loss(x, y, main, sample_weight, training=training)
+        head_loss = keras.losses.get(self.loss or "sparse_categorical_crossentropy")
         for head in auxiliary:
-            loss = loss + self.aux_weight * ops.mean(
-                keras.losses.sparse_categorical_crossentropy(y, head))
+            loss = loss + self.aux_weight * ops.mean(head_loss(y, head))
         return loss
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):

@@ -1,12 +1,14 @@
 """One place that turns config into layers, so every builder means the same thing.
 
 From the model config: ``activation``, ``kernel_initializer`` (and
-``maxout_pieces``, ``rrelu_lower``/``rrelu_upper``). From ``regularization``:
-``l2`` (kernel penalty on every conv/dense), ``batchnorm`` (BatchNormalization
-after each conv/dense, before its activation) and ``dropout`` (after each
-hidden dense layer). ``null`` for ``batchnorm``/``dropout`` means the
-architecture's own design: ``model.batchnorm`` / ``model.dropout`` in its YAML,
-else the builder's default.
+``maxout_pieces``, ``rrelu_lower``/``rrelu_upper``) and ``output_activation``
+(set from the ``task`` group: softmax, sigmoid or linear). From
+``regularization``: ``l1``/``l2`` (kernel penalties on every conv/dense),
+``batchnorm`` (BatchNormalization after each conv/dense, before its
+activation), ``dropout`` (after each hidden dense layer) and ``augment``
+(preprocessing layers right after the input, active in training only).
+``null`` for ``batchnorm``/``dropout`` means the architecture's own design:
+``model.batchnorm`` / ``model.dropout`` in its YAML, else the builder's default.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from omegaconf import DictConfig
 
 from kexp.errors import ConfigError
 from kexp.models import ACTIVATIONS
+from kexp.models.augment import Augmentation
 from kexp.models.layers import Maxout, RReLU
 
 #: Suggested names for ``model.kernel_initializer``; any Keras initializer name works.
@@ -40,12 +43,15 @@ class LayerFactory:
 
     activation: str = "relu"
     kernel_initializer: str = "glorot_uniform"
+    l1: float = 0.0
     l2: float = 0.0
     batchnorm: bool = False
     dropout: float = 0.0
     maxout_pieces: int = 2
     rrelu_lower: float = 1 / 8
     rrelu_upper: float = 1 / 3
+    output_activation: str = "softmax"
+    augment: Augmentation = Augmentation()
 
     @classmethod
     def from_config(cls, cfg: DictConfig, regularization: DictConfig, *,
@@ -77,15 +83,31 @@ class LayerFactory:
         dropout, _ = _first_set((regularization.get("dropout"), ""), (cfg.get("dropout"), ""),
                                 (0.0, ""))
         return cls(activation=activation, kernel_initializer=initializer,
+                   l1=float(regularization.get("l1", 0.0) or 0.0),
                    l2=float(regularization.get("l2", 0.0) or 0.0), batchnorm=bool(batchnorm),
                    dropout=float(dropout), maxout_pieces=int(cfg.get("maxout_pieces", 2)),
                    rrelu_lower=float(cfg.get("rrelu_lower", 1 / 8)),
-                   rrelu_upper=float(cfg.get("rrelu_upper", 1 / 3)))
+                   rrelu_upper=float(cfg.get("rrelu_upper", 1 / 3)),
+                   output_activation=str(cfg.get("output_activation", "softmax")),
+                   augment=Augmentation.from_config(regularization.get("augment")))
 
     # -- single layers -------------------------------------------------------------
     def regularizer(self) -> keras.regularizers.Regularizer | None:
-        """L2 penalty on kernels, or None when ``l2`` is 0."""
+        """L1/L2 penalty on kernels (``L1``, ``L2`` or ``L1L2``), or None when both are 0."""
+        if self.l1 > 0 and self.l2 > 0:
+            return keras.regularizers.L1L2(l1=self.l1, l2=self.l2)
+        if self.l1 > 0:
+            return keras.regularizers.L1(self.l1)
         return keras.regularizers.L2(self.l2) if self.l2 > 0 else None
+
+    def input_layers(self, input_shape: tuple[int, ...]) -> list:
+        """``keras.Input`` followed by the augmentation layers (for Sequential builders)."""
+        return [keras.Input(shape=input_shape, name="image"), *self.augment.layers(input_shape)]
+
+    def input(self, input_shape: tuple[int, ...]):
+        """``(inputs, x)`` for functional builders: the Input tensor and the augmented image."""
+        inputs = keras.Input(shape=input_shape, name="image")
+        return inputs, apply(self.augment.layers(input_shape), inputs)
 
     def activation_layer(self, name: str, spatial: bool = False) -> keras.Layer:
         """The configured activation as its own layer (PReLU: one slope per channel)."""
@@ -135,10 +157,14 @@ class LayerFactory:
         return layers
 
     def classifier(self, num_classes: int, name: str = "predictions") -> keras.Layer:
-        """The output layer: Dense(num_classes, softmax)."""
-        return keras.layers.Dense(num_classes, activation="softmax", name=name,
+        """The output layer: Dense(num_classes, ``output_activation``), always float32.
+
+        Under a mixed-precision policy the rest of the net computes in 16 bits;
+        the output (and so the loss) stays float32, as Keras recommends.
+        """
+        return keras.layers.Dense(num_classes, activation=self.output_activation, name=name,
                                   kernel_initializer=self.kernel_initializer,
-                                  kernel_regularizer=self.regularizer())
+                                  kernel_regularizer=self.regularizer(), dtype="float32")
 
 
 def _first_set(*candidates: tuple[object, str]) -> tuple[object, str]:

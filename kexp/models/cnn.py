@@ -3,25 +3,45 @@
 from __future__ import annotations
 
 import keras
-from omegaconf import DictConfig
+from omegaconf import DictConfig, ListConfig
 
 from kexp.models import MODELS
 from kexp.models.blocks import LayerFactory
 
 
+def per_layer(value, index: int):
+    """``value`` if it is one setting for every conv, else its ``index``-th entry."""
+    return value[index] if isinstance(value, (list, tuple, ListConfig)) else value
+
+
 @MODELS.register("cnn")
 def build_cnn(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
               regularization: DictConfig) -> keras.Model:
-    """conv{i} → max_pool{i} per entry of ``filters``, flatten, fc{j} per ``dense_units``.
+    """conv{i} per entry of ``filters`` with a max_pool after every ``pool_every`` convs,
+    flatten, fc{j} per ``dense_units``.
 
-    The defaults (64/128 filters of 5x5, dense 2048/1024) are the slides' net:
-    6,511,370 parameters at 28x28x1 and 10 classes.
+    The defaults (64/128 filters of 5x5, each followed by a 2x2 pool, dense
+    2048/1024) are the slides' net: 6,511,370 parameters at 28x28x1 and 10
+    classes. ``kernel_size`` and ``padding`` may be lists (one per conv);
+    ``pool_strides`` / ``pool_padding`` shape the pooling (DeepOBS's 3x3/2
+    "same" pools) and ``conv_dropout`` adds Dropout after each pool (the
+    Keras mnist_cnn example's 0.25).
     """
     make = LayerFactory.from_config(cfg, regularization)
-    layers: list[keras.Layer] = [keras.Input(shape=input_shape, name="image")]
+    layers: list[keras.Layer] = make.input_layers(input_shape)
+    pool_every = int(cfg.get("pool_every", 1))
+    conv_dropout = float(cfg.get("conv_dropout", 0.0) or 0.0)
+    pools = 0
     for i, filters in enumerate(cfg.filters, start=1):
-        layers += make.conv(filters, cfg.kernel_size, f"conv{i}", padding=cfg.get("padding", "valid"))
-        layers.append(keras.layers.MaxPooling2D(cfg.get("pool_size", 2), name=f"max_pool{i}"))
+        layers += make.conv(filters, per_layer(cfg.kernel_size, i - 1), f"conv{i}",
+                            padding=per_layer(cfg.get("padding", "valid"), i - 1))
+        if i % pool_every == 0:
+            pools += 1
+            layers.append(keras.layers.MaxPooling2D(
+                cfg.get("pool_size", 2), strides=cfg.get("pool_strides"),
+                padding=cfg.get("pool_padding", "valid"), name=f"max_pool{pools}"))
+            if conv_dropout > 0:
+                layers.append(keras.layers.Dropout(conv_dropout, name=f"max_pool{pools}_dropout"))
     layers.append(keras.layers.Flatten(name="flatten"))
     for j, units in enumerate(cfg.dense_units, start=1):
         layers += make.dense(units, f"fc{j}")

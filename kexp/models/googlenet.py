@@ -60,11 +60,11 @@ def build_googlenet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: 
         raise ConfigError.bad_value("model.inception", kind, "must be naive or reduction")
     make = LayerFactory.from_config(cfg, regularization)
     small = small_input(input_shape, cfg.get("stem", "auto"))
-    inputs = keras.Input(shape=input_shape, name="image")
+    inputs, image = make.input(input_shape)
     if small:
-        x = apply(make.conv(64, 3, "stem_conv1"), inputs)
+        x = apply(make.conv(64, 3, "stem_conv1"), image)
     else:
-        x = apply(make.conv(64, 7, "stem_conv1", strides=2), inputs)
+        x = apply(make.conv(64, 7, "stem_conv1", strides=2), image)
         x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool1")(x)
     x = apply(make.conv(64, 1, "stem_conv2_reduce") + make.conv(192, 3, "stem_conv2"), x)
     if not small:

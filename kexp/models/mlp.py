@@ -14,7 +14,7 @@ def build_mlp(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
               regularization: DictConfig) -> keras.Model:
     """flatten → fc{j} (``hidden_units``, ``activation``) → predictions."""
     make = LayerFactory.from_config(cfg, regularization)
-    layers: list[keras.Layer] = [keras.Input(shape=input_shape, name="image"),
+    layers: list[keras.Layer] = [*make.input_layers(input_shape),
                                  keras.layers.Flatten(name="flatten")]
     for j, units in enumerate(cfg.hidden_units, start=1):
         layers += make.dense(units, f"fc{j}")

@@ -119,14 +119,14 @@ def build_resnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int
     """
     make = _factory(cfg, regularization)
     spec = _spec(cfg, "projection")
-    inputs = keras.Input(shape=input_shape, name="image")
+    inputs, image = make.input(input_shape)
     width = int(cfg.get("stem_filters", 64))
     if small_input(input_shape, cfg.get("stem", "auto")):
         x = apply(make.conv(width, 3, "stem_conv", activated=spec.version == "v1",
-                            batchnorm=spec.version == "v1"), inputs)
+                            batchnorm=spec.version == "v1"), image)
     else:
         x = apply(make.conv(width, 7, "stem_conv", strides=2, activated=spec.version == "v1",
-                            batchnorm=spec.version == "v1"), inputs)
+                            batchnorm=spec.version == "v1"), image)
         x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
     x = _stages(x, cfg, spec, make, first_stride=1)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
@@ -145,10 +145,10 @@ def build_cifar_resnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classe
     make = _factory(cfg, regularization)
     residual = bool(cfg.get("residual", True))
     spec = _spec(cfg, str(cfg.get("shortcut", "pad")) if residual else "none")
-    inputs = keras.Input(shape=input_shape, name="image")
+    inputs, image = make.input(input_shape)
     width = int(cfg.stackwise_filters[0])
     x = apply(make.conv(width, 3, "stem_conv", activated=spec.version == "v1",
-                        batchnorm=spec.version == "v1"), inputs)
+                        batchnorm=spec.version == "v1"), image)
     x = _stages(x, cfg, spec, make, first_stride=1)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     return keras.Model(inputs, make.classifier(num_classes)(x), name=cfg.name)

@@ -19,7 +19,7 @@ def build_vgg(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
     vgg16/vgg19 equal ``keras.applications`` (138,357,544 / 143,667,240).
     """
     make = LayerFactory.from_config(cfg, regularization)
-    layers: list[keras.Layer] = [keras.Input(shape=input_shape, name="image")]
+    layers: list[keras.Layer] = make.input_layers(input_shape)
     size = min(input_shape[:2])
     for stage, filters_list in enumerate(cfg.stages, start=1):
         for i, filters in enumerate(filters_list, start=1):

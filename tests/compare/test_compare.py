@@ -70,3 +70,26 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     make_run(tmp_path / "r", ["model=cnn"])
     assert main([str(tmp_path / "r"), "--metric", "happiness"]) == 2
     assert "not a column of the summary" in capsys.readouterr().err
+
+
+def test_gradient_profiles_of_the_last_epoch_are_overlaid(tmp_path):
+    import numpy as np
+
+    from kexp.compare.plots import gradient_compare_figure
+
+    for model, scale in (("plain56", 1e-4), ("resnet56", 1e-1)):
+        for seed in (0, 1):
+            run = make_run(tmp_path / f"{model}{seed}", [f"model={model}", f"seed={seed}"], seed=seed)
+            rows = [{"epoch": e, "layer": f"conv{d}", "depth": d,
+                     "grad_norm": scale * (d + 1) * (1 + seed) * (e + 1), "weight_norm": 1.0}
+                    for e in (0, 1, 2) for d in range(4)]
+            pd.DataFrame(rows).to_csv(run / "gradients.csv", index=False)
+    make_run(tmp_path / "other", ["model=cnn"])  # no diagnostics: not drawn
+    written = compare([tmp_path], tmp_path / "out")
+    assert matplotlib.image.imread(written["compare_gradients.png"]).shape[:2] == (600, 1000)
+    runs = find_runs([tmp_path])
+    lines = gradient_compare_figure(runs, swept_keys(runs)).axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["model=plain56 (epoch 2)", "model=resnet56 (epoch 2)"]
+    # epoch 2, mean over seeds 0 and 1: scale · (d + 1) · 1.5 · 3
+    np.testing.assert_allclose(lines[0].get_ydata(), [1e-4 * (d + 1) * 4.5 for d in range(4)])
+    assert "compare_gradients.png" not in compare([tmp_path / "other"], tmp_path / "out2")

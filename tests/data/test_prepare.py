@@ -52,3 +52,35 @@ def test_length_mismatch_is_a_data_error(tmp_path):
 def test_train_size_below_class_count_is_an_error():
     with pytest.raises(DataError, match="data.train_size=5 — must be ≥ the number of classes"):
         load_data(compose_config(["data.train_size=5"]).data, seed=0)
+
+
+def test_imbalance_drops_the_asked_fraction_of_training_samples_only():
+    balanced = load_data(compose_config().data, seed=0)
+    data = load_data(compose_config(["data.imbalance={3:0.9,5:0.5}"]).data, seed=0)
+    before, after = np.bincount(balanced.y_train), np.bincount(data.y_train)
+    assert after[3] == before[3] - round(before[3] * 0.9)
+    assert after[5] == before[5] - round(before[5] * 0.5)
+    assert np.array_equal(np.delete(after, [3, 5]), np.delete(before, [3, 5]))
+    assert np.array_equal(data.y_test, balanced.y_test) and np.array_equal(data.y_val, balanced.y_val)
+
+
+def test_sample_weights_come_from_the_npz_and_follow_the_split(tmp_path):
+    weights = np.arange(120, dtype="float32")
+    path = write_npz(tmp_path / "w.npz", w_train=weights)
+    data = load_data(compose_config([f"data.path={path}", "data.sample_weight=w_train",
+                                     "data.train_size=100"]).data, seed=0)
+    assert len(data.w_train) == len(data.y_train) == 90
+    # every kept weight is the one of its image: x_train was random, so match rows
+    raw = np.load(path)["x_train"].reshape(120, -1)
+    rows = [int(np.flatnonzero((raw == (x[..., 0] * 255).round().reshape(-1)).all(axis=1))[0])
+            for x in data.x_train[:5]]
+    assert data.w_train[:5].tolist() == weights[rows].tolist()
+    with pytest.raises(DataError, match="data.sample_weight=nope — no such array"):
+        load_data(compose_config([f"data.path={path}", "data.sample_weight=nope"]).data, seed=0)
+
+
+def test_diabetes_is_a_numeric_table():
+    data = load_data(compose_config(["data=diabetes", "task=regression"]).data, seed=0)
+    assert data.input_shape == (10,) and not data.has_class_labels
+    assert data.y_train.dtype == np.float32 and 25 <= data.y_train.min() < data.y_train.max() <= 346
+    assert len(data.y_train) + len(data.y_val) + len(data.y_test) == 442

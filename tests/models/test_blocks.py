@@ -64,3 +64,20 @@ def test_regularization_overrides_the_model_design():
     assert LayerFactory.from_config(off.model, off.regularization).dropout == 0
     bn = compose_config(["model=bn_cnn", "regularization.batchnorm=false"])
     assert LayerFactory.from_config(bn.model, bn.regularization).batchnorm is False
+
+
+@pytest.mark.parametrize("overrides, penalty", [
+    (["regularization=l1"], "L1"), (["regularization=l2"], "L2"), (["regularization=l1l2"], "L1L2"),
+])
+def test_weight_penalties_reach_every_kernel_and_the_loss(overrides, penalty):
+    from kexp.models import build_model
+
+    cfg = compose_config(["model.filters=[4]", "model.dense_units=[8]", *overrides])
+    model = build_model(cfg.model, (28, 28, 1), 10, cfg.regularization)
+    kernels = [layer for layer in model.layers if hasattr(layer, "kernel_regularizer")]
+    assert kernels and all(type(k.kernel_regularizer).__name__ == penalty for k in kernels)
+    model(np.zeros((1, 28, 28, 1), "float32"))
+    l1, l2 = cfg.regularization.l1, cfg.regularization.l2
+    expected = sum(l1 * np.abs(k.kernel.numpy()).sum() + l2 * np.square(k.kernel.numpy()).sum()
+                   for k in kernels)
+    assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-4) and expected > 0

@@ -1,0 +1,38 @@
+"""Scores on the test split: the compiled metrics, and per class for classification."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pandas as pd
+
+from kexp.data import Dataset
+
+
+def evaluate(model: keras.Model, data: Dataset, batch_size: int) -> dict[str, float]:
+    """The compiled loss and metrics on the test split, as ``test_<name>``."""
+    scores = model.evaluate(data.x_test, data.y_test, batch_size=batch_size, verbose=0,
+                            return_dict=True)
+    return {f"test_{k}": float(v) for k, v in scores.items()}
+
+
+def per_class_scores(model: keras.Model, data: Dataset, batch_size: int) -> pd.DataFrame | None:
+    """Precision, recall, F1 and support per class on the test split (None for regression).
+
+    Binary tasks threshold the sigmoid at 0.5 (classes 0 = rest, 1 = positive).
+    """
+    if not data.has_class_labels:
+        return None
+    from sklearn.metrics import precision_recall_fscore_support
+
+    probabilities = model.predict(data.x_test, batch_size=batch_size, verbose=0)
+    if probabilities.shape[-1] == 1:
+        predicted = (probabilities[:, 0] >= 0.5).astype("int64")
+    else:
+        predicted = probabilities.argmax(axis=-1)
+    truth = data.y_test.astype("int64").reshape(-1)
+    labels = np.arange(max(data.num_classes, 2))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, predicted, labels=labels, zero_division=0)
+    return pd.DataFrame({"class": labels, "precision": precision, "recall": recall, "f1": f1,
+                         "support": support})

@@ -1,0 +1,69 @@
+"""Precision policies and device strategies."""
+
+import keras
+import pandas as pd
+import pytest
+
+from kexp.errors import ConfigError
+from kexp.runtime import device_strategy, start_backend
+from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp
+
+TINY_RUN = [*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.save_model=false"]
+
+
+@pytest.fixture(autouse=True)
+def float32_afterwards():
+    yield
+    keras.config.set_dtype_policy("float32")
+
+
+def test_mixed_bfloat16_computes_in_bfloat16_with_a_float32_output(tmp_path):
+    row = run_in_process([*TINY_RUN, "trainer.epochs=1", "trainer.precision=mixed_bfloat16",
+                          "trainer.save_model=true"], tmp_path)
+    model = keras.saving.load_model(tmp_path / "model.keras")
+    assert model.get_layer("conv1").compute_dtype == "bfloat16"
+    assert model.get_layer("conv1").variable_dtype == "float32"
+    assert model.get_layer("predictions").compute_dtype == "float32"
+    assert row["status"] == "ok" and row["test_loss"] == row["test_loss"]  # finite
+
+
+def test_mixed_float16_gets_keras_loss_scaling():
+    from kexp.models import build_model
+    from kexp.optimizers import build_optimizer
+    from kexp.trainer import compile_model
+
+    start_backend(0, precision="mixed_float16")
+    cfg = compose_config(TINY_CNN)
+    model = build_model(cfg.model, (28, 28, 1), 10, cfg.regularization)
+    compile_model(model, build_optimizer(cfg.optimizer), cfg.trainer)
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert model.get_layer("fc1").compute_dtype == "float16"
+
+
+def test_the_default_strategy_is_one_device():
+    assert device_strategy("default")[1] == 1
+    with pytest.raises(ConfigError, match="trainer.strategy=ring — must be default or mirrored"):
+        device_strategy("ring")
+
+
+def test_mirrored_on_two_logical_cpus_takes_the_same_steps(tmp_path):
+    # A user callback (by _target_) counts the steps of the epoch.
+    (tmp_path / "stepcount.py").write_text(
+        "import keras\n"
+        "class StepCount(keras.callbacks.Callback):\n"
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        "        logs['steps'] = float(self.params['steps'])\n")
+    counter = "trainer.callbacks=[{_target_: stepcount.StepCount}]"
+    env = {"KEXP_LOGICAL_CPUS": "2", "PYTHONPATH": str(tmp_path)}
+    runs = {"mirrored": ["trainer.strategy=mirrored", "trainer.batch_size=16"],
+            "default": ["trainer.batch_size=32"]}
+    steps = {}
+    for name, overrides in runs.items():
+        result = run_kexp([*TINY_RUN, "trainer.epochs=1", counter, *overrides,
+                           f"hydra.run.dir={name}"], tmp_path, env=env)
+        assert result.returncode == 0, result.stderr[-2000:]
+        history = pd.read_csv(tmp_path / name / "history.csv")
+        steps[name] = history["steps"].tolist()
+        assert history[["loss", "val_loss"]].notna().all().all()
+    assert "MirroredStrategy over 2 replicas" in (tmp_path / "mirrored" / "kexp.log").read_text()
+    assert steps["mirrored"] == steps["default"] == [3.0]  # 90 images / global batch 32
