@@ -81,6 +81,7 @@ def time_kexp(cfg, x, y) -> float:
     from kexp.trainer import compile_model, fit
 
     keras.utils.clear_session()
+    keras.config.set_dtype_policy(str(cfg.trainer.get("precision", "float32")))  # --set trainer.precision=...
     keras.utils.set_random_seed(0)
     n = len(x) - VALIDATION
     data = Dataset("bench", x[:n], y[:n], x[n:], y[n:], x[n:], y[n:], 10)
@@ -98,6 +99,7 @@ def time_handwritten(cfg, x, y) -> float:
     from kexp.models import build_model
 
     keras.utils.clear_session()
+    keras.config.set_dtype_policy("float32")
     keras.utils.set_random_seed(0)
     x, y = x[:-VALIDATION], y[:-VALIDATION]
     if cfg.model.name == "cnn":

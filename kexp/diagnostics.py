@@ -10,7 +10,10 @@ epoch, log scale). Depth 0 is the kernel nearest the input.
 Gradients need the backend's autodiff, the one thing ``keras.ops`` lacks:
 the TensorFlow and JAX versions live in ``kexp/tensorflow_runtime.py`` and
 ``kexp/jax_runtime.py``. The loss is the compiled data loss (no weight
-penalties), in inference mode (no dropout; BatchNorm with moving statistics).
+penalties) in training mode, so BatchNorm normalises with the batch's own
+statistics exactly as in the optimizer's steps; the layers' state (moving
+statistics, random-number generators) is put back afterwards, so measuring
+does not change training.
 """
 
 from __future__ import annotations
@@ -46,7 +49,12 @@ def loss_gradients(model: keras.Model, x: np.ndarray, y: np.ndarray, variables: 
             y_pred = keras.ops.squeeze(y_pred, axis=-1)
         return loss(y_true, y_pred)
 
-    return gradients(model, data_loss, x, y, variables)
+    state = [keras.ops.convert_to_numpy(v) for v in model.non_trainable_variables]
+    try:
+        return gradients(model, data_loss, x, y, variables)
+    finally:
+        for variable, value in zip(model.non_trainable_variables, state):
+            variable.assign(value)
 
 
 def kernels(model: keras.Model) -> list[tuple[str, keras.Variable]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def loss_gradients(model, loss_fn, x, y, variables) -> list:
-    """Gradients of ``mean(loss_fn(y, model(x)))`` with respect to ``variables`` (inference mode).
+    """Gradients of ``mean(loss_fn(y, model(x)))`` with respect to ``variables`` (training mode).
 
     Uses Keras's ``stateless_call`` so that JAX differentiates a pure function
     of the trainable values.
@@ -18,7 +18,7 @@ def loss_gradients(model, loss_fn, x, y, variables) -> list:
     wanted = {id(v): i for i, v in enumerate(model.trainable_variables)}
 
     def loss(values):
-        y_pred, _ = model.stateless_call(values, non_trainable, x, training=False)
+        y_pred, _ = model.stateless_call(values, non_trainable, x, training=True)
         return jnp.mean(loss_fn(y, y_pred))
 
     grads = jax.grad(loss)(trainable)

@@ -99,9 +99,9 @@ def epoch_seeded_dataset(x, y, batch_size: int, seed: int, first_epoch: int, epo
 
 
 def loss_gradients(model, loss_fn, x, y, variables) -> list:
-    """Gradients of ``mean(loss_fn(y, model(x)))`` with respect to ``variables`` (inference mode)."""
+    """Gradients of ``mean(loss_fn(y, model(x)))`` with respect to ``variables`` (training mode)."""
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(loss_fn(y, model(x, training=False)))
+        loss = tf.reduce_mean(loss_fn(y, model(x, training=True)))
     return [g.numpy() if g is not None else None for g in tape.gradient(loss, variables)]

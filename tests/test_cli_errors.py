@@ -24,7 +24,7 @@ def assert_clean_failure(result, cwd, expected: str, tensorflow_started: bool = 
 
 
 CONFIG_MISTAKES = [
-    (["model=resnet9000"], "kexp: config error: model=resnet9000 — unknown option; available: alexnet, bn_cnn, cnn, googlenet, mlp, plain110,"),
+    (["model=resnet9000"], "kexp: config error: model=resnet9000 — unknown option; available: alexnet, bn_cnn, cnn, deepobs_2c2d, deepobs_3c3d, googlenet,"),
     (["optimizer=adamx"], "kexp: config error: optimizer=adamx — unknown option; available: adabound, adadelta, adagrad, adam, adamax,"),
     (["data=imagenet"], "kexp: config error: data=imagenet — unknown option; available: cifar10, cifar100, diabetes, digits, fashion_mnist, mnist"),
     (["trainer.foo=1"], "kexp: config error: trainer.foo=1 — unknown key 'foo'; trainer has: epochs,"),

@@ -49,3 +49,16 @@ def test_without_diagnostics_nothing_is_measured(tmp_path):
     run_in_process([*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.epochs=1",
                     "trainer.save_model=false"], tmp_path)
     assert not (tmp_path / "gradients.csv").exists()
+
+
+def test_measuring_in_training_mode_leaves_batchnorm_statistics_alone():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d"),
+                              keras.layers.BatchNormalization(name="bn"),
+                              keras.layers.Dense(2, activation="softmax", name="out")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(1).normal(3.0, 2.0, size=(32, 4)).astype("float32")
+    before = [keras.ops.convert_to_numpy(v).copy() for v in model.non_trainable_variables]
+    rows = gradient_rows(model, x, np.arange(32) % 2, epoch=0)
+    after = [keras.ops.convert_to_numpy(v) for v in model.non_trainable_variables]
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+    assert [r["layer"] for r in rows] == ["d", "out"] and rows[0]["grad_norm"] > 0

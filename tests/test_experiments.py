@@ -51,7 +51,7 @@ def test_command_line_overrides_beat_the_preset():
 
 def test_degradation_sweeps_four_nets_with_diagnostics_end_to_end(tmp_path):
     result = run_kexp(["-m", "experiment=degradation", "data=digits", "data.train_size=60",
-                       "data.test_size=30", "data.image_size=16", "trainer.epochs=1",
+                       "data.test_size=30", "data.image_size=8", "trainer.epochs=1",
                        "trainer.save_model=false", "hydra.sweep.dir=sweep"], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")

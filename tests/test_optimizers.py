@@ -28,6 +28,14 @@ def test_each_yaml_instantiates_its_class_with_its_arguments(name):
             assert getattr(optimizer, key) == pytest.approx(spec[key]), key
 
 
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_common_fields_are_overridable_without_plus(name):
+    optimizer = build_optimizer(compose_config([f"optimizer={name}", "optimizer.weight_decay=0.01",
+                                                "optimizer.global_clipnorm=1.5"]).optimizer)
+    assert (optimizer.weight_decay, optimizer.global_clipnorm) == (0.01, 1.5)
+    assert optimizer.clipnorm is None
+
+
 def test_overrides_reach_the_constructor():
     optimizer = build_optimizer(compose_config(["optimizer=momentum", "optimizer.learning_rate=0.05",
                                                 "optimizer.momentum=0.5"]).optimizer)

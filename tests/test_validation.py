@@ -25,7 +25,7 @@ from tests.conftest import compose_config, write_npz
     ("data.train_size=0", "data.train_size=0 — must be null or an integer ≥ 1"),
     ("data.path=/no/such/file.npz", "data.path=/no/such/file.npz — no such file; must be an existing .npz file"),
     ("model.filters=[64,0]", "model.filters=[64, 0] — must be a list of integers ≥ 1"),
-    ("model.padding=full", "model.padding=full — must be valid or same"),
+    ("model.padding=full", "model.padding=full — must be valid or same, or a list of them (one per conv)"),
     ("seed=-1", "seed=-1 — must be an integer ≥ 0"),
 ])
 def test_bad_values_are_named(override, message):
