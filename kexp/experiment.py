@@ -28,22 +28,24 @@ def run_experiment(cfg: DictConfig, run_dir: Path, threads: int | None = None) -
     interrupted (Ctrl-C / SIGTERM; resumable) or diverged (NaN loss).
     ``threads`` caps the backend's CPU threads (parallel sweep jobs share the cores).
     """
+    from kexp.data import load_data
+    from kexp.tasks import Task
+
+    # Data first: a bad file or label is reported before the backend's slow import.
+    task = Task.from_config(cfg.get("task"), cfg.regularization)
+    data = task.prepare(load_data(cfg.data, seed=int(cfg.seed)))
     from kexp.runtime import device_strategy, start_backend
 
     start_backend(int(cfg.seed), deterministic=bool(cfg.trainer.get("deterministic", False)),
                   threads=threads, precision=str(cfg.trainer.get("precision", "float32")))
     from kexp.configured_callbacks import configured_callbacks
-    from kexp.data import load_data
     from kexp.evaluation import evaluate, per_class_scores
     from kexp.flops import macs_text, total_macs
     from kexp.models import build_model
     from kexp.models.augment import resolve_flip
     from kexp.optimizers import build_optimizer
-    from kexp.tasks import Task
     from kexp.trainer import compile_model, fit
 
-    task = Task.from_config(cfg.get("task"), cfg.regularization)
-    data = task.prepare(load_data(cfg.data, seed=int(cfg.seed)))
     log.info("data %s: train %d, validation %d%s, test %d, input %s, %d classes",
              data.name, len(data.y_train), len(data.y_val),
              " (the test split)" if data.val_is_test else "", len(data.y_test),
