@@ -9,7 +9,6 @@ write into the epoch logs (e.g. ``learning_rate``) lands in ``history.csv``.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import keras
@@ -19,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.data import Dataset
 from kexp.errors import ConfigError
+from kexp.runtime import missing_tensorboard_packages
 from kexp.schedules import build_schedule
 
 CHECKPOINT_DIR = "checkpoints"
@@ -88,8 +88,7 @@ def tensorboard(enabled: bool, run_dir: Path) -> keras.callbacks.TensorBoard | N
     """
     if not enabled:
         return None
-    missing = [p for p in ("tensorflow", "tensorboard") if importlib.util.find_spec(p) is None]
-    if missing:
+    if missing := missing_tensorboard_packages():
         raise ConfigError.bad_value("trainer.tensorboard", "true",
                                     f"needs the {' and '.join(missing)} package (pip install "
                                     "'kexp[tensorboard]'); or use false")

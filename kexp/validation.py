@@ -17,7 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.errors import ConfigError
 from kexp.models import ACTIVATIONS
-from kexp.runtime import PRECISIONS
+from kexp.runtime import PRECISIONS, missing_tensorboard_packages
 from kexp.tasks import NEEDS_TARGETS, check_task_fits_data
 
 _MISSING = object()
@@ -207,7 +207,6 @@ def validate(cfg: DictConfig) -> None:
 
 def _check_environment(cfg: DictConfig) -> None:
     """Options that need TensorFlow (or an optional package) on this machine."""
-    import importlib.util
     import os
 
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
@@ -216,8 +215,7 @@ def _check_environment(cfg: DictConfig) -> None:
         raise ConfigError(f"trainer.strategy=mirrored — needs KERAS_BACKEND=tensorflow (this run: "
                           f"{backend}); use default")
     if OmegaConf.select(cfg, "trainer.tensorboard", default=False):
-        missing = [p for p in ("tensorflow", "tensorboard") if importlib.util.find_spec(p) is None]
-        if missing:
+        if missing := missing_tensorboard_packages():
             raise ConfigError(f"trainer.tensorboard=true — needs the {' and '.join(missing)} "
                               "package (pip install 'kexp[tensorboard]'); or use false")
 

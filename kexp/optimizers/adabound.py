@@ -17,43 +17,26 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from kexp.optimizers.moments import AdamMoments
+
 
 @keras.saving.register_keras_serializable(package="kexp")
-class AdaBound(keras.optimizers.Optimizer):
+class AdaBound(AdamMoments):
     """AdaBound; ``final_lr`` is the SGD rate it converges to, ``gamma`` how fast."""
 
     def __init__(self, learning_rate: float = 0.001, final_lr: float = 0.1, beta_1: float = 0.9,
                  beta_2: float = 0.999, gamma: float = 1e-3, epsilon: float = 1e-8,
                  name: str = "adabound", **kwargs) -> None:
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
         self.final_lr = final_lr
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
         self.gamma = gamma
-        self.epsilon = epsilon
         self.initial_learning_rate = float(learning_rate) if isinstance(learning_rate, (int, float)) \
             else None
 
-    def build(self, var_list) -> None:
-        """One first-moment and one second-moment slot per variable."""
-        if self.built:
-            return
-        super().build(var_list)
-        self._momentums, self._velocities = self.add_optimizer_variables(
-            var_list, ["momentum", "velocity"])
-
     def update_step(self, gradient, variable, learning_rate) -> None:
         """One AdaBound step for ``variable``."""
-        dtype = variable.dtype
-        lr = ops.cast(learning_rate, dtype)
-        gradient = ops.cast(gradient, dtype)
-        step = ops.cast(self.iterations + 1, dtype)
-        beta_1, beta_2 = ops.cast(self.beta_1, dtype), ops.cast(self.beta_2, dtype)
-        index = self._get_variable_index(variable)
-        m, v = self._momentums[index], self._velocities[index]
-        self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - beta_1))
-        self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - beta_2))
-
+        lr, step, m, v = self.update_moments(gradient, variable, learning_rate)
+        beta_1, beta_2 = ops.cast(self.beta_1, variable.dtype), ops.cast(self.beta_2, variable.dtype)
         final_lr = self.final_lr * (lr / self.initial_learning_rate if self.initial_learning_rate
                                     else 1.0)
         lower = final_lr * (1 - 1 / (self.gamma * step + 1))
@@ -64,7 +47,4 @@ class AdaBound(keras.optimizers.Optimizer):
 
     def get_config(self) -> dict:
         """Constructor arguments, for saving with the model."""
-        config = super().get_config()
-        config.update(final_lr=self.final_lr, beta_1=self.beta_1, beta_2=self.beta_2,
-                      gamma=self.gamma, epsilon=self.epsilon)
-        return config
+        return {**super().get_config(), "final_lr": self.final_lr, "gamma": self.gamma}

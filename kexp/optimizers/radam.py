@@ -21,43 +21,26 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from kexp.optimizers.moments import AdamMoments
+
 
 @keras.saving.register_keras_serializable(package="kexp")
-class RAdam(keras.optimizers.Optimizer):
+class RAdam(AdamMoments):
     """Rectified Adam; ``beta_1``, ``beta_2``, ``epsilon`` as in Adam."""
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, rho_threshold: float = 4.0, name: str = "radam",
                  **kwargs) -> None:
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
         self.rho_threshold = rho_threshold
-
-    def build(self, var_list) -> None:
-        """One first-moment and one second-moment slot per variable."""
-        if self.built:
-            return
-        super().build(var_list)
-        self._momentums, self._velocities = self.add_optimizer_variables(
-            var_list, ["momentum", "velocity"])
 
     def update_step(self, gradient, variable, learning_rate) -> None:
         """One RAdam step for ``variable``."""
-        dtype = variable.dtype
-        lr = ops.cast(learning_rate, dtype)
-        gradient = ops.cast(gradient, dtype)
-        step = ops.cast(self.iterations + 1, dtype)
-        beta_1, beta_2 = ops.cast(self.beta_1, dtype), ops.cast(self.beta_2, dtype)
-        beta_1_power, beta_2_power = ops.power(beta_1, step), ops.power(beta_2, step)
-        index = self._get_variable_index(variable)
-        m, v = self._momentums[index], self._velocities[index]
-        self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - beta_1))
-        self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - beta_2))
-
+        lr, step, m, v = self.update_moments(gradient, variable, learning_rate)
+        beta_1_power = ops.power(ops.cast(self.beta_1, variable.dtype), step)
+        beta_2_power = ops.power(ops.cast(self.beta_2, variable.dtype), step)
         m_hat = ops.divide(m, 1 - beta_1_power)
-        rho_inf = 2 / (1 - beta_2) - 1
+        rho_inf = 2 / (1 - ops.cast(self.beta_2, variable.dtype)) - 1
         rho_t = rho_inf - 2 * step * beta_2_power / (1 - beta_2_power)
         rectified = rho_t > self.rho_threshold
         # Guard the square root's argument so the unused branch stays finite.
@@ -70,7 +53,4 @@ class RAdam(keras.optimizers.Optimizer):
 
     def get_config(self) -> dict:
         """Constructor arguments, for saving with the model."""
-        config = super().get_config()
-        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
-                      rho_threshold=self.rho_threshold)
-        return config
+        return {**super().get_config(), "rho_threshold": self.rho_threshold}
