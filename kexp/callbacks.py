@@ -113,6 +113,9 @@ class StopOnSignal(keras.callbacks.Callback):
     Raising (rather than setting ``stop_training``) ends ``fit`` without
     ``on_epoch_end``: the partial epoch is neither logged nor backed up, so
     a resumed run repeats exactly that epoch. A second Ctrl-C stops at once.
+    The check runs when a batch *begins*: a callback with a batch-*end* hook
+    would turn off Keras's asynchronous batch-end dispatch (see
+    :func:`dispatch_async`).
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -132,7 +135,13 @@ class StopOnSignal(keras.callbacks.Callback):
         if threading.current_thread() is threading.main_thread():
             self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
 
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._raise_if_signalled()
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self._raise_if_signalled()
+
+    def _raise_if_signalled(self) -> None:
         if self.received is not None:
             raise TrainingInterrupted(self.received)
 
@@ -144,3 +153,52 @@ class StopOnSignal(keras.callbacks.Callback):
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         self._previous = {}
+
+
+def dispatch_async(callback: keras.callbacks.Callback) -> keras.callbacks.Callback:
+    """Mark ``callback`` safe for Keras's asynchronous batch-end dispatch and return it.
+
+    On the backends that dispatch steps asynchronously (JAX, torch), Keras runs
+    batch-end hooks on a worker thread unless a callback overrides one without
+    declaring ``async_safe``; one such callback makes every step wait for its
+    loss to reach the host. Keras's ``BackupAndRestore`` and ``ModelCheckpoint``
+    saving per epoch do nothing at a batch end, so they are safe. (TensorFlow's
+    trainer is synchronous either way.)
+    """
+    callback.async_safe = True
+    return callback
+
+
+class TerminateOnNaNWithoutWaiting(keras.callbacks.TerminateOnNaN):
+    """Keras's ``TerminateOnNaN`` that lets batch ends be dispatched asynchronously.
+
+    The loss is checked on Keras's callback thread; the stop is requested from
+    the training thread when a batch begins, so training stops a few batches
+    after the first non-finite loss (as many as the callback thread lags
+    behind; at the latest one batch into the next epoch, since Keras waits for
+    that thread at each epoch end) instead of at once. (Setting
+    ``stop_training`` from the callback thread makes Keras 3.15's JAX trainer
+    fail with "Array has been deleted" when it reads the epoch's metrics.)
+    """
+
+    async_safe = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.invalid_batch: int | None = None
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(loss) and self.invalid_batch is None:
+            self.invalid_batch = batch
+            log.warning("batch %d: the loss is %s, stopping", batch, loss)
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._stop_if_invalid()
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self._stop_if_invalid()
+
+    def _stop_if_invalid(self) -> None:
+        if self.invalid_batch is not None:
+            self.model.stop_training = True

@@ -16,6 +16,7 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from kexp.callbacks import dispatch_async
 from kexp.data import Dataset
 from kexp.errors import ConfigError
 from kexp.runtime import missing_tensorboard_packages
@@ -61,10 +62,10 @@ def checkpoints(cfg: DictConfig | None, run_dir: Path) -> list[keras.callbacks.M
     monitor = str(cfg.get("monitor", "val_loss"))
     found = []
     if cfg.get("best"):
-        found.append(keras.callbacks.ModelCheckpoint(str(folder / "best.keras"), monitor=monitor,
-                                                     save_best_only=True, verbose=0))
+        found.append(dispatch_async(keras.callbacks.ModelCheckpoint(
+            str(folder / "best.keras"), monitor=monitor, save_best_only=True, verbose=0)))
     if cfg.get("last"):
-        found.append(keras.callbacks.ModelCheckpoint(str(folder / "last.keras"), verbose=0))
+        found.append(dispatch_async(keras.callbacks.ModelCheckpoint(str(folder / "last.keras"), verbose=0)))
     if found:
         folder.mkdir(parents=True, exist_ok=True)
     return found

@@ -89,7 +89,7 @@ def run_job(cfg: DictConfig) -> float:
             FAILED_JOBS.add(str(run_dir.resolve()))
             log.error("job diverged; the sweep goes on")
             return float("nan")
-        print(f"kexp: diverged: the loss became NaN or infinite in epoch {row['epochs']}; "
+        print(f"kexp: diverged: the loss became NaN or infinite; training stopped in epoch {row['epochs']}; "
               f"lower optimizer.learning_rate (now {cfg.optimizer.get('learning_rate'):g})", file=sys.stderr)
         sys.exit(EXIT_DIVERGED)
     scores = ", ".join(f"{key} {row[key]:.4f}" for key in row

@@ -16,7 +16,8 @@ from omegaconf import DictConfig
 
 from kexp.artifacts import HISTORY_FILE
 from kexp.callbacks import (EpochKeyedRandomness, EpochLogLine, EpochStats, HistoryLogger,
-                            StopOnSignal, TrainingInterrupted, publish_history)
+                            StopOnSignal, TerminateOnNaNWithoutWaiting, TrainingInterrupted,
+                            dispatch_async, publish_history)
 from kexp.data import Dataset
 from kexp.errors import ConfigError
 from kexp.tasks import Task
@@ -116,6 +117,26 @@ def training_inputs(data: Dataset, cfg: DictConfig, seed: int, first_epoch: int,
             "batch_size": batch_size, "shuffle": True}
 
 
+def training_callbacks(run_dir: Path, epochs: int, stop_on_signal: StopOnSignal,
+                       configured: list[keras.callbacks.Callback],
+                       append_history: bool = False) -> list[keras.callbacks.Callback]:
+    """kexp's callbacks around the ``configured`` ones, in the order they must run.
+
+    None of them waits on a step's results at a batch end, so Keras keeps its
+    asynchronous batch-end dispatch on the backends that have it (JAX, torch).
+    """
+    return [
+        EpochKeyedRandomness(),
+        EpochStats(),
+        *configured,
+        HistoryLogger(run_dir / HISTORY_STREAM, run_dir / HISTORY_FILE, append=append_history),
+        dispatch_async(keras.callbacks.BackupAndRestore(str(run_dir / BACKUP_DIR))),
+        TerminateOnNaNWithoutWaiting(),
+        stop_on_signal,
+        EpochLogLine(epochs),
+    ]
+
+
 def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, seed: int = 0,
         callbacks: list[keras.callbacks.Callback] | None = None, replicas: int = 1) -> FitResult:
     """Train ``model`` on ``data``, streaming ``history.csv``; resume an unfinished run.
@@ -132,16 +153,8 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, seed:
     stop_on_signal = StopOnSignal()
     batch_size = int(cfg.batch_size) * replicas
     weights = training_weights(data, cfg.get("class_weight", "none"))
-    callbacks = [
-        EpochKeyedRandomness(),
-        EpochStats(),
-        *(callbacks or []),
-        HistoryLogger(run_dir / HISTORY_STREAM, run_dir / HISTORY_FILE, append=resuming),
-        keras.callbacks.BackupAndRestore(str(run_dir / BACKUP_DIR)),
-        keras.callbacks.TerminateOnNaN(),
-        stop_on_signal,
-        EpochLogLine(cfg.epochs),
-    ]
+    callbacks = training_callbacks(run_dir, int(cfg.epochs), stop_on_signal, callbacks or [],
+                                   append_history=resuming)
     started = time.perf_counter()
     status, signum = "ok", None
     try:

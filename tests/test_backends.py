@@ -77,3 +77,14 @@ def test_every_builder_and_optimizer_trains_a_step_under_jax():
 def test_every_model_trains_a_step_under_jax():
     trained = train_one_step_each([])
     assert {"vgg19", "resnet152", "resnet110", "plain110"} <= set(trained) and len(trained) >= 24 + 13
+
+
+def test_a_diverging_run_stops_as_diverged_under_jax(tmp_path):
+    # kexp's NaN check runs on Keras's callback thread under JAX (asynchronous batch ends);
+    # Keras's own TerminateOnNaN there makes the JAX trainer fail ("Array has been deleted").
+    result = run_kexp(["data=diabetes", "model=mlp", "task=regression", "optimizer=sgd",
+                       "optimizer.learning_rate=1e12", "trainer.epochs=20", "hydra.run.dir=run"],
+                      tmp_path, env=JAX)
+    assert result.returncode == 3, result.stderr[-3000:]
+    metrics = pd.read_csv(tmp_path / "run" / "metrics.csv").iloc[0]
+    assert metrics["status"] == "diverged" and metrics["epochs"] <= 2

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from kexp.callbacks import (EpochKeyedRandomness, HistoryLogger, StopOnSignal,
-                            TrainingInterrupted, publish_history)
+                            TerminateOnNaNWithoutWaiting, TrainingInterrupted, dispatch_async,
+                            publish_history)
 
 
 def test_publish_history_keeps_the_last_row_of_a_repeated_epoch(tmp_path):
@@ -39,21 +40,30 @@ def test_history_logger_numbers_epochs_from_one_and_publishes_each_epoch(tmp_pat
     assert history["epoch"].tolist() == [1, 2, 3] and "loss" in history
 
 
-def test_stop_on_signal_raises_at_the_next_batch_and_restores_handlers():
+def test_stop_on_signal_raises_before_the_next_batch_and_restores_handlers():
     previous = signal.getsignal(signal.SIGTERM)
 
-    class SendSignal(keras.callbacks.Callback):
+    class SendSignalDuringBatch(keras.callbacks.Callback):
+        """Runs after StopOnSignal's check, so the signal lands while batch 1 is in flight."""
+
+        finished: list[int] = []
+
         def on_train_batch_begin(self, batch, logs=None):
             if batch == 1:
                 os.kill(os.getpid(), signal.SIGTERM)
 
+        def on_train_batch_end(self, batch, logs=None):
+            self.finished.append(batch)
+
     stop = StopOnSignal()
     with pytest.raises(TrainingInterrupted, match="SIGTERM") as err:
         try:
-            tiny_model().fit(X, Y, epochs=2, batch_size=16, verbose=0, callbacks=[SendSignal(), stop])
+            tiny_model().fit(X, Y, epochs=2, batch_size=16, verbose=0,
+                             callbacks=[stop, SendSignalDuringBatch()])
         finally:
             stop.restore()
     assert err.value.signum == signal.SIGTERM
+    assert SendSignalDuringBatch.finished == [0, 1]  # batch 1 ran to its end, batch 2 never began
     assert signal.getsignal(signal.SIGTERM) == previous
 
 
@@ -65,3 +75,21 @@ def test_epoch_keyed_randomness_sets_each_seed_state_from_the_epoch():
     keyed.on_epoch_begin(7)
     state = keras.ops.convert_to_numpy(keyed._states[0])
     assert state.tolist() == [keyed._seeds[0], 7 << 20]
+
+
+def test_dispatch_async_marks_the_callback_for_keras():
+    nan_check = keras.callbacks.TerminateOnNaN()
+    assert dispatch_async(nan_check) is nan_check and nan_check.async_safe is True
+
+
+def test_terminate_on_nan_stops_at_the_next_batch_and_says_where():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    y = np.full(len(X), 1e30, dtype="float32")  # the squared error overflows at once
+    nan_check = TerminateOnNaNWithoutWaiting()
+    steps = []
+    counter = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: steps.append(batch))
+    model.fit(X, y, epochs=3, batch_size=16, verbose=0, callbacks=[nan_check, counter])
+    assert nan_check.invalid_batch == 0
+    assert steps == [0, 1]  # the stop is asked for when batch 1 begins; Keras ends after it

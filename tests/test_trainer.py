@@ -5,10 +5,13 @@ import subprocess
 import sys
 import time
 
+import keras
 import matplotlib.image
 import pandas as pd
 import pytest
 
+from kexp.callbacks import StopOnSignal
+from kexp.trainer import training_callbacks
 from tests.conftest import TINY_CNN, run_kexp
 
 # About a second per epoch on 2 cores: long enough to interrupt mid-training.
@@ -145,3 +148,14 @@ def test_balanced_class_weights_raise_the_minority_recall(tmp_path):
     # without weights, 0.57 / 0.63 balanced.
     for minority in (3, 8):
         assert recall["balanced"][minority] > recall["none"][minority] + 0.3, recall
+
+
+def test_training_callbacks_keep_kerass_batch_end_dispatch_asynchronous(tmp_path, monkeypatch):
+    """Keras's own decision, as on JAX/torch: no kexp callback makes each step wait at its end."""
+    import keras.src.backend
+
+    monkeypatch.setattr(keras.src.backend, "IS_THREAD_SAFE", True)
+    ours = training_callbacks(tmp_path, 3, StopOnSignal(), configured=[])
+    assert keras.callbacks.CallbackList(ours)._async_train is True
+    blocking = keras.callbacks.TerminateOnNaN()  # the same callback without dispatch_async
+    assert keras.callbacks.CallbackList([*ours, blocking])._async_train is False
