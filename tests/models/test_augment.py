@@ -25,7 +25,7 @@ def test_the_preset_adds_the_layers_and_digits_get_no_flip():
 
 def test_augmentation_changes_training_inputs_but_not_predict():
     model = build(["regularization.augment.translate=0.2", "regularization.augment.rotate=0.1"])
-    augmented = keras.Model(model.inputs, model.get_layer("augment_rotate").output)
+    augmented = keras.Model(model.inputs[0], model.get_layer("augment_rotate").output)
     x = np.random.default_rng(0).random((8, 28, 28, 1)).astype("float32")
     trained_on = keras.ops.convert_to_numpy(augmented(x, training=True))
     assert np.abs(trained_on - x).mean() > 0.05
