@@ -107,15 +107,31 @@ class TrainingInterrupted(Exception):
         super().__init__(f"stopped by {signal.Signals(signum).name}")
 
 
-class StopOnSignal(keras.callbacks.Callback):
+class BatchStartCheck(keras.callbacks.Callback):
+    """Calls :meth:`check` on the training thread before every epoch and every batch.
+
+    Acting when a batch *begins* keeps Keras's asynchronous batch-end dispatch
+    on (see :func:`dispatch_async`): a callback with a batch-*end* hook turns
+    it off.
+    """
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.check()
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Stop training here if there is a reason to."""
+        raise NotImplementedError
+
+
+class StopOnSignal(BatchStartCheck):
     """Turn Ctrl-C / SIGTERM into a stop at the next batch boundary.
 
     Raising (rather than setting ``stop_training``) ends ``fit`` without
     ``on_epoch_end``: the partial epoch is neither logged nor backed up, so
     a resumed run repeats exactly that epoch. A second Ctrl-C stops at once.
-    The check runs when a batch *begins*: a callback with a batch-*end* hook
-    would turn off Keras's asynchronous batch-end dispatch (see
-    :func:`dispatch_async`).
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -135,13 +151,8 @@ class StopOnSignal(keras.callbacks.Callback):
         if threading.current_thread() is threading.main_thread():
             self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
 
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._raise_if_signalled()
-
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        self._raise_if_signalled()
-
-    def _raise_if_signalled(self) -> None:
+    def check(self) -> None:
+        """Raise :class:`TrainingInterrupted` once a signal has arrived."""
         if self.received is not None:
             raise TrainingInterrupted(self.received)
 
@@ -169,7 +180,7 @@ def dispatch_async(callback: keras.callbacks.Callback) -> keras.callbacks.Callba
     return callback
 
 
-class TerminateOnNaNWithoutWaiting(keras.callbacks.TerminateOnNaN):
+class TerminateOnNaNWithoutWaiting(BatchStartCheck, keras.callbacks.TerminateOnNaN):
     """Keras's ``TerminateOnNaN`` that lets batch ends be dispatched asynchronously.
 
     The loss is checked on Keras's callback thread; the stop is requested from
@@ -193,12 +204,7 @@ class TerminateOnNaNWithoutWaiting(keras.callbacks.TerminateOnNaN):
             self.invalid_batch = batch
             log.warning("batch %d: the loss is %s, stopping", batch, loss)
 
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._stop_if_invalid()
-
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        self._stop_if_invalid()
-
-    def _stop_if_invalid(self) -> None:
+    def check(self) -> None:
+        """Ask Keras to stop once a non-finite loss has been seen."""
         if self.invalid_batch is not None:
             self.model.stop_training = True

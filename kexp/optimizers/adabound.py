@@ -35,8 +35,7 @@ class AdaBound(AdamMoments):
 
     def update_step(self, gradient, variable, learning_rate) -> None:
         """One AdaBound step for ``variable``."""
-        lr, step, m, v = self.update_moments(gradient, variable, learning_rate)
-        beta_1, beta_2 = ops.cast(self.beta_1, variable.dtype), ops.cast(self.beta_2, variable.dtype)
+        lr, step, m, v, beta_1, beta_2 = self.update_moments(gradient, variable, learning_rate)
         final_lr = self.final_lr * (lr / self.initial_learning_rate if self.initial_learning_rate
                                     else 1.0)
         lower = final_lr * (1 - 1 / (self.gamma * step + 1))

@@ -29,7 +29,7 @@ class AdamMoments(keras.optimizers.Optimizer):
             var_list, ["momentum", "velocity"])
 
     def update_moments(self, gradient, variable, learning_rate):
-        """Update ``m`` and ``v`` for ``variable``; return ``(lr, step, m, v)`` in its dtype.
+        """Update ``m`` and ``v`` for ``variable``; return ``(lr, step, m, v, β1, β2)`` in its dtype.
 
         ``m ← β1·m + (1 − β1)·g``, ``v ← β2·v + (1 − β2)·g²``; ``step`` is t (from 1).
         """
@@ -41,7 +41,7 @@ class AdamMoments(keras.optimizers.Optimizer):
         beta_1, beta_2 = ops.cast(self.beta_1, dtype), ops.cast(self.beta_2, dtype)
         self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - beta_1))
         self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - beta_2))
-        return ops.cast(learning_rate, dtype), ops.cast(self.iterations + 1, dtype), m, v
+        return ops.cast(learning_rate, dtype), ops.cast(self.iterations + 1, dtype), m, v, beta_1, beta_2
 
     def get_config(self) -> dict:
         """Constructor arguments, for saving with the model."""

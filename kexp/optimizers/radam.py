@@ -36,11 +36,10 @@ class RAdam(AdamMoments):
 
     def update_step(self, gradient, variable, learning_rate) -> None:
         """One RAdam step for ``variable``."""
-        lr, step, m, v = self.update_moments(gradient, variable, learning_rate)
-        beta_1_power = ops.power(ops.cast(self.beta_1, variable.dtype), step)
-        beta_2_power = ops.power(ops.cast(self.beta_2, variable.dtype), step)
+        lr, step, m, v, beta_1, beta_2 = self.update_moments(gradient, variable, learning_rate)
+        beta_1_power, beta_2_power = ops.power(beta_1, step), ops.power(beta_2, step)
         m_hat = ops.divide(m, 1 - beta_1_power)
-        rho_inf = 2 / (1 - ops.cast(self.beta_2, variable.dtype)) - 1
+        rho_inf = 2 / (1 - beta_2) - 1
         rho_t = rho_inf - 2 * step * beta_2_power / (1 - beta_2_power)
         rectified = rho_t > self.rho_threshold
         # Guard the square root's argument so the unused branch stays finite.
