@@ -68,8 +68,8 @@ def slides_cnn(input_shape, num_classes):
 def compose(overrides: list[str]):
     from hydra import compose as hydra_compose, initialize_config_dir
 
-    from kexp.__main__ import register_resolvers
-    from kexp.config_dir import config_dir
+    from kexp.cli.main import register_resolvers
+    from kexp.cli.config_dir import config_dir
 
     register_resolvers()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
+
+from kexp.signals import SignalGuard
 
 log = logging.getLogger("kexp")
 
@@ -99,14 +99,6 @@ class EpochKeyedRandomness(keras.callbacks.Callback):
             state.assign(np.array([seed, epoch << 20], dtype=state.dtype))
 
 
-class TrainingInterrupted(Exception):
-    """Raised at a batch boundary after SIGINT/SIGTERM; the epoch in flight is dropped."""
-
-    def __init__(self, signum: int) -> None:
-        self.signum = signum
-        super().__init__(f"stopped by {signal.Signals(signum).name}")
-
-
 class BatchStartCheck(keras.callbacks.Callback):
     """Calls :meth:`check` on the training thread before every epoch and every batch.
 
@@ -127,43 +119,26 @@ class BatchStartCheck(keras.callbacks.Callback):
 
 
 class StopOnSignal(BatchStartCheck):
-    """Turn Ctrl-C / SIGTERM into a stop at the next batch boundary.
+    """Defers the job's Ctrl-C / SIGTERM stop to the next batch boundary while training.
 
     Raising (rather than setting ``stop_training``) ends ``fit`` without
-    ``on_epoch_end``: the partial epoch is neither logged nor backed up, so
-    a resumed run repeats exactly that epoch. A second Ctrl-C stops at once.
+    ``on_epoch_end``: the partial epoch is neither logged nor backed up, so a
+    resumed run repeats exactly that epoch. See :mod:`kexp.signals`.
     """
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self) -> None:
+    def __init__(self, guard: SignalGuard) -> None:
         super().__init__()
-        self.received: int | None = None
-        self._previous: dict[int, object] = {}
-
-    def _handle(self, signum: int, frame) -> None:
-        if self.received is not None and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.received = signum
-        log.warning("%s received: stopping after the current batch", signal.Signals(signum).name)
+        self.guard = guard
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
+        self.guard.deferred = True
 
     def check(self) -> None:
-        """Raise :class:`TrainingInterrupted` once a signal has arrived."""
-        if self.received is not None:
-            raise TrainingInterrupted(self.received)
+        """Raise :class:`~kexp.signals.TrainingInterrupted` once a signal has arrived."""
+        self.guard.check()
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        self.restore()
-
-    def restore(self) -> None:
-        """Put the previous signal handlers back."""
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-        self._previous = {}
+        self.guard.deferred = False
 
 
 def dispatch_async(callback: keras.callbacks.Callback) -> keras.callbacks.Callback:

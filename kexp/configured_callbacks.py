@@ -12,59 +12,59 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
+import pandas as pd
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from kexp.backends.start import missing_tensorboard_packages
 from kexp.callbacks import dispatch_async
 from kexp.data import Dataset
 from kexp.errors import ConfigError
-from kexp.runtime import missing_tensorboard_packages
+from kexp.resume import ResumableBestCheckpoint, ResumableEarlyStopping
 from kexp.schedules import build_schedule
 
 CHECKPOINT_DIR = "checkpoints"
 TENSORBOARD_DIR = "tensorboard"
 
 
-def configured_callbacks(cfg: DictConfig, run_dir: Path,
-                         data: Dataset | None = None) -> list[keras.callbacks.Callback]:
+def configured_callbacks(cfg: DictConfig, run_dir: Path, data: Dataset | None = None,
+                         previous: pd.DataFrame | None = None) -> list[keras.callbacks.Callback]:
     """Every callback ``cfg`` switches on, in the order they should run.
 
-    ``data`` supplies the fixed batch of ``trainer.diagnostics``.
+    ``data`` supplies the fixed batch of ``trainer.diagnostics``; ``previous``
+    (the epochs an unfinished run already trained) restores the state of the
+    callbacks that have one (:mod:`kexp.resume`).
     """
     # Checkpoints before early stopping: EarlyStopping restores the best weights
     # in the epoch it stops, and last.keras must hold that epoch's own weights.
-    callbacks = [build_schedule(cfg.get("schedule")),
-                 *checkpoints(cfg.trainer.get("checkpoint"), run_dir),
-                 early_stopping(cfg.regularization.get("early_stopping")),
-                 gradient_flow(bool(cfg.trainer.get("diagnostics", False)), data, run_dir,
-                               int(cfg.get("seed", 0))),
-                 tensorboard(bool(cfg.trainer.get("tensorboard", False)), run_dir),
-                 *user_callbacks(cfg.trainer.get("callbacks") or [])]
+    callbacks = [build_schedule(cfg.schedule, previous),
+                 *checkpoints(cfg.trainer.checkpoint, run_dir, previous),
+                 early_stopping(cfg.regularization.early_stopping, run_dir, previous),
+                 gradient_flow(cfg.trainer.diagnostics, data, run_dir, cfg.seed),
+                 tensorboard(cfg.trainer.tensorboard, run_dir),
+                 *user_callbacks(cfg.trainer.callbacks)]
     return [c for c in callbacks if c is not None]
 
 
-def early_stopping(cfg: DictConfig | None) -> keras.callbacks.EarlyStopping | None:
-    """``keras.callbacks.EarlyStopping`` when ``patience`` is set."""
-    if not cfg or cfg.get("patience") is None:
+def early_stopping(cfg: DictConfig, run_dir: Path,
+                   previous: pd.DataFrame | None = None) -> keras.callbacks.EarlyStopping | None:
+    """``keras.callbacks.EarlyStopping`` (resumable) when ``patience`` is set."""
+    if cfg.patience is None:
         return None
-    return keras.callbacks.EarlyStopping(
-        monitor=str(cfg.get("monitor", "val_loss")), patience=int(cfg.patience),
-        min_delta=float(cfg.get("min_delta", 0.0)),
-        restore_best_weights=bool(cfg.get("restore_best_weights", True)), verbose=0)
+    return ResumableEarlyStopping(run_dir, previous, monitor=cfg.monitor, patience=cfg.patience,
+                                  min_delta=cfg.min_delta,
+                                  restore_best_weights=cfg.restore_best_weights, verbose=0)
 
 
-def checkpoints(cfg: DictConfig | None, run_dir: Path) -> list[keras.callbacks.ModelCheckpoint]:
+def checkpoints(cfg: DictConfig, run_dir: Path,
+                previous: pd.DataFrame | None = None) -> list[keras.callbacks.ModelCheckpoint]:
     """``ModelCheckpoint`` for ``checkpoints/best.keras`` and/or ``checkpoints/last.keras``."""
-    if not cfg:
-        return []
     folder = run_dir / CHECKPOINT_DIR
-    monitor = str(cfg.get("monitor", "val_loss"))
     found = []
-    if cfg.get("best"):
-        found.append(dispatch_async(keras.callbacks.ModelCheckpoint(
-            str(folder / "best.keras"), monitor=monitor, save_best_only=True, verbose=0)))
-    if cfg.get("last"):
+    if cfg.best:
+        found.append(ResumableBestCheckpoint(folder / "best.keras", cfg.monitor, previous))
+    if cfg.last:
         found.append(dispatch_async(keras.callbacks.ModelCheckpoint(str(folder / "last.keras"), verbose=0)))
     if found:
         folder.mkdir(parents=True, exist_ok=True)

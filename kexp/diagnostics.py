@@ -36,9 +36,9 @@ def loss_gradients(model: keras.Model, x: np.ndarray, y: np.ndarray, variables: 
     """Gradients of the compiled loss on ``(x, y)`` for ``variables``, on the current backend."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        from kexp.tensorflow_runtime import loss_gradients as gradients
+        from kexp.backends.tensorflow import loss_gradients as gradients
     elif backend == "jax":
-        from kexp.jax_runtime import loss_gradients as gradients
+        from kexp.backends.jax import loss_gradients as gradients
     else:
         raise ConfigError.bad_value("trainer.diagnostics", "true",
                                     f"needs the tensorflow or jax backend (this run: {backend})")

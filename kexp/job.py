@@ -1,4 +1,12 @@
-"""Hydra's job function: run one experiment in its run directory, report, clean up."""
+"""Hydra's job function: run one experiment in its run directory, report, clean up.
+
+Exit codes of a single run besides 0: 1 = failed (a bug or a resource problem,
+e.g. a full disk; recorded in ``metrics.csv``), 2 = a user error (nothing
+written), 3 = diverged, 128 + signal number = interrupted (resumable), as
+shells report signals. In a sweep a job that fails or diverges is recorded and
+the sweep goes on; the sweep's exit status comes from its ``metrics.csv``
+files (:class:`kexp.compare.callback.SweepExitStatus`).
+"""
 
 from __future__ import annotations
 
@@ -14,20 +22,16 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from kexp.errors import KexpError
+from kexp.record import RunRecord, objective_metric
+from kexp.signals import TrainingInterrupted
 from kexp.validation import validate
 
 log = logging.getLogger("kexp")
 
-
-#: Exit codes besides 0: 2 = a user error (nothing written), 3 = diverged,
-#: 128 + signal number = interrupted (resumable), as shells report signals.
+EXIT_FAILED = 1
 EXIT_USER_ERROR = 2
 EXIT_DIVERGED = 3
-
-
-#: Job directories of this sweep that did not end ok: added by the job function
-#: (jobs run in this process) and by the end-of-sweep summary (any launcher).
-FAILED_JOBS: set[str] = set()
+NAN = float("nan")
 
 
 def threads_per_job(hydra_cfg: DictConfig) -> int | None:
@@ -41,96 +45,146 @@ def threads_per_job(hydra_cfg: DictConfig) -> int | None:
 
 
 def run_job(cfg: DictConfig) -> float:
-    """Validate ``cfg``, run it, print where the results are.
+    """Validate ``cfg``, run it (or finish what an earlier start left), print where the results are.
 
-    A single run exits 2 on a user error, 3 when the loss diverged, 128 +
-    signal number when interrupted. In a sweep a job that fails or diverges is
-    recorded (``metrics.csv`` status and error) and the sweep goes on; a job
-    whose directory already holds an ok result is skipped, so re-running a
-    sweep into its directory finishes only what is missing. Returns the final
-    validation accuracy (the value a Hydra sweeper optimises).
+    Returns the sweep objective (``objective``: a metrics.csv column or alias;
+    NaN for a run that did not end ok, which a sweeper counts as a failed trial).
     """
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
-    if in_sweep and (finished := _finished_result(run_dir)) is not None:
-        log.info("job %s already finished ok; skipped", run_dir)
-        return finished
+    metric = objective_metric(cfg.objective, cfg.task.name)
+    try:
+        from kexp.run_dir import RunLock
+
+        lock = RunLock.acquire(run_dir)
+    except KexpError as err:  # another process runs in this directory: leave it alone
+        print(err.one_line(), file=sys.stderr)
+        if in_sweep:
+            return NAN
+        _exit(EXIT_USER_ERROR)
+    try:
+        return _run_locked(cfg, run_dir, in_sweep, metric, hydra_cfg)
+    finally:
+        lock.release()
+
+
+def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, metric: str,
+                hydra_cfg: DictConfig) -> float:
     fresh = _is_fresh(run_dir)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         validate(cfg)
-        from kexp.experiment import run_experiment
+        from kexp.backup import BACKUP_DIR, completed_epochs
+        from kexp.run_dir import check_same_config
 
-        row = run_experiment(cfg, run_dir, threads=threads_per_job(hydra_cfg))
+        earlier = RunRecord.read(run_dir)
+        finished = earlier is not None and earlier.ok and not (run_dir / BACKUP_DIR).exists()
+        check_same_config(cfg, run_dir, completed_epochs(run_dir / BACKUP_DIR), may_extend=not finished)
+        if finished:
+            log.info("run %s already finished ok; nothing to do", run_dir)
+            print(f"kexp: run directory {run_dir} (already finished ok; skipped)")
+            return earlier.value(metric)
+        from kexp.run import run
+
+        record = run(cfg, run_dir, threads=threads_per_job(hydra_cfg))
     except KexpError as err:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
-            raise
-        log.error(err.one_line())
-        print(err.one_line(), file=sys.stderr)
-        if in_sweep:
-            return _record_failure(cfg, run_dir, err.one_line())
-        if fresh:
-            _remove_unfinished(run_dir)
-        sys.exit(EXIT_USER_ERROR)
+        return _user_error(err, cfg, run_dir, in_sweep, started=not fresh)
+    except TrainingInterrupted as stop:
+        key, where = ("hydra.sweep.dir", run_dir.parent) if in_sweep else ("hydra.run.dir", run_dir)
+        print(f"kexp: run directory {run_dir}")
+        print(f"kexp: interrupted ({stop}); to continue, run the same command with {key}={where}",
+              file=sys.stderr)
+        _exit(128 + stop.signum)
     except Exception as err:  # a bug or a resource problem: keep what ran, say what broke
+        from kexp.disk import disk_full_message, is_disk_full
+
+        if is_disk_full(err):
+            _end_on_full_disk(cfg, run_dir, disk_full_message(err, run_dir))
         _record_failure(cfg, run_dir, f"{type(err).__name__}: {err}")
         if in_sweep and os.environ.get("HYDRA_FULL_ERROR") != "1":
             log.exception("job failed; the sweep goes on")
-            return float("nan")
+            return NAN
         raise
+    return _report(cfg, record, run_dir, in_sweep, metric)
+
+
+def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool, metric: str) -> float:
+    """Print the run directory and the headline numbers; exit 3 for a diverged single run."""
     print(f"kexp: run directory {run_dir}")
-    if row["status"] == "interrupted":
-        print(f"kexp: interrupted after {row['epochs']} completed epochs; to continue, run the same "
-              f"command with hydra.run.dir={run_dir}", file=sys.stderr)
-        sys.exit(128 + int(row["signum"]))
-    if row["status"] == "diverged":
+    if record.status == "diverged":
         if in_sweep:
-            FAILED_JOBS.add(str(run_dir.resolve()))
             log.error("job diverged; the sweep goes on")
-            return float("nan")
-        print(f"kexp: diverged: the loss became NaN or infinite; training stopped in epoch {row['epochs']}; "
-              f"lower optimizer.learning_rate (now {cfg.optimizer.get('learning_rate'):g})", file=sys.stderr)
-        sys.exit(EXIT_DIVERGED)
+            return NAN
+        print(f"kexp: diverged: the loss became NaN or infinite; training stopped in epoch "
+              f"{record.epochs}; lower optimizer.learning_rate (now {cfg.optimizer.learning_rate:g})",
+              file=sys.stderr)
+        _exit(EXIT_DIVERGED)
+    row = record.row()
     scores = ", ".join(f"{key} {row[key]:.4f}" for key in row
                        if key.startswith("test_") and row[key] == row[key])  # skips NaN
-    val = f"val_accuracy {row['final_val_accuracy']:.4f}, " if row["final_val_accuracy"] == \
-        row["final_val_accuracy"] else ""
-    print(f"kexp: {row['name']}: {row['parameters']:,} parameters, {row['epochs']} epochs, "
-          f"{val}{scores}, {row['train_seconds']:.1f} s")
-    return float(row["final_val_accuracy"])
+    val = (f"val_accuracy {record.final_val_accuracy:.4f}, "
+           if record.final_val_accuracy == record.final_val_accuracy else "")
+    print(f"kexp: {record.name}: {record.parameters:,} parameters, {record.epochs} epochs, "
+          f"{val}{scores}, {record.train_seconds:.1f} s")
+    return record.value(metric)
 
 
-def _finished_result(run_dir: Path) -> float | None:
-    """The final validation accuracy of an ok run already in ``run_dir``, else None."""
-    metrics = run_dir / "metrics.csv"
-    if not metrics.is_file():
-        return None
-    import pandas as pd
+def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool,
+                started: bool) -> float:
+    """One line on stderr. A sweep job that never started records why and the sweep goes on;
+    a single run exits 2, its directory removed unless an earlier start left results there."""
+    if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        raise err
+    log.error(err.one_line())
+    print(err.one_line(), file=sys.stderr)
+    if in_sweep:
+        if not started:
+            _record_failure(cfg, run_dir, err.one_line())
+        return NAN
+    if not started:
+        _remove_unfinished(run_dir)
+    _exit(EXIT_USER_ERROR)
+    return NAN
 
-    row = pd.read_csv(metrics).iloc[0]
-    return float(row["final_val_accuracy"]) if row.get("status") == "ok" else None
+
+def _record_failure(cfg: DictConfig, run_dir: Path, message: str) -> None:
+    """``metrics.csv`` with status failed and the error, the epochs done counted."""
+    from kexp.run import read_history
+
+    RunRecord.from_history(str(cfg.name), str(cfg.model.name), str(cfg.optimizer.name),
+                           read_history(run_dir), status="failed", error=message).write(run_dir)
 
 
-def _record_failure(cfg: DictConfig, run_dir: Path, message: str) -> float:
-    """Write ``metrics.csv`` with status failed and the error; count the job as failed."""
-    import pandas as pd
+def _end_on_full_disk(cfg: DictConfig, run_dir: Path, message: str) -> None:
+    """Print the line, record the failure if it still fits, and leave at once.
 
-    from kexp.artifacts import write_csv
+    h5py crashes the interpreter when it later frees a file whose write
+    failed for lack of space, so the process ends with ``os._exit`` here.
+    """
+    sys.unraisablehook = lambda unraisable: None  # h5py's complaints about that file
+    print(message, file=sys.stderr)
+    log.error(message)
+    try:
+        _record_failure(cfg, run_dir, message)
+    except OSError as err:
+        print(f"kexp: metrics.csv could not be written either ({err.strerror})", file=sys.stderr)
+    _exit(EXIT_FAILED, hard=True)
 
-    FAILED_JOBS.add(str(run_dir.resolve()))
-    history = run_dir / "history.csv"
-    epochs = len(pd.read_csv(history)) if history.is_file() else 0
-    write_csv(run_dir / "metrics.csv", pd.DataFrame([{
-        "name": str(cfg.get("name", "")), "model": str(cfg.model.get("name", "")),
-        "optimizer": str(cfg.optimizer.get("name", "")), "epochs": epochs,
-        "status": "failed", "error": " ".join(message.split())}]))
-    return float("nan")
+
+def _exit(code: int, hard: bool = False) -> None:
+    """Leave with ``code`` after flushing output and logs (``hard``: skip interpreter clean-up)."""
+    if hard:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _is_fresh(run_dir: Path) -> bool:
-    """True when ``run_dir`` holds only what Hydra made for this job (no earlier results)."""
-    return all(p.name in (".hydra", "kexp.log") for p in run_dir.iterdir())
+    """True when ``run_dir`` holds only what Hydra and the lock made for this job."""
+    return all(p.name in (".hydra", ".kexp", "kexp.log") for p in run_dir.iterdir())
 
 
 def _remove_unfinished(run_dir: Path) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from kexp.errors import ConfigError
 
@@ -83,19 +83,24 @@ def exponential(learning_rate: float, gamma: float = 0.9) -> "keras.callbacks.Ca
 
 
 def plateau(learning_rate: float | None = None, **kwargs) -> "keras.callbacks.Callback":
-    """Keras ``ReduceLROnPlateau`` (monitor, factor, patience, min_lr, ... as in Keras)."""
-    import keras
+    """Keras ``ReduceLROnPlateau`` (monitor, factor, patience, min_lr, ... as in Keras), resumable."""
+    from kexp.resume import ResumablePlateau
 
-    return keras.callbacks.ReduceLROnPlateau(**kwargs)
+    return ResumablePlateau(**kwargs)
 
 
-def build_schedule(cfg: DictConfig | None) -> "keras.callbacks.Callback | None":
-    """The callback for the ``schedule`` group (None: a constant rate)."""
-    if cfg is None:
-        return None
-    options = {k: v for k, v in cfg.items() if k != "name"}
+def build_schedule(cfg: DictConfig, previous=None) -> "keras.callbacks.Callback | None":
+    """The callback for the ``schedule`` group (None: a constant rate).
+
+    ``previous`` (the epochs an unfinished run already trained) goes to a
+    schedule with state of its own (``plateau``).
+    """
+    options = {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "name"}
     try:
-        return instantiate(DictConfig(options), _convert_="all")
+        callback = instantiate(options, _convert_="all")
     except InstantiationException as err:
         cause = err.__cause__ or err
-        raise ConfigError(f"schedule={cfg.get('name')} ({cfg.get('_target_')}) — {cause}") from err
+        raise ConfigError(f"schedule={cfg.name} ({cfg._target_}) — {cause}") from err
+    if hasattr(callback, "previous"):
+        callback.previous = previous
+    return callback

@@ -55,19 +55,17 @@ class Task:
     label_smoothing: float = 0.0
 
     @classmethod
-    def from_config(cls, task: DictConfig | None, regularization: DictConfig | None = None) -> "Task":
-        """Read the ``task`` group (default multiclass) and the label-smoothing factor."""
-        task = task or DictConfig({"name": "multiclass"})
-        smoothing = float((regularization or {}).get("label_smoothing", 0.0) or 0.0)
-        name = str(task.get("name", "multiclass"))
+    def from_config(cls, task: DictConfig, regularization: DictConfig | None = None) -> "Task":
+        """Read the ``task`` group and ``regularization.label_smoothing``."""
+        smoothing = regularization.label_smoothing if regularization is not None else 0.0
+        name = task.name
         if name not in NEEDS_TARGETS:
             raise ConfigError.bad_value("task.name", name, "unknown; available: "
                                         + ", ".join(NEEDS_TARGETS))
         if name == "regression" and smoothing > 0:
             raise ConfigError.bad_value("regularization.label_smoothing", str(smoothing),
                                         "applies to classification; use 0 with task=regression")
-        positive = task.get("positive_class")
-        return cls(name, None if positive is None else int(positive), smoothing)
+        return cls(name, task.positive_class, smoothing)
 
     @property
     def output_activation(self) -> str:

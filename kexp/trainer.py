@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -15,14 +13,14 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from kexp.artifacts import HISTORY_FILE
+from kexp.backup import BACKUP_DIR, AtomicBackupAndRestore, completed_epochs, remove_backup
 from kexp.callbacks import (EpochKeyedRandomness, EpochLogLine, EpochStats, HistoryLogger,
-                            StopOnSignal, TerminateOnNaNWithoutWaiting, TrainingInterrupted,
-                            dispatch_async, publish_history)
+                            StopOnSignal, TerminateOnNaNWithoutWaiting, publish_history)
 from kexp.data import Dataset
 from kexp.errors import ConfigError
+from kexp.signals import SignalGuard
 from kexp.tasks import Task
 
-BACKUP_DIR = "backup"
 HISTORY_STREAM = ".history.stream.csv"
 
 
@@ -33,8 +31,7 @@ class FitResult:
     history: pd.DataFrame
     train_seconds: float
     images_seen: int
-    status: str  # ok | interrupted | diverged
-    signum: int | None = None
+    status: str  # ok | diverged
 
 
 def keras_verbose(setting: str | int) -> int:
@@ -45,19 +42,18 @@ def keras_verbose(setting: str | int) -> int:
 
 
 def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                  cfg: DictConfig | None = None, task: Task | None = None) -> None:
+                  task: Task | None = None, jit_compile: str | bool = "auto",
+                  steps_per_execution: int = 1) -> None:
     """Compile with the task's loss and metrics (default: multiclass, sparse cross-entropy).
 
-    ``trainer.jit_compile`` (auto | true | false) and ``trainer.steps_per_execution``
-    go to ``keras.Model.compile`` as they are. Under ``mixed_float16`` Keras
-    wraps the optimizer in a ``LossScaleOptimizer`` itself.
+    ``jit_compile`` (auto | true | false) and ``steps_per_execution`` go to
+    ``keras.Model.compile`` as they are (``trainer.jit_compile``,
+    ``trainer.steps_per_execution``). Under ``mixed_float16`` Keras wraps the
+    optimizer in a ``LossScaleOptimizer`` itself.
     """
-    cfg = cfg or DictConfig({})
     task = task or Task("multiclass")
-    jit = cfg.get("jit_compile", "auto")
     model.compile(optimizer=optimizer, loss=task.loss(), metrics=task.metrics(),
-                  jit_compile=jit if jit == "auto" else bool(jit),
-                  steps_per_execution=int(cfg.get("steps_per_execution", 1)))
+                  jit_compile=jit_compile, steps_per_execution=steps_per_execution)
 
 
 def training_weights(data: Dataset, class_weight) -> np.ndarray | None:
@@ -85,18 +81,18 @@ def training_weights(data: Dataset, class_weight) -> np.ndarray | None:
     return by_sample if weights is None else by_sample * weights
 
 
-def is_resuming(run_dir: Path) -> bool:
-    """True when ``run_dir`` holds the backup of an unfinished run."""
-    return (run_dir / BACKUP_DIR).is_dir() and (run_dir / HISTORY_STREAM).is_file()
+def previous_history(run_dir: Path) -> pd.DataFrame | None:
+    """The epochs of an unfinished run that its backup holds (``history.csv`` rows), else None.
 
-
-def completed_epochs(run_dir: Path) -> int:
-    """Epochs saved in ``run_dir/backup`` (Keras ``BackupAndRestore``'s metadata); 0 if none."""
-    metadata = run_dir / BACKUP_DIR / "training_metadata.json"
-    try:
-        return int(json.loads(metadata.read_text())["epoch"])
-    except (OSError, ValueError, KeyError):
-        return 0
+    Rows logged after the last backup (a kill between the two) are left out:
+    the resumed run trains those epochs again.
+    """
+    done = completed_epochs(run_dir / BACKUP_DIR)
+    history = run_dir / HISTORY_FILE
+    if done == 0 or not history.is_file():
+        return None
+    table = pd.read_csv(history)
+    return table[table["epoch"] <= done].reset_index(drop=True)
 
 
 def training_inputs(data: Dataset, cfg: DictConfig, seed: int, first_epoch: int,
@@ -108,16 +104,16 @@ def training_inputs(data: Dataset, cfg: DictConfig, seed: int, first_epoch: int,
     the arrays, shuffled by Keras. ``weights``: per-sample loss weights.
     """
     if keras.backend.backend() == "tensorflow":
-        from kexp.tensorflow_runtime import epoch_seeded_dataset
+        from kexp.backends.tensorflow import epoch_seeded_dataset
 
         dataset, steps = epoch_seeded_dataset(data.x_train, data.y_train, batch_size, seed,
-                                              first_epoch, int(cfg.epochs), weights=weights)
+                                              first_epoch, cfg.epochs, weights=weights)
         return {"x": dataset, "steps_per_epoch": steps, "shuffle": False}
     return {"x": data.x_train, "y": data.y_train, "sample_weight": weights,
             "batch_size": batch_size, "shuffle": True}
 
 
-def training_callbacks(run_dir: Path, epochs: int, stop_on_signal: StopOnSignal,
+def training_callbacks(run_dir: Path, epochs: int, guard: SignalGuard,
                        configured: list[keras.callbacks.Callback],
                        append_history: bool = False) -> list[keras.callbacks.Callback]:
     """kexp's callbacks around the ``configured`` ones, in the order they must run.
@@ -130,50 +126,43 @@ def training_callbacks(run_dir: Path, epochs: int, stop_on_signal: StopOnSignal,
         EpochStats(),
         *configured,
         HistoryLogger(run_dir / HISTORY_STREAM, run_dir / HISTORY_FILE, append=append_history),
-        dispatch_async(keras.callbacks.BackupAndRestore(str(run_dir / BACKUP_DIR))),
+        AtomicBackupAndRestore(run_dir),
         TerminateOnNaNWithoutWaiting(),
-        stop_on_signal,
+        StopOnSignal(guard),
         EpochLogLine(epochs),
     ]
 
 
-def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, seed: int = 0,
-        callbacks: list[keras.callbacks.Callback] | None = None, replicas: int = 1) -> FitResult:
+def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard: SignalGuard,
+        seed: int = 0, callbacks: list[keras.callbacks.Callback] | None = None,
+        replicas: int = 1) -> FitResult:
     """Train ``model`` on ``data``, streaming ``history.csv``; resume an unfinished run.
 
-    Keras ``BackupAndRestore`` keeps the last completed epoch in
-    ``run_dir/backup``: running again into the same directory continues there.
-    ``callbacks`` (schedule, early stopping, ...) run before the history is
-    logged; ``replicas`` multiplies ``trainer.batch_size`` into the global batch.
+    ``backup/`` (:mod:`kexp.backup`) holds the last completed epoch: running
+    again into the same directory continues there. ``callbacks`` (schedule,
+    early stopping, ...) run before the history is logged; ``replicas``
+    multiplies ``trainer.batch_size`` into the global batch. A signal (through
+    ``guard``) raises :class:`~kexp.signals.TrainingInterrupted` at the next
+    batch start, after ``history.csv`` is published.
     """
-    resuming = is_resuming(run_dir)
-    done_before = len(pd.read_csv(run_dir / HISTORY_STREAM)) if resuming else 0
-    if not resuming:
-        shutil.rmtree(run_dir / BACKUP_DIR, ignore_errors=True)
-    stop_on_signal = StopOnSignal()
-    batch_size = int(cfg.batch_size) * replicas
-    weights = training_weights(data, cfg.get("class_weight", "none"))
-    callbacks = training_callbacks(run_dir, int(cfg.epochs), stop_on_signal, callbacks or [],
-                                   append_history=resuming)
-    started = time.perf_counter()
-    status, signum = "ok", None
-    try:
-        first_epoch = completed_epochs(run_dir) if resuming else 0
-        model.fit(**training_inputs(data, cfg, seed, first_epoch, batch_size, weights),
-                  validation_data=(data.x_val, data.y_val), validation_batch_size=batch_size,
-                  epochs=cfg.epochs, callbacks=callbacks,
-                  verbose=keras_verbose(cfg.get("verbose", "auto")))
-    except TrainingInterrupted as stop:
-        status, signum = "interrupted", stop.signum
-    finally:
-        stop_on_signal.restore()
-    seconds = time.perf_counter() - started
+    done_before = completed_epochs(run_dir / BACKUP_DIR)
     stream = run_dir / HISTORY_STREAM
-    history = publish_history(stream, run_dir / HISTORY_FILE) if stream.is_file() else pd.DataFrame()
-    if status == "ok" and len(history) and not np.isfinite(history["loss"].iloc[-1]):
-        status = "diverged"
-    if status in ("ok", "diverged"):
+    if done_before == 0:
         stream.unlink(missing_ok=True)
-        shutil.rmtree(run_dir / BACKUP_DIR, ignore_errors=True)
+        remove_backup(run_dir)
+    batch_size = cfg.batch_size * replicas
+    weights = training_weights(data, cfg.class_weight)
+    callbacks = training_callbacks(run_dir, cfg.epochs, guard, callbacks or [],
+                                   append_history=done_before > 0)
+    started = time.perf_counter()
+    try:
+        model.fit(**training_inputs(data, cfg, seed, done_before, batch_size, weights),
+                  validation_data=(data.x_val, data.y_val), validation_batch_size=batch_size,
+                  epochs=cfg.epochs, callbacks=callbacks, verbose=keras_verbose(cfg.verbose))
+    finally:
+        guard.deferred = False
+        seconds = time.perf_counter() - started
+        history = publish_history(stream, run_dir / HISTORY_FILE) if stream.is_file() else pd.DataFrame()
+    status = "diverged" if len(history) and not np.isfinite(history["loss"].iloc[-1]) else "ok"
     images = len(data.x_train) * max(len(history) - done_before, 0)
-    return FitResult(history, seconds, images_seen=images, status=status, signum=signum)
+    return FitResult(history, seconds, images_seen=images, status=status)

@@ -1,8 +1,10 @@
 """Check a composed config before any heavy work (no TensorFlow imported here).
 
-Each rule names a key, a test and what is allowed; the first failing rule
-becomes a one-line ConfigError such as
-``model.dropout=1.5 — must be in [0, 1)``.
+Types are checked by Hydra while composing (the structured-config schemas of
+:mod:`kexp.schema`); what remains here are ranges, choices among strings, and
+rules that involve several keys or the machine. Each rule names a key, a test
+and what is allowed; the first failing rule becomes a one-line ConfigError
+such as ``model.dropout=1.5 — must be in [0, 1)``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.errors import ConfigError
 from kexp.models import ACTIVATIONS
-from kexp.runtime import PRECISIONS, missing_tensorboard_packages
+from kexp.backends.start import PRECISIONS, missing_tensorboard_packages
 from kexp.tasks import NEEDS_TARGETS, check_task_fits_data
 
 _MISSING = object()
@@ -105,16 +107,10 @@ RULES: list[Rule] = [
     Rule("trainer.epochs", int_at_least(1), "must be an integer ≥ 1", required=True),
     Rule("trainer.batch_size", int_at_least(1), "must be an integer ≥ 1", required=True),
     Rule("trainer.verbose", one_of("auto", 0, 1, 2), "must be one of auto, 0, 1, 2"),
-    Rule("trainer.save_model", one_of(True, False), "must be true or false"),
-    Rule("trainer.deterministic", one_of(True, False), "must be true or false"),
     Rule("trainer.jit_compile", one_of("auto", True, False), "must be auto, true or false"),
     Rule("trainer.steps_per_execution", int_at_least(1), "must be an integer ≥ 1"),
     Rule("trainer.class_weight", class_weights, "must be none, balanced or a mapping "
          "{label: weight ≥ 0}, e.g. {0: 1.0, 3: 5.0}"),
-    Rule("trainer.checkpoint.best", one_of(True, False), "must be true or false"),
-    Rule("trainer.checkpoint.last", one_of(True, False), "must be true or false"),
-    Rule("trainer.tensorboard", one_of(True, False), "must be true or false"),
-    Rule("trainer.diagnostics", one_of(True, False), "must be true or false"),
     Rule("trainer.callbacks", lambda v: isinstance(v, list) and all(
         isinstance(c, dict) and "_target_" in c for c in v),
          "must be a list of mappings with _target_, e.g. [{_target_: keras.callbacks.ProgbarLogger}]"),
@@ -133,7 +129,6 @@ RULES: list[Rule] = [
     Rule("regularization.dropout", optional(fraction_below_one), "must be in [0, 1) or null"),
     Rule("regularization.l1", number_at_least(0), "must be a number ≥ 0"),
     Rule("regularization.l2", number_at_least(0), "must be a number ≥ 0"),
-    Rule("regularization.batchnorm", one_of(True, False, None), "must be true, false or null"),
     Rule("regularization.label_smoothing", fraction_below_one, "must be in [0, 1)"),
     Rule("regularization.augment.flip", one_of("auto", True, False), "must be auto, true or false"),
     Rule("regularization.augment.translate", lambda v: _is_number(v) and 0 <= v < 1,
@@ -158,7 +153,6 @@ RULES: list[Rule] = [
     Rule("data.image_size", int_at_least(8), "must be an integer ≥ 8"),
     Rule("data.path", existing_file, "no such file; must be an existing .npz file"),
     Rule("model.dropout", optional(fraction_below_one), "must be in [0, 1)"),
-    Rule("model.batchnorm", one_of(True, False, None), "must be true, false or null"),
     Rule("model.activation", lambda v: v in ACTIVATIONS, "unknown; available: " + ", ".join(ACTIVATIONS)),
     Rule("model.kernel_initializer", lambda v: isinstance(v, str) and v.isidentifier(),
          "must be a Keras initializer name such as glorot_uniform or he_normal"),
@@ -185,6 +179,7 @@ RULES: list[Rule] = [
 
 def validate(cfg: DictConfig) -> None:
     """Raise ConfigError for the first value that breaks a rule, DataError for a bad data file."""
+    _check_model_types(cfg)
     for rule in RULES:
         value = OmegaConf.select(cfg, rule.key, default=_MISSING)
         if value is _MISSING:
@@ -203,6 +198,23 @@ def validate(cfg: DictConfig) -> None:
         from kexp.data.sources import check_npz
 
         check_npz(cfg.data.path)
+
+
+def _check_model_types(cfg: DictConfig) -> None:
+    """Type a model YAML that does not name its family's schema (e.g. from ``--config-dir``)."""
+    from omegaconf.errors import ValidationError
+
+    from kexp.schema.model import typed_model
+
+    model = OmegaConf.select(cfg, "model")
+    if model is None:
+        return
+    try:
+        typed_model(model)
+    except ValidationError as err:
+        key = f"model.{err.key}" if getattr(err, "key", None) else "model"
+        value = getattr(err, "value", "?")
+        raise ConfigError.bad_value(key, _show(value), str(err).splitlines()[0]) from err
 
 
 def _check_environment(cfg: DictConfig) -> None:

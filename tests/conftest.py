@@ -12,8 +12,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from kexp.__main__ import register_resolvers
-from kexp.config_dir import config_dir
+from kexp.cli.main import register_resolvers
+from kexp.cli.config_dir import config_dir
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,10 +31,10 @@ def compose_config(overrides: list[str] | None = None) -> DictConfig:
 
 def run_in_process(overrides: list[str], run_dir: Path) -> dict[str, object]:
     """Train and evaluate in this process (no new Python, no TensorFlow import); the metrics row."""
-    from kexp.experiment import run_experiment
+    from kexp.run import run
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    return run_experiment(compose_config(overrides), run_dir)
+    return run(compose_config(overrides), run_dir)
 
 
 def run_kexp(args: list[str], cwd: Path, env: dict[str, str] | None = None,

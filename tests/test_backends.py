@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from kexp.config_dir import config_dir
+from kexp.cli.config_dir import config_dir
 from tests.conftest import REPO, TINY_CNN, TINY_DATA, run_kexp
 
 JAX = {"KERAS_BACKEND": "jax"}
@@ -35,7 +35,7 @@ def test_a_short_training_runs_under_jax(tmp_path):
 EVERY_MODEL_AND_OPTIMIZER = """
 import numpy as np, keras
 from tests.conftest import compose_config
-from kexp.config_dir import config_dir
+from kexp.cli.config_dir import config_dir
 from kexp.models import build_model
 from kexp.optimizers import build_optimizer
 assert keras.backend.backend() == "jax"

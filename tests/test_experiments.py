@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from kexp.config_dir import config_dir
+from kexp.cli.config_dir import config_dir
 from kexp.models import build_model
 from tests.conftest import compose_config, run_kexp
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from kexp.__main__ import run_dir_suffix, split_overrides
+from kexp.cli.main import run_dir_suffix, split_overrides
 from tests.conftest import run_kexp
 
 
@@ -30,8 +30,8 @@ def test_cfg_job_prints_the_composed_config(tmp_path):
 def test_startup_path_imports_neither_tensorflow_nor_keras():
     code = (
         "import sys\n"
-        "import kexp, kexp.__main__\n"
-        "from kexp.preflight import preflight\n"
+        "import kexp, kexp.cli.main\n"
+        "from kexp.cli.preflight import preflight\n"
         "preflight(['model=mlp', 'trainer.epochs=2'])\n"
         "preflight(['-m', 'model=cnn,mlp'])\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))\n"

@@ -4,7 +4,7 @@ import keras
 import pytest
 import yaml
 
-from kexp.config_dir import config_dir
+from kexp.cli.config_dir import config_dir
 from kexp.optimizers import build_optimizer
 from tests.conftest import compose_config
 

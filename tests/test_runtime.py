@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from kexp.errors import ConfigError
-from kexp.runtime import device_strategy, start_backend
+from kexp.backends.start import device_strategy, start_backend
 from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp
 
 TINY_RUN = [*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.save_model=false"]

@@ -15,6 +15,7 @@ from kexp.compare.plots import compare_figure, gradient_compare_figure
 from kexp.compare.report import html_report
 from kexp.compare.runs import find_runs
 from kexp.compare.table import over_seeds, ranked, resolve_metric, summary_table, swept_keys, to_markdown
+from kexp.record import smaller_is_better
 
 CURVES = ("accuracy", "loss")
 
@@ -38,7 +39,7 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     if seeds is not None:
         seed_col = f"{column}_mean" if f"{column}_mean" in seeds else seeds.columns[-1]
         markdown += ["\n## Mean ± std over seeds\n",
-                     to_markdown(seeds.sort_values(seed_col, ascending="loss" in column))]
+                     to_markdown(seeds.sort_values(seed_col, ascending=smaller_is_better(column)))]
     write_text(written["summary.md"], "\n".join(markdown))
     for name in CURVES:
         path = written[f"compare_{name}.png"] = out / f"compare_{name}.png"

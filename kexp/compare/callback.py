@@ -1,8 +1,14 @@
-"""The Hydra callback that compares a sweep's jobs when the sweep ends."""
+"""Hydra callbacks at the end of a sweep: the comparison, and the sweep's exit status.
+
+Both read what the jobs wrote (``metrics.csv`` through :class:`kexp.record.RunRecord`),
+which is the truth for every launcher: jobs run in this process, in joblib
+workers, on a SLURM cluster.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +34,23 @@ class CompareSweep(Callback):
             log.error("kexp: no comparison written: %s", err)
             return
         log.info("kexp: sweep comparison: %s", written["report.html"])
-        import pandas as pd
-
-        from kexp.job import FAILED_JOBS
-
-        summary = pd.read_csv(written["summary.csv"])
-        FAILED_JOBS.update(summary.loc[summary["status"] != "ok", "dir"].astype(str))
         print(f"kexp: sweep summary {written['summary.md']}")
+
+
+class SweepExitStatus(Callback):
+    """``on_multirun_end``: exit 1 when a job of the sweep did not end ok.
+
+    Hydra calls the end-of-sweep callbacks in reverse order of
+    ``hydra.callbacks``: this one is listed first so that it runs last, after
+    the comparison (leaving with ``SystemExit`` stops the callbacks after it).
+    """
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from kexp.compare.runs import find_runs
+
+        sweep_dir = Path(config.hydra.sweep.dir)
+        runs = find_runs([sweep_dir]) if sweep_dir.is_dir() else []
+        not_ok = [str(run.path) for run in runs if run.status != "ok"]
+        if not_ok:
+            print(f"kexp: {len(not_ok)} job(s) did not end ok: {', '.join(not_ok)}", file=sys.stderr)
+            sys.exit(1)

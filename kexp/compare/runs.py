@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-METRICS = "metrics.csv"
+from kexp.record import RunRecord
+
 HISTORY = "history.csv"
 GRADIENTS = "gradients.csv"
 
@@ -58,10 +59,9 @@ def read_run(path: Path) -> Run:
         if not key.startswith("hydra."):
             overrides[key] = value
     run = Run(path, overrides)
-    if (path / METRICS).is_file():
-        table = pd.read_csv(path / METRICS)
-        if len(table):
-            run.metrics = table.iloc[0].to_dict()
+    record = RunRecord.read(path)
+    if record is not None:
+        run.metrics = record.row()
     if (path / HISTORY).is_file():
         run.history = pd.read_csv(path / HISTORY)
     if (path / GRADIENTS).is_file():

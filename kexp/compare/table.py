@@ -9,13 +9,15 @@ import numpy as np
 import pandas as pd
 
 from kexp.compare.runs import Run
+from kexp.record import ALIASES, RunRecord, metric_column, smaller_is_better
 
 SEED = "seed"
-RESULT_COLUMNS = ["status", "epochs", "best_val_accuracy", "final_val_accuracy", "test_accuracy",
-                  "test_loss", "final_loss", "parameters", "flops", "train_seconds"]
+RESULT_COLUMNS = ["status", "epochs", "best_val_accuracy", "final_val_accuracy", "best_val_loss",
+                  "final_val_loss", "test_accuracy", "test_loss", "final_loss", "parameters", "flops",
+                  "train_seconds"]
 NUMERIC = RESULT_COLUMNS[1:]
-ALIASES = {"val_accuracy": "best_val_accuracy", "val_loss": "final_val_loss",
-           "accuracy": "test_accuracy", "loss": "test_loss"}
+_FROM_HISTORY = ("epochs", "final_loss", "best_val_accuracy", "final_val_accuracy", "best_val_loss",
+                 "final_val_loss")
 
 
 def swept_keys(runs: list[Run]) -> list[str]:
@@ -46,11 +48,9 @@ def summary_table(runs: list[Run]) -> pd.DataFrame:
         row.update({k: run.overrides.get(k, "") for k in keys})
         row.update({c: run.metrics.get(c, np.nan) for c in RESULT_COLUMNS})
         row["status"] = run.status
-        if run.status == "unfinished" or pd.isna(row["epochs"]):
-            row["epochs"] = len(run.history)
-            if len(run.history) and "val_accuracy" in run.history:
-                row["best_val_accuracy"] = run.history["val_accuracy"].max()
-                row["final_val_accuracy"] = run.history["val_accuracy"].iloc[-1]
+        if run.status == "unfinished" or pd.isna(row["epochs"]):  # what its history shows so far
+            so_far = RunRecord.from_history("", "", "", run.history).row()
+            row.update({c: so_far[c] for c in _FROM_HISTORY})
         row["error"] = run.metrics.get("error", "") if isinstance(run.metrics.get("error"), str) else ""
         row["dir"] = str(run.path)
         rows.append(row)
@@ -59,7 +59,7 @@ def summary_table(runs: list[Run]) -> pd.DataFrame:
 
 def resolve_metric(metric: str, table: pd.DataFrame) -> str:
     """A summary column for ``metric`` (``val_accuracy`` means the best validation accuracy)."""
-    column = metric if metric in table else ALIASES.get(metric, metric)
+    column = metric if metric in table else metric_column(metric)
     if column not in table:
         allowed = ", ".join([*ALIASES, *NUMERIC])
         raise ValueError(f"--metric {metric}: not a column of the summary; use one of {allowed}")
@@ -69,7 +69,7 @@ def resolve_metric(metric: str, table: pd.DataFrame) -> str:
 def ranked(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Rows sorted best first (ascending for losses and seconds, descending otherwise)."""
     column = resolve_metric(metric, table)
-    ascending = "loss" in column or "seconds" in column
+    ascending = smaller_is_better(column)
     return table.sort_values(column, ascending=ascending, na_position="last", kind="stable")
 
 

@@ -51,7 +51,7 @@ def load_data(cfg: DictConfig, seed: int) -> Dataset:
     y_train, y_test = _targets(y_train, "y_train"), _targets(y_test, "y_test")
     _check_pair(x_train, y_train, "x_train", "y_train")
     _check_pair(x_test, y_test, "x_test", "y_test")
-    classes = cfg.get("targets", "labels") == "labels"
+    classes = cfg.targets == "labels"
     if classes:
         y_train, y_test = _class_labels(y_train, "y_train"), _class_labels(y_test, "y_test")
         num_classes = int(y_train.max()) + 1
@@ -60,13 +60,13 @@ def load_data(cfg: DictConfig, seed: int) -> Dataset:
                             "— labels must be integers 0..num_classes-1 in both splits")
     else:
         y_train, y_test, num_classes = y_train.astype("float32"), y_test.astype("float32"), 0
-    keep = _subsample(y_train, cfg.get("train_size"), seed, "data.train_size", classes)
+    keep = _subsample(y_train, cfg.train_size, seed, "data.train_size", classes)
     x_train, y_train = x_train[keep], y_train[keep]
     weights = weights[keep] if weights is not None else None
-    keep = _subsample(y_test, cfg.get("test_size"), seed, "data.test_size", classes)
+    keep = _subsample(y_test, cfg.test_size, seed, "data.test_size", classes)
     x_test, y_test = x_test[keep], y_test[keep]
     x_train, x_test = _as_inputs(x_train, "x_train"), _as_inputs(x_test, "x_test")
-    val_split = float(cfg.get("val_split", 0.1))
+    val_split = cfg.val_split
     if val_split > 0:
         train, val = _split(y_train, val_split, seed, classes)
         x_val, y_val = x_train[val], y_train[val]
@@ -74,7 +74,7 @@ def load_data(cfg: DictConfig, seed: int) -> Dataset:
         weights = weights[train] if weights is not None else None
     else:
         x_val, y_val = x_test, y_test
-    if cfg.get("imbalance"):
+    if cfg.imbalance:
         keep = _imbalanced(y_train, cfg.imbalance, seed, classes)
         x_train, y_train = x_train[keep], y_train[keep]
         weights = weights[keep] if weights is not None else None
@@ -108,10 +108,10 @@ def _class_labels(y: np.ndarray, key: str) -> np.ndarray:
 
 def _sample_weights(cfg: DictConfig, count: int) -> np.ndarray | None:
     """``data.sample_weight``: the name of an array in ``data.path`` with one weight per training sample."""
-    name = cfg.get("sample_weight")
+    name = cfg.sample_weight
     if not name:
         return None
-    if not cfg.get("path"):
+    if not cfg.path:
         raise DataError(f"data.sample_weight={name} — needs data.path=<file.npz> holding that array")
     with np.load(cfg.path, allow_pickle=False) as npz:
         if name not in npz.files:

@@ -61,11 +61,11 @@ def digits(cfg: DictConfig, seed: int) -> Arrays:
 
     bunch = load_digits()
     images = bunch.images.astype("float32") / 16.0  # pixel values are 0..16
-    size = int(cfg.get("image_size", 28))
+    size = cfg.image_size
     factor = size / images.shape[1]
     images = np.clip(zoom(images, (1, factor, factor), order=1), 0.0, 1.0).astype("float32")
     x_train, x_test, y_train, y_test = train_test_split(
-        images, bunch.target.astype("int64"), test_size=float(cfg.get("test_fraction", 0.2)),
+        images, bunch.target.astype("int64"), test_size=cfg.test_fraction,
         stratify=bunch.target, random_state=seed)
     return x_train, y_train, x_test, y_test
 
@@ -93,7 +93,7 @@ for _name in ("mnist", "fashion_mnist", "cifar10", "cifar100"):
 
 def load_source(cfg: DictConfig, seed: int) -> Arrays:
     """Raw arrays for ``cfg``: from ``data.path`` if given, else the named source."""
-    if cfg.get("path"):
+    if cfg.path:
         return load_npz(cfg.path)
     return SOURCES.get(cfg.name)(cfg, seed)
 
@@ -111,5 +111,5 @@ def diabetes(cfg: DictConfig, seed: int) -> Arrays:
     bunch = load_diabetes()
     x_train, x_test, y_train, y_test = train_test_split(
         bunch.data.astype("float32"), bunch.target.astype("float32"),
-        test_size=float(cfg.get("test_fraction", 0.2)), random_state=seed)
+        test_size=cfg.test_fraction, random_state=seed)
     return x_train, y_train, x_test, y_test

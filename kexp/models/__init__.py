@@ -39,7 +39,9 @@ def build_model(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
     """
     from omegaconf import OmegaConf
 
-    builder = MODELS.get(str(cfg.get("builder") or cfg.name))
-    cfg = OmegaConf.merge(OmegaConf.to_container(cfg, resolve=True),
+    from kexp.schema.model import family, typed_model
+
+    builder = MODELS.get(family(cfg))
+    cfg = OmegaConf.merge(OmegaConf.to_container(typed_model(cfg), resolve=True),
                           {"output_activation": output_activation})
     return builder(cfg, tuple(input_shape), int(num_classes), regularization)

@@ -19,7 +19,7 @@ def build_alexnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: in
     auto below 64 px, or ``small``): 3x3 stride-1 conv1 and 2x2 pools.
     """
     make = LayerFactory.from_config(cfg, regularization)
-    small = small_input(input_shape, cfg.get("stem", "auto"))
+    small = small_input(input_shape, cfg.stem)
     layers: list[keras.Layer] = make.input_layers(input_shape)
     for i, (filters, kernel) in enumerate(zip(cfg.filters, cfg.kernel_sizes), start=1):
         if i == 1 and not small:

@@ -28,11 +28,10 @@ class Augmentation:
     @classmethod
     def from_config(cls, cfg: DictConfig | dict | None) -> "Augmentation":
         """Read ``regularization.augment``; ``flip: auto`` counts as on (see :func:`resolve_flip`)."""
-        if not cfg:
+        if cfg is None:
             return cls()
-        flip = cfg.get("flip", False)
-        return cls(flip=flip in (True, "auto"), translate=float(cfg.get("translate", 0.0)),
-                   rotate=float(cfg.get("rotate", 0.0)), zoom=float(cfg.get("zoom", 0.0)))
+        return cls(flip=cfg.flip in (True, "auto"), translate=cfg.translate, rotate=cfg.rotate,
+                   zoom=cfg.zoom)
 
     @property
     def active(self) -> bool:
@@ -72,7 +71,6 @@ def resolve_flip(regularization: DictConfig, data: DictConfig) -> DictConfig:
     from omegaconf import OmegaConf
 
     resolved = OmegaConf.create(OmegaConf.to_container(regularization, resolve=True))
-    augment = resolved.get("augment")
-    if augment is not None and augment.get("flip") == "auto":
-        augment.flip = bool(data.get("flippable", True))
+    if resolved.augment.flip == "auto":
+        resolved.augment.flip = data.flippable
     return resolved

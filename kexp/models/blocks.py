@@ -58,7 +58,7 @@ class LayerFactory:
                     batchnorm_default: bool = False, batchnorm_required: bool = False,
                     maxout_allowed: bool = True) -> "LayerFactory":
         """Resolve the model config and ``regularization`` into one factory."""
-        activation = str(cfg.get("activation", "relu"))
+        activation = cfg.activation
         if activation not in ACTIVATIONS:
             raise ConfigError.bad_value("model.activation", activation,
                                         "unknown; available: " + ", ".join(ACTIVATIONS))
@@ -67,29 +67,26 @@ class LayerFactory:
                 "model.activation", activation,
                 f"not available for {cfg.name}: its residual additions need the channel count "
                 "kept, and maxout divides it; use it with cnn, mlp, bn_cnn, alexnet, vgg or googlenet")
-        initializer = str(cfg.get("kernel_initializer", "glorot_uniform"))
+        initializer = cfg.kernel_initializer
         try:
             keras.initializers.get(initializer)
         except ValueError:
             raise ConfigError.bad_value("model.kernel_initializer", initializer,
                                         "unknown; use a Keras initializer name such as "
                                         + ", ".join(INITIALIZERS)) from None
-        batchnorm, key = _first_set((regularization.get("batchnorm"), "regularization.batchnorm"),
-                                    (cfg.get("batchnorm"), "model.batchnorm"),
+        batchnorm, key = _first_set((regularization.batchnorm, "regularization.batchnorm"),
+                                    (cfg.batchnorm, "model.batchnorm"),
                                     (batchnorm_default, ""))
         if batchnorm_required and not batchnorm:
             raise ConfigError.bad_value(key, "false", f"{cfg.name} is built with BatchNormalization; "
                                         "use true or null")
-        dropout, _ = _first_set((regularization.get("dropout"), ""), (cfg.get("dropout"), ""),
+        dropout, _ = _first_set((regularization.dropout, ""), (cfg.dropout, ""),
                                 (0.0, ""))
         return cls(activation=activation, kernel_initializer=initializer,
-                   l1=float(regularization.get("l1", 0.0) or 0.0),
-                   l2=float(regularization.get("l2", 0.0) or 0.0), batchnorm=bool(batchnorm),
-                   dropout=float(dropout), maxout_pieces=int(cfg.get("maxout_pieces", 2)),
-                   rrelu_lower=float(cfg.get("rrelu_lower", 1 / 8)),
-                   rrelu_upper=float(cfg.get("rrelu_upper", 1 / 3)),
-                   output_activation=str(cfg.get("output_activation", "softmax")),
-                   augment=Augmentation.from_config(regularization.get("augment")))
+                   l1=regularization.l1, l2=regularization.l2, batchnorm=batchnorm,
+                   dropout=dropout, maxout_pieces=cfg.maxout_pieces, rrelu_lower=cfg.rrelu_lower,
+                   rrelu_upper=cfg.rrelu_upper, output_activation=cfg.output_activation,
+                   augment=Augmentation.from_config(regularization.augment))
 
     # -- single layers -------------------------------------------------------------
     def regularizer(self) -> keras.regularizers.Regularizer | None:

@@ -29,17 +29,17 @@ def build_cnn(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
     """
     make = LayerFactory.from_config(cfg, regularization)
     layers: list[keras.Layer] = make.input_layers(input_shape)
-    pool_every = int(cfg.get("pool_every", 1))
-    conv_dropout = float(cfg.get("conv_dropout", 0.0) or 0.0)
+    pool_every = cfg.pool_every
+    conv_dropout = cfg.conv_dropout
     pools = 0
     for i, filters in enumerate(cfg.filters, start=1):
         layers += make.conv(filters, per_layer(cfg.kernel_size, i - 1), f"conv{i}",
-                            padding=per_layer(cfg.get("padding", "valid"), i - 1))
+                            padding=per_layer(cfg.padding, i - 1))
         if i % pool_every == 0:
             pools += 1
             layers.append(keras.layers.MaxPooling2D(
-                cfg.get("pool_size", 2), strides=cfg.get("pool_strides"),
-                padding=cfg.get("pool_padding", "valid"), name=f"max_pool{pools}"))
+                cfg.pool_size, strides=cfg.pool_strides,
+                padding=cfg.pool_padding, name=f"max_pool{pools}"))
             if conv_dropout > 0:
                 layers.append(keras.layers.Dropout(conv_dropout, name=f"max_pool{pools}_dropout"))
     layers.append(keras.layers.Flatten(name="flatten"))

@@ -55,11 +55,11 @@ def build_googlenet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: 
     images: 3x3/1 conv and no stem pools, so 28x28 reaches inception 3a at 28x28
     as 224x224 does in the paper.
     """
-    kind = str(cfg.get("inception", "reduction"))
+    kind = cfg.inception
     if kind not in ("naive", "reduction"):
         raise ConfigError.bad_value("model.inception", kind, "must be naive or reduction")
     make = LayerFactory.from_config(cfg, regularization)
-    small = small_input(input_shape, cfg.get("stem", "auto"))
+    small = small_input(input_shape, cfg.stem)
     inputs, image = make.input(input_shape)
     if small:
         x = apply(make.conv(64, 3, "stem_conv1"), image)
@@ -69,7 +69,7 @@ def build_googlenet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: 
     x = apply(make.conv(64, 1, "stem_conv2_reduce") + make.conv(192, 3, "stem_conv2"), x)
     if not small:
         x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool2")(x)
-    aux_after = set(cfg.get("aux_after", []))
+    aux_after = set(cfg.aux_after)
     auxiliary = []
     for stage, modules in enumerate(cfg.stages, start=3):
         if stage > 3:
@@ -82,7 +82,7 @@ def build_googlenet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: 
     if make.dropout > 0:
         x = keras.layers.Dropout(make.dropout, name="dropout")(x)
     main = make.classifier(num_classes)(x)
-    aux_weight = float(cfg.get("aux_weight", 0.3))
+    aux_weight = cfg.aux_weight
     if not auxiliary or aux_weight == 0:
         return keras.Model(inputs, main, name=cfg.name)
     network = keras.Model(inputs, [main, *auxiliary], name=f"{cfg.name}_network")

@@ -97,11 +97,9 @@ def _stages(x, cfg: DictConfig, spec: UnitSpec, make: LayerFactory, first_stride
 
 
 def _spec(cfg: DictConfig, shortcut: str) -> UnitSpec:
-    block_type = str(cfg.get("block_type", "basic"))
-    if block_type not in EXPANSION:
-        raise ConfigError.bad_value("model.block_type", block_type, "must be basic or bottleneck")
-    return UnitSpec(block_type, str(cfg.get("block", "v1")), shortcut,
-                    float(cfg.get("se_ratio", 0.0) or 0.0))
+    if cfg.block_type not in EXPANSION:
+        raise ConfigError.bad_value("model.block_type", cfg.block_type, "must be basic or bottleneck")
+    return UnitSpec(cfg.block_type, cfg.block, shortcut, cfg.se_ratio)
 
 
 def _factory(cfg: DictConfig, regularization: DictConfig) -> LayerFactory:
@@ -120,8 +118,8 @@ def build_resnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int
     make = _factory(cfg, regularization)
     spec = _spec(cfg, "projection")
     inputs, image = make.input(input_shape)
-    width = int(cfg.get("stem_filters", 64))
-    if small_input(input_shape, cfg.get("stem", "auto")):
+    width = cfg.stem_filters
+    if small_input(input_shape, cfg.stem):
         x = apply(make.conv(width, 3, "stem_conv", activated=spec.version == "v1",
                             batchnorm=spec.version == "v1"), image)
     else:
@@ -143,10 +141,9 @@ def build_cifar_resnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classe
     have the same count: resnet20 269,722 at 32x32x3 / 10 classes).
     """
     make = _factory(cfg, regularization)
-    residual = bool(cfg.get("residual", True))
-    spec = _spec(cfg, str(cfg.get("shortcut", "pad")) if residual else "none")
+    spec = _spec(cfg, cfg.shortcut if cfg.residual else "none")
     inputs, image = make.input(input_shape)
-    width = int(cfg.stackwise_filters[0])
+    width = cfg.stackwise_filters[0]
     x = apply(make.conv(width, 3, "stem_conv", activated=spec.version == "v1",
                         batchnorm=spec.version == "v1"), image)
     x = _stages(x, cfg, spec, make, first_stride=1)

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from kexp.config_dir import config_dir
+from kexp.cli.config_dir import config_dir
 from kexp.models import build_model
 from tests.conftest import compose_config
 

@@ -44,7 +44,7 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
 
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        from kexp.tensorflow_runtime import configure_devices, enable_determinism, split_cpu
+        from kexp.backends.tensorflow import configure_devices, enable_determinism, split_cpu
 
         if os.environ.get(LOGICAL_CPUS_VARIABLE):
             split_cpu(int(os.environ[LOGICAL_CPUS_VARIABLE]))
@@ -83,7 +83,7 @@ def device_strategy(name: str) -> tuple[ContextManager, int]:
     if keras.backend.backend() != "tensorflow":
         raise ConfigError.bad_value("trainer.strategy", name, "needs KERAS_BACKEND=tensorflow "
                                     f"(this run uses {keras.backend.backend()}); use default")
-    from kexp.tensorflow_runtime import mirrored_strategy
+    from kexp.backends.tensorflow import mirrored_strategy
 
     strategy = mirrored_strategy()
     log.info("MirroredStrategy over %d replicas", strategy.num_replicas_in_sync)

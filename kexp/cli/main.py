@@ -1,0 +1,110 @@
+"""``python -m kexp``: the Hydra entry point.
+
+Only Hydra is imported here; TensorFlow/Keras load inside the job, so
+``--help`` and ``--cfg job`` stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from kexp.cli.config_dir import config_dir
+from kexp.errors import KexpError
+
+_MAX_SUFFIX = 60
+
+
+def split_overrides(override_dirname: str) -> list[str]:
+    """Split Hydra's ``a=1,b=[2,3]`` on the commas outside brackets."""
+    items, depth, current = [], 0, ""
+    for char in override_dirname:
+        if char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
+        if char == "," and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    return items + [current] if current else items
+
+
+def run_dir_suffix(override_dirname: str) -> str:
+    """``_<overrides>`` for a run directory name: one safe path component, short.
+
+    Whole overrides are kept while they fit in about 60 characters; the
+    number of those left out follows as ``+N``.
+    """
+    items = [item.replace(os.sep, "-").replace(" ", "") for item in split_overrides(override_dirname)]
+    kept: list[str] = []
+    for item in items:
+        if kept and len(",".join(kept + [item])) > _MAX_SUFFIX:
+            break
+        kept.append(item[: _MAX_SUFFIX])
+    if not kept:
+        return ""
+    left_out = len(items) - len(kept)
+    return "_" + ",".join(kept) + (f",+{left_out}" if left_out else "")
+
+
+def _claim(candidate: str) -> str:
+    from kexp.run_dir import claim_directory
+
+    return claim_directory(candidate)
+
+
+def _direction(objective: str, task: str) -> str:
+    from kexp.record import objective_direction
+
+    return objective_direction(objective, task)
+
+
+def register_resolvers() -> None:
+    """Resolvers used by conf/config.yaml (idempotent), and the structured-config schemas."""
+    from kexp.schema import register_schemas
+
+    register_schemas()
+    for name, function in (("kexp_suffix", run_dir_suffix), ("kexp_claim", _claim),
+                           ("kexp_direction", _direction)):
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, function, use_cache=name == "kexp_claim")
+
+
+@hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
+def hydra_main(cfg: DictConfig) -> float | None:
+    """Run one job (Hydra calls this once per run, or per job of a sweep)."""
+    from kexp.job import run_job
+
+    return run_job(cfg)
+
+
+def main() -> None:
+    """Check the command line's configs, then hand over to Hydra."""
+    register_resolvers()
+    argv = sys.argv[1:]
+    if os.environ.get("HYDRA_FULL_ERROR") != "1":
+        from kexp.cli.preflight import parse_args, preflight
+        from kexp.run_dir import lock_given_run_dir
+
+        try:
+            preflight(argv)
+            if not parse_args(argv).multirun:
+                lock_given_run_dir(parse_args(argv).overrides)
+        except KexpError as err:
+            print(err.one_line(), file=sys.stderr)
+            sys.exit(2)
+    from kexp.cli.help import render_help, wants_help
+
+    if wants_help(argv):
+        print(render_help(argv))
+        return
+    hydra_main()
+
+
+if __name__ == "__main__":
+    main()

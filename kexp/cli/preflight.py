@@ -1,0 +1,220 @@
+"""Compose and validate the config before Hydra creates any run directory.
+
+Hydra reports a bad override as several lines and exits 1; kexp turns the
+same problems (unknown group option, unknown key, a value of the wrong type or
+outside its range) into one line and exit code 2, before TensorFlow is
+imported and before a run directory is made. A multirun is checked job by job
+for every sweep form of Hydra's grammar: ``a,b``, ``choice``, ``range``,
+``glob``, ``sort``, ``shuffle`` and ``tag`` expand to their values; a
+continuous ``interval`` (for a search sweeper such as Optuna) is checked at
+both of its ends.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from argparse import Namespace
+from pathlib import Path
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import IntervalSweep, Override
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from kexp.cli import hydra_compat
+from kexp.cli.config_dir import config_dir
+from kexp.errors import ConfigError
+from kexp.validation import validate
+
+#: Beyond this many jobs only the first ones are checked up front.
+MAX_CHECKED_JOBS = 256
+
+_SKIP_FLAGS = ("hydra_help", "info", "shell_completion", "version", "cfg", "experimental_rerun")
+
+
+def preflight(argv: list[str]) -> None:
+    """Raise ConfigError if any job the command line describes has a bad config.
+
+    With ``--help`` only the group choices are checked (the help shows the
+    config those choices compose).
+    """
+    args = parse_args(argv)
+    if any(getattr(args, flag, None) for flag in _SKIP_FLAGS):
+        return
+    hydra = create_hydra(args)
+    try:
+        overrides = parse_overrides(args.overrides, hydra)
+        if not args.multirun and any(o.is_sweep_override() for o in overrides):
+            return  # Hydra itself says that a sweep needs --multirun.
+        check_group_choices(hydra, overrides)
+        if args.help:
+            return
+        check_output_dir(args)
+        for job in job_overrides(overrides)[:MAX_CHECKED_JOBS]:
+            validate(compose(hydra, args.config_name or "config", job))
+    finally:
+        hydra_compat.clear()
+
+
+def parse_args(argv: list[str]) -> Namespace:
+    """Hydra's own command-line parse of ``argv``."""
+    return hydra_compat.parse_args(argv)
+
+
+def create_hydra(args: Namespace):
+    """A Hydra instance over kexp's configs plus ``--config-dir``, as ``@hydra.main`` makes."""
+    if args.config_dir is not None and not os.path.isdir(args.config_dir):
+        raise ConfigError(f"--config-dir {args.config_dir} — no such directory")
+    return hydra_compat.create_hydra(str(config_dir()), args.config_dir)
+
+
+def parse_overrides(texts: list[str], hydra) -> list[Override]:
+    """Hydra's parse of the overrides (with the config loader, so ``glob`` can list options)."""
+    parser = OverridesParser.create(config_loader=hydra.config_loader)
+    for text in texts:
+        try:
+            parser.parse_overrides([text])
+        except HydraException as err:
+            first = next((line.strip() for line in str(err).splitlines() if line.strip()), "")
+            raise ConfigError(f"{text} — not a valid override ({first}); see "
+                              "https://hydra.cc/docs/advanced/override_grammar/basic/") from err
+    return parser.parse_overrides(texts)
+
+
+def override_values(override: Override) -> list[str]:
+    """The ``key=value`` texts one override stands for (one unless it is a sweep)."""
+    if not override.is_sweep_override():
+        return [override.input_line]
+    key = override.get_key_element()
+    value = override.value()
+    if isinstance(value, IntervalSweep):  # continuous: the sweeper draws from it
+        ends = [value.start, value.end]
+        if "int" not in value.tags and all(float(e).is_integer() for e in ends):
+            ends = [float(e) for e in ends]  # Hydra's interval() is a float range
+        return [f"{key}={end}" for end in ends]
+    return [f"{key}={item}" for item in override.sweep_string_iterator()]
+
+
+def job_overrides(overrides: list[Override]) -> list[list[str]]:
+    """Every job's overrides of a (multi)run: the product of each override's values."""
+    return [list(job) for job in itertools.product(*(override_values(o) for o in overrides))]
+
+
+def check_output_dir(args: Namespace) -> None:
+    """Fail early when the run (or sweep) directory could not be created."""
+    key = "hydra.sweep.dir" if args.multirun else "hydra.run.dir"
+    given = next((o.split("=", 1)[1] for o in args.overrides if o.startswith(f"{key}=")), None)
+    fixed_part = (given or "outputs").split("${")[0]
+    ancestor = Path(os.path.abspath(fixed_part or "."))
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        reason = "is not a directory" if not ancestor.is_dir() else "is not writable"
+        raise ConfigError.bad_value(key, given or "outputs/...",
+                                    f"cannot create the run directory: {ancestor} {reason}")
+
+
+def check_group_choices(hydra, overrides: list[Override]) -> None:
+    """ConfigError for an option that a config group does not have."""
+    loader = hydra.config_loader
+    groups = set(all_groups(loader))
+    for override in overrides:
+        group = override.key_or_group
+        if group not in groups or override.is_delete():
+            continue
+        options = loader.get_group_options(group)
+        for text in override_values(override):
+            value = text.split("=", 1)[1]
+            if value not in options and value != "null":
+                raise ConfigError.bad_value(
+                    group, value, "unknown option; available: " + ", ".join(visible(options)))
+
+
+def visible(options: list[str]) -> list[str]:
+    """Group options a user picks (structured-config schemas are stored as ``_schema``)."""
+    return [o for o in options if not o.startswith("_")]
+
+
+def all_groups(loader, parent: str = "") -> list[str]:
+    """Every config group and subgroup kexp's search path has."""
+    names = []
+    for group in loader.list_groups(parent):
+        full = f"{parent}/{group}" if parent else group
+        names.append(full)
+        names.extend(all_groups(loader, full))
+    return names
+
+
+def compose(hydra, config_name: str, overrides: list[str]) -> DictConfig:
+    """Compose one job's config; Hydra's multi-line errors become one ConfigError line."""
+    try:
+        return hydra_compat.compose(hydra, config_name, overrides)
+    except (HydraException, OmegaConfBaseException) as err:
+        raise explain(hydra, config_name, overrides, err) from err
+
+
+_COULD_NOT_OVERRIDE = re.compile(r"Could not (?:override|append to config\.) '([^']+)'")
+_MERGING = re.compile(r"Error merging override (\S+?)=")
+_FULL_KEY = re.compile(r"full_key: (\S+)")
+#: OmegaConf's messages for a value of the wrong type, and what kexp says instead.
+_WRONG_TYPE = [
+    (re.compile(r"could not be converted to (\w+)"), lambda m: _BY_TYPE.get(m.group(1), m.group(1))),
+    (re.compile(r"is not a valid bool"), lambda m: _BY_TYPE["Boolean"]),
+    (re.compile(r"Invalid value '.*', expected one of \[(.*)\]"),
+     lambda m: "must be one of " + m.group(1).replace("'", "")),
+    (re.compile(r"Key .* is incompatible with \((\w+)\)"), lambda m: f"its keys must be of type {m.group(1)}"),
+    (re.compile(r"Incompatible value 'None' for field|is not Optional"), lambda m: "must not be null"),
+    (re.compile(r"Incompatible value '.*' for field of type '(\w+)'"),
+     lambda m: _BY_TYPE.get(m.group(1), f"must be of type {m.group(1)}")),
+]
+_BY_TYPE = {"Integer": "must be an integer", "int": "must be an integer", "Float": "must be a number",
+            "float": "must be a number", "Boolean": "must be true or false",
+            "String": "must be a string", "str": "must be a string",
+            "list": "must be a list", "List": "must be a list", "dict": "must be a mapping"}
+
+
+def explain(hydra, config_name: str, overrides: list[str], err: Exception) -> ConfigError:
+    """Turn Hydra's (or OmegaConf's) multi-line composition error into one kexp line."""
+    text = str(err) + "\n" + str(err.__cause__ or "")
+    for pattern, allowed in _WRONG_TYPE:
+        wrong = pattern.search(text)
+        if wrong:
+            merging, full_key = _MERGING.search(text), _FULL_KEY.search(text)
+            key = full_key.group(1) if full_key else merging.group(1) if merging else "?"
+            return _wrong_type(key, overrides, allowed(wrong))
+    match = _COULD_NOT_OVERRIDE.search(text) or re.search(r"Key '([^']+)' not in '\w+'", text)
+    if match:
+        key = match.group(1)
+        full_key = _FULL_KEY.search(text)
+        if full_key and "." in full_key.group(1):
+            key = full_key.group(1)
+        given = next((o for o in overrides if o.lstrip("+~").split("=", 1)[0] == key), key)
+        return _unknown_key(hydra, config_name, overrides, key, given)
+    first_line = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+    return ConfigError(f"{' '.join(overrides)} — {first_line}")
+
+
+def _wrong_type(key: str, overrides: list[str], allowed: str) -> ConfigError:
+    """``key=value — allowed`` with the value as the command line gave it."""
+    item = re.search(r"\[\d+\]$", key)
+    base = key[: item.start()] if item else key
+    given = next((o for o in overrides if o.lstrip("+~").split("=", 1)[0] == base), None)
+    value = given.split("=", 1)[1] if given else "?"
+    return ConfigError.bad_value(base, value, f"each item {allowed}" if item else allowed)
+
+
+def _unknown_key(hydra, config_name: str, overrides: list[str], key: str, given: str) -> ConfigError:
+    parent, _, leaf = key.rpartition(".")
+    try:
+        base = hydra_compat.compose(hydra, config_name, [o for o in overrides if o != given])
+        node = OmegaConf.select(base, parent) if parent else base
+    except (HydraException, OmegaConfBaseException):
+        node = None
+    if isinstance(node, DictConfig):
+        known = ", ".join(str(k) for k in node.keys() if k != "hydra")
+        return ConfigError(f"{given} — unknown key {leaf!r}; {parent or 'the config'} has: "
+                           f"{known} (to add a new key write +{given})")
+    return ConfigError(f"{given} — unknown key {key!r}")

@@ -1,0 +1,107 @@
+"""Disk space: refuse a run that cannot fit, and end cleanly when the disk fills anyway.
+
+Before training, :func:`check_room_for_run` compares the free space of the run
+directory with what the run will write at its peak (the backup, written beside
+the previous one and then switched, the trained weights, ``model.keras`` and
+checkpoints, each with the optimizer's slots). Before each backup,
+:func:`check_free_space` compares with the previous backup's size. A disk that
+fills up anyway (another process, a quota) raises an ``OSError`` with
+``ENOSPC``; :func:`disk_full_message` turns it into the one line the job prints.
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+import shutil
+from pathlib import Path
+
+from kexp.errors import KexpError
+
+#: Room for the small files (CSV, PNG, logs, config) on top of the weights.
+SMALL_FILES_BYTES = 8 * 2**20
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_H5_FILENAME = re.compile(r"filename = '([^']+)'")
+
+
+class DiskFullError(KexpError):
+    """Not enough free space for what the run has to write."""
+
+    kind = "disk"
+
+
+def human(size: float) -> str:
+    """``1.5 GB``, ``320 MB``, ``12 kB``."""
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(size) < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit in ("B", "kB") else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
+
+
+def free_bytes(path: Path) -> int:
+    """Free space (for this user) on the file system that holds ``path`` or its nearest ancestor."""
+    path = Path(path).absolute()
+    while not path.exists():
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def check_free_space(path: Path, needed: int, what: str) -> None:
+    """DiskFullError unless ``needed`` bytes are free where ``path`` is."""
+    free = free_bytes(path)
+    if free < needed:
+        raise DiskFullError(f"{what} needs about {human(needed)} in {path}, but only {human(free)} "
+                            "is free — free some space (a rerun resumes), or set hydra.run.dir to a "
+                            "disk with room")
+
+
+def run_peak_bytes(model, checkpoints: int = 0, early_stopping_copy: bool = False) -> int:
+    """What a run writes at its peak: weights and optimizer slots, a few times over.
+
+    Two backups (the new one is written beside the old), the trained weights,
+    ``model.keras``, each checkpoint, plus a weights-only copy for
+    early stopping's best epoch, and :data:`SMALL_FILES_BYTES`.
+    """
+    weights = sum(_bytes(v) for v in model.weights)
+    optimizer = model.optimizer
+    if optimizer is not None and not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    slots = sum(_bytes(v) for v in optimizer.variables) if optimizer is not None else 0
+    state = weights + slots
+    return (4 + checkpoints) * state + (weights if early_stopping_copy else 0) + SMALL_FILES_BYTES
+
+
+def check_room_for_run(run_dir: Path, model, checkpoints: int = 0,
+                       early_stopping_copy: bool = False) -> int:
+    """DiskFullError when the run directory's disk cannot hold the run; returns the estimate."""
+    needed = run_peak_bytes(model, checkpoints, early_stopping_copy)
+    check_free_space(run_dir, needed, "this run (model, backups, checkpoints)")
+    return needed
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """Whether ``err`` (or what caused it) is a full disk or an exhausted quota."""
+    while err is not None:
+        if isinstance(err, OSError) and err.errno in _FULL_ERRNOS:
+            return True
+        if "No space left on device" in str(err) or "Disk quot" in str(err):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
+
+
+def disk_full_message(err: BaseException, run_dir: Path) -> str:
+    """One line: which file could not be written, and how much space is left."""
+    filename = getattr(err, "filename", None)
+    match = _H5_FILENAME.search(str(err))
+    where = filename or (match.group(1) if match else str(run_dir))
+    return (f"kexp: disk error: no space left on the device writing {where} "
+            f"({human(free_bytes(Path(where)))} free); the last backup is intact: free some space "
+            "and run the same command to resume")
+
+
+def _bytes(variable) -> int:
+    import numpy as np
+
+    return int(np.prod(variable.shape)) * np.dtype(variable.dtype).itemsize

@@ -1,0 +1,128 @@
+"""Types of the ``model`` group: one schema per model family (values: ``conf/model/<variant>.yaml``).
+
+Keys every family has (:class:`ModelConfig`) plus each family's own. Keys a
+variant may leave out carry their default here; the rest come from the YAML.
+A model YAML names its family's schema first in its defaults list
+(``_schema_<family>``); :func:`typed_model` applies the same schema to a
+config that does not (a user's own YAML from ``--config-dir``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+
+@dataclass
+class ModelConfig:
+    """Keys of every family. ``builder`` names the family (null: the same as ``name``)."""
+
+    name: str = MISSING
+    builder: Optional[str] = None
+    activation: str = MISSING
+    kernel_initializer: str = MISSING
+    # dense dropout and BatchNormalization as the architecture designs them (null: off,
+    # unless the family always has them); regularization.dropout / .batchnorm override
+    dropout: Optional[float] = None
+    batchnorm: Optional[bool] = None
+    # activation=maxout: pieces per unit; activation=rrelu: the range of its random slope
+    maxout_pieces: int = 2
+    rrelu_lower: float = 0.125
+    rrelu_upper: float = 1 / 3
+
+
+@dataclass
+class MlpConfig(ModelConfig):
+    """``mlp``: dense layers of ``hidden_units``."""
+
+    hidden_units: list[int] = MISSING
+
+
+@dataclass
+class CnnConfig(ModelConfig):
+    """``cnn``: the slides' Conv-Pool-Dense family (cnn, bn_cnn, keras_mnist_cnn, deepobs_*)."""
+
+    filters: list[int] = MISSING
+    kernel_size: Any = MISSING  # an integer, or one per conv
+    padding: Any = "valid"  # valid | same, or one per conv
+    pool_size: int = 2
+    pool_every: int = 1  # a max-pool after every pool_every convs
+    pool_strides: Optional[int] = None  # null: pool_size
+    pool_padding: str = "valid"
+    conv_dropout: float = 0.0  # Dropout after each pool
+    dense_units: list[int] = MISSING
+
+
+@dataclass
+class AlexNetConfig(ModelConfig):
+    """``alexnet``: single-tower AlexNet."""
+
+    filters: list[int] = MISSING
+    kernel_sizes: list[int] = MISSING
+    pool_after: list[int] = MISSING
+    dense_units: list[int] = MISSING
+    stem: str = "auto"  # auto | imagenet | small
+
+
+@dataclass
+class VggConfig(ModelConfig):
+    """``vgg``: stages of 3x3 convs, each followed by a max-pool."""
+
+    stages: list[list[int]] = MISSING
+    dense_units: list[int] = MISSING
+
+
+@dataclass
+class GoogLeNetConfig(ModelConfig):
+    """``googlenet``: Inception v1 with training-only auxiliary heads."""
+
+    inception: str = "reduction"  # reduction | naive
+    stages: list[Any] = MISSING
+    aux_after: list[str] = field(default_factory=lambda: ["4a", "4d"])
+    aux_weight: float = 0.3
+    stem: str = "auto"
+
+
+@dataclass
+class ResNetConfig(ModelConfig):
+    """``resnet``: ImageNet-style ResNets (basic or bottleneck units)."""
+
+    block_type: str = "basic"  # basic | bottleneck
+    stackwise_filters: list[int] = MISSING
+    stackwise_blocks: list[int] = MISSING
+    stem: str = "auto"
+    stem_filters: int = 64
+    block: str = "v1"  # v1 (post-activation) | v2 (pre-activation)
+    se_ratio: float = 0.0  # squeeze-and-excitation (0 = off)
+
+
+@dataclass
+class CifarResNetConfig(ResNetConfig):
+    """``cifar_resnet``: the 6n+2-layer CIFAR ResNets and their plain twins."""
+
+    residual: bool = True  # false: the plain twin, no skip connections
+    shortcut: str = "pad"  # pad (option A, no parameters) | projection (option B)
+
+
+FAMILIES: dict[str, type[ModelConfig]] = {
+    "mlp": MlpConfig, "cnn": CnnConfig, "alexnet": AlexNetConfig, "vgg": VggConfig,
+    "googlenet": GoogLeNetConfig, "resnet": ResNetConfig, "cifar_resnet": CifarResNetConfig}
+
+
+def family(cfg: DictConfig) -> str:
+    """The family a model config builds (``builder``, else ``name``)."""
+    return str(cfg.get("builder") or cfg.get("name"))
+
+
+def typed_model(cfg: DictConfig) -> DictConfig:
+    """``cfg`` (the ``model`` group) merged onto its family's schema: typed, defaults filled.
+
+    A family kexp does not know (a user's own builder) is returned as it is.
+    Raises OmegaConf's ValidationError for a value of the wrong type.
+    """
+    schema = FAMILIES.get(family(cfg))
+    if schema is None or OmegaConf.get_type(cfg) is schema:
+        return cfg
+    return OmegaConf.merge(OmegaConf.structured(schema), cfg)

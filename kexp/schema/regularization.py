@@ -1,0 +1,41 @@
+"""Types of the ``regularization`` group (values: ``conf/regularization/none.yaml``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from omegaconf import MISSING
+
+
+@dataclass
+class AugmentConfig:
+    """``regularization.augment``: Keras preprocessing layers active in training."""
+
+    flip: Any = MISSING  # auto | true | false
+    translate: float = MISSING
+    rotate: float = MISSING
+    zoom: float = MISSING
+
+
+@dataclass
+class EarlyStoppingConfig:
+    """``regularization.early_stopping``: Keras EarlyStopping (patience null = off)."""
+
+    patience: Optional[int] = MISSING
+    monitor: str = MISSING
+    min_delta: float = MISSING
+    restore_best_weights: bool = MISSING
+
+
+@dataclass
+class RegularizationConfig:
+    """``regularization``: knobs every model honours."""
+
+    dropout: Optional[float] = MISSING
+    l1: float = MISSING
+    l2: float = MISSING
+    batchnorm: Optional[bool] = MISSING
+    label_smoothing: float = MISSING
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)

@@ -1,0 +1,37 @@
+"""Types of the ``trainer`` group (values: ``conf/trainer/default.yaml``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+
+@dataclass
+class CheckpointConfig:
+    """``trainer.checkpoint``: Keras ModelCheckpoint files."""
+
+    best: bool = MISSING
+    last: bool = MISSING
+    monitor: str = MISSING
+
+
+@dataclass
+class TrainerConfig:
+    """``trainer``: how the model is trained."""
+
+    epochs: int = MISSING
+    batch_size: int = MISSING
+    verbose: Any = MISSING  # auto | 0 | 1 | 2
+    save_model: bool = MISSING
+    deterministic: bool = MISSING
+    jit_compile: Any = MISSING  # auto | true | false
+    steps_per_execution: int = MISSING
+    class_weight: Any = MISSING  # none | balanced | {label: weight}
+    checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
+    diagnostics: bool = MISSING
+    tensorboard: bool = MISSING
+    callbacks: list[Any] = MISSING
+    precision: str = MISSING
+    strategy: str = MISSING
