@@ -95,17 +95,19 @@ def time_kexp(cfg, x, y) -> Stopwatch:
     from kexp.data import Dataset
     from kexp.models import build_model
     from kexp.optimizers import build_optimizer
+    from kexp.signals import guarded
     from kexp.trainer import compile_model, fit
 
     keras.utils.clear_session()
-    keras.config.set_dtype_policy(str(cfg.trainer.get("precision", "float32")))  # --set trainer.precision=...
+    keras.config.set_dtype_policy(cfg.trainer.precision)  # --set trainer.precision=...
     keras.utils.set_random_seed(0)
     n = len(x) - VALIDATION
     data = Dataset("bench", x[:n], y[:n], x[n:], y[n:], x[n:], y[n:], 10)
     model = build_model(cfg.model, data.input_shape, 10, cfg.regularization)
-    compile_model(model, build_optimizer(cfg.optimizer), cfg.trainer)
-    with tempfile.TemporaryDirectory() as run_dir, Stopwatch() as watch:
-        fit(model, data, cfg.trainer, Path(run_dir), seed=0)
+    compile_model(model, build_optimizer(cfg.optimizer), jit_compile=cfg.trainer.jit_compile,
+                  steps_per_execution=cfg.trainer.steps_per_execution)
+    with tempfile.TemporaryDirectory() as run_dir, guarded() as guard, Stopwatch() as watch:
+        fit(model, data, cfg.trainer, Path(run_dir), guard, seed=0)
     return watch
 
 

@@ -24,11 +24,16 @@ def _umask() -> int:
     return current
 
 
+#: Temporary files of :func:`atomic_path` start with this (a SIGKILL can leave one behind).
+TEMPORARY_PREFIX = ".partial."
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TEMPORARY_PREFIX}{path.name}.",
+                               suffix=path.suffix)
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
     try:
@@ -38,6 +43,13 @@ def atomic_path(path: Path) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
+
+
+def remove_temporaries(folder: Path) -> None:
+    """Delete what writes killed half-way left in ``folder`` (never a finished file)."""
+    for leftover in Path(folder).glob(f"{TEMPORARY_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def write_text(path: Path, text: str) -> None:

@@ -29,11 +29,10 @@ import keras
 from kexp.disk import check_free_space
 from kexp.errors import KexpError
 
-BACKUP_DIR = "backup"
+from kexp.run_dir import _EPOCH_PREFIX, BACKUP_DIR, TRAINED_DIR, completed_epochs, epoch_dirs
+
 WEIGHTS_FILE = "latest.weights.h5"
 METADATA_FILE = "training_metadata.json"
-TRAINED_DIR = "trained"
-_EPOCH_PREFIX = "epoch-"
 _PARTIAL_PREFIX = ".partial-"
 
 
@@ -43,17 +42,8 @@ class DamagedBackupError(KexpError):
     kind = "backup"
 
 
-def epoch_dirs(backup_dir: Path) -> list[Path]:
-    """Complete epoch backups, oldest first."""
-    if not backup_dir.is_dir():
-        return []
-    return sorted(p for p in backup_dir.iterdir() if p.is_dir() and p.name.startswith(_EPOCH_PREFIX))
-
-
-def completed_epochs(backup_dir: Path) -> int:
-    """Epochs the newest complete backup holds (0 when there is none)."""
-    found = epoch_dirs(backup_dir)
-    return int(found[-1].name[len(_EPOCH_PREFIX):]) if found else 0
+__all__ = ["BACKUP_DIR", "AtomicBackupAndRestore", "DamagedBackupError", "completed_epochs",
+           "load_trained", "remove_backup", "save_trained"]
 
 
 def remove_partial(backup_dir: Path) -> None:

@@ -8,8 +8,8 @@ weight_norm) and ``gradients.png`` (gradient norm against depth, one line per
 epoch, log scale). Depth 0 is the kernel nearest the input.
 
 Gradients need the backend's autodiff, the one thing ``keras.ops`` lacks:
-the TensorFlow and JAX versions live in ``kexp/tensorflow_runtime.py`` and
-``kexp/jax_runtime.py``. The loss is the compiled data loss (no weight
+the TensorFlow and JAX versions live in ``kexp/backends/tensorflow.py`` and
+``kexp/backends/jax.py``. The loss is the compiled data loss (no weight
 penalties) in training mode, so BatchNorm normalises with the batch's own
 statistics exactly as in the optimizer's steps; the layers' state (moving
 statistics, random-number generators) is put back afterwards, so measuring
@@ -34,27 +34,37 @@ COLUMNS = ["epoch", "layer", "depth", "grad_norm", "weight_norm"]
 
 def loss_gradients(model: keras.Model, x: np.ndarray, y: np.ndarray, variables: list) -> list:
     """Gradients of the compiled loss on ``(x, y)`` for ``variables``, on the current backend."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        from kexp.backends.tensorflow import loss_gradients as gradients
-    elif backend == "jax":
-        from kexp.backends.jax import loss_gradients as gradients
-    else:
-        raise ConfigError.bad_value("trainer.diagnostics", "true",
-                                    f"needs the tensorflow or jax backend (this run: {backend})")
+    from kexp.backends import backend_module
+
+    module = backend_module()
+    if module is None:
+        raise ConfigError.bad_value("trainer.diagnostics", "true", "needs the tensorflow or jax "
+                                    f"backend (this run: {keras.backend.backend()})")
+    gradients = module.loss_gradients
     loss = keras.losses.get(model.loss or "sparse_categorical_crossentropy")
+    # Under mixed_float16 small gradients underflow in float16: scale the loss as Keras's
+    # LossScaleOptimizer does in training, and unscale the (float32) gradients afterwards.
+    scale = loss_scale(model)
 
     def data_loss(y_true, y_pred):
         if len(y_true.shape) == 1 and y_pred.shape[-1] == 1:  # one output unit, 1-D targets
             y_pred = keras.ops.squeeze(y_pred, axis=-1)
-        return loss(y_true, y_pred)
+        return loss(y_true, keras.ops.cast(y_pred, "float32")) * scale
 
     state = [keras.ops.convert_to_numpy(v) for v in model.non_trainable_variables]
     try:
-        return gradients(model, data_loss, x, y, variables)
+        grads = gradients(model, data_loss, x, y, variables)
     finally:
         for variable, value in zip(model.non_trainable_variables, state):
             variable.assign(value)
+    return [None if g is None else np.asarray(g, dtype="float32") / scale for g in grads]
+
+
+def loss_scale(model: keras.Model) -> float:
+    """The factor the optimizer scales the loss by before its gradients (mixed_float16: > 1)."""
+    if model.optimizer is None:
+        return 1.0
+    return float(keras.ops.convert_to_numpy(model.optimizer.scale_loss(1.0)))
 
 
 def kernels(model: keras.Model) -> list[tuple[str, keras.Variable]]:
@@ -112,7 +122,6 @@ def gradient_figure(table: pd.DataFrame, title: str = ""):
     """Gradient norm against depth, one line per epoch (light = early, dark = late)."""
     import matplotlib
 
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(9, 5), layout="constrained")

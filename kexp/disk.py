@@ -65,9 +65,11 @@ def run_peak_bytes(model, checkpoints: int = 0, early_stopping_copy: bool = Fals
     """
     weights = sum(_bytes(v) for v in model.weights)
     optimizer = model.optimizer
-    if optimizer is not None and not optimizer.built:
-        optimizer.build(model.trainable_variables)
-    slots = sum(_bytes(v) for v in optimizer.variables) if optimizer is not None else 0
+    if optimizer is not None and optimizer.built:
+        slots = sum(_bytes(v) for v in optimizer.variables)
+    else:  # not built before training: as many as Adam's, two per trainable value (an upper bound
+        # for most optimizers; building it here would need the strategy's scope)
+        slots = 2 * sum(_bytes(v) for v in model.trainable_weights)
     state = weights + slots
     return (4 + checkpoints) * state + (weights if early_stopping_copy else 0) + SMALL_FILES_BYTES
 

@@ -11,11 +11,14 @@ Global pooling             in_h · in_w · channels
 BatchNormalization         one multiply-add per element (inference form)
 PReLU, RReLU, Maxout, Add  one per element of the input (Maxout: of its pieces)
 Multiply, Rescaling        one per output element
-everything else            0 (activations fused or free, reshapes, dropout,
-                           augmentation, padding)
+free (FREE_LAYERS)          0: activations, reshapes, dropout, augmentation,
+                           padding, concatenation
 =========================  ==================================================
 
-Biases and activations are left out, as in the papers' tables.
+Biases and activations are left out, as in the papers' tables. Only the
+inference path counts: GoogLeNet's training-only auxiliary heads are left
+out (``model.txt`` says how many MACs they add in training). A layer type the
+counter does not know counts 0 and is named in ``model.txt``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,24 @@ def _shape(tensor_or_list):
     if isinstance(tensor_or_list, (list, tuple)):
         return tensor_or_list[0].shape
     return tensor_or_list.shape
+
+
+#: Layer types that cost no multiply-adds worth counting.
+FREE_LAYERS = frozenset({
+    "InputLayer", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Flatten", "Reshape",
+    "Dropout", "SpatialDropout2D", "ZeroPadding2D", "Concatenate", "RandomFlip",
+    "RandomTranslation", "RandomRotation", "RandomZoom", "ChannelPad", "Identity", "Cropping2D",
+    "Permute", "RepeatVector"})
+_COUNTED = frozenset({"MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+                      "GlobalMaxPooling2D", "BatchNormalization", "PReLU", "RReLU", "Maxout", "Add",
+                      "LayerNormalization", "Multiply", "Rescaling"})
+
+
+def is_known(layer: keras.Layer) -> bool:
+    """Whether the counter knows what ``layer`` costs (counted, or free by design)."""
+    name = type(layer).__name__
+    return (isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)) or name in _COUNTED
+            or name in FREE_LAYERS)
 
 
 def layer_macs(layer: keras.Layer) -> int:
@@ -70,20 +91,33 @@ def leaf_layers(model: keras.Model):
             yield layer
 
 
+def inference_model(model: keras.Model) -> keras.Model:
+    """The layers a prediction runs through (GoogLeNet: without its auxiliary heads)."""
+    return getattr(model, "inference_model", model)
+
+
 def macs_table(model: keras.Model) -> pd.DataFrame:
-    """One row per layer: ``layer``, ``type``, ``macs`` (nested models are flattened)."""
-    rows = [{"layer": layer.name, "type": type(layer).__name__, "macs": layer_macs(layer)}
-            for layer in leaf_layers(model)]
-    return pd.DataFrame(rows, columns=["layer", "type", "macs"])
+    """One row per layer of the inference path: ``layer``, ``type``, ``macs``, ``known``."""
+    rows = [{"layer": layer.name, "type": type(layer).__name__, "macs": layer_macs(layer),
+             "known": is_known(layer)} for layer in leaf_layers(inference_model(model))]
+    return pd.DataFrame(rows, columns=["layer", "type", "macs", "known"])
 
 
 def total_macs(model: keras.Model) -> int:
-    """MACs of one forward pass of one sample through the whole model."""
+    """MACs of one forward pass (inference) of one sample through the whole model."""
     return int(macs_table(model)["macs"].sum())
 
 
+def training_only_macs(model: keras.Model) -> int:
+    """MACs of the layers only training runs (auxiliary heads); 0 for most models."""
+    if inference_model(model) is model:
+        return 0
+    every = sum(layer_macs(layer) for layer in leaf_layers(model))
+    return every - total_macs(model)
+
+
 def macs_text(model: keras.Model) -> str:
-    """The per-layer table and the total, for ``model.txt``."""
+    """The per-layer table and the total, for ``model.txt``; names the layers not counted."""
     table = macs_table(model)
     counted = table[table["macs"] > 0]
     width = max([len(n) for n in counted["layer"]] + [5])
@@ -91,4 +125,10 @@ def macs_text(model: keras.Model) -> str:
              f"{'layer':<{width}}  {'type':<22}  {'MACs':>15}"]
     lines += [f"{r.layer:<{width}}  {r.type:<22}  {r.macs:>15,}" for r in counted.itertuples()]
     lines.append(f"{'total':<{width}}  {'':<22}  {int(table['macs'].sum()):>15,}")
+    if extra := training_only_macs(model):
+        lines.append(f"(not counted: {extra:,} MACs of the training-only auxiliary heads)")
+    unknown = table[~table["known"]]
+    if len(unknown):
+        lines.append("not counted, unknown to the MAC counter: "
+                     + ", ".join(f"{r.layer} ({r.type})" for r in unknown.itertuples()))
     return "\n".join(lines) + "\n"

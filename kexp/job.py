@@ -21,6 +21,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from kexp.disk import DiskFullError
 from kexp.errors import KexpError
 from kexp.record import RunRecord, objective_metric
 from kexp.signals import TrainingInterrupted
@@ -75,19 +76,19 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, metric: str,
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         validate(cfg)
-        from kexp.backup import BACKUP_DIR, completed_epochs
-        from kexp.run_dir import check_same_config
+        from kexp.run_dir import check_rerun
 
-        earlier = RunRecord.read(run_dir)
-        finished = earlier is not None and earlier.ok and not (run_dir / BACKUP_DIR).exists()
-        check_same_config(cfg, run_dir, completed_epochs(run_dir / BACKUP_DIR), may_extend=not finished)
-        if finished:
+        if check_rerun(cfg, run_dir):
             log.info("run %s already finished ok; nothing to do", run_dir)
             print(f"kexp: run directory {run_dir} (already finished ok; skipped)")
-            return earlier.value(metric)
+            return RunRecord.read(run_dir).value(metric)
         from kexp.run import run
 
         record = run(cfg, run_dir, threads=threads_per_job(hydra_cfg))
+    except DiskFullError as err:
+        if fresh and not (run_dir / "history.csv").exists():  # refused before training
+            return _user_error(err, cfg, run_dir, in_sweep, started=False)
+        _end_on_full_disk(cfg, run_dir, err.one_line(), hard=False)
     except KexpError as err:
         return _user_error(err, cfg, run_dir, in_sweep, started=not fresh)
     except TrainingInterrupted as stop:
@@ -156,20 +157,21 @@ def _record_failure(cfg: DictConfig, run_dir: Path, message: str) -> None:
                            read_history(run_dir), status="failed", error=message).write(run_dir)
 
 
-def _end_on_full_disk(cfg: DictConfig, run_dir: Path, message: str) -> None:
-    """Print the line, record the failure if it still fits, and leave at once.
+def _end_on_full_disk(cfg: DictConfig, run_dir: Path, message: str, hard: bool = True) -> None:
+    """Print the line, record the failure if it still fits, and leave with exit code 1.
 
-    h5py crashes the interpreter when it later frees a file whose write
-    failed for lack of space, so the process ends with ``os._exit`` here.
+    ``hard``: a write failed for lack of space. h5py crashes the interpreter
+    when it later frees such a file, so the process ends with ``os._exit``.
     """
-    sys.unraisablehook = lambda unraisable: None  # h5py's complaints about that file
+    if hard:
+        sys.unraisablehook = lambda unraisable: None  # h5py's complaints about that file
     print(message, file=sys.stderr)
     log.error(message)
     try:
         _record_failure(cfg, run_dir, message)
     except OSError as err:
         print(f"kexp: metrics.csv could not be written either ({err.strerror})", file=sys.stderr)
-    _exit(EXIT_FAILED, hard=True)
+    _exit(EXIT_FAILED, hard=hard)
 
 
 def _exit(code: int, hard: bool = False) -> None:

@@ -17,7 +17,6 @@ def curves_figure(history: pd.DataFrame, title: str = ""):
     """Two panels (accuracy or MAE, loss) against epoch; returns the matplotlib Figure."""
     import matplotlib
 
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(11, 4.5), layout="constrained")

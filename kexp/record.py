@@ -110,7 +110,8 @@ class RunRecord:
             if key in values:
                 values[key] = int(values[key])
         scores = {k: float(v) for k, v in row.items() if k.startswith("test_") and not _missing(v)}
-        return cls(**values, test_scores=scores)
+        names = {key: values.pop(key, "") for key in ("name", "model", "optimizer")}
+        return cls(**names, **values, test_scores=scores)
 
     @classmethod
     def read(cls, run_dir: Path) -> "RunRecord | None":

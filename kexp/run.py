@@ -48,6 +48,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
     from kexp.data import load_data
     from kexp.tasks import Task
 
+    artifacts.remove_temporaries(run_dir)
     with guarded() as guard:
         # Data first: a bad file or label is reported before the backend's slow import.
         task = Task.from_config(cfg.task, cfg.regularization)

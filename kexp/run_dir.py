@@ -37,6 +37,12 @@ FREE_KEYS = ("trainer.verbose",)
 #: Keys that may grow: training continues to the new value.
 EXTENSIBLE_KEYS = ("trainer.epochs",)
 
+#: The training backup of a run (written by :mod:`kexp.backup`): ``epoch-NNNN/`` folders
+#: and ``trained/``; read here without Keras.
+BACKUP_DIR = "backup"
+TRAINED_DIR = "trained"
+_EPOCH_PREFIX = "epoch-"
+
 _claimed: dict[str, str] = {}
 _held: dict[Path, "RunLock"] = {}
 
@@ -103,15 +109,46 @@ class RunLock:
 
 def lock_given_run_dir(overrides: list[str]) -> None:
     """Lock an existing ``hydra.run.dir=DIR`` of the command line before Hydra rewrites its files."""
+    if (given := given_run_dir(overrides)) is not None:
+        RunLock.acquire(given)
+
+
+def epoch_dirs(backup_dir: Path) -> list[Path]:
+    """Complete epoch backups, oldest first."""
+    if not backup_dir.is_dir():
+        return []
+    return sorted(p for p in backup_dir.iterdir() if p.is_dir() and p.name.startswith(_EPOCH_PREFIX))
+
+
+def completed_epochs(backup_dir: Path) -> int:
+    """Epochs the newest complete backup holds (0 when there is none)."""
+    found = epoch_dirs(backup_dir)
+    return int(found[-1].name[len(_EPOCH_PREFIX):]) if found else 0
+
+
+def check_rerun(cfg: DictConfig, run_dir: Path) -> bool:
+    """Check a (re)run's config against the directory's; True when the run there already finished ok."""
+    from kexp.record import RunRecord
+
+    backup = Path(run_dir) / BACKUP_DIR
+    earlier = RunRecord.read(run_dir)
+    finished = earlier is not None and earlier.ok and not backup.exists()
+    check_same_config(cfg, run_dir, completed_epochs(backup), may_extend=not finished)
+    return finished
+
+
+def given_run_dir(overrides: list[str]) -> Path | None:
+    """The existing directory of a literal ``hydra.run.dir=DIR`` on the command line, else None."""
     given = next((o.split("=", 1)[1] for o in overrides if o.startswith("hydra.run.dir=")), None)
     if given and "${" not in given and Path(given).is_dir():
-        RunLock.acquire(Path(given))
+        return Path(given)
+    return None
 
 
 def flat_config(cfg: DictConfig) -> dict[str, object]:
     """The resolved config without ``hydra`` as ``{dotted.key: value}``."""
-    container = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
-    container.pop("hydra", None)
+    app = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
+    container = OmegaConf.to_container(app, resolve=True, enum_to_str=True)
     flat: dict[str, object] = {}
 
     def walk(node: object, prefix: str) -> None:

@@ -149,8 +149,8 @@ RULES: list[Rule] = [
     Rule("data.val_split", fraction_below_one, "must be in [0, 1)"),
     Rule("data.train_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
     Rule("data.test_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
-    Rule("data.test_fraction", lambda v: _is_number(v) and 0 < v < 1, "must be in (0, 1)"),
-    Rule("data.image_size", int_at_least(8), "must be an integer ≥ 8"),
+    Rule("data.test_fraction", optional(lambda v: _is_number(v) and 0 < v < 1), "must be in (0, 1)"),
+    Rule("data.image_size", optional(int_at_least(8)), "must be an integer ≥ 8"),
     Rule("data.path", existing_file, "no such file; must be an existing .npz file"),
     Rule("model.dropout", optional(fraction_below_one), "must be in [0, 1)"),
     Rule("model.activation", lambda v: v in ACTIVATIONS, "unknown; available: " + ", ".join(ACTIVATIONS)),
@@ -219,9 +219,9 @@ def _check_model_types(cfg: DictConfig) -> None:
 
 def _check_environment(cfg: DictConfig) -> None:
     """Options that need TensorFlow (or an optional package) on this machine."""
-    import os
+    from kexp.backends import configured_backend
 
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    backend = configured_backend()
     if OmegaConf.select(cfg, "trainer.strategy", default="default") == "mirrored" and \
             backend != "tensorflow":
         raise ConfigError(f"trainer.strategy=mirrored — needs KERAS_BACKEND=tensorflow (this run: "

@@ -12,8 +12,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from kexp.cli.main import register_resolvers
 from kexp.cli.config_dir import config_dir
+from kexp.cli.main import register_resolvers
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -34,16 +34,37 @@ def run_in_process(overrides: list[str], run_dir: Path) -> dict[str, object]:
     from kexp.run import run
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    return run(compose_config(overrides), run_dir)
+    return run(compose_config(overrides), run_dir).row()
+
+
+def preflight_error(argv: list[str]) -> str:
+    """The one line ``python -m kexp ARGV`` stops with before running (in this process); "" if none."""
+    from kexp.cli.preflight import preflight
+    from kexp.errors import KexpError
+
+    register_resolvers()
+    try:
+        preflight(argv)
+    except KexpError as err:
+        return err.one_line()
+    return ""
 
 
 def run_kexp(args: list[str], cwd: Path, env: dict[str, str] | None = None,
              timeout: float = 600) -> subprocess.CompletedProcess:
     """Run ``python -m kexp ARGS`` in ``cwd`` and capture its output."""
     full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
+    full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), full_env.get("PYTHONPATH")) if p)
     full_env.pop("HYDRA_FULL_ERROR", None)
     return subprocess.run([sys.executable, "-m", "kexp", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def kexp_with(code: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """``python -m kexp ARGS`` in a process that first runs ``code`` (e.g. a patch to fail somewhere)."""
+    program = f"import sys\n{code}\nfrom kexp.cli.main import main\nsys.argv = ['kexp', *{args!r}]\nmain()\n"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-c", program], cwd=cwd, capture_output=True, text=True, env=env)
 
 
 def write_npz(path: Path, n_train: int = 120, n_test: int = 40, shape=(28, 28),

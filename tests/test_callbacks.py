@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from kexp.callbacks import (EpochKeyedRandomness, HistoryLogger, StopOnSignal,
-                            TerminateOnNaNWithoutWaiting, TrainingInterrupted, dispatch_async,
-                            publish_history)
+                            TerminateOnNaNWithoutWaiting, dispatch_async, publish_history)
+from kexp.signals import TrainingInterrupted, guarded
 
 
 def test_publish_history_keeps_the_last_row_of_a_repeated_epoch(tmp_path):
@@ -41,6 +41,7 @@ def test_history_logger_numbers_epochs_from_one_and_publishes_each_epoch(tmp_pat
 
 
 def test_stop_on_signal_raises_before_the_next_batch_and_restores_handlers():
+    """Inside fit the job's stop waits for a batch boundary; outside it, it is immediate."""
     previous = signal.getsignal(signal.SIGTERM)
 
     class SendSignalDuringBatch(keras.callbacks.Callback):
@@ -55,16 +56,22 @@ def test_stop_on_signal_raises_before_the_next_batch_and_restores_handlers():
         def on_train_batch_end(self, batch, logs=None):
             self.finished.append(batch)
 
-    stop = StopOnSignal()
     with pytest.raises(TrainingInterrupted, match="SIGTERM") as err:
-        try:
-            tiny_model().fit(X, Y, epochs=2, batch_size=16, verbose=0,
-                             callbacks=[stop, SendSignalDuringBatch()])
-        finally:
-            stop.restore()
+        with guarded() as guard:
+            assert signal.getsignal(signal.SIGTERM) != previous
+            try:
+                tiny_model().fit(X, Y, epochs=2, batch_size=16, verbose=0,
+                                 callbacks=[StopOnSignal(guard), SendSignalDuringBatch()])
+            finally:
+                guard.deferred = False
     assert err.value.signum == signal.SIGTERM
     assert SendSignalDuringBatch.finished == [0, 1]  # batch 1 ran to its end, batch 2 never began
     assert signal.getsignal(signal.SIGTERM) == previous
+    with pytest.raises(TrainingInterrupted, match="SIGINT"):
+        with guarded():
+            os.kill(os.getpid(), signal.SIGINT)  # outside fit: raised where the program is
+            pytest.fail("the signal should have stopped the block")  # pragma: no cover
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_epoch_keyed_randomness_sets_each_seed_state_from_the_epoch():

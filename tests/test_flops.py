@@ -44,8 +44,22 @@ def test_batchnorm_global_pooling_and_additions_count_per_element():
     ("googlenet", 1.5e9, 0.07),    # Szegedy et al.: "1.5 billion multiply-adds"
 ])
 def test_imagenet_totals_match_the_papers(name, paper, tolerance):
-    extra = ["model.aux_weight=0"] if name == "googlenet" else []
-    assert total_macs(build(name, (224, 224, 3), 1000, extra)) == pytest.approx(paper, rel=tolerance)
+    model = build(name, (224, 224, 3), 1000)
+    assert total_macs(model) == pytest.approx(paper, rel=tolerance)
+    if name == "googlenet":  # the training-only auxiliary heads are not an inference cost
+        assert total_macs(model) == total_macs(build(name, (224, 224, 3), 1000, ["model.aux_weight=0"]))
+        assert "MACs of the training-only auxiliary heads)" in macs_text(model)
+
+
+def test_layers_the_counter_does_not_know_are_named():
+    import keras
+
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.UpSampling2D(2, name="up"),
+                              keras.layers.Conv2D(2, 3, name="conv"), keras.layers.Flatten()])
+    text = macs_text(model)
+    assert text.splitlines()[-1] == "not counted, unknown to the MAC counter: up (UpSampling2D)"
+    assert "flatten" not in text  # free by design, not unknown
+    assert macs_text(build("resnet20", (32, 32, 3))).find("unknown") == -1
 
 
 def test_model_txt_table_lists_counted_layers_and_the_total():

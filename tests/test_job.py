@@ -51,8 +51,8 @@ def test_metrics_csv_is_one_row_with_the_headline_numbers(finished_run):
     metrics = pd.read_csv(finished_run[0] / "metrics.csv")
     assert metrics.columns.tolist() == [
         "name", "model", "optimizer", "parameters", "flops", "epochs", "final_loss",
-        "best_val_accuracy", "final_val_accuracy", "test_accuracy", "test_loss", "train_seconds",
-        "images_per_second", "status"]
+        "best_val_accuracy", "final_val_accuracy", "best_val_loss", "final_val_loss", "test_accuracy",
+        "test_loss", "train_seconds", "images_per_second", "status", "error"]
     row = metrics.iloc[0]
     assert len(metrics) == 1
     assert (row["name"], row["model"], row["optimizer"], row["status"]) == ("cnn-adam", "cnn", "adam", "ok")
@@ -60,6 +60,9 @@ def test_metrics_csv_is_one_row_with_the_headline_numbers(finished_run):
     history = pd.read_csv(finished_run[0] / "history.csv")
     assert row["best_val_accuracy"] == pytest.approx(history["val_accuracy"].max())
     assert row["final_val_accuracy"] == pytest.approx(history["val_accuracy"].iloc[-1])
+    assert row["best_val_loss"] == pytest.approx(history["val_loss"].min())
+    assert row["final_val_loss"] == pytest.approx(history["val_loss"].iloc[-1])
+    assert pd.isna(row["error"])
     assert 0 <= row["test_accuracy"] <= 1 and row["test_loss"] > 0
     assert row["final_loss"] == pytest.approx(history["loss"].iloc[-1])
     # MACs by hand: conv1 24·24·8·25, pool1 12·12·8·4, conv2 8·8·16·(25·8), pool2 4·4·16·4,
@@ -79,7 +82,8 @@ def test_curves_png_summary_config_and_log(finished_run):
     assert config["model"]["filters"] == [8, 16] and config["trainer"]["epochs"] == 2
     log = (run_dir / "kexp.log").read_text()
     assert "epoch 1/2" in log and "epoch 2/2" in log
-    assert not list(run_dir.glob(".*.tmp")) and not list(run_dir.glob(".metrics*"))
+    assert not list(run_dir.glob(".partial*"))
+    assert not (run_dir / "backup").exists() and not (run_dir / ".history.stream.csv").exists()
 
 
 def test_saved_model_reloads_and_scores_what_the_run_reported(finished_run):
@@ -91,3 +95,30 @@ def test_saved_model_reloads_and_scores_what_the_run_reported(finished_run):
     accuracy = float(np.mean(predictions.argmax(axis=1) == data.y_test))
     reported = pd.read_csv(run_dir / "metrics.csv")["test_accuracy"].iloc[0]
     assert accuracy == pytest.approx(reported, abs=1e-6)
+
+
+# -- runs started side by side -------------------------------------------------------------
+def test_runs_started_together_never_share_a_directory(tmp_path):
+    """Two identical commands and one with another seed, started at once (a shell loop, a job array)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    args = ["model=mlp", "model.hidden_units=[16]", "data.train_size=100", "data.test_size=50",
+            "trainer.epochs=2", "trainer.save_model=false"]
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    processes = [subprocess.Popen([sys.executable, "-m", "kexp", *args, f"seed={seed}"], cwd=tmp_path,
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for seed in (1, 1, 2)]
+    for process in processes:
+        assert process.wait(timeout=300) == 0, process.communicate()[1][-2000:]
+    runs = sorted(p for p in (tmp_path / "outputs").glob("*/*") if p.is_dir())
+    assert len(runs) == 3
+    assert sorted(r.name.split("_", 1)[1].split(",")[0] for r in runs) == ["seed=1", "seed=1", "seed=2"]
+    for run in runs:
+        history = pd.read_csv(run / "history.csv")
+        assert history["epoch"].tolist() == [1, 2]  # no interleaved or garbage rows
+        assert pd.read_csv(run / "metrics.csv")["status"].tolist() == ["ok"]
+        stored = yaml.safe_load((run / ".kexp" / "config.yaml").read_text())
+        assert f"seed={stored['seed']}" in run.name

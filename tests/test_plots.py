@@ -27,3 +27,16 @@ def test_png_is_written(tmp_path):
     image = matplotlib.image.imread(tmp_path / "curves.png")
     assert image.shape[:2] == (450, 1100)
     assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
+
+
+def test_drawing_never_switches_the_users_matplotlib_backend(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import matplotlib; matplotlib.use('svg')\n"
+            "import pandas as pd\nfrom kexp.plots import save_curves\n"
+            "save_curves(pd.DataFrame({'epoch': [1], 'loss': [1.0], 'accuracy': [0.5]}), "
+            f"__import__('pathlib').Path({str(tmp_path / 'c.png')!r}))\n"
+            "print(matplotlib.get_backend())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "svg" and (tmp_path / "c.png").stat().st_size > 1000

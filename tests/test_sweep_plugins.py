@@ -35,6 +35,22 @@ def test_submitit_local_runs_each_job_as_its_own_process(tmp_path):
     assert any((tmp_path / "sweep" / ".submitit").rglob("*_log.out"))
 
 
+def test_optuna_search_minimizes_the_validation_loss_of_a_regression_and_survives_divergence(tmp_path):
+    """Regression: the objective is val_loss, minimised; a trial that diverges fails alone."""
+    result = run_kexp(["-m", "hparams_search=optuna", "hydra.sweeper.n_trials=3", "data=diabetes",
+                       "model=mlp", "model.hidden_units=[16]", "task=regression", "trainer.epochs=2",
+                       "hydra.sweeper.params={optimizer.learning_rate: 'choice(0.001, 1e12)'}",
+                       "hydra.sweeper.sampler.seed=1", "hydra.sweep.dir=sweep"], tmp_path)
+    summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
+    assert len(summary) == 3 and set(summary["status"]) <= {"ok", "diverged"}
+    assert "diverged" in set(summary["status"]) and "ok" in set(summary["status"])
+    assert result.returncode == 1 and "did not end ok" in result.stderr  # reported, after all trials
+    results = (tmp_path / "sweep" / "optimization_results.yaml").read_text()
+    assert "direction: minimize" in results or "minimize" in results
+    best = float(results.split("best_value:")[1].split()[0])
+    assert best == summary.loc[summary["status"] == "ok", "best_val_loss"].min()
+
+
 def test_optuna_search_maximizes_validation_accuracy(tmp_path):
     result = run_kexp(["-m", "hparams_search=optuna", "hydra.sweeper.n_trials=3", *TINY,
                        "hydra.sweep.dir=sweep"], tmp_path)
@@ -45,4 +61,5 @@ def test_optuna_search_maximizes_validation_accuracy(tmp_path):
     assert set(summary["trainer.batch_size"].astype(int)) <= {32, 64, 128}
     best = (tmp_path / "sweep" / "optimization_results.yaml").read_text()
     assert "best_value" in best
-    assert float(best.split("best_value:")[1].split()[0]) == summary["final_val_accuracy"].max()
+    # the objective (auto: val_accuracy = the best validation accuracy of each trial)
+    assert float(best.split("best_value:")[1].split()[0]) == summary["best_val_accuracy"].max()

@@ -1,6 +1,7 @@
 """Interrupt-safe, resumable, deterministic training, checked with real processes and signals."""
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -10,9 +11,9 @@ import matplotlib.image
 import pandas as pd
 import pytest
 
-from kexp.callbacks import StopOnSignal
+from kexp.signals import SignalGuard
 from kexp.trainer import training_callbacks
-from tests.conftest import TINY_CNN, run_kexp
+from tests.conftest import TINY_CNN, kexp_with, run_kexp
 
 # About a second per epoch on 2 cores: long enough to interrupt mid-training.
 SLOW_TINY = [*TINY_CNN, "data.train_size=1000", "data.test_size=100", "trainer.batch_size=32"]
@@ -52,10 +53,24 @@ def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum, uninterr
     run = tmp_path / "run"
     process = start_kexp(args, tmp_path)
     wait_for_epochs(run / "history.csv", 2, process)
+    if signum == signal.SIGTERM:  # while it runs (frozen meanwhile), a second process is refused
+        process.send_signal(signal.SIGSTOP)
+        config = (run / ".hydra" / "config.yaml").read_text()
+        second = run_kexp(args, tmp_path)
+        process.send_signal(signal.SIGCONT)
+        assert second.returncode == 2 and second.stderr.strip() == (
+            f"kexp: config error: hydra.run.dir={run} — in use by process {process.pid} on "
+            f"{socket.gethostname()}; wait for it to end or choose another directory")
+        assert (run / ".hydra" / "config.yaml").read_text() == config
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 128 + signum, stderr
-    assert "kexp: interrupted after" in stderr and "hydra.run.dir=" in stderr
+    assert "kexp: interrupted (stopped by SIG" in stderr and f"hydra.run.dir={run}" in stderr
+    if signum == signal.SIGTERM:  # a rerun with other values is refused, naming them
+        other = run_kexp([*args, "trainer.batch_size=16"], tmp_path)
+        assert other.returncode == 2 and other.stderr.strip().endswith(
+            "holds a run with another config: trainer.batch_size=16 (was 32); rerun with the same "
+            "values to resume, or use a new directory")
     done = pd.read_csv(run / "history.csv")
     assert 2 <= len(done) < 6 and done["epoch"].tolist() == list(range(1, len(done) + 1))
     metrics = pd.read_csv(run / "metrics.csv").iloc[0]
@@ -87,18 +102,6 @@ def test_a_nan_loss_stops_the_run_as_diverged(tmp_path):
     assert not (tmp_path / "run" / "backup").exists()
 
 
-def test_deterministic_runs_repeat_exactly(tmp_path):
-    args = [*TINY_CNN, "data.train_size=300", "data.test_size=50", "trainer.epochs=2",
-            "trainer.deterministic=true", "regularization.dropout=0.3"]
-    for name in ("a", "b"):
-        result = run_kexp([*args, f"hydra.run.dir={name}"], tmp_path)
-        assert result.returncode == 0, result.stderr[-2000:]
-    first, second = (history_without_timing(tmp_path / n / "history.csv") for n in ("a", "b"))
-    pd.testing.assert_frame_equal(first, second, check_exact=True)
-    assert (tmp_path / "a" / "history.csv").read_text().splitlines()[0] == \
-        "epoch,accuracy,epoch_seconds,learning_rate,loss,val_accuracy,val_loss"
-
-
 def test_killing_a_run_never_leaves_a_truncated_artifact(tmp_path):
     """SIGKILL at many moments while epochs publish their artifacts: every file parses whole."""
     args = [*TINY_CNN, "data.train_size=400", "data.test_size=50", "trainer.epochs=30"]
@@ -116,6 +119,28 @@ def test_killing_a_run_never_leaves_a_truncated_artifact(tmp_path):
             assert len(pd.read_csv(artifact)) >= 1
         if (run / "curves.png").exists():
             matplotlib.image.imread(run / "curves.png")
+
+
+def test_a_kill_in_evaluation_or_saving_loses_no_training(tmp_path):
+    """SIGKILL at the two moments after training: each rerun finishes what is missing, no epoch twice."""
+    args = [*TINY_CNN, "data.train_size=200", "data.test_size=50", "trainer.epochs=2", "hydra.run.dir=run"]
+    run = tmp_path / "run"
+    kill = "lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)"
+    killed = kexp_with(f"import os, signal, kexp.evaluation\nkexp.evaluation.evaluate = {kill}", args, tmp_path)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    history = (run / "history.csv").read_text()
+    assert (run / "backup" / "trained").is_dir() and not (run / "metrics.csv").exists()
+    killed = kexp_with(f"import os, signal, keras\nkeras.Model.save = {kill}", args, tmp_path)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert not (run / "model.keras").exists()  # only a hidden temporary, removed by the next start
+    done = run_kexp(args, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (run / "history.csv").read_text() == history  # trained once, kept as it was
+    log = (run / "kexp.log").read_text()
+    assert log.count("epoch 2/2") == 1 and log.count("training had ended") == 2
+    assert pd.read_csv(run / "metrics.csv")["status"].tolist() == ["ok"]
+    assert (run / "model.keras").is_file() and not (run / "backup").exists()
+    assert not list(run.glob(".partial*")) and not list(run.glob(".*.keras"))
 
 
 # -- class and sample weights ------------------------------------------------------------
@@ -155,7 +180,7 @@ def test_training_callbacks_keep_kerass_batch_end_dispatch_asynchronous(tmp_path
     import keras.src.backend
 
     monkeypatch.setattr(keras.src.backend, "IS_THREAD_SAFE", True)
-    ours = training_callbacks(tmp_path, 3, StopOnSignal(), configured=[])
+    ours = training_callbacks(tmp_path, 3, SignalGuard(), configured=[])
     assert keras.callbacks.CallbackList(ours)._async_train is True
     blocking = keras.callbacks.TerminateOnNaN()  # the same callback without dispatch_async
     assert keras.callbacks.CallbackList([*ours, blocking])._async_train is False

@@ -31,7 +31,8 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
     """Import Keras, prepare the devices, seed Python/NumPy/backend; return a description.
 
     ``deterministic`` asks the backend for reproducible kernels (TensorFlow:
-    op determinism, which also turns automatic XLA off); ``threads`` caps the
+    op determinism, which also turns automatic XLA off; JAX: XLA's
+    deterministic GPU ops, set before JAX starts, else a warning); ``threads`` caps the
     CPU threads it uses (set before the backend starts); ``precision`` is the
     Keras dtype policy for every layer built afterwards.
     """
@@ -40,6 +41,8 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
             os.environ.setdefault(variable, str(threads))
         os.environ["TF_NUM_INTEROP_THREADS"] = "1"
         log.info("CPU threads for this job: %d", threads)
+    if deterministic:
+        _deterministic_xla()
     import keras
 
     backend = keras.backend.backend()
@@ -55,6 +58,9 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
         import jax
 
         devices = [str(d) for d in jax.devices()]
+        if deterministic and any(d.platform == "gpu" for d in jax.devices()) and not _xla_flag_set():
+            log.warning("trainer.deterministic=true: JAX started before kexp could set "
+                        "XLA_FLAGS=%s; GPU results may vary from run to run", DETERMINISTIC_XLA_FLAG)
     else:
         devices = ["(see backend)"]
     keras.utils.clear_session()  # also resets the dtype policy: set it after
@@ -66,6 +72,20 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
                    f"devices: {', '.join(devices)}")
     log.info(description)
     return description
+
+
+#: Makes XLA's GPU kernels (JAX, and TensorFlow's XLA) reproducible; read when XLA starts.
+DETERMINISTIC_XLA_FLAG = "--xla_gpu_deterministic_ops=true"
+
+
+def _xla_flag_set() -> bool:
+    return DETERMINISTIC_XLA_FLAG in os.environ.get("XLA_FLAGS", "")
+
+
+def _deterministic_xla() -> None:
+    """Ask XLA for deterministic GPU kernels (before JAX or TensorFlow start; CPU kernels already are)."""
+    if not _xla_flag_set():
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {DETERMINISTIC_XLA_FLAG}".strip()
 
 
 def device_strategy(name: str) -> tuple[ContextManager, int]:

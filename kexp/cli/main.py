@@ -37,10 +37,12 @@ def split_overrides(override_dirname: str) -> list[str]:
 def run_dir_suffix(override_dirname: str) -> str:
     """``_<overrides>`` for a run directory name: one safe path component, short.
 
-    Whole overrides are kept while they fit in about 60 characters; the
+    ``seed=N`` comes first, so runs that differ in their seed can always be told
+    apart; whole overrides are kept while they fit in about 60 characters; the
     number of those left out follows as ``+N``.
     """
     items = [item.replace(os.sep, "-").replace(" ", "") for item in split_overrides(override_dirname)]
+    items.sort(key=lambda item: not item.startswith("seed="))
     kept: list[str] = []
     for item in items:
         if kept and len(",".join(kept + [item])) > _MAX_SUFFIX:

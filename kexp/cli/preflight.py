@@ -27,6 +27,7 @@ from omegaconf.errors import OmegaConfBaseException
 from kexp.cli import hydra_compat
 from kexp.cli.config_dir import config_dir
 from kexp.errors import ConfigError
+from kexp.run_dir import check_rerun, given_run_dir
 from kexp.validation import validate
 
 #: Beyond this many jobs only the first ones are checked up front.
@@ -54,7 +55,10 @@ def preflight(argv: list[str]) -> None:
             return
         check_output_dir(args)
         for job in job_overrides(overrides)[:MAX_CHECKED_JOBS]:
-            validate(compose(hydra, args.config_name or "config", job))
+            cfg = compose(hydra, args.config_name or "config", job)
+            validate(cfg)
+        if not args.multirun and (run_dir := given_run_dir(args.overrides)) is not None:
+            check_rerun(cfg, run_dir)  # before Hydra rewrites the directory's .hydra/
     finally:
         hydra_compat.clear()
 
@@ -66,8 +70,11 @@ def parse_args(argv: list[str]) -> Namespace:
 
 def create_hydra(args: Namespace):
     """A Hydra instance over kexp's configs plus ``--config-dir``, as ``@hydra.main`` makes."""
+    from kexp.schema import register_schemas
+
     if args.config_dir is not None and not os.path.isdir(args.config_dir):
         raise ConfigError(f"--config-dir {args.config_dir} — no such directory")
+    register_schemas()
     return hydra_compat.create_hydra(str(config_dir()), args.config_dir)
 
 
@@ -91,10 +98,9 @@ def override_values(override: Override) -> list[str]:
     key = override.get_key_element()
     value = override.value()
     if isinstance(value, IntervalSweep):  # continuous: the sweeper draws from it
-        ends = [value.start, value.end]
-        if "int" not in value.tags and all(float(e).is_integer() for e in ends):
-            ends = [float(e) for e in ends]  # Hydra's interval() is a float range
-        return [f"{key}={end}" for end in ends]
+        # Hydra's interval() is a float range; tagged int, an integer one (as Optuna reads it)
+        cast = int if "int" in value.tags else float
+        return [f"{key}={cast(end)}" for end in (value.start, value.end)]
     return [f"{key}={item}" for item in override.sweep_string_iterator()]
 
 

@@ -37,7 +37,6 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     """One set of axes: ``metric`` and ``val_<metric>`` per configuration against epoch."""
     import matplotlib
 
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
@@ -84,7 +83,6 @@ def gradient_compare_figure(runs: list[Run], keys: list[str], title: str = ""):
     """
     import matplotlib
 
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
     groups = configurations([r for r in runs if len(r.gradients)], keys)

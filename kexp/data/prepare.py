@@ -65,7 +65,8 @@ def load_data(cfg: DictConfig, seed: int) -> Dataset:
     weights = weights[keep] if weights is not None else None
     keep = _subsample(y_test, cfg.test_size, seed, "data.test_size", classes)
     x_test, y_test = x_test[keep], y_test[keep]
-    x_train, x_test = _as_inputs(x_train, "x_train"), _as_inputs(x_test, "x_test")
+    scale = pixel_scale(x_train)
+    x_train, x_test = _as_inputs(x_train, "x_train", scale), _as_inputs(x_test, "x_test", scale)
     val_split = cfg.val_split
     if val_split > 0:
         train, val = _split(y_train, val_split, seed, classes)
@@ -132,8 +133,24 @@ def _check_pair(x: np.ndarray, y: np.ndarray, x_key: str, y_key: str) -> None:
         raise DataError(f"{x_key} has {len(x)} samples but {y_key} has {len(y)} — they must match")
 
 
-def _as_inputs(x: np.ndarray, key: str) -> np.ndarray:
-    """Images: float32 in [0, 1] with a channel axis. Tabular (N, features): float32 as given."""
+def pixel_scale(x_train: np.ndarray) -> float:
+    """What image pixels are divided by, decided once from the training split: 255 for
+    integer images or floats above 1 (0..255 stored as floats), else 1 (already in [0, 1]).
+
+    Every split gets the same scale, so a test split whose brightest pixel
+    happens to be ≤ 1 is not left 255 times brighter than training.
+    """
+    x_train = np.asarray(x_train)
+    if x_train.ndim == 2 or not np.issubdtype(x_train.dtype, np.number):
+        return 1.0
+    if np.issubdtype(x_train.dtype, np.integer):
+        return 255.0
+    finite = x_train[np.isfinite(x_train)]
+    return 255.0 if finite.size and float(finite.max()) > 1.0 else 1.0
+
+
+def _as_inputs(x: np.ndarray, key: str, scale: float) -> np.ndarray:
+    """Images: float32 divided by ``scale``, with a channel axis. Tabular (N, features): float32 as given."""
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.number):
         raise DataError(f"{key} has dtype {x.dtype} — images must be numeric")
@@ -144,7 +161,6 @@ def _as_inputs(x: np.ndarray, key: str) -> np.ndarray:
         return x.astype("float32")
     if x.ndim == 3:
         x = x[..., np.newaxis]
-    scale = 255.0 if np.issubdtype(x.dtype, np.integer) or float(x.max()) > 1.0 else 1.0
     out = x.astype("float32")
     if scale != 1.0:
         out /= scale

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from omegaconf import MISSING
 
@@ -23,7 +23,7 @@ class DataConfig:
     test_size: Optional[int] = MISSING
     flippable: bool = MISSING
     sample_weight: Optional[str] = MISSING
-    imbalance: Optional[dict[int, float]] = MISSING
+    imbalance: Any = MISSING  # null or {label: fraction}; OmegaConf cannot merge into an Optional[Dict]
     targets: str = MISSING
     image_size: Optional[int] = None
     test_fraction: Optional[float] = None

@@ -31,6 +31,8 @@ class ModelConfig:
     maxout_pieces: int = 2
     rrelu_lower: float = 0.125
     rrelu_upper: float = 1 / 3
+    # not a setting: kexp.models.build_model fills in the task's (softmax, sigmoid or linear)
+    output_activation: str = "softmax"
 
 
 @dataclass

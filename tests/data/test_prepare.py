@@ -84,3 +84,14 @@ def test_diabetes_is_a_numeric_table():
     assert data.input_shape == (10,) and not data.has_class_labels
     assert data.y_train.dtype == np.float32 and 25 <= data.y_train.min() < data.y_train.max() <= 346
     assert len(data.y_train) + len(data.y_val) + len(data.y_test) == 442
+
+
+def test_pixel_scale_is_decided_once_from_the_training_split(tmp_path):
+    """A float test split whose brightest pixel is ≤ 1 is scaled like the 0..255 training split."""
+    from tests.conftest import write_npz
+
+    x_test = np.full((40, 28, 28), 0.5, dtype="float32")  # dark test images, stored as floats
+    x_train = np.random.default_rng(0).integers(0, 256, (120, 28, 28)).astype("float32")
+    path = write_npz(tmp_path / "f.npz", x_train=x_train, x_test=x_test)
+    data = load_data(compose_config(["data=mnist", f"data.path={path}", "data.val_split=0"]).data, seed=0)
+    assert data.x_train.max() <= 1.0 and np.allclose(data.x_test, 0.5 / 255)

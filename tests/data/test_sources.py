@@ -7,11 +7,11 @@ from omegaconf import OmegaConf
 
 from kexp.data.sources import SOURCES, check_npz, load_npz, load_source
 from kexp.errors import DataError
-from tests.conftest import write_npz
+from tests.conftest import compose_config, write_npz
 
 
 def test_digits_is_resized_scaled_and_split_stratified():
-    cfg = OmegaConf.create({"name": "digits", "image_size": 28, "test_fraction": 0.2})
+    cfg = compose_config().data
     x_train, y_train, x_test, y_test = load_source(cfg, seed=0)
     assert x_train.shape == (1437, 28, 28) and x_test.shape == (360, 28, 28)
     assert x_train.dtype == np.float32
@@ -27,7 +27,7 @@ def test_digits_is_resized_scaled_and_split_stratified():
 def test_npz_in_keras_layout_is_loaded(tmp_path):
     path = write_npz(tmp_path / "d.npz", n_train=30, n_test=10)
     x_train, y_train, x_test, y_test = load_source(
-        OmegaConf.create({"name": "mnist", "path": str(path)}), seed=0)
+        compose_config(["data=mnist", f"data.path={path}"]).data, seed=0)
     assert x_train.shape == (30, 28, 28) and y_test.shape == (10,)
 
 

@@ -1,8 +1,10 @@
 """The mission's example command: ``python -m kexp model=vgg16 optimizer=adam`` learns.
 
 A VGG16 epoch on the digits takes about a minute on 2 CPU cores, so the full
-command (10 epochs, validation accuracy ≥ 0.90) is marked slow; the default
-run trains the same command for 2 epochs and checks that it is learning.
+command (10 epochs, validation accuracy ≥ 0.90) is marked slow. The default
+run covers the same path faster: tests/models/test_zoo.py builds VGG16 (its
+parameter count) and trains a VGG one step, tests/test_job.py runs the
+command end to end with a small net.
 """
 
 import pandas as pd
@@ -19,15 +21,10 @@ def run_vgg16(tmp_path, extra=()):
     return pd.read_csv(tmp_path / "run" / "history.csv"), pd.read_csv(tmp_path / "run" / "metrics.csv")
 
 
-def test_vgg16_starts_learning_within_two_epochs(tmp_path):
-    history, metrics = run_vgg16(tmp_path, ["trainer.epochs=2"])
-    assert metrics["parameters"].iloc[0] == 33_637_066
-    assert history["loss"].iloc[1] < history["loss"].iloc[0] < 2.31
-    assert history["val_accuracy"].iloc[-1] >= 0.40  # chance is 0.10; measured 0.55
-
-
 @pytest.mark.slow
 def test_vgg16_reaches_90_percent_with_the_default_epochs(tmp_path):
     history, metrics = run_vgg16(tmp_path)
+    assert metrics["parameters"].iloc[0] == 33_637_066
+    assert history["loss"].iloc[1] < history["loss"].iloc[0] < 2.31
     assert len(history) == 10
     assert metrics["best_val_accuracy"].iloc[0] >= 0.90

@@ -46,7 +46,7 @@ def test_run_dir_suffix_is_one_safe_path_component():
     assert run_dir_suffix("model=mlp,optimizer=sgd") == "_model=mlp,optimizer=sgd"
     assert "/" not in run_dir_suffix("data.path=/a/b.npz")
     assert len(run_dir_suffix("x" * 500)) == 61
-    assert run_dir_suffix("model.filters=[8,16],seed=1") == "_model.filters=[8,16],seed=1"
+    assert run_dir_suffix("model.filters=[8,16],seed=1") == "_seed=1,model.filters=[8,16]"  # seed first
     long = "data.test_size=100,data.train_size=200,model.dense_units=[32],model.filters=[8,16]"
     assert run_dir_suffix(long) == "_data.test_size=100,data.train_size=200,+2"
 

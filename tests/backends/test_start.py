@@ -1,6 +1,7 @@
 """Precision policies and device strategies."""
 
 import keras
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -32,12 +33,27 @@ def test_mixed_float16_gets_keras_loss_scaling():
     from kexp.optimizers import build_optimizer
     from kexp.trainer import compile_model
 
-    start_backend(0, precision="mixed_float16")
+    from kexp.diagnostics import gradient_rows, loss_scale
+
     cfg = compose_config(TINY_CNN)
-    model = build_model(cfg.model, (28, 28, 1), 10, cfg.regularization)
-    compile_model(model, build_optimizer(cfg.optimizer), cfg.trainer)
+    x = np.random.default_rng(0).random((64, 28, 28, 1)).astype("float32")
+    y = np.arange(64) % 10
+    norms = {}
+    for precision in ("float32", "mixed_float16"):
+        start_backend(0, precision=precision)
+        model = build_model(cfg.model, (28, 28, 1), 10, cfg.regularization)
+        compile_model(model, build_optimizer(cfg.optimizer))
+        if precision == "float32":
+            weights = model.get_weights()
+        else:
+            model.set_weights(weights)
+        norms[precision] = np.array([r["grad_norm"] for r in gradient_rows(model, x, y, epoch=0)])
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
     assert model.get_layer("fc1").compute_dtype == "float16"
+    # the diagnostics scale the float16 loss as the optimizer does, so no gradient underflows
+    assert loss_scale(model) > 1
+    np.testing.assert_allclose(norms["mixed_float16"], norms["float32"], rtol=0.02)
+    start_backend(0)
 
 
 def test_the_default_strategy_is_one_device():
@@ -67,3 +83,15 @@ def test_mirrored_on_two_logical_cpus_takes_the_same_steps(tmp_path):
         assert history[["loss", "val_loss"]].notna().all().all()
     assert "MirroredStrategy over 2 replicas" in (tmp_path / "mirrored" / "kexp.log").read_text()
     assert steps["mirrored"] == steps["default"] == [3.0]  # 90 images / global batch 32
+
+
+def test_the_backend_is_read_as_keras_reads_it(tmp_path, monkeypatch):
+    from kexp.backends import configured_backend
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert configured_backend() == "tensorflow"  # no keras.json
+    (tmp_path / "keras.json").write_text('{"backend": "jax", "floatx": "float32"}')
+    assert configured_backend() == "jax"
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    assert configured_backend() == "torch"

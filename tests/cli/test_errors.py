@@ -3,6 +3,7 @@
 These run the real ``python -m kexp``. Config mistakes, unreadable data
 files and problems inside the arrays stop before TensorFlow is imported
 (about a second each); only "too small for the model" needs the model built.
+The full list of config mistakes is checked in-process (tests/test_validation.py).
 """
 
 import numpy as np
@@ -23,39 +24,14 @@ def assert_clean_failure(result, cwd, expected: str, tensorflow_started: bool = 
     assert not (cwd / "multirun").exists()
 
 
+# Every config mistake is checked in-process in tests/test_validation.py; these few go
+# through real processes for the exit code, the single line and "nothing written".
 CONFIG_MISTAKES = [
-    (["model=resnet9000"], "kexp: config error: model=resnet9000 — unknown option; available: alexnet, bn_cnn, cnn, deepobs_2c2d, deepobs_3c3d, googlenet,"),
-    (["optimizer=adamx"], "kexp: config error: optimizer=adamx — unknown option; available: adabound, adadelta, adagrad, adam, adamax,"),
-    (["data=imagenet"], "kexp: config error: data=imagenet — unknown option; available: cifar10, cifar100, diabetes, digits, fashion_mnist, mnist"),
-    (["trainer.foo=1"], "kexp: config error: trainer.foo=1 — unknown key 'foo'; trainer has: epochs,"),
-    (["model.dropout=0.5"], "kexp: config error: model.dropout=0.5 — unknown key 'dropout'; model has: name,"),
-    (["trainer.epochs=0"], "kexp: config error: trainer.epochs=0 — must be an integer ≥ 1"),
-    (["trainer.batch_size=-8"], "kexp: config error: trainer.batch_size=-8 — must be an integer ≥ 1"),
+    (["model=resnet9000"], "kexp: config error: model=resnet9000 — unknown option; available: alexnet,"),
     (["trainer.deterministic=maybe"], "kexp: config error: trainer.deterministic=maybe — must be true or false"),
-    (["optimizer.learning_rate=-0.01"], "kexp: config error: optimizer.learning_rate=-0.01 — must be a number > 0"),
     (["-m", "model=cnn,mlp", "regularization.dropout=0,1.5"],
      "kexp: config error: regularization.dropout=1.5 — must be in [0, 1) or null"),
-    (["regularization.l2=-1"], "kexp: config error: regularization.l2=-1 — must be a number ≥ 0"),
-    (["data.val_split=1.0"], "kexp: config error: data.val_split=1.0 — must be in [0, 1)"),
-    (["data.train_size=0"], "kexp: config error: data.train_size=0 — must be null or an integer ≥ 1"),
-    (["model.activation=relu6"], "kexp: config error: model.activation=relu6 — unknown; available: relu, leaky_relu,"),
-    (["model=resnet20", "model.block=v3"], "kexp: config error: model.block=v3 — must be v1 (post-activation) or v2"),
-    (["seed=-1"], "kexp: config error: seed=-1 — must be an integer ≥ 0"),
-    (["data=mnist", "data.path=/nowhere/mnist.npz"],
-     "kexp: config error: data.path=/nowhere/mnist.npz — no such file; must be an existing .npz file"),
-    (["trainer.epochs=[1,"], "kexp: config error: trainer.epochs=[1, — not a valid override (no viable alternative"),
-    (["task=regression"], "kexp: config error: task=regression needs numeric targets, but data=digits "
-                          "has data.targets=labels — use task=multiclass or task=binary"),
-    (["data=diabetes", "model=mlp"], "kexp: config error: task=multiclass needs class labels, but "
-                                     "data=diabetes has data.targets=numbers — use task=regression"),
-    (["trainer.precision=float16"], "kexp: config error: trainer.precision=float16 — must be float32, "
-                                    "mixed_float16, mixed_bfloat16"),
-    (["trainer.class_weight=heavy"], "kexp: config error: trainer.class_weight=heavy — must be none, "
-                                     "balanced or a mapping"),
-    (["schedule=step", "schedule.milestones=[0]"], "kexp: config error: schedule.milestones=[0] — "
-                                                   "must be a list of epochs ≥ 1"),
-    (["regularization.augment.flip=vertical"], "kexp: config error: regularization.augment.flip=vertical"
-                                               " — must be auto, true or false"),
+    (["model=nope", "--help"], "kexp: config error: model=nope — unknown option; available: alexnet,"),
 ]
 
 
@@ -117,15 +93,11 @@ def test_data_mistakes_found_while_loading(tmp_path, arrays, extra, expected):
     assert_clean_failure(result, tmp_path, expected, tensorflow_started=model_check)
 
 
-def test_there_are_at_least_twenty_bad_inputs():
-    assert len(CONFIG_MISTAKES) + 3 + len(DATA_MISTAKES) >= 20
-
-
 def test_a_data_error_keeps_an_earlier_run_in_the_same_directory(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
-    (run / "metrics.csv").write_text("status\nok\n")
+    (run / "metrics.csv").write_text("status\ninterrupted\n")
     path = write_npz(tmp_path / "neg.npz", y_test=-np.ones(40, dtype="int64"))
     result = run_kexp([f"data.path={path}", *TINY_CNN, "hydra.run.dir=run"], tmp_path)
     assert result.returncode == 2
-    assert (run / "metrics.csv").read_text() == "status\nok\n"
+    assert (run / "metrics.csv").read_text() == "status\ninterrupted\n"

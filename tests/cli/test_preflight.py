@@ -1,0 +1,63 @@
+"""Preflight understands every sweep form of Hydra's override grammar and never crashes on one."""
+
+import pytest
+
+from kexp.cli import hydra_compat
+from kexp.cli.config_dir import config_dir
+from kexp.cli.preflight import job_overrides, parse_overrides
+from kexp.cli.main import register_resolvers
+from tests.conftest import preflight_error
+
+
+def jobs(*overrides: str) -> list[list[str]]:
+    register_resolvers()
+    hydra = hydra_compat.create_hydra(str(config_dir()))
+    try:
+        return job_overrides(parse_overrides(list(overrides), hydra))
+    finally:
+        hydra_compat.clear()
+
+
+@pytest.mark.parametrize("override, values", [
+    ("model=cnn,mlp", ["model=cnn", "model=mlp"]),
+    ("model=choice(cnn,mlp)", ["model=cnn", "model=mlp"]),
+    ("trainer.epochs=range(1,4)", ["trainer.epochs=1", "trainer.epochs=2", "trainer.epochs=3"]),
+    ("model=glob(plain2*)", ["model=plain20"]),
+    ("model=glob(resnet1*,exclude=resnet1?)",
+     ["model=resnet101", "model=resnet110", "model=resnet152"]),
+    ("model=sort(mlp,cnn)", ["model=cnn", "model=mlp"]),
+    ("optimizer.learning_rate=interval(0.001,0.1)",  # continuous: both ends are checked
+     ["optimizer.learning_rate=0.001", "optimizer.learning_rate=0.1"]),
+    ("trainer.batch_size=tag(log,interval(8,64))",
+     ["trainer.batch_size=8.0", "trainer.batch_size=64.0"]),
+    ("trainer.batch_size=tag(int,interval(8,64))", ["trainer.batch_size=8", "trainer.batch_size=64"]),
+    ("seed=tag(seeds,choice(0,1))", ["seed=0", "seed=1"]),
+    ("trainer.epochs=3", ["trainer.epochs=3"]),
+])
+def test_each_sweep_form_expands_to_the_values_a_job_gets(override, values):
+    assert [job[0] for job in jobs(override)] == values
+
+
+def test_a_shuffled_sweep_keeps_its_values():
+    assert sorted(j[0] for j in jobs("seed=shuffle(0,1,2)")) == ["seed=0", "seed=1", "seed=2"]
+
+
+def test_the_grid_is_the_product_of_the_sweeps():
+    grid = jobs("model=glob(plain*,exclude=[plain1*,plain3*,plain4*])", "optimizer=sgd,adam")
+    assert grid == [["model=plain20", "optimizer=sgd"], ["model=plain20", "optimizer=adam"],
+                    ["model=plain56", "optimizer=sgd"], ["model=plain56", "optimizer=adam"]]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-m", "model=glob(plain2*)", "model.block=v3"], "model.block=v3 — must be v1"),
+    (["-m", "model=glob(nothing*)"], ""),  # an empty glob is Hydra's to report
+    (["-m", "optimizer.learning_rate=interval(-1,0.1)"], "optimizer.learning_rate=-1.0 — must be a number > 0"),
+    (["-m", "hparams_search=optuna", "optimizer.learning_rate=tag(log,interval(0.0001,0.1))"], ""),
+    (["-m", "trainer.epochs=range(0,3)"], "trainer.epochs=0 — must be an integer ≥ 1"),
+    (["-m", "model=glob(*)", "trainer.epochs=2"], ""),
+    (["model=nope", "--help"], "model=nope — unknown option; available: alexnet,"),
+    (["model=cnn,mlp"], ""),  # a sweep without -m: Hydra's own message says what to do
+])
+def test_sweeps_are_checked_without_crashing(argv, message):
+    error = preflight_error(argv)
+    assert error.startswith(f"kexp: config error: {message}") if message else error == ""
