@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import re
 import shutil
+import sys
 from pathlib import Path
 
 from kexp.errors import KexpError
@@ -93,14 +94,49 @@ def is_disk_full(err: BaseException) -> bool:
     return False
 
 
-def disk_full_message(err: BaseException, run_dir: Path) -> str:
-    """One line: which file could not be written, and how much space is left."""
-    filename = getattr(err, "filename", None)
-    match = _H5_FILENAME.search(str(err))
-    where = filename or (match.group(1) if match else str(run_dir))
+def full_file(err: BaseException, default: Path) -> str:
+    """The file a write that ran out of space was writing (from the error or its causes)."""
+    while err is not None:
+        match = _H5_FILENAME.search(str(err))
+        if getattr(err, "filename", None) or match:
+            return str(getattr(err, "filename", None) or match.group(1))
+        err = err.__cause__ or err.__context__
+    return str(default)
+
+
+def disk_full_message(where: str) -> str:
+    """One line: which file could not be written, and how much space is left there."""
     return (f"kexp: disk error: no space left on the device writing {where} "
             f"({human(free_bytes(Path(where)))} free); the last backup is intact: free some space "
             "and run the same command to resume")
+
+
+_H5PY_DEALLOC = "Can't decrement id ref count"
+
+
+def quiet_h5py_dealloc_errors() -> None:
+    """Silence the one complaint h5py prints when it frees a file whose write failed.
+
+    When the disk fills while h5py writes, h5py reports the write as an
+    ``OSError`` (which kexp turns into one line) and then, whenever the file
+    object is freed, prints a second traceback (Cython's ``__dealloc__``
+    reporting goes through ``sys.excepthook`` and ``sys.unraisablehook``).
+    Only that message is dropped; everything else reaches the previous hooks.
+    """
+    if getattr(sys.unraisablehook, "kexp_quiet_h5py", False):
+        return
+    unraisable_hook, except_hook = sys.unraisablehook, sys.excepthook
+
+    def unraisable(report) -> None:
+        if _H5PY_DEALLOC not in str(report.exc_value):
+            unraisable_hook(report)
+
+    def excepthook(kind, value, traceback) -> None:
+        if _H5PY_DEALLOC not in str(value):
+            except_hook(kind, value, traceback)
+
+    unraisable.kexp_quiet_h5py = True
+    sys.unraisablehook, sys.excepthook = unraisable, excepthook
 
 
 def _bytes(variable) -> int:

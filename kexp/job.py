@@ -11,7 +11,9 @@ files (:class:`kexp.compare.callback.SweepExitStatus`).
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
+import math
 import os
 import shutil
 import sys
@@ -23,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.disk import DiskFullError
 from kexp.errors import KexpError
-from kexp.record import RunRecord, objective_metric
+from kexp.record import RunRecord, objective_direction, objective_metric
 from kexp.signals import TrainingInterrupted
 from kexp.validation import validate
 
@@ -48,13 +50,31 @@ def threads_per_job(hydra_cfg: DictConfig) -> int | None:
 def run_job(cfg: DictConfig) -> float:
     """Validate ``cfg``, run it (or finish what an earlier start left), print where the results are.
 
-    Returns the sweep objective (``objective``: a metrics.csv column or alias;
-    NaN for a run that did not end ok, which a sweeper counts as a failed trial).
+    Returns the sweep objective (``objective``: a metrics.csv column or alias).
+    A run that did not end ok returns the worst value there is (−inf when the
+    objective is maximised, +inf when minimised): a search sweeper ranks the
+    trial last and goes on (Hydra's Optuna sweeper aborts the search on NaN).
     """
+    from kexp.disk import quiet_h5py_dealloc_errors
+
+    quiet_h5py_dealloc_errors()
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
+    return objective_value(cfg, run_job_in(cfg, run_dir, in_sweep, hydra_cfg))
+
+
+def objective_value(cfg: DictConfig, record: RunRecord | None) -> float:
+    """The sweep objective of ``record``; the worst value when the run did not end ok."""
     metric = objective_metric(cfg.objective, cfg.task.name)
+    value = record.value(metric) if record is not None and record.ok else NAN
+    if math.isfinite(value):
+        return value
+    return math.inf if objective_direction(cfg.objective, cfg.task.name) == "minimize" else -math.inf
+
+
+def run_job_in(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: DictConfig) -> RunRecord | None:
+    """Lock ``run_dir`` and run the job there; the run's record (None if it did not run)."""
     try:
         from kexp.run_dir import RunLock
 
@@ -62,16 +82,16 @@ def run_job(cfg: DictConfig) -> float:
     except KexpError as err:  # another process runs in this directory: leave it alone
         print(err.one_line(), file=sys.stderr)
         if in_sweep:
-            return NAN
+            return None
         _exit(EXIT_USER_ERROR)
     try:
-        return _run_locked(cfg, run_dir, in_sweep, metric, hydra_cfg)
+        return _run_locked(cfg, run_dir, in_sweep, hydra_cfg)
     finally:
         lock.release()
 
 
-def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, metric: str,
-                hydra_cfg: DictConfig) -> float:
+def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool,
+                hydra_cfg: DictConfig) -> RunRecord | None:
     fresh = _is_fresh(run_dir)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
@@ -81,14 +101,14 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, metric: str,
         if check_rerun(cfg, run_dir):
             log.info("run %s already finished ok; nothing to do", run_dir)
             print(f"kexp: run directory {run_dir} (already finished ok; skipped)")
-            return RunRecord.read(run_dir).value(metric)
+            return RunRecord.read(run_dir)
         from kexp.run import run
 
         record = run(cfg, run_dir, threads=threads_per_job(hydra_cfg))
     except DiskFullError as err:
         if fresh and not (run_dir / "history.csv").exists():  # refused before training
             return _user_error(err, cfg, run_dir, in_sweep, started=False)
-        _end_on_full_disk(cfg, run_dir, err.one_line(), hard=False)
+        _end_on_full_disk(cfg, run_dir, err, hard=False)
     except KexpError as err:
         return _user_error(err, cfg, run_dir, in_sweep, started=not fresh)
     except TrainingInterrupted as stop:
@@ -98,25 +118,26 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, metric: str,
               file=sys.stderr)
         _exit(128 + stop.signum)
     except Exception as err:  # a bug or a resource problem: keep what ran, say what broke
-        from kexp.disk import disk_full_message, is_disk_full
+        from kexp.disk import is_disk_full
 
         if is_disk_full(err):
-            _end_on_full_disk(cfg, run_dir, disk_full_message(err, run_dir))
+            _end_on_full_disk(cfg, run_dir, err)
         _record_failure(cfg, run_dir, f"{type(err).__name__}: {err}")
         if in_sweep and os.environ.get("HYDRA_FULL_ERROR") != "1":
             log.exception("job failed; the sweep goes on")
-            return NAN
+            return None
         raise
-    return _report(cfg, record, run_dir, in_sweep, metric)
+    _report(cfg, record, run_dir, in_sweep)
+    return record
 
 
-def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool, metric: str) -> float:
+def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool) -> None:
     """Print the run directory and the headline numbers; exit 3 for a diverged single run."""
     print(f"kexp: run directory {run_dir}")
     if record.status == "diverged":
         if in_sweep:
             log.error("job diverged; the sweep goes on")
-            return NAN
+            return
         print(f"kexp: diverged: the loss became NaN or infinite; training stopped in epoch "
               f"{record.epochs}; lower optimizer.learning_rate (now {cfg.optimizer.learning_rate:g})",
               file=sys.stderr)
@@ -128,11 +149,10 @@ def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool, m
            if record.final_val_accuracy == record.final_val_accuracy else "")
     print(f"kexp: {record.name}: {record.parameters:,} parameters, {record.epochs} epochs, "
           f"{val}{scores}, {record.train_seconds:.1f} s")
-    return record.value(metric)
 
 
 def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool,
-                started: bool) -> float:
+                started: bool) -> None:
     """One line on stderr. A sweep job that never started records why and the sweep goes on;
     a single run exits 2, its directory removed unless an earlier start left results there."""
     if os.environ.get("HYDRA_FULL_ERROR") == "1":
@@ -142,11 +162,10 @@ def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool,
     if in_sweep:
         if not started:
             _record_failure(cfg, run_dir, err.one_line())
-        return NAN
+        return
     if not started:
         _remove_unfinished(run_dir)
     _exit(EXIT_USER_ERROR)
-    return NAN
 
 
 def _record_failure(cfg: DictConfig, run_dir: Path, message: str) -> None:
@@ -157,21 +176,37 @@ def _record_failure(cfg: DictConfig, run_dir: Path, message: str) -> None:
                            read_history(run_dir), status="failed", error=message).write(run_dir)
 
 
-def _end_on_full_disk(cfg: DictConfig, run_dir: Path, message: str, hard: bool = True) -> None:
-    """Print the line, record the failure if it still fits, and leave with exit code 1.
+def _end_on_full_disk(cfg: DictConfig, run_dir: Path, err: Exception, hard: bool = True) -> None:
+    """Print one line, record the failure if it still fits, and leave with exit code 1.
 
     ``hard``: a write failed for lack of space. h5py crashes the interpreter
-    when it later frees such a file, so the process ends with ``os._exit``.
+    when it frees such a file at exit, so its objects are freed now (which
+    gives their space back; :func:`kexp.disk.quiet_h5py_dealloc_errors` keeps
+    them quiet) and the process ends with ``os._exit``.
     """
+    from kexp.disk import disk_full_message, full_file
+
     if hard:
-        sys.unraisablehook = lambda unraisable: None  # h5py's complaints about that file
+        where = full_file(err, run_dir)
+        _release_frames(err)
+        gc.collect()
+        message = disk_full_message(where)
+    else:
+        message = err.one_line()
     print(message, file=sys.stderr)
     log.error(message)
     try:
         _record_failure(cfg, run_dir, message)
-    except OSError as err:
-        print(f"kexp: metrics.csv could not be written either ({err.strerror})", file=sys.stderr)
+    except OSError as failure:
+        print(f"kexp: metrics.csv could not be written either ({failure.strerror})", file=sys.stderr)
     _exit(EXIT_FAILED, hard=hard)
+
+
+def _release_frames(err: BaseException | None) -> None:
+    """Drop the tracebacks of ``err`` and its causes, so the objects their frames hold are freed."""
+    while err is not None:
+        err.__traceback__ = None
+        err = err.__cause__ or err.__context__
 
 
 def _exit(code: int, hard: bool = False) -> None:

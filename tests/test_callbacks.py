@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from kexp.callbacks import (EpochKeyedRandomness, HistoryLogger, StopOnSignal,
-                            TerminateOnNaNWithoutWaiting, dispatch_async, publish_history)
+                            TerminateOnNaNWithoutWaiting, publish_history)
 from kexp.signals import TrainingInterrupted, guarded
 
 
@@ -82,11 +82,6 @@ def test_epoch_keyed_randomness_sets_each_seed_state_from_the_epoch():
     keyed.on_epoch_begin(7)
     state = keras.ops.convert_to_numpy(keyed._states[0])
     assert state.tolist() == [keyed._seeds[0], 7 << 20]
-
-
-def test_dispatch_async_marks_the_callback_for_keras():
-    nan_check = keras.callbacks.TerminateOnNaN()
-    assert dispatch_async(nan_check) is nan_check and nan_check.async_safe is True
 
 
 def test_terminate_on_nan_stops_at_the_next_batch_and_says_where():

@@ -13,7 +13,8 @@ import keras
 import pandas as pd
 import pytest
 
-from kexp.disk import DiskFullError, check_free_space, disk_full_message, human, is_disk_full, run_peak_bytes
+from kexp.disk import (DiskFullError, check_free_space, disk_full_message, full_file, human,
+                       is_disk_full, run_peak_bytes)
 from tests.conftest import kexp_with, run_kexp
 
 MLP = ["model=mlp", "model.hidden_units=[64]", "data.train_size=200", "data.test_size=50",
@@ -47,11 +48,15 @@ def test_not_enough_room_is_one_line_naming_what_and_where(tmp_path):
 
 
 def test_a_write_that_ran_out_of_space_is_recognised_and_named(tmp_path):
-    err = OSError(28, "No space left on device")
-    err.filename = str(tmp_path / "backup" / "x.weights.h5")
-    assert is_disk_full(err) and is_disk_full(RuntimeError("wrapped")) is False
-    assert disk_full_message(err, tmp_path).startswith(
-        f"kexp: disk error: no space left on the device writing {err.filename} (")
+    h5py_style = OSError(28, "Can't synchronously write data (file write failed: time = now, "
+                             f"filename = '{tmp_path}/backup/x.weights.h5', errno = 28)")
+    try:
+        raise RuntimeError("while saving") from h5py_style
+    except RuntimeError as wrapped:
+        assert is_disk_full(wrapped) and not is_disk_full(RuntimeError("other"))
+        assert full_file(wrapped, tmp_path) == f"{tmp_path}/backup/x.weights.h5"
+    assert disk_full_message(str(tmp_path)).startswith(
+        f"kexp: disk error: no space left on the device writing {tmp_path} (")
 
 
 @contextlib.contextmanager
