@@ -61,7 +61,7 @@ def run_job(cfg: DictConfig) -> float:
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
-    return objective_value(cfg, run_job_in(cfg, run_dir, in_sweep, hydra_cfg))
+    return objective_value(cfg, _run_in_directory(cfg, run_dir, in_sweep, hydra_cfg))
 
 
 def objective_value(cfg: DictConfig, record: RunRecord | None) -> float:
@@ -73,7 +73,8 @@ def objective_value(cfg: DictConfig, record: RunRecord | None) -> float:
     return math.inf if objective_direction(cfg.objective, cfg.task.name) == "minimize" else -math.inf
 
 
-def run_job_in(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: DictConfig) -> RunRecord | None:
+def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool,
+                      hydra_cfg: DictConfig) -> RunRecord | None:
     """Lock ``run_dir`` and run the job there; the run's record (None if it did not run)."""
     try:
         from kexp.run_dir import RunLock

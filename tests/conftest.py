@@ -22,11 +22,11 @@ TINY_CNN = ["model.filters=[8,16]", "model.dense_units=[32]"]
 TINY_DATA = ["data.train_size=200", "data.test_size=100"]
 
 
-def compose_config(overrides: list[str] | None = None) -> DictConfig:
+def compose_config(overrides: list[str] | None = None, return_hydra_config: bool = False) -> DictConfig:
     """The config ``python -m kexp <overrides>`` would run, without running it."""
     register_resolvers()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-        return compose("config", overrides=overrides or [])
+        return compose("config", overrides=overrides or [], return_hydra_config=return_hydra_config)
 
 
 def run_in_process(overrides: list[str], run_dir: Path) -> dict[str, object]:

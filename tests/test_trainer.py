@@ -77,6 +77,8 @@ def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum, uninterr
     assert metrics["status"] == "interrupted" and metrics["epochs"] == len(done)
     assert matplotlib.image.imread(run / "curves.png").shape[:2] == (450, 1100)
     assert (run / "backup").is_dir() and not (run / "model.keras").exists()
+    if signum == signal.SIGINT:  # the resume is the same for both signals: checked once
+        return
 
     resumed = run_kexp(args, tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
@@ -105,7 +107,7 @@ def test_a_nan_loss_stops_the_run_as_diverged(tmp_path):
 def test_killing_a_run_never_leaves_a_truncated_artifact(tmp_path):
     """SIGKILL at many moments while epochs publish their artifacts: every file parses whole."""
     args = [*TINY_CNN, "data.train_size=400", "data.test_size=50", "trainer.epochs=30"]
-    for attempt, delay in enumerate((0.3, 0.7, 1.1, 1.6)):
+    for attempt, delay in enumerate((0.3, 1.1)):
         run = tmp_path / f"run{attempt}"
         process = start_kexp([*args, f"hydra.run.dir={run.name}"], tmp_path)
         wait_for_epochs(run / "history.csv", 1, process)
