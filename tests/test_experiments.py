@@ -54,13 +54,13 @@ def test_degradation_sweeps_plain_and_residual_nets_with_diagnostics_end_to_end(
     preset = compose_config(["experiment=degradation"], return_hydra_config=True)
     assert preset.hydra.sweeper.params.model == "plain20,plain56,resnet20,resnet56"
     assert preset.trainer.diagnostics is True
-    result = run_kexp(["-m", "experiment=degradation", "model=plain56,resnet20", "data=digits",
+    result = run_kexp(["-m", "experiment=degradation", "model=plain20,resnet20", "data=digits",
                        "data.train_size=60", "data.test_size=30", "data.image_size=8",
                        "trainer.epochs=1", "trainer.save_model=false", "hydra.sweep.dir=sweep"], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
-    assert summary["model"].tolist() == ["plain56", "resnet20"]
+    assert summary["model"].tolist() == ["plain20", "resnet20"]
     assert (summary["status"] == "ok").all() and summary["flops"].gt(0).all()
     assert (tmp_path / "sweep" / "compare_gradients.png").is_file()
     depths = pd.read_csv(tmp_path / "sweep" / "0" / "gradients.csv")["depth"]
-    assert depths.max() == 56 - 1  # 55 conv kernels + the classifier of plain56
+    assert depths.max() == 20 - 1  # 19 conv kernels + the classifier of plain20
