@@ -92,7 +92,7 @@ def time_kexp(cfg, x, y) -> Stopwatch:
     """Wall and CPU seconds of ``kexp.trainer.fit`` for one epoch over ``x``."""
     import keras
 
-    from kexp.data import Dataset
+    from kexp.data import Dataset, Split
     from kexp.models import build_model
     from kexp.optimizers import build_optimizer
     from kexp.signals import guarded
@@ -102,7 +102,8 @@ def time_kexp(cfg, x, y) -> Stopwatch:
     keras.config.set_dtype_policy(cfg.trainer.precision)  # --set trainer.precision=...
     keras.utils.set_random_seed(0)
     n = len(x) - VALIDATION
-    data = Dataset("bench", x[:n], y[:n], x[n:], y[n:], x[n:], y[n:], 10)
+    validation = Split(x[n:], y[n:])
+    data = Dataset("bench", Split(x[:n], y[:n]), validation, validation, 10)
     model = build_model(cfg.model, data.input_shape, 10, cfg.regularization)
     compile_model(model, build_optimizer(cfg.optimizer), jit_compile=cfg.trainer.jit_compile,
                   steps_per_execution=cfg.trainer.steps_per_execution)

@@ -16,6 +16,7 @@ CURVES_FILE = "curves.png"
 SUMMARY_FILE = "model.txt"
 MODEL_FILE = "model.keras"
 PER_CLASS_FILE = "per_class.csv"
+CLASSES_FILE = "classes.csv"
 
 
 def _umask() -> int:

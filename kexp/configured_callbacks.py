@@ -78,7 +78,7 @@ def gradient_flow(enabled: bool, data: Dataset | None, run_dir: Path,
         return None
     from kexp.diagnostics import GradientFlow, fixed_batch
 
-    return GradientFlow(*fixed_batch(data.x_train, data.y_train, seed=seed), run_dir)
+    return GradientFlow(*fixed_batch(data.train, seed=seed), run_dir)
 
 
 def tensorboard(enabled: bool, run_dir: Path) -> keras.callbacks.TensorBoard | None:

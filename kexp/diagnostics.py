@@ -112,10 +112,14 @@ class GradientFlow(keras.callbacks.Callback):
         save_gradient_plot(table, self.run_dir / GRADIENTS_PLOT)
 
 
-def fixed_batch(x: np.ndarray, y: np.ndarray, size: int = 128, seed: int = 0):
-    """The same ``size`` training samples for every measurement (seeded choice)."""
-    index = np.sort(np.random.default_rng(seed).choice(len(x), size=min(size, len(x)), replace=False))
-    return x[index], y[index]
+def fixed_batch(split, size: int = 128, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The same ``size`` samples of ``split`` (a :class:`~kexp.data.Split`) for every measurement
+    (seeded choice; files are decoded once, here)."""
+    from kexp.data.prepare import read_rows
+
+    index = np.sort(np.random.default_rng(seed).choice(len(split), size=min(size, len(split)),
+                                                       replace=False))
+    return read_rows(split.x, index), split.y[index]
 
 
 def gradient_figure(table: pd.DataFrame, title: str = ""):

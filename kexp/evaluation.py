@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 
 from kexp.data import Dataset
+from kexp.data.pipeline import ordered_inputs
 
 
 def evaluate(model: keras.Model, data: Dataset, batch_size: int) -> dict[str, float]:
     """The compiled loss and metrics on the test split, as ``test_<name>``."""
-    scores = model.evaluate(data.x_test, data.y_test, batch_size=batch_size, verbose=0,
-                            return_dict=True)
+    scores = model.evaluate(**ordered_inputs(data.test, batch_size), verbose=0, return_dict=True)
     return {f"test_{k}": float(v) for k, v in scores.items()}
 
 
@@ -20,12 +20,14 @@ def per_class_scores(model: keras.Model, data: Dataset, batch_size: int) -> pd.D
     """Precision, recall, F1 and support per class on the test split (None for regression).
 
     Binary tasks threshold the sigmoid at 0.5 (classes 0 = rest, 1 = positive).
+    ``name`` is the class's name (folder, CSV value) where the data has names, else its number.
     """
     if not data.has_class_labels:
         return None
     from sklearn.metrics import precision_recall_fscore_support
 
-    probabilities = model.predict(data.x_test, batch_size=batch_size, verbose=0)
+    inputs = {k: v for k, v in ordered_inputs(data.test, batch_size).items() if k != "y"}
+    probabilities = model.predict(**inputs, verbose=0)
     if probabilities.shape[-1] == 1:
         predicted = (probabilities[:, 0] >= 0.5).astype("int64")
     else:
@@ -34,5 +36,6 @@ def per_class_scores(model: keras.Model, data: Dataset, batch_size: int) -> pd.D
     labels = np.arange(max(data.num_classes, 2))
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, predicted, labels=labels, zero_division=0)
-    return pd.DataFrame({"class": labels, "precision": precision, "recall": recall, "f1": f1,
+    names = [data.class_name(label) for label in labels] if data.class_names else labels
+    return pd.DataFrame({"class": labels, "name": names, "precision": precision, "recall": recall, "f1": f1,
                          "support": support})

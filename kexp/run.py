@@ -46,17 +46,21 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
     (parallel sweep jobs share the cores).
     """
     from kexp.data import load_data
-    from kexp.tasks import Task
+    from kexp.data.bad_images import bad_images_named
+    from kexp.tasks import Task, check_task_fits_data
 
     artifacts.remove_temporaries(run_dir)
     with guarded() as guard:
         # Data first: a bad file or label is reported before the backend's slow import.
         task = Task.from_config(cfg.task, cfg.regularization)
-        data = task.prepare(load_data(cfg.data, seed=cfg.seed))
+        data = load_data(cfg.data, seed=cfg.seed)
+        check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
+        data = task.prepare(data)
         from kexp.backends.start import start_backend
 
         start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, threads=threads,
                       precision=cfg.trainer.precision)
+        data = streamed_data(cfg.data, data, run_dir)
         log.info("data %s: train %d, validation %d%s, test %d, input %s, %d classes",
                  data.name, len(data.y_train), len(data.y_val),
                  " (the test split)" if data.val_is_test else "", len(data.y_test),
@@ -73,11 +77,27 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
                  "optimizer": str(cfg.optimizer.name), "parameters": int(model.count_params()),
                  "flops": flops}
         try:
-            trained = train(cfg, model, data, run_dir, guard, replicas)
-            return finish(cfg, model, data, run_dir, trained, facts, replicas)
+            with bad_images_named(data):
+                trained = train(cfg, model, data, run_dir, guard, replicas)
+                return finish(cfg, model, data, run_dir, trained, facts, replicas)
         except TrainingInterrupted:
             record_interruption(cfg, run_dir, facts)
             raise
+
+
+def streamed_data(cfg: DictConfig, data, run_dir: Path):
+    """Image files: bad ones left out (``data.on_bad_image=skip``), cached as ``data.cache`` says;
+    ``classes.csv`` written for data with class names."""
+    from kexp.data.bad_images import skip_bad_images
+    from kexp.data.cache import cache_splits
+
+    if data.class_names:
+        artifacts.write_csv(run_dir / artifacts.CLASSES_FILE, pd.DataFrame(
+            {"class": range(len(data.class_names)), "name": data.class_names}))
+    if cfg.get("on_bad_image") == "skip":
+        data = skip_bad_images(data)
+    cache_dir = Path(cfg.cache_dir).expanduser() if cfg.get("cache_dir") else run_dir / "cache"
+    return cache_splits(data, cfg.get("cache") or "none", cache_dir)
 
 
 def build_and_compile(cfg: DictConfig, data, task):

@@ -37,7 +37,7 @@ _SUGGEST = {"labels": "task=multiclass or task=binary", "numbers": "task=regress
 def check_task_fits_data(task: str, targets: str, data_name: str) -> None:
     """ConfigError unless ``task`` can learn ``data.targets`` (labels or numbers)."""
     needed = NEEDS_TARGETS.get(task)
-    if needed is None or needed == targets:
+    if needed is None or needed == targets or targets == "auto":  # auto: checked once the data is read
         return
     hint = (" — or data.targets=numbers to regress on the label values" if task == "regression"
             else "")
@@ -51,7 +51,7 @@ class Task:
     """One task's choices, resolved from ``cfg.task`` and ``regularization.label_smoothing``."""
 
     name: str
-    positive_class: int | None = None
+    positive_class: int | str | None = None
     label_smoothing: float = 0.0
 
     @classmethod
@@ -111,11 +111,20 @@ class Task:
         if self.name == "binary":
             positive = self._positive_class(data)
             to_binary = lambda y: (y == positive).astype("float32")  # noqa: E731
-            return replace(data, y_train=to_binary(data.y_train), y_val=to_binary(data.y_val),
-                           y_test=to_binary(data.y_test), num_classes=2)
+            names = ((f"not {data.class_name(positive)}", data.class_name(positive))
+                     if data.class_names else None)
+            return replace(data.map_targets(to_binary, num_classes=2), class_names=names)
         return data
 
     def _positive_class(self, data: "Dataset") -> int:
+        """The label that counts as 1: ``task.positive_class`` as a label or a class name."""
+        if isinstance(self.positive_class, str):
+            names = data.class_names or ()
+            if self.positive_class not in names:
+                raise ConfigError.bad_value("task.positive_class", self.positive_class,
+                                            f"not a class of data={data.name}; its classes: "
+                                            + (", ".join(names) or "unnamed, use a label 0..n-1"))
+            return names.index(self.positive_class)
         if self.positive_class is None:
             if data.num_classes == 2:
                 return 1

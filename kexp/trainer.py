@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import keras
@@ -17,6 +17,7 @@ from kexp.backup import BACKUP_DIR, AtomicBackupAndRestore, completed_epochs, re
 from kexp.callbacks import (EpochKeyedRandomness, EpochLogLine, EpochStats, HistoryLogger,
                             StopOnSignal, TerminateOnNaNWithoutWaiting, publish_history)
 from kexp.data import Dataset
+from kexp.data.pipeline import training_inputs, validation_inputs
 from kexp.errors import ConfigError
 from kexp.signals import SignalGuard
 from kexp.tasks import Task
@@ -62,7 +63,7 @@ def training_weights(data: Dataset, class_weight) -> np.ndarray | None:
     ``class_weight`` is ``none``, ``balanced`` (scikit-learn's
     ``n_samples / (n_classes · count)``) or a mapping label → weight (others 1).
     """
-    weights = data.w_train
+    weights = data.train.weights
     if class_weight in (None, "none"):
         return weights
     if not data.has_class_labels:
@@ -93,24 +94,6 @@ def previous_history(run_dir: Path) -> pd.DataFrame | None:
         return None
     table = pd.read_csv(history)
     return table[table["epoch"] <= done].reset_index(drop=True)
-
-
-def training_inputs(data: Dataset, cfg: DictConfig, seed: int, first_epoch: int,
-                    batch_size: int, weights: np.ndarray | None = None) -> dict:
-    """``fit`` keyword arguments for the training data of epochs ``first_epoch`` on.
-
-    TensorFlow: a ``tf.data`` pipeline shuffled per epoch by ``(seed, epoch)``,
-    so resumed runs repeat the uninterrupted run's batches. Other backends:
-    the arrays, shuffled by Keras. ``weights``: per-sample loss weights.
-    """
-    if keras.backend.backend() == "tensorflow":
-        from kexp.backends.tensorflow import epoch_seeded_dataset
-
-        dataset, steps = epoch_seeded_dataset(data.x_train, data.y_train, batch_size, seed,
-                                              first_epoch, cfg.epochs, weights=weights)
-        return {"x": dataset, "steps_per_epoch": steps, "shuffle": False}
-    return {"x": data.x_train, "y": data.y_train, "sample_weight": weights,
-            "batch_size": batch_size, "shuffle": True}
 
 
 def training_callbacks(run_dir: Path, epochs: int, guard: SignalGuard,
@@ -151,18 +134,17 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard
         stream.unlink(missing_ok=True)
         remove_backup(run_dir)
     batch_size = cfg.batch_size * replicas
-    weights = training_weights(data, cfg.class_weight)
+    train = replace(data.train, weights=training_weights(data, cfg.class_weight))
     callbacks = training_callbacks(run_dir, cfg.epochs, guard, callbacks or [],
                                    append_history=done_before > 0)
     started = time.perf_counter()
     try:
-        model.fit(**training_inputs(data, cfg, seed, done_before, batch_size, weights),
-                  validation_data=(data.x_val, data.y_val), validation_batch_size=batch_size,
-                  epochs=cfg.epochs, callbacks=callbacks, verbose=keras_verbose(cfg.verbose))
+        model.fit(**training_inputs(train, batch_size, seed, done_before, cfg.epochs),
+                  **validation_inputs(data.val, batch_size), epochs=cfg.epochs, callbacks=callbacks, verbose=keras_verbose(cfg.verbose))
     finally:
         guard.deferred = False
         seconds = time.perf_counter() - started
         history = publish_history(stream, run_dir / HISTORY_FILE) if stream.is_file() else pd.DataFrame()
     status = "diverged" if len(history) and not np.isfinite(history["loss"].iloc[-1]) else "ok"
-    images = len(data.x_train) * max(len(history) - done_before, 0)
+    images = len(data.train) * max(len(history) - done_before, 0)
     return FitResult(history, seconds, images_seen=images, status=status)

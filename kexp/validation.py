@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -87,9 +86,9 @@ def fractions_by_label(v: Any) -> bool:
         _is_int(k) and k >= 0 and fraction_below_one(f) for k, f in v.items())
 
 
-def existing_file(v: Any) -> bool:
-    """None or the path of an existing file."""
-    return v is None or (isinstance(v, str) and Path(v).expanduser().is_file())
+def image_size(v: Any) -> bool:
+    """An integer ≥ 8 (a square) or [height, width] of them."""
+    return int_at_least(8)(v) or (isinstance(v, list) and len(v) == 2 and all(map(int_at_least(8), v)))
 
 
 @dataclass(frozen=True)
@@ -140,8 +139,10 @@ RULES: list[Rule] = [
     Rule("regularization.early_stopping.patience", optional(int_at_least(0)),
          "must be null (off) or an integer ≥ 0"),
     Rule("task.name", one_of(*NEEDS_TARGETS), "must be " + ", ".join(NEEDS_TARGETS)),
-    Rule("task.positive_class", optional(int_at_least(0)), "must be null or a label ≥ 0"),
-    Rule("data.targets", one_of("labels", "numbers"), "must be labels or numbers"),
+    Rule("task.positive_class", optional(lambda v: int_at_least(0)(v) or (isinstance(v, str) and v != "")),
+         "must be null, a label ≥ 0 or a class name"),
+    Rule("data.targets", one_of("labels", "numbers", "auto"),
+         "must be labels, numbers or auto (data=csv: decided by the target column's type)"),
     Rule("data.imbalance", optional(fractions_by_label),
          "must be null or a mapping {label: fraction of its training samples to drop in [0, 1)}"),
     Rule("data.sample_weight", optional(lambda v: isinstance(v, str) and v != ""),
@@ -150,8 +151,12 @@ RULES: list[Rule] = [
     Rule("data.train_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
     Rule("data.test_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
     Rule("data.test_fraction", optional(lambda v: _is_number(v) and 0 < v < 1), "must be in (0, 1)"),
-    Rule("data.image_size", optional(int_at_least(8)), "must be an integer ≥ 8"),
-    Rule("data.path", existing_file, "no such file; must be an existing .npz file"),
+    Rule("data.image_size", optional(image_size), "must be an integer ≥ 8 or [height, width] of them"),
+    Rule("data.color_mode", optional(one_of("grayscale", "rgb")), "must be grayscale or rgb"),
+    Rule("data.cache", optional(one_of("none", "memory", "disk")), "must be none, memory or disk"),
+    Rule("data.on_bad_image", optional(one_of("error", "skip")), "must be error or skip"),
+    Rule("data.test_split", optional(lambda v: _is_number(v) and 0 < v < 1), "must be in (0, 1)"),
+    Rule("data.fill_missing", optional(one_of("none", "mean", "zero")), "must be none, mean or zero"),
     Rule("model.dropout", optional(fraction_below_one), "must be in [0, 1)"),
     Rule("model.activation", lambda v: v in ACTIVATIONS, "unknown; available: " + ", ".join(ACTIVATIONS)),
     Rule("model.kernel_initializer", lambda v: isinstance(v, str) and v.isidentifier(),
@@ -194,10 +199,10 @@ def validate(cfg: DictConfig) -> None:
     check_task_fits_data(str(OmegaConf.select(cfg, "task.name", default="multiclass")),
                          str(OmegaConf.select(cfg, "data.targets", default="labels")),
                          str(OmegaConf.select(cfg, "data.name", default="?")))
-    if OmegaConf.select(cfg, "data.path", default=None):
-        from kexp.data.sources import check_npz
+    if OmegaConf.select(cfg, "data.name", default=None):
+        from kexp.data.sources import check_source
 
-        check_npz(cfg.data.path)
+        check_source(cfg.data)
 
 
 def _check_model_types(cfg: DictConfig) -> None:

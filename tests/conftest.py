@@ -87,3 +87,33 @@ def write_npz(path: Path, n_train: int = 120, n_test: int = 40, shape=(28, 28),
 def tiny_npz(tmp_path: Path) -> Path:
     """A random 28x28 grayscale dataset of 120 + 40 images, 10 classes."""
     return write_npz(tmp_path / "tiny.npz")
+
+
+def write_image_tree(root: Path, classes=("cat", "dog", "owl"), per_class: int = 12,
+                     seed: int = 0) -> Path:
+    """``root/<class>/NNN.png|jpg``: PNG and JPEG, grayscale and RGB, of mixed sizes.
+
+    Each class has its own bright horizontal band (top, middle, bottom, ...),
+    so a small net can tell them apart. Returns ``root``.
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for label, name in enumerate(classes):
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            height, width = 20 + 6 * (i % 3), 24 + 8 * (i % 2)
+            pixels = rng.integers(0, 60, (height, width, 3), dtype=np.uint8)
+            band = height * label // len(classes)
+            pixels[band:band + height // len(classes)] += 180
+            image = Image.fromarray(pixels)
+            if i % 4 >= 2:
+                image = image.convert("L")
+            image.save(root / name / f"{i:03d}.{'png' if i % 2 == 0 else 'jpg'}")
+    return root
+
+
+@pytest.fixture
+def image_tree(tmp_path: Path) -> Path:
+    """Three classes (cat, dog, owl) of 12 images each, see :func:`write_image_tree`."""
+    return write_image_tree(tmp_path / "photos")

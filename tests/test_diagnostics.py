@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kexp.data import Split
 from kexp.diagnostics import fixed_batch, gradient_rows, kernels
 from tests.conftest import TINY_CNN, run_in_process
 
@@ -30,7 +31,8 @@ def test_gradient_norms_equal_the_analytic_gradient():
 
 def test_the_fixed_batch_is_the_same_every_time():
     x, y = np.arange(1000).reshape(500, 2), np.arange(500)
-    first, again = fixed_batch(x, y, size=64, seed=3), fixed_batch(x, y, size=64, seed=3)
+    split = Split(x, y)
+    first, again = fixed_batch(split, size=64, seed=3), fixed_batch(split, size=64, seed=3)
     assert np.array_equal(first[0], again[0]) and len(first[1]) == 64
 
 

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kexp.data import Dataset
+from kexp.data import Dataset, Split
 from kexp.evaluation import per_class_scores
 
 
@@ -19,7 +19,8 @@ def test_precision_and_recall_per_class():
     predicted = np.array([0, 0, 1, 1, 2, 2, 2, 0])
     truth = np.array([0, 0, 1, 2, 2, 2, 2, 1])
     x = np.eye(3, dtype="float32")[predicted]
-    data = Dataset("t", x, truth, x, truth, x, truth, num_classes=3)
+    split = Split(x, truth)
+    data = Dataset("t", split, split, split, num_classes=3)
     table = per_class_scores(argmax_model(3), data, batch_size=4).set_index("class")
     # class 0: predicted 3 times, 2 right; class 1: 2 true, 1 found; class 2: 4 true, 3 found
     assert table["precision"].tolist() == pytest.approx([2 / 3, 1 / 2, 1.0])
@@ -28,5 +29,6 @@ def test_precision_and_recall_per_class():
 
 
 def test_regression_has_no_classes():
-    data = Dataset("t", *(np.zeros((2, 3), "float32"), np.zeros(2, "float32")) * 3, num_classes=0)
+    split = Split(np.zeros((2, 3), "float32"), np.zeros(2, "float32"))
+    data = Dataset("t", split, split, split, num_classes=0)
     assert per_class_scores(argmax_model(3), data, batch_size=2) is None

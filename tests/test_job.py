@@ -91,7 +91,7 @@ def test_saved_model_reloads_and_scores_what_the_run_reported(finished_run):
     model = keras.models.load_model(run_dir / "model.keras")
     assert model.count_params() == TINY_CNN_PARAMETERS
     data = load_data(compose_config(ARGS).data, seed=0)
-    predictions = model.predict(data.x_test, verbose=0)
+    predictions = model.predict(data.test.x, verbose=0)
     accuracy = float(np.mean(predictions.argmax(axis=1) == data.y_test))
     reported = pd.read_csv(run_dir / "metrics.csv")["test_accuracy"].iloc[0]
     assert accuracy == pytest.approx(reported, abs=1e-6)

@@ -149,12 +149,12 @@ def test_a_kill_in_evaluation_or_saving_loses_no_training(tmp_path):
 def test_balanced_class_weights_are_sklearns_and_multiply_sample_weights():
     import numpy as np
 
-    from kexp.data import Dataset
+    from kexp.data import Dataset, Split
     from kexp.trainer import training_weights
 
     y = np.array([0, 0, 0, 1])
-    data = Dataset("t", np.zeros((4, 2)), y, None, None, None, None, num_classes=2,
-                   w_train=np.array([1, 2, 1, 1], dtype="float32"))
+    train = Split(np.zeros((4, 2)), y, np.array([1, 2, 1, 1], dtype="float32"))
+    data = Dataset("t", train, train, train, num_classes=2)
     # n / (classes · count): 4 / (2·3) for class 0, 4 / (2·1) for class 1
     assert training_weights(data, "balanced").tolist() == pytest.approx([2 / 3, 4 / 3, 2 / 3, 2])
     assert training_weights(data, {1: 5.0}).tolist() == [1, 2, 1, 5]

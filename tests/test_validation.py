@@ -19,8 +19,8 @@ MISTAKES = [
     # unknown options and keys
     (["model=resnet9000"], "model=resnet9000 — unknown option; available: alexnet, bn_cnn, cnn, deepobs_2c2d,"),
     (["optimizer=adamx"], "optimizer=adamx — unknown option; available: adabound, adadelta, adagrad, adam, adamax,"),
-    (["data=imagenet"], "data=imagenet — unknown option; available: cifar10, cifar100, diabetes, digits, "
-                        "fashion_mnist, mnist"),
+    (["data=imagenet"], "data=imagenet — unknown option; available: cifar10, cifar100, csv, custom, diabetes, digits, "
+                        "fashion_mnist, folder, mnist"),
     (["trainer.foo=1"], "trainer.foo=1 — unknown key 'foo'; trainer has: epochs, batch_size,"),
     (["model.dropuot=0.5"], "model.dropuot=0.5 — unknown key 'dropuot'; model has: name, builder,"),
     (["trainer.epochs=[1,"], "trainer.epochs=[1, — not a valid override (no viable alternative"),
@@ -33,7 +33,7 @@ MISTAKES = [
     (["regularization.batchnorm=maybe"], "regularization.batchnorm=maybe — must be true or false"),
     (["regularization.l2=strong"], "regularization.l2=strong — must be a number"),
     (["model=resnet20", "model.residual=maybe"], "model.residual=maybe — must be true or false"),
-    (["task=binary", "task.positive_class=1.5"], "task.positive_class=1.5 — must be an integer"),
+    (["task=binary", "task.positive_class=1.5"], "task.positive_class=1.5 — must be null, a label ≥ 0 or a class name"),
     (["schedule=step", "schedule.milestones=[a]"], "schedule.milestones=[a] — each item must be an integer"),
     # ranges and choices (kexp.validation)
     (["trainer.epochs=0"], "trainer.epochs=0 — must be an integer ≥ 1"),
@@ -47,8 +47,6 @@ MISTAKES = [
     (["data.val_split=1.0"], "data.val_split=1.0 — must be in [0, 1)"),
     (["data.test_fraction=0"], "data.test_fraction=0.0 — must be in (0, 1)"),
     (["data.train_size=0"], "data.train_size=0 — must be null or an integer ≥ 1"),
-    (["data=mnist", "data.path=/nowhere/mnist.npz"],
-     "data.path=/nowhere/mnist.npz — no such file; must be an existing .npz file"),
     (["seed=-1"], "seed=-1 — must be an integer ≥ 0"),
     (["model.activation=relu6"], "model.activation=relu6 — unknown; available: relu, leaky_relu, prelu, "
                                  "elu, selu, gelu, swish, tanh, sigmoid, rrelu, maxout"),
@@ -93,3 +91,5 @@ def test_npz_contents_are_checked_before_training(tmp_path):
     path = write_npz(tmp_path / "half.npz", x_test=None, y_test=None)
     with pytest.raises(DataError, match="missing arrays x_test, y_test"):
         validate(compose_config([f"data.path={path}"]))
+    with pytest.raises(DataError, match="^data.path=/nowhere/mnist.npz — no such file$"):
+        validate(compose_config(["data=mnist", "data.path=/nowhere/mnist.npz"]))

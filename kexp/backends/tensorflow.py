@@ -69,33 +69,131 @@ def enable_determinism() -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def epoch_seeded_dataset(x, y, batch_size: int, seed: int, first_epoch: int, epochs: int,
-                         weights=None):
-    """Training batches for epochs ``first_epoch .. epochs-1`` as one ``tf.data`` pipeline.
+def epoch_seeded_dataset(split, batch_size: int, seed: int, first_epoch: int, epochs: int):
+    """Training batches of ``split`` for epochs ``first_epoch .. epochs-1`` as one ``tf.data`` pipeline.
 
     Each epoch's order is a stateless shuffle keyed by ``(seed, epoch)``, so a
     run resumed at epoch k sees exactly the batches an uninterrupted run sees
-    there. The arrays become tensors once (no copy per epoch); batches are
-    gathered in parallel and prefetched; ``weights`` (per sample) make the
-    batches ``(x, y, weight)``. Returns ``(dataset, steps_per_epoch)``.
+    there. Arrays become tensors once and batches are gathered; files are
+    read and decoded per sample in parallel (deterministic order), then
+    batched; both prefetched. Per-sample ``split.weights`` make the batches
+    ``(x, y, weight)``. Returns ``(dataset, steps_per_epoch)``.
     """
     import tensorflow as tf
 
-    count = len(x)
+    count = len(split)
     steps = -(-count // batch_size)
-    arrays = tuple(tf.constant(a) for a in (x, y, weights) if a is not None)
+    read_one = _file_reader(split)
 
     def epoch_order(epoch):
         key = tf.stack([tf.constant(seed, tf.int64), epoch])
-        order = tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed=key)
-        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        order = tf.data.Dataset.from_tensor_slices(
+            tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed=key))
+        if read_one is not None:
+            return order.map(read_one, num_parallel_calls=tf.data.AUTOTUNE,
+                             deterministic=True).batch(batch_size)
+        return order.batch(batch_size)
 
-    dataset = (tf.data.Dataset.range(first_epoch, epochs)
-               .flat_map(epoch_order)
-               .map(lambda index: tuple(tf.gather(a, index) for a in arrays),
-                    num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-               .prefetch(tf.data.AUTOTUNE))
-    return dataset, steps
+    dataset = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_order)
+    if read_one is None:
+        dataset = dataset.map(_batch_reader(split), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return dataset.prefetch(tf.data.AUTOTUNE), steps
+
+
+def ordered_dataset(split, batch_size: int):
+    """``(x, y)`` batches of ``split`` in its order, read in parallel and prefetched."""
+    import tensorflow as tf
+
+    read_one = _file_reader(split, weights=False)
+    indices = tf.data.Dataset.range(len(split))
+    if read_one is not None:
+        dataset = indices.map(read_one, num_parallel_calls=tf.data.AUTOTUNE,
+                              deterministic=True).batch(batch_size)
+    else:
+        dataset = indices.batch(batch_size).map(_batch_reader(split, weights=False),
+                                                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _targets(split, weights: bool) -> tuple:
+    import tensorflow as tf
+
+    return tuple(tf.constant(a) for a in (split.y, split.weights if weights else None) if a is not None)
+
+
+def _file_reader(split, weights: bool = True):
+    """index → ``(image, y[, weight])`` for a split of image files; None for arrays."""
+    import tensorflow as tf
+
+    from kexp.data.images import ImageFiles
+
+    if not isinstance(split.x, ImageFiles):
+        return None
+    extras = _targets(split, weights)
+    paths, decode = tf.constant(split.x.paths.astype(str)), image_decoder(split.x)
+    return lambda i: (decode(tf.gather(paths, i)), *(tf.gather(a, i) for a in extras))
+
+
+def _batch_reader(split, weights: bool = True):
+    """index batch → ``(x, y[, weight])`` for arrays: gathered from tensors made once, or
+    read from a memory map (only the batch's rows are read)."""
+    import tensorflow as tf
+
+    from kexp.data.images import LazyRows
+
+    extras = _targets(split, weights)
+    if isinstance(split.x, LazyRows):
+        rows, shape = split.x, split.x.shape[1:]
+
+        def read(index):
+            x = tf.numpy_function(rows.load, [index], tf.float32)
+            x.set_shape((None, *shape))
+            return (x, *(tf.gather(a, index) for a in extras))
+
+        return read
+    x = tf.constant(split.x)
+    return lambda index: (tf.gather(x, index), *(tf.gather(a, index) for a in extras))
+
+
+def image_decoder(files):
+    """path → float32 image of ``files.size`` and channels in [0, 1], as ``image_dataset_from_directory`` decodes.
+
+    ``tf.io.decode_image`` (JPEG, PNG, BMP, GIF first frame), then a bilinear
+    resize, or Keras's ``smart_resize`` (centre crop to the aspect ratio) with
+    ``crop_to_aspect_ratio``.
+    """
+    import keras
+    import tensorflow as tf
+
+    channels, size = files.channels, list(files.size)
+
+    def decode(path):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        if files.crop_to_aspect_ratio:
+            image = keras.preprocessing.image.smart_resize(image, size, interpolation="bilinear")
+        else:
+            image = tf.image.resize(image, size, method="bilinear")
+        image.set_shape((*size, channels))
+        return tf.cast(image, tf.float32) / 255.0
+
+    return decode
+
+
+def undecodable_files(paths, channels: int) -> list[int]:
+    """Indices of ``paths`` that TensorFlow cannot decode (a parallel pass that keeps the survivors)."""
+    import numpy as np
+    import tensorflow as tf
+
+    names = tf.constant(np.asarray(paths).astype(str))
+
+    def check(i):
+        tf.io.decode_image(tf.io.read_file(names[i]), channels=channels, expand_animations=False)
+        return i
+
+    dataset = (tf.data.Dataset.range(len(paths)).map(check, num_parallel_calls=tf.data.AUTOTUNE)
+               .ignore_errors())
+    good = np.fromiter(dataset.as_numpy_iterator(), dtype="int64")
+    return sorted(set(range(len(paths))) - set(good.tolist()))
 
 
 def loss_gradients(model, loss_fn, x, y, variables) -> list:

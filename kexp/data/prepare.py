@@ -2,85 +2,177 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from omegaconf import DictConfig
 
-from kexp.data.sources import load_source
+from kexp.data.images import ImageFiles, LazyRows
+from kexp.data.sources import Source, load_source, stratified_split
 from kexp.errors import DataError
 
 
 @dataclass(frozen=True)
-class Dataset:
-    """Train / validation / test arrays ready for ``fit``.
+class Split:
+    """One split: inputs, targets and (training only) per-sample loss weights.
 
-    Images are float32 in [0, 1] with a channel axis; tabular data (N, features)
-    float32 as given. Targets are integer class labels 0..num_classes-1, or
-    numbers (``num_classes`` 0) for regression; the ``task`` group maps them
-    to what its loss needs. ``w_train`` holds per-sample training weights
-    (``data.sample_weight``) or None.
+    ``x`` is an array (images float32 in [0, 1] with a channel axis, or a
+    table (N, features) float32) or :class:`~kexp.data.images.ImageFiles`
+    decoded batch by batch while training. ``y`` is always in memory: class
+    labels 0..n-1 (int64) or numbers (float32).
+    """
+
+    x: "np.ndarray | ImageFiles"
+    y: np.ndarray
+    weights: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def take(self, index: np.ndarray) -> "Split":
+        """The samples at ``index`` (files stay undecoded)."""
+        return Split(self.x[index], self.y[index],
+                     self.weights[index] if self.weights is not None else None)
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the inputs are read batch by batch (files, a memory map), not an array in memory."""
+        return isinstance(self.x, (ImageFiles, LazyRows))
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Train / validation / test splits ready for ``fit``, and what is known about them.
+
+    Targets are integer class labels 0..num_classes-1 (named by
+    ``class_names`` where the source knows names), or numbers (``num_classes``
+    0) for regression; the ``task`` group maps them to what its loss needs.
+    ``origin`` is the file or folder the data came from.
     """
 
     name: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
+    train: Split
+    val: Split
+    test: Split
     num_classes: int
+    class_names: tuple[str, ...] | None = None
     val_is_test: bool = False
-    w_train: np.ndarray | None = None
+    origin: str = ""
 
     @property
     def input_shape(self) -> tuple[int, ...]:
         """Shape of one sample, e.g. (28, 28, 1)."""
-        return tuple(self.x_train.shape[1:])
+        return tuple(self.train.x.shape[1:])
 
     @property
     def has_class_labels(self) -> bool:
         """Whether the targets are class labels (rather than numbers to regress on)."""
         return self.num_classes > 0
 
+    @property
+    def y_train(self) -> np.ndarray:
+        """Training targets."""
+        return self.train.y
+
+    @property
+    def y_val(self) -> np.ndarray:
+        """Validation targets."""
+        return self.val.y
+
+    @property
+    def y_test(self) -> np.ndarray:
+        """Test targets."""
+        return self.test.y
+
+    def class_name(self, label: int) -> str:
+        """The name of class ``label`` (its number where the source has no names)."""
+        return self.class_names[label] if self.class_names else str(label)
+
+    def map_targets(self, function, num_classes: int) -> "Dataset":
+        """The dataset with ``function`` applied to every split's targets."""
+        def mapped(split: Split) -> Split:
+            return replace(split, y=function(split.y))
+
+        test = mapped(self.test)
+        return replace(self, train=mapped(self.train), test=test, num_classes=num_classes,
+                       val=test if self.val_is_test else mapped(self.val))
+
 
 def load_data(cfg: DictConfig, seed: int) -> Dataset:
     """Load ``cfg`` (the ``data`` group), subsample, split, scale and unbalance it."""
-    x_train, y_train, x_test, y_test = load_source(cfg, seed)
-    weights = _sample_weights(cfg, len(y_train))
-    y_train, y_test = _targets(y_train, "y_train"), _targets(y_test, "y_test")
+    source = load_source(cfg, seed)
+    where = f"{source.origin} — " if source.origin else ""
+    try:
+        return _prepare(cfg, source, seed)
+    except DataError as err:
+        if where and not str(err).startswith("data."):
+            raise DataError(where + str(err)) from err
+        raise
+
+
+def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
+    x_train, x_test = _lazy(source.x_train), _lazy(source.x_test)
+    weights = _sample_weights(cfg, len(source.y_train))
+    y_train, y_test = _targets(source.y_train, "y_train"), _targets(source.y_test, "y_test")
     _check_pair(x_train, y_train, "x_train", "y_train")
     _check_pair(x_test, y_test, "x_test", "y_test")
-    classes = cfg.targets == "labels"
+    given_val = source.x_val is not None
+    y_val = _targets(source.y_val, "y_val") if given_val else None
+    classes = (source.targets or cfg.targets) == "labels"
     if classes:
         y_train, y_test = _class_labels(y_train, "y_train"), _class_labels(y_test, "y_test")
-        num_classes = int(y_train.max()) + 1
-        if y_test.max() >= num_classes:
-            raise DataError(f"y_test has label {y_test.max()} but y_train only 0..{num_classes - 1} "
-                            "— labels must be integers 0..num_classes-1 in both splits")
+        y_val = _class_labels(y_val, "y_val") if given_val else None
+        num_classes = _count_classes(y_train, y_test, y_val, source.class_names)
     else:
         y_train, y_test, num_classes = y_train.astype("float32"), y_test.astype("float32"), 0
-    keep = _subsample(y_train, cfg.train_size, seed, "data.train_size", classes)
-    x_train, y_train = x_train[keep], y_train[keep]
-    weights = weights[keep] if weights is not None else None
-    keep = _subsample(y_test, cfg.test_size, seed, "data.test_size", classes)
-    x_test, y_test = x_test[keep], y_test[keep]
-    scale = pixel_scale(x_train)
-    x_train, x_test = _as_inputs(x_train, "x_train", scale), _as_inputs(x_test, "x_test", scale)
-    val_split = cfg.val_split
-    if val_split > 0:
-        train, val = _split(y_train, val_split, seed, classes)
-        x_val, y_val = x_train[val], y_train[val]
-        x_train, y_train = x_train[train], y_train[train]
-        weights = weights[train] if weights is not None else None
+        y_val = y_val.astype("float32") if given_val else None
+    train = Split(x_train, y_train, weights).take(
+        _subsample(y_train, cfg.train_size, seed, "data.train_size", classes))
+    test = Split(x_test, y_test).take(_subsample(y_test, cfg.test_size, seed, "data.test_size", classes))
+    scale = pixel_scale(train.x)
+    train = replace(train, x=_as_inputs(train.x, "x_train", scale))
+    test = replace(test, x=_as_inputs(test.x, "x_test", scale))
+    if given_val:
+        val = Split(_as_inputs(_lazy(source.x_val), "x_val", scale), y_val)
+    elif cfg.val_split > 0:
+        kept, held_out = stratified_split(train.y, cfg.val_split, seed, classes)
+        train, val = train.take(kept), train.take(held_out)
     else:
-        x_val, y_val = x_test, y_test
+        val = test
     if cfg.imbalance:
-        keep = _imbalanced(y_train, cfg.imbalance, seed, classes)
-        x_train, y_train = x_train[keep], y_train[keep]
-        weights = weights[keep] if weights is not None else None
-    return Dataset(cfg.name, x_train, y_train, x_val, y_val, x_test, y_test,
-                   num_classes, val_is_test=val_split == 0, w_train=weights)
+        train = train.take(_imbalanced(train.y, cfg.imbalance, seed, classes))
+    return Dataset(cfg.name, train, val, test, num_classes, source.class_names,
+                   val_is_test=val is test, origin=source.origin)
+
+
+def _count_classes(y_train: np.ndarray, y_test: np.ndarray, y_val: np.ndarray | None,
+                   names: tuple[str, ...] | None) -> int:
+    """The number of classes; a DataError for labels outside it or classes without training samples."""
+    num_classes = len(names) if names else int(y_train.max()) + 1
+    for y, key in ((y_test, "y_test"), (y_val, "y_val")):
+        if y is not None and y.max() >= num_classes:
+            raise DataError(f"{key} has label {y.max()} but y_train only 0..{num_classes - 1} "
+                            "— labels must be integers 0..num_classes-1 in both splits")
+    counts = np.bincount(y_train, minlength=num_classes)
+    empty = np.flatnonzero(counts == 0)
+    if len(empty):
+        shown = ", ".join(map(str, empty[:5])) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        raise DataError(f"y_train has labels 0..{num_classes - 1} but no sample of class {shown} "
+                        f"— labels must be the integers 0..n-1 with every class present "
+                        f"(a stray label such as {num_classes - 1} makes a {num_classes}-way classifier)")
+    return num_classes
+
+
+def _lazy(x):
+    """A memory-mapped array as :class:`LazyRows` (read batch by batch, never whole); others as they are.
+
+    Integer images are scaled by 255 as they are read, decided by the type
+    alone (no pass over the file).
+    """
+    if not isinstance(x, np.memmap):
+        return x
+    scale = 255.0 if np.issubdtype(x.dtype, np.integer) and x.ndim > 2 else 1.0
+    return LazyRows(x, np.arange(len(x)), scale)
 
 
 def _targets(y: np.ndarray, key: str) -> np.ndarray:
@@ -125,7 +217,7 @@ def _sample_weights(cfg: DictConfig, count: int) -> np.ndarray | None:
     return weights.astype("float32")
 
 
-def _check_pair(x: np.ndarray, y: np.ndarray, x_key: str, y_key: str) -> None:
+def _check_pair(x, y: np.ndarray, x_key: str, y_key: str) -> None:
     if x.ndim not in (2, 3, 4):
         raise DataError(f"{x_key} has shape {x.shape} — inputs must be images (N, H, W) or "
                         "(N, H, W, C), or a table (N, features)")
@@ -140,6 +232,8 @@ def pixel_scale(x_train: np.ndarray) -> float:
     Every split gets the same scale, so a test split whose brightest pixel
     happens to be ≤ 1 is not left 255 times brighter than training.
     """
+    if isinstance(x_train, (ImageFiles, LazyRows)):
+        return 1.0  # decoded to [0, 1], or scaled as rows are read
     x_train = np.asarray(x_train)
     if x_train.ndim == 2 or not np.issubdtype(x_train.dtype, np.number):
         return 1.0
@@ -150,7 +244,12 @@ def pixel_scale(x_train: np.ndarray) -> float:
 
 
 def _as_inputs(x: np.ndarray, key: str, scale: float) -> np.ndarray:
-    """Images: float32 divided by ``scale``, with a channel axis. Tabular (N, features): float32 as given."""
+    """Images: float32 divided by ``scale``, with a channel axis. Tabular (N, features): float32 as given.
+
+    Image files stay files (decoded to [0, 1] while training).
+    """
+    if isinstance(x, (ImageFiles, LazyRows)):
+        return x
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.number):
         raise DataError(f"{key} has dtype {x.dtype} — images must be numeric")
@@ -189,15 +288,6 @@ def _subsample(y: np.ndarray, size: int | None, seed: int, key: str, classes: bo
     return keep
 
 
-def _split(y: np.ndarray, fraction: float, seed: int, classes: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, validation), stratified where every class can be split."""
-    from sklearn.model_selection import train_test_split
-
-    n_val = max(1, int(round(len(y) * fraction)))
-    stratify = _stratify(y, classes) if classes and n_val >= len(np.unique(y)) else None
-    return train_test_split(np.arange(len(y)), test_size=n_val, stratify=stratify, random_state=seed)
-
-
 def _imbalanced(y: np.ndarray, drop: DictConfig, seed: int, classes: bool) -> np.ndarray:
     """Indices of the training split after dropping ``drop[c]`` of class c's samples (seeded)."""
     if not classes:
@@ -209,3 +299,10 @@ def _imbalanced(y: np.ndarray, drop: DictConfig, seed: int, classes: bool) -> np
         dropped = rng.choice(members, size=int(round(len(members) * float(fraction))), replace=False)
         keep[dropped] = False
     return np.flatnonzero(keep)
+
+
+def read_rows(x, index: np.ndarray) -> np.ndarray:
+    """The inputs at ``index`` as a float32 array: decoded from files, read from a memory map, or taken."""
+    if isinstance(x, (ImageFiles, LazyRows)):
+        return x.load(index)
+    return np.asarray(x[index], dtype="float32")

@@ -1,13 +1,21 @@
-"""Raw dataset sources: each returns ``(x_train, y_train, x_test, y_test)``.
+"""Raw dataset sources: each returns ``(x_train, y_train, x_test, y_test)`` or a :class:`Source`.
 
-Images come back as arrays of shape (N, H, W) or (N, H, W, C), labels as
+Images come back as arrays of shape (N, H, W) or (N, H, W, C) or as
+:class:`~kexp.data.images.ImageFiles` (decoded while training), labels as
 integers; scaling and splitting happen in :mod:`kexp.data.prepare`.
+
+A source function may carry two attributes: ``reads_path = True`` when it
+reads ``data.path`` itself (otherwise ``data.path`` names a ``.npz`` that
+replaces the source), and ``check(cfg)``, a cheap preflight check run before
+the backend starts (a file listing, a CSV header).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig
@@ -16,7 +24,30 @@ from kexp.errors import DataError
 from kexp.registry import Registry
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-SourceFn = Callable[[DictConfig, int], Arrays]
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a source read: train and test (and optionally validation) inputs and targets.
+
+    ``class_names`` name the labels 0..n-1 where the source knows them;
+    ``targets`` (labels | numbers) overrides ``data.targets`` where the
+    source decided it from the data (a CSV's string column); ``origin`` is
+    the file or folder the data came from, for error messages.
+    """
+
+    x_train: Any
+    y_train: np.ndarray
+    x_test: Any
+    y_test: np.ndarray
+    x_val: Any = None
+    y_val: np.ndarray | None = None
+    class_names: tuple[str, ...] | None = None
+    targets: str | None = None
+    origin: str = ""
+
+
+SourceFn = Callable[[DictConfig, int], "Arrays | Source"]
 
 SOURCES: Registry[SourceFn] = Registry("data", "kexp.data")
 
@@ -91,11 +122,39 @@ for _name in ("mnist", "fashion_mnist", "cifar10", "cifar100"):
     SOURCES.register(_name)(_keras_dataset(_name))
 
 
-def load_source(cfg: DictConfig, seed: int) -> Arrays:
-    """Raw arrays for ``cfg``: from ``data.path`` if given, else the named source."""
-    if cfg.path:
-        return load_npz(cfg.path)
-    return SOURCES.get(cfg.name)(cfg, seed)
+def load_source(cfg: DictConfig, seed: int) -> Source:
+    """What ``cfg`` names: the named source, or the ``.npz`` of ``data.path`` in its place."""
+    function = SOURCES.get(cfg.name)
+    if cfg.path and not getattr(function, "reads_path", False):
+        return Source(*load_npz(cfg.path), origin=f"data.path={cfg.path}")
+    loaded = function(cfg, seed)
+    return loaded if isinstance(loaded, Source) else Source(*loaded)
+
+
+def check_source(cfg: DictConfig) -> None:
+    """Preflight for ``cfg`` (the data group): the source's own check, or the ``.npz`` of ``data.path``."""
+    function = SOURCES.get(cfg.name)
+    if getattr(function, "reads_path", False):
+        if not cfg.get("path") and getattr(function, "needs_path", True):
+            raise DataError(f"data.path=null — data={cfg.name} needs data.path")
+    elif cfg.get("path"):
+        check_npz(cfg.path)
+    if hasattr(function, "check"):
+        function.check(cfg)
+
+
+def stratified_split(labels: np.ndarray, fraction: float, seed: int,
+                     classes: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (kept, held out) with ``fraction`` held out, stratified where every class can be split."""
+    from sklearn.model_selection import train_test_split
+
+    held = max(1, int(round(len(labels) * fraction)))
+    stratify = None
+    if classes and held >= len(np.unique(labels)):
+        counts = np.unique(labels, return_counts=True)[1]
+        stratify = labels if counts.min() >= 2 else None
+    return train_test_split(np.arange(len(labels)), test_size=held, stratify=stratify,
+                            random_state=seed)
 
 
 @SOURCES.register("diabetes")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from omegaconf import MISSING
 
@@ -12,8 +12,13 @@ from omegaconf import MISSING
 class DataConfig:
     """``data``: which dataset, and how it is split, sized and weighted.
 
-    ``image_size`` and ``test_fraction`` belong to the bundled scikit-learn
-    datasets only; elsewhere they stay null.
+    The fields after ``targets`` belong to some sources only (null elsewhere):
+    ``image_size`` and ``test_fraction`` to the bundled scikit-learn datasets;
+    ``image_size`` (int or [height, width]), ``color_mode``,
+    ``crop_to_aspect_ratio``, ``cache``, ``cache_dir`` and ``on_bad_image`` to
+    image files (``data=folder``, file lists of ``data=custom``); ``test_split``
+    to ``folder`` and ``csv``; ``target``, ``features`` and ``fill_missing``
+    to ``csv``; ``loader`` to ``custom``.
     """
 
     name: str = MISSING
@@ -25,5 +30,15 @@ class DataConfig:
     sample_weight: Optional[str] = MISSING
     imbalance: Any = MISSING  # null or {label: fraction}; OmegaConf cannot merge into an Optional[Dict]
     targets: str = MISSING
-    image_size: Optional[int] = None
+    image_size: Any = None
     test_fraction: Optional[float] = None
+    color_mode: Optional[str] = None
+    crop_to_aspect_ratio: Optional[bool] = None
+    cache: Optional[str] = None
+    cache_dir: Optional[str] = None
+    on_bad_image: Optional[str] = None
+    test_split: Optional[float] = None
+    target: Optional[str] = None
+    features: Optional[List[str]] = None
+    fill_missing: Optional[str] = None
+    loader: Any = None

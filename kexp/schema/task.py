@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from omegaconf import MISSING
 
@@ -13,4 +13,4 @@ class TaskConfig:
     """``task``: multiclass, binary (one class against the rest) or regression."""
 
     name: str = MISSING
-    positive_class: Optional[int] = MISSING
+    positive_class: Any = MISSING  # a label (int) or a class name (str), or null

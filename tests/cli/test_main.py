@@ -18,7 +18,7 @@ def test_help_lists_groups_and_options(tmp_path):
     assert "task: binary, multiclass, regression" in result.stdout
     assert ("experiment: deepobs_cifar10_3c3d, deepobs_fmnist_2c2d, deepobs_mnist_2c2d, degradation, "
             "keras_mnist_cnn, resnet_paper_cifar10, slides_mnist") in result.stdout
-    assert "data: cifar10, cifar100, diabetes, digits, fashion_mnist, mnist" in result.stdout
+    assert "data: cifar10, cifar100, csv, custom, diabetes, digits, fashion_mnist, folder, mnist" in result.stdout
 
 
 def test_cfg_job_prints_the_composed_config(tmp_path):

@@ -13,7 +13,7 @@ def test_default_digits_splits():
     assert data.input_shape == (28, 28, 1)
     assert data.num_classes == 10
     assert (len(data.y_train), len(data.y_val), len(data.y_test)) == (1293, 144, 360)
-    assert data.x_train.dtype == np.float32 and data.y_train.dtype == np.int64
+    assert data.train.x.dtype == np.float32 and data.y_train.dtype == np.int64
 
 
 def test_train_and_test_size_subsample_stratified():
@@ -26,13 +26,13 @@ def test_train_and_test_size_subsample_stratified():
 def test_val_split_zero_uses_the_test_split(tiny_npz):
     data = load_data(compose_config([f"data.path={tiny_npz}", "data.val_split=0"]).data, seed=0)
     assert data.val_is_test
-    assert data.x_val is data.x_test and len(data.y_train) == 120
+    assert data.val.x is data.test.x and len(data.y_train) == 120
 
 
 def test_uint8_images_get_scaled_and_a_channel_axis(tiny_npz):
     data = load_data(compose_config(["data=mnist", f"data.path={tiny_npz}"]).data, seed=0)
     assert data.input_shape == (28, 28, 1)
-    assert data.x_train.max() <= 1.0 and data.x_train.max() > 0.9
+    assert data.train.x.max() <= 1.0 and data.train.x.max() > 0.9
 
 
 def test_cifar_style_column_labels_and_colour_images(tmp_path):
@@ -69,12 +69,12 @@ def test_sample_weights_come_from_the_npz_and_follow_the_split(tmp_path):
     path = write_npz(tmp_path / "w.npz", w_train=weights)
     data = load_data(compose_config([f"data.path={path}", "data.sample_weight=w_train",
                                      "data.train_size=100"]).data, seed=0)
-    assert len(data.w_train) == len(data.y_train) == 90
+    assert len(data.train.weights) == len(data.y_train) == 90
     # every kept weight is the one of its image: x_train was random, so match rows
     raw = np.load(path)["x_train"].reshape(120, -1)
     rows = [int(np.flatnonzero((raw == (x[..., 0] * 255).round().reshape(-1)).all(axis=1))[0])
-            for x in data.x_train[:5]]
-    assert data.w_train[:5].tolist() == weights[rows].tolist()
+            for x in data.train.x[:5]]
+    assert data.train.weights[:5].tolist() == weights[rows].tolist()
     with pytest.raises(DataError, match="data.sample_weight=nope — no such array"):
         load_data(compose_config([f"data.path={path}", "data.sample_weight=nope"]).data, seed=0)
 
@@ -94,4 +94,4 @@ def test_pixel_scale_is_decided_once_from_the_training_split(tmp_path):
     x_train = np.random.default_rng(0).integers(0, 256, (120, 28, 28)).astype("float32")
     path = write_npz(tmp_path / "f.npz", x_train=x_train, x_test=x_test)
     data = load_data(compose_config(["data=mnist", f"data.path={path}", "data.val_split=0"]).data, seed=0)
-    assert data.x_train.max() <= 1.0 and np.allclose(data.x_test, 0.5 / 255)
+    assert data.train.x.max() <= 1.0 and np.allclose(data.test.x, 0.5 / 255)

@@ -12,7 +12,8 @@ from tests.conftest import compose_config, write_npz
 
 def test_digits_is_resized_scaled_and_split_stratified():
     cfg = compose_config().data
-    x_train, y_train, x_test, y_test = load_source(cfg, seed=0)
+    source = load_source(cfg, seed=0)
+    x_train, y_train, x_test, y_test = source.x_train, source.y_train, source.x_test, source.y_test
     assert x_train.shape == (1437, 28, 28) and x_test.shape == (360, 28, 28)
     assert x_train.dtype == np.float32
     assert 0.0 <= x_train.min() and x_train.max() <= 1.0 and x_train.max() > 0.9
@@ -21,14 +22,14 @@ def test_digits_is_resized_scaled_and_split_stratified():
     all_counts = np.bincount(np.concatenate([y_train, y_test]))
     assert np.all(np.abs(np.bincount(y_test) - all_counts * 0.2) <= 1)
     again = load_source(cfg, seed=0)
-    assert np.array_equal(again[1], y_train)
+    assert np.array_equal(again.y_train, y_train)
 
 
 def test_npz_in_keras_layout_is_loaded(tmp_path):
     path = write_npz(tmp_path / "d.npz", n_train=30, n_test=10)
-    x_train, y_train, x_test, y_test = load_source(
-        compose_config(["data=mnist", f"data.path={path}"]).data, seed=0)
-    assert x_train.shape == (30, 28, 28) and y_test.shape == (10,)
+    source = load_source(compose_config(["data=mnist", f"data.path={path}"]).data, seed=0)
+    assert source.x_train.shape == (30, 28, 28) and source.y_test.shape == (10,)
+    assert source.origin == f"data.path={path}"
 
 
 @pytest.mark.parametrize("content, message", [

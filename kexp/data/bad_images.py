@@ -1,0 +1,100 @@
+"""Image files that cannot be decoded: skipped (``data.on_bad_image=skip``) or named in one line.
+
+Finding them takes a decoding pass over the files, so kexp makes one only
+where it must: before training with ``skip``; after a failure otherwise (the
+default ``error``), to name the file instead of printing the backend's traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+
+import numpy as np
+
+from kexp.data.images import BadImageError, ImageFiles
+from kexp.data.prepare import Dataset, Split
+
+log = logging.getLogger("kexp")
+
+ON_BAD_IMAGE = ("error", "skip")
+
+
+def undecodable(files: ImageFiles) -> list[int]:
+    """Indices of ``files`` the running backend's decoder rejects (decoded in parallel)."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        from kexp.backends.tensorflow import undecodable_files
+
+        return undecodable_files(files.paths, files.channels)
+
+    def bad(i: int) -> bool:
+        try:
+            files.load([i])
+        except BadImageError:
+            return True
+        return False
+
+    with ThreadPoolExecutor(8) as pool:
+        return [i for i, is_bad in enumerate(pool.map(bad, range(len(files)))) if is_bad]
+
+
+def _splits(data: Dataset) -> dict[str, Split]:
+    splits = {"train": data.train, "test": data.test}
+    if not data.val_is_test:
+        splits["val"] = data.val
+    return {name: split for name, split in splits.items() if isinstance(split.x, ImageFiles)}
+
+
+def skip_bad_images(data: Dataset) -> Dataset:
+    """``data`` without the image files that cannot be decoded; logs how many and which."""
+    kept = {}
+    for name, split in _splits(data).items():
+        bad = undecodable(split.x)
+        if bad:
+            log.warning("data.on_bad_image=skip: %d of %d %s images cannot be decoded and are left "
+                        "out: %s%s", len(bad), len(split), name, ", ".join(split.x.paths[bad[:3]]),
+                        " ..." if len(bad) > 3 else "")
+            kept[name] = split.take(np.setdiff1d(np.arange(len(split)), bad))
+    if not kept:
+        return data
+    test = kept.get("test", data.test)
+    return replace(data, train=kept.get("train", data.train), test=test,
+                   val=test if data.val_is_test else kept.get("val", data.val))
+
+
+def first_bad_image(data: Dataset) -> BadImageError | None:
+    """The first image of ``data`` (train, test, validation) that cannot be decoded, as the error naming it."""
+    for split in _splits(data).values():
+        bad = undecodable(split.x)
+        if bad:
+            path = split.x.paths[bad[0]]
+            try:
+                split.x.load([bad[0]])
+            except BadImageError as err:
+                return err
+            return BadImageError(path, "the backend's decoder rejects it")
+    return None
+
+
+@contextmanager
+def bad_images_named(data: Dataset) -> Iterator[None]:
+    """Turn a failure while reading image files into one line naming the file that caused it."""
+    from kexp.errors import KexpError
+    from kexp.signals import TrainingInterrupted
+
+    try:
+        yield
+    except (KexpError, TrainingInterrupted, MemoryError):
+        raise
+    except Exception as err:
+        if not _splits(data):
+            raise
+        found = first_bad_image(data)
+        if found is None:
+            raise
+        raise found from err
