@@ -60,7 +60,8 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
 
         start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, threads=threads,
                       precision=cfg.trainer.precision)
-        data = streamed_data(cfg.data, data, run_dir)
+        with bad_images_named(data):
+            data = streamed_data(cfg.data, data, run_dir)
         log.info("data %s: train %d, validation %d%s, test %d, input %s, %d classes",
                  data.name, len(data.y_train), len(data.y_val),
                  " (the test split)" if data.val_is_test else "", len(data.y_test),

@@ -144,7 +144,9 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard
     finally:
         guard.deferred = False
         seconds = time.perf_counter() - started
-        history = publish_history(stream, run_dir / HISTORY_FILE) if stream.is_file() else pd.DataFrame()
+        # (empty when fit failed before its first epoch ended: CSVLogger wrote no header yet)
+        history = (publish_history(stream, run_dir / HISTORY_FILE)
+                   if stream.is_file() and stream.stat().st_size else pd.DataFrame())
     status = "diverged" if len(history) and not np.isfinite(history["loss"].iloc[-1]) else "ok"
     images = len(data.train) * max(len(history) - done_before, 0)
     return FitResult(history, seconds, images_seen=images, status=status)

@@ -122,3 +122,27 @@ def test_a_damaged_backup_is_one_line_that_says_how_to_restart(tmp_path):
     line = err.value.one_line()
     assert line.startswith(f"kexp: backup error: {weights_file} cannot be read (")
     assert f"delete {tmp_path / 'backup'} and {tmp_path / 'history.csv'}" in line and "\n" not in line
+
+
+def test_a_resumed_run_on_image_files_repeats_the_uninterrupted_one(tmp_path):
+    # Files decoded while training (tf.data): the per-epoch seeded order and the
+    # decoding must give a resumed run exactly the batches of an uninterrupted one.
+    from tests.conftest import write_image_tree
+
+    photos = write_image_tree(tmp_path / "photos", per_class=10)
+    args = [*TINY_CNN, "data=folder", f"data.path={photos}", "data.image_size=[24,24]",
+            "trainer.epochs=3", "trainer.batch_size=8", "trainer.deterministic=true"]
+    for name in ("whole", "resumed"):
+        (tmp_path / name).mkdir()
+    run(compose_config(args), tmp_path / "whole")
+    cfg = compose_config([*args, signal_after(1, tmp_path / "sent")])
+    with pytest.raises(TrainingInterrupted):
+        run(cfg, tmp_path / "resumed")
+    assert completed_epochs(tmp_path / "resumed" / "backup") == 1
+    assert run(cfg, tmp_path / "resumed").status == "ok"
+    pd.testing.assert_frame_equal(without_timing(tmp_path / "resumed"), without_timing(tmp_path / "whole"),
+                                  check_exact=True)
+    for ours, theirs in zip(weights(tmp_path / "resumed" / "model.keras"),
+                            weights(tmp_path / "whole" / "model.keras")):
+        np.testing.assert_array_equal(ours, theirs)
+    assert pd.read_csv(tmp_path / "resumed" / "classes.csv")["name"].tolist() == ["cat", "dog", "owl"]

@@ -186,14 +186,14 @@ def undecodable_files(paths, channels: int) -> list[int]:
 
     names = tf.constant(np.asarray(paths).astype(str))
 
-    def check(i):
-        tf.io.decode_image(tf.io.read_file(names[i]), channels=channels, expand_animations=False)
-        return i
+    def check(i):  # returns the decoded size, so the decoding is not pruned as unused
+        image = tf.io.decode_image(tf.io.read_file(names[i]), channels=channels, expand_animations=False)
+        return i, tf.size(image)
 
     dataset = (tf.data.Dataset.range(len(paths)).map(check, num_parallel_calls=tf.data.AUTOTUNE)
                .ignore_errors())
-    good = np.fromiter(dataset.as_numpy_iterator(), dtype="int64")
-    return sorted(set(range(len(paths))) - set(good.tolist()))
+    good = {int(i) for i, _ in dataset.as_numpy_iterator()}
+    return sorted(set(range(len(paths))) - good)
 
 
 def loss_gradients(model, loss_fn, x, y, variables) -> list:

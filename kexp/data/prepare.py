@@ -283,7 +283,9 @@ def _subsample(y: np.ndarray, size: int | None, seed: int, key: str, classes: bo
         raise DataError(f"{key}={size} — must be ≥ the number of classes ({count})")
     from sklearn.model_selection import train_test_split
 
-    keep, _ = train_test_split(np.arange(len(y)), train_size=size, stratify=_stratify(y, classes),
+    # stratified where the left-out part can hold every class too (scikit-learn needs that)
+    stratify = _stratify(y, classes) if len(y) - size >= count else None
+    keep, _ = train_test_split(np.arange(len(y)), train_size=size, stratify=stratify,
                                random_state=seed)
     return keep
 

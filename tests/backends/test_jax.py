@@ -8,15 +8,18 @@ import pandas as pd
 import pytest
 
 from kexp.cli.config_dir import config_dir
-from tests.conftest import REPO, TINY_CNN, TINY_DATA, run_kexp
+from tests.conftest import REPO, TINY_CNN, run_kexp, write_image_tree
 
 JAX = {"KERAS_BACKEND": "jax"}
 
 
 def test_a_short_training_runs_under_jax(tmp_path):
     # The recipe options that need no TensorFlow, together: augmentation layers,
-    # label smoothing, a schedule, class weights, early stopping, a checkpoint.
-    result = run_kexp([*TINY_CNN, *TINY_DATA, "trainer.epochs=2", "regularization.dropout=0.2",
+    # label smoothing, a schedule, class weights, early stopping, a checkpoint, on
+    # image files streamed through keras.utils.PyDataset (Pillow decoding, no tf.data).
+    photos = write_image_tree(tmp_path / "photos", per_class=10)
+    result = run_kexp([*TINY_CNN, "data=folder", f"data.path={photos}", "data.image_size=[28,28]",
+                       "data.color_mode=grayscale", "trainer.epochs=2", "regularization.dropout=0.2",
                        "regularization=augment", "regularization.label_smoothing=0.1",
                        "schedule=step", "schedule.milestones=[1]", "trainer.class_weight=balanced",
                        "regularization.early_stopping.patience=3", "trainer.checkpoint.best=true",
@@ -30,6 +33,8 @@ def test_a_short_training_runs_under_jax(tmp_path):
     gradients = pd.read_csv(tmp_path / "run" / "gradients.csv")  # jax.grad through stateless_call
     assert gradients["epoch"].unique().tolist() == [0, 1, 2] and (gradients["grad_norm"] > 0).all()
     assert pd.read_csv(tmp_path / "run" / "metrics.csv")["status"].iloc[0] == "ok"
+    per_class = pd.read_csv(tmp_path / "run" / "per_class.csv")
+    assert per_class["name"].tolist() == ["cat", "dog", "owl"] and per_class["support"].sum() == 6
 
 
 EVERY_MODEL_AND_OPTIMIZER = """

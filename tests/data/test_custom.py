@@ -1,0 +1,45 @@
+"""data=custom: a loader defined here is plugged in by its _target_."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kexp.data import load_data
+from kexp.errors import DataError
+from tests.conftest import compose_config
+
+
+def load(count: int = 40, offset: float = 0.0):
+    """A loader as a user writes one: arrays and class names."""
+    rng = np.random.default_rng(0)
+    x = rng.random((count, 6), dtype=np.float32) + offset
+    y = (x[:, 0] > 0.5 + offset).astype("int64")
+    return {"train": (x, y), "test": (x[:10], y[:10]), "class_names": ["low", "high"]}
+
+
+def no_test():
+    return {"train": (np.zeros((4, 2)), np.array([0, 1, 0, 1]))}
+
+
+def test_a_loader_gets_its_arguments_and_its_splits_are_used():
+    cfg = compose_config(["data=custom", f"data.loader._target_={__name__}.load",
+                          "+data.loader.count=50", "data.val_split=0.2"]).data
+    data = load_data(cfg, seed=0)
+    assert data.class_names == ("low", "high") and data.input_shape == (6,)
+    assert (len(data.train), len(data.val), len(data.test)) == (40, 10, 10)
+
+
+def test_a_loader_without_a_test_split_is_one_line():
+    cfg = compose_config(["data=custom", f"data.loader._target_={__name__}.no_test"]).data
+    with pytest.raises(DataError, match=rf"^data.loader={__name__}.no_test — returned no test split"):
+        load_data(cfg, seed=0)
+
+
+def test_a_custom_loader_trains_end_to_end(tmp_path):
+    from tests.conftest import run_in_process
+
+    row = run_in_process(["data=custom", f"data.loader._target_={__name__}.load", "model=mlp",
+                          "model.hidden_units=[8]", "trainer.epochs=2"], tmp_path)
+    assert row["status"] == "ok" and len(pd.read_csv(tmp_path / "history.csv")) == 2
+    assert pd.read_csv(tmp_path / "per_class.csv")["name"].tolist() == ["low", "high"]
+    assert pd.read_csv(tmp_path / "classes.csv").values.tolist() == [[0, "low"], [1, "high"]]
