@@ -116,7 +116,8 @@ def build_and_compile(cfg: DictConfig, data, task):
                                 resolve_flip(cfg.regularization, cfg.data), task.output_activation)
         except ValueError as err:  # Keras: a negative dimension somewhere down the net
             shape = "x".join(map(str, data.input_shape))
-            raise DataError(f"images of {shape} are too small for model={cfg.model.name} "
+            where = f"{data.origin} — " if data.origin else ""
+            raise DataError(f"{where}images of {shape} are too small for model={cfg.model.name} "
                             f"({str(err).splitlines()[0]})") from err
         model = task.finish_model(model, data)
         compile_model(model, build_optimizer(cfg.optimizer), task,

@@ -81,21 +81,22 @@ def epoch_seeded_dataset(split, batch_size: int, seed: int, first_epoch: int, ep
     """
     import tensorflow as tf
 
+    from kexp.data.images import ImageFiles
+
     count = len(split)
     steps = -(-count // batch_size)
-    read_one = _file_reader(split)
+    files = isinstance(split.x, ImageFiles)
+    columns = _file_columns(split) if files else None
 
     def epoch_order(epoch):
         key = tf.stack([tf.constant(seed, tf.int64), epoch])
-        order = tf.data.Dataset.from_tensor_slices(
-            tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed=key))
-        if read_one is not None:
-            return order.map(read_one, num_parallel_calls=tf.data.AUTOTUNE,
-                             deterministic=True).batch(batch_size)
-        return order.batch(batch_size)
+        order = tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed=key)
+        if files:
+            return _decoded_batches(split.x, tuple(tf.gather(c, order) for c in columns), batch_size)
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
 
     dataset = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_order)
-    if read_one is None:
+    if not files:
         dataset = dataset.map(_batch_reader(split), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE), steps
 
@@ -104,34 +105,39 @@ def ordered_dataset(split, batch_size: int):
     """``(x, y)`` batches of ``split`` in its order, read in parallel and prefetched."""
     import tensorflow as tf
 
-    read_one = _file_reader(split, weights=False)
-    indices = tf.data.Dataset.range(len(split))
-    if read_one is not None:
-        dataset = indices.map(read_one, num_parallel_calls=tf.data.AUTOTUNE,
-                              deterministic=True).batch(batch_size)
+    from kexp.data.images import ImageFiles
+
+    if isinstance(split.x, ImageFiles):
+        dataset = _decoded_batches(split.x, _file_columns(split, weights=False), batch_size)
     else:
-        dataset = indices.batch(batch_size).map(_batch_reader(split, weights=False),
-                                                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        dataset = tf.data.Dataset.range(len(split)).batch(batch_size).map(
+            _batch_reader(split, weights=False), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _file_columns(split, weights: bool = True) -> tuple:
+    """The paths, targets (and weights) of a split of image files, as tensors."""
+    import tensorflow as tf
+
+    return (tf.constant(split.x.paths.astype(str)), *_targets(split, weights))
+
+
+def _decoded_batches(files, columns: tuple, batch_size: int):
+    """Batches from ``columns`` (paths, targets[, weights], in the order wanted): each path read
+    and decoded in parallel (order kept), whole batches scaled to [0, 1]."""
+    import tensorflow as tf
+
+    decode = image_decoder(files)
+    return (tf.data.Dataset.from_tensor_slices(columns)
+            .map(lambda path, *rest: (decode(path), *rest), num_parallel_calls=tf.data.AUTOTUNE,
+                 deterministic=True)
+            .batch(batch_size).map(_to_unit_range))
 
 
 def _targets(split, weights: bool) -> tuple:
     import tensorflow as tf
 
     return tuple(tf.constant(a) for a in (split.y, split.weights if weights else None) if a is not None)
-
-
-def _file_reader(split, weights: bool = True):
-    """index → ``(image, y[, weight])`` for a split of image files; None for arrays."""
-    import tensorflow as tf
-
-    from kexp.data.images import ImageFiles
-
-    if not isinstance(split.x, ImageFiles):
-        return None
-    extras = _targets(split, weights)
-    paths, decode = tf.constant(split.x.paths.astype(str)), image_decoder(split.x)
-    return lambda i: (decode(tf.gather(paths, i)), *(tf.gather(a, i) for a in extras))
 
 
 def _batch_reader(split, weights: bool = True):
@@ -155,8 +161,14 @@ def _batch_reader(split, weights: bool = True):
     return lambda index: (tf.gather(x, index), *(tf.gather(a, index) for a in extras))
 
 
+def _to_unit_range(images, *rest):
+    """A batch of decoded images (0..255) divided by 255: one op per batch, not per image."""
+    return (images / 255.0, *rest)
+
+
 def image_decoder(files):
-    """path → float32 image of ``files.size`` and channels in [0, 1], as ``image_dataset_from_directory`` decodes.
+    """path → float32 image of ``files.size`` and channels (0..255), as ``image_dataset_from_directory`` decodes
+    (:func:`_to_unit_range` scales whole batches to [0, 1]).
 
     ``tf.io.decode_image`` (JPEG, PNG, BMP, GIF first frame), then a bilinear
     resize, or Keras's ``smart_resize`` (centre crop to the aspect ratio) with
@@ -174,7 +186,7 @@ def image_decoder(files):
         else:
             image = tf.image.resize(image, size, method="bilinear")
         image.set_shape((*size, channels))
-        return tf.cast(image, tf.float32) / 255.0
+        return image
 
     return decode
 

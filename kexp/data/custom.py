@@ -84,5 +84,15 @@ def custom(cfg: DictConfig, seed: int) -> Source:
                   origin=f"data.loader={target}")
 
 
+def check(cfg: DictConfig) -> None:
+    """Preflight: a loader is named."""
+    from omegaconf import OmegaConf
+
+    if OmegaConf.is_missing(cfg.loader, "_target_") or not cfg.loader.get("_target_"):
+        raise DataError("data.loader._target_=??? — data=custom needs your loader function, "
+                        "e.g. 'data.loader._target_=mypkg.data.load' (see README \"Your own data\")")
+
+
+custom.check = check  # type: ignore[attr-defined]
 custom.reads_path = True  # type: ignore[attr-defined]
 custom.needs_path = False  # type: ignore[attr-defined]

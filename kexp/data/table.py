@@ -35,6 +35,9 @@ def read_table(cfg: DictConfig) -> tuple[pd.DataFrame, pd.Series]:
         raise DataError(f"data.path={cfg.path} — not a readable CSV file "
                         f"({str(err).splitlines()[0]})") from err
     columns = [str(c) for c in table.columns]
+    if not cfg.get("target"):
+        raise DataError(f"data.target=??? — data=csv needs the column to predict, one of: "
+                        f"{', '.join(columns)}")
     if cfg.target not in columns:
         raise DataError(f"data.target={cfg.target} — no such column in {cfg.path} "
                         f"(columns: {', '.join(columns)})")

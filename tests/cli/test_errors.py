@@ -69,15 +69,18 @@ def test_a_file_that_is_not_an_npz(tmp_path):
 N = 120
 DATA_MISTAKES = [
     ("negative label", {"y_test": -np.ones(40, dtype="int64")}, [],
-     "kexp: data error: y_test has label -1 — labels must be integers 0..num_classes-1"),
+     "kexp: data error: data.path={path} — y_test has label -1 — labels must be integers 0..num_classes-1"),
     ("label only in test", {"y_test": np.full(40, 12, dtype="int64")}, [],
-     "kexp: data error: y_test has label 12 but y_train only 0..9"),
+     "kexp: data error: data.path={path} — y_test has label 12 but y_train only 0..9"),
     ("length mismatch", {"y_train": np.zeros(7, dtype="uint8")}, [],
-     "kexp: data error: x_train has 120 samples but y_train has 7 — they must match"),
+     "kexp: data error: data.path={path} — x_train has 120 samples but y_train has 7 — they must match"),
     ("nan pixels", {"x_train": np.where(np.eye(28)[None] > 0, np.nan, 0.5).repeat(N, 0)}, [],
-     "kexp: data error: x_train has 3360 NaN or infinite values"),
+     "kexp: data error: data.path={path} — x_train has 3360 NaN or infinite values"),
     ("too small for the model", {"x_train": np.zeros((N, 6, 6), "uint8"), "x_test": np.zeros((40, 6, 6), "uint8")},
-     [], "kexp: data error: images of 6x6x1 are too small for model=cnn"),
+     [], "kexp: data error: data.path={path} — images of 6x6x1 are too small for model=cnn"),
+    ("stray label", {"y_train": np.r_[np.arange(N - 1) % 10, 200]}, [],
+     "kexp: data error: data.path={path} — y_train has labels 0..200 but no sample of class 10, 11, 12, 13, 14 "
+     "and 185 more"),
     ("train_size below classes", {}, ["data.train_size=5"],
      "kexp: data error: data.train_size=5 — must be ≥ the number of classes (10)"),
 ]
@@ -90,7 +93,7 @@ def test_data_mistakes_found_while_loading(tmp_path, arrays, extra, expected):
     result = run_kexp([f"data.path={path}", *TINY_CNN, *extra], tmp_path)
     # The data is loaded before the backend: only the model's own check needs TensorFlow.
     model_check = "too small for model" in expected
-    assert_clean_failure(result, tmp_path, expected, tensorflow_started=model_check)
+    assert_clean_failure(result, tmp_path, expected.format(path=path), tensorflow_started=model_check)
 
 
 def test_a_data_error_keeps_an_earlier_run_in_the_same_directory(tmp_path):
