@@ -180,12 +180,15 @@ def pipeline_alone(root: Path, images: int, batch_size: int, repeats: int) -> No
               f"{theirs:.0f} {unit}, ratio {ours_median / theirs:.3f}x", flush=True)
 
 
-#: Runs kexp's CLI and reports its own peak RSS at exit (a forked child's ru_maxrss starts
-#: at its parent's, so the rusage of wait4 would report this benchmark's own peak).
+#: Runs kexp's CLI and reports its own peak RSS at exit: VmHWM of /proc/self/status, the high-water
+#: mark of this program's memory since exec (ru_maxrss would include the RSS of this benchmark
+#: process, which the child was forked from: Linux carries it across fork and exec).
 PEAK_REPORTER = """
-import atexit, resource, sys
-atexit.register(lambda: sys.stderr.write(
-    f"PEAK_RSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n"))
+import atexit, sys
+def report():
+    peak = [l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+    sys.stderr.write(f"PEAK_RSS_KB {peak[0]}\\n")
+atexit.register(report)
 from kexp.cli.main import main
 sys.argv = ["kexp", *sys.argv[1:]]
 main()

@@ -36,10 +36,15 @@ def test_a_loader_without_a_test_split_is_one_line():
 
 
 def test_a_custom_loader_trains_end_to_end(tmp_path):
-    from tests.conftest import run_in_process
+    from tests.conftest import run_kexp
 
-    row = run_in_process(["data=custom", f"data.loader._target_={__name__}.load", "model=mlp",
-                          "model.hidden_units=[8]", "trainer.epochs=2"], tmp_path)
-    assert row["status"] == "ok" and len(pd.read_csv(tmp_path / "history.csv")) == 2
-    assert pd.read_csv(tmp_path / "per_class.csv")["name"].tolist() == ["low", "high"]
-    assert pd.read_csv(tmp_path / "classes.csv").values.tolist() == [[0, "low"], [1, "high"]]
+    result = run_kexp(["data=custom", f"data.loader._target_={__name__}.load", "+data.loader.count=60",
+                       "model=mlp", "model.hidden_units=[8]", "trainer.epochs=2", "hydra.run.dir=run"],
+                      tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = tmp_path / "run"
+    assert pd.read_csv(run / "metrics.csv")["status"].iloc[0] == "ok"
+    assert len(pd.read_csv(run / "history.csv")) == 2
+    assert "data custom: train 54, validation 6, test 10, input 6, 2 classes" in (run / "kexp.log").read_text()
+    assert pd.read_csv(run / "per_class.csv")["name"].tolist() == ["low", "high"]
+    assert pd.read_csv(run / "classes.csv").values.tolist() == [[0, "low"], [1, "high"]]

@@ -6,8 +6,9 @@ import pytest
 import pandas as pd
 
 from kexp.data import ImageFiles, Split
-from kexp.data.images import LazyRows
-from tests.conftest import TINY_CNN, run_kexp, write_image_tree
+from kexp.data.images import BadImageError, LazyRows
+from kexp.run import run
+from tests.conftest import TINY_CNN, compose_config, run_kexp, write_image_tree
 
 
 def test_image_files_decode_to_the_asked_size_and_channels(image_tree):
@@ -36,31 +37,31 @@ def test_a_folder_trains_end_to_end_with_a_disk_cache_and_a_bad_image_skipped(tm
             "hydra.run.dir=run"]
     result = run_kexp(args, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    run = tmp_path / "run"
-    log = (run / "kexp.log").read_text()
+    run_dir = tmp_path / "run"
+    log = (run_dir / "kexp.log").read_text()
     assert "1 of" in log and "broken.png" in log and "left out" in log
-    # 31 files, one broken: 30 decoded into the cache (uint8, 24x24x3), split 21 / 3 / 6
+    # 31 files: 6 test (20 %), 2 validation (round(25 · 0.1)), 23 train, less the broken one
     cached = {p.name.split("-")[0]: np.load(p, mmap_mode="r") for p in cache.glob("*.npy")}
     assert {k: v.shape for k, v in cached.items()} == {
-        "train": (21, 24, 24, 3), "val": (3, 24, 24, 3), "test": (6, 24, 24, 3)} or \
-        sum(len(v) for v in cached.values()) == 30
+        "train": (22, 24, 24, 3), "val": (2, 24, 24, 3), "test": (6, 24, 24, 3)}
     assert all(v.dtype == np.uint8 for v in cached.values())
-    assert pd.read_csv(run / "classes.csv")["name"].tolist() == ["not dog", "dog"]
-    per_class = pd.read_csv(run / "per_class.csv")
-    assert per_class["name"].tolist() == ["not dog", "dog"] and per_class["support"].sum() == \
-        sum(len(v) for k, v in cached.items() if k == "test")
-    assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2]
-    assert pd.read_csv(run / "metrics.csv")["status"].iloc[0] == "ok"
-    again = run_kexp([*args[:-1], "hydra.run.dir=again"], tmp_path)  # the cache is reused
-    assert again.returncode == 0 and "decoding" not in (tmp_path / "again" / "kexp.log").read_text()
+    assert pd.read_csv(run_dir / "classes.csv")["name"].tolist() == ["not dog", "dog"]
+    per_class = pd.read_csv(run_dir / "per_class.csv")
+    assert per_class["name"].tolist() == ["not dog", "dog"] and per_class["support"].tolist() == [4, 2]
+    assert pd.read_csv(run_dir / "history.csv")["epoch"].tolist() == [1, 2]
+    assert pd.read_csv(run_dir / "metrics.csv")["status"].iloc[0] == "ok"
+    written = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npy")}
+    (tmp_path / "again").mkdir()  # another run given the same cache_dir reads it, writes nothing
+    assert run(compose_config(args[:-1]), tmp_path / "again").status == "ok"
+    assert {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npy")} == written
 
 
 def test_a_bad_image_stops_the_run_with_one_line_naming_it(tmp_path):
     photos = write_image_tree(tmp_path / "photos", per_class=4)
     (photos / "owl" / "zz.jpg").write_bytes(b"not an image at all")
-    result = run_kexp([*TINY_CNN, "data=folder", f"data.path={photos}", "data.image_size=[16,16]",
-                       "trainer.epochs=1", "hydra.run.dir=run"], tmp_path)
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1].startswith(
-        f"kexp: data error: {photos / 'owl' / 'zz.jpg'} — cannot be decoded as an image (")
-    assert not (tmp_path / "run" / "metrics.csv").exists()
+    cfg = compose_config([*TINY_CNN, "data=folder", f"data.path={photos}", "data.image_size=[16,16]",
+                          "trainer.epochs=1"])
+    with pytest.raises(BadImageError) as caught:  # the CLI prints it as one line, exit 2
+        run(cfg, tmp_path)
+    assert str(caught.value).startswith(f"{photos / 'owl' / 'zz.jpg'} — cannot be decoded as an image (")
+    assert not (tmp_path / "metrics.csv").exists() and not (tmp_path / "history.csv").exists()

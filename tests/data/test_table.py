@@ -72,12 +72,16 @@ def test_bad_tables_are_one_line_before_training(tmp_path, target, changes, mess
 
 
 def test_a_csv_trains_end_to_end_with_named_classes(tmp_path):
-    from tests.conftest import run_in_process
+    from tests.conftest import run_kexp
 
     path = write_table(tmp_path / "t.csv")
-    row = run_in_process(["data=csv", f"data.path={path}", "data.target=churned", "model=mlp",
-                          "model.hidden_units=[16]", "task=binary", "task.positive_class=yes",
-                          "trainer.epochs=2"], tmp_path / "run")
-    assert row["status"] == "ok" and row["epochs"] == 2
-    per_class = pd.read_csv(tmp_path / "run" / "per_class.csv")
+    result = run_kexp(["data=csv", f"data.path={path}", "data.target=churned", "model=mlp",
+                       "model.hidden_units=[16]", "task=binary", "task.positive_class=yes",
+                       "trainer.epochs=2", "hydra.run.dir=run"], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = tmp_path / "run"
+    metrics = pd.read_csv(run / "metrics.csv").iloc[0]
+    assert metrics["status"] == "ok" and metrics["epochs"] == 2 and 0 <= metrics["test_auc"] <= 1
+    assert "data csv: train 43, validation 5, test 12, input 5, 2 classes" in (run / "kexp.log").read_text()
+    per_class = pd.read_csv(run / "per_class.csv")
     assert per_class["name"].tolist() == ["not yes", "yes"] and per_class["support"].tolist() == [8, 4]
