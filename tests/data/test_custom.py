@@ -48,3 +48,27 @@ def test_a_custom_loader_trains_end_to_end(tmp_path):
     assert "data custom: train 54, validation 6, test 10, input 6, 2 classes" in (run / "kexp.log").read_text()
     assert pd.read_csv(run / "per_class.csv")["name"].tolist() == ["low", "high"]
     assert pd.read_csv(run / "classes.csv").values.tolist() == [[0, "low"], [1, "high"]]
+
+
+def load_memmap(root: str):
+    """A loader for data larger than memory: uint8 images memory-mapped from a .npy."""
+    x = np.lib.format.open_memmap(f"{root}/x.npy", mode="w+", dtype="uint8", shape=(50, 8, 8))
+    x[:] = np.arange(50, dtype="uint8")[:, None, None]
+    x.flush()
+    x = np.load(f"{root}/x.npy", mmap_mode="r")
+    y = np.arange(50) % 2
+    return {"train": (x[:40], y[:40]), "test": (x[40:], y[40:])}
+
+
+def test_memory_mapped_inputs_stay_on_disk_until_a_batch_is_read(tmp_path):
+    from kexp.data.images import LazyRows
+    from kexp.data.prepare import read_rows
+
+    cfg = compose_config(["data=custom", f"data.loader._target_={__name__}.load_memmap",
+                          f"+data.loader.root={tmp_path}", "data.train_size=30"]).data
+    data = load_data(cfg, seed=0)
+    assert isinstance(data.train.x, LazyRows) and isinstance(data.train.x.base, np.memmap)
+    assert data.input_shape == (8, 8, 1) and (len(data.train), len(data.val), len(data.test)) == (27, 3, 10)
+    rows = read_rows(data.train.x, np.arange(3))  # pixel value = row number, scaled by 255
+    assert rows.dtype == np.float32 and rows.shape == (3, 8, 8, 1)
+    assert rows[:, 0, 0, 0] * 255 == pytest.approx(data.train.x.index[:3])

@@ -1,30 +1,11 @@
 """Streamed data end to end through ``python -m kexp`` (TensorFlow's tf.data path; the
-PyDataset path of other backends: tests/backends/test_jax.py), and the pieces it feeds."""
+PyDataset path of other backends: tests/backends/test_jax.py): a disk cache, a bad image skipped."""
 
 import numpy as np
-import pytest
 import pandas as pd
 
-from kexp.data import ImageFiles, Split
-from kexp.data.images import BadImageError, LazyRows
 from kexp.run import run
 from tests.conftest import TINY_CNN, compose_config, run_kexp, write_image_tree
-
-
-def test_image_files_decode_to_the_asked_size_and_channels(image_tree):
-    paths = np.array(sorted(str(p) for p in image_tree.rglob("*.*")))
-    rgb = ImageFiles(paths, (16, 12), "rgb").load([0, 1])
-    grey = ImageFiles(paths, (16, 12), "grayscale", crop_to_aspect_ratio=True)[[0, 1, 2]].load()
-    assert rgb.shape == (2, 16, 12, 3) and grey.shape == (3, 16, 12, 1)
-    assert rgb.dtype == np.float32 and 0 <= rgb.min() and rgb.max() <= 1 and rgb.max() > 0.6
-
-
-def test_lazy_rows_read_only_the_rows_asked_for(tmp_path):
-    base = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype="uint8", shape=(10, 4, 4))
-    base[:] = np.arange(10, dtype="uint8")[:, None, None] * 20
-    rows = LazyRows(np.load(tmp_path / "x.npy", mmap_mode="r"), np.arange(10), scale=255.0)[[7, 2]]
-    assert rows.shape == (2, 4, 4, 1) and len(Split(rows, np.zeros(2)).take([1])) == 1
-    assert rows.load().reshape(2, -1)[:, 0] == pytest.approx([140 / 255, 40 / 255])
 
 
 def test_a_folder_trains_end_to_end_with_a_disk_cache_and_a_bad_image_skipped(tmp_path):
@@ -54,14 +35,3 @@ def test_a_folder_trains_end_to_end_with_a_disk_cache_and_a_bad_image_skipped(tm
     (tmp_path / "again").mkdir()  # another run given the same cache_dir reads it, writes nothing
     assert run(compose_config(args[:-1]), tmp_path / "again").status == "ok"
     assert {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npy")} == written
-
-
-def test_a_bad_image_stops_the_run_with_one_line_naming_it(tmp_path):
-    photos = write_image_tree(tmp_path / "photos", per_class=4)
-    (photos / "owl" / "zz.jpg").write_bytes(b"not an image at all")
-    cfg = compose_config([*TINY_CNN, "data=folder", f"data.path={photos}", "data.image_size=[16,16]",
-                          "trainer.epochs=1"])
-    with pytest.raises(BadImageError) as caught:  # the CLI prints it as one line, exit 2
-        run(cfg, tmp_path)
-    assert str(caught.value).startswith(f"{photos / 'owl' / 'zz.jpg'} — cannot be decoded as an image (")
-    assert not (tmp_path / "metrics.csv").exists() and not (tmp_path / "history.csv").exists()
