@@ -16,26 +16,38 @@ def evaluate(model: keras.Model, data: Dataset, batch_size: int) -> dict[str, fl
     return {f"test_{k}": float(v) for k, v in scores.items()}
 
 
-def per_class_scores(model: keras.Model, data: Dataset, batch_size: int) -> pd.DataFrame | None:
+def predicted_labels(model: keras.Model, data: Dataset, batch_size: int) -> np.ndarray:
+    """The predicted class of every test sample (binary: the sigmoid thresholded at 0.5)."""
+    inputs = {k: v for k, v in ordered_inputs(data.test, batch_size).items() if k != "y"}
+    probabilities = model.predict(**inputs, verbose=0)
+    if probabilities.shape[-1] == 1:
+        return (probabilities[:, 0] >= 0.5).astype("int64")
+    return probabilities.argmax(axis=-1)
+
+
+def class_names(data: Dataset) -> list[str]:
+    """The name of every class (its number where the data has no names); binary: 0 = rest, 1 = positive."""
+    return [data.class_name(label) for label in range(max(data.num_classes, 2))]
+
+
+def per_class_scores(model: keras.Model, data: Dataset, batch_size: int,
+                     predicted: np.ndarray | None = None) -> pd.DataFrame | None:
     """Precision, recall, F1 and support per class on the test split (None for regression).
 
     Binary tasks threshold the sigmoid at 0.5 (classes 0 = rest, 1 = positive).
     ``name`` is the class's name (folder, CSV value) where the data has names, else its number.
+    ``predicted`` (from :func:`predicted_labels`) saves predicting again.
     """
     if not data.has_class_labels:
         return None
     from sklearn.metrics import precision_recall_fscore_support
 
-    inputs = {k: v for k, v in ordered_inputs(data.test, batch_size).items() if k != "y"}
-    probabilities = model.predict(**inputs, verbose=0)
-    if probabilities.shape[-1] == 1:
-        predicted = (probabilities[:, 0] >= 0.5).astype("int64")
-    else:
-        predicted = probabilities.argmax(axis=-1)
+    if predicted is None:
+        predicted = predicted_labels(model, data, batch_size)
     truth = data.y_test.astype("int64").reshape(-1)
     labels = np.arange(max(data.num_classes, 2))
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, predicted, labels=labels, zero_division=0)
-    names = [data.class_name(label) for label in labels] if data.class_names else labels
+    names = class_names(data) if data.class_names else labels
     return pd.DataFrame({"class": labels, "name": names, "precision": precision, "recall": recall, "f1": f1,
                          "support": support})

@@ -9,7 +9,7 @@ A run has three phases, each resumable after a kill at any moment:
    continues after the last completed epoch;
 2. the trained weights and how training ended go to ``backup/trained``: a
    rerun skips training;
-3. evaluation and the final artifacts (``per_class.csv``, ``model.keras``,
+3. evaluation and the final artifacts (``per_class.csv``, ``confusion_matrix.csv``/``.png``, ``model.keras``,
    ``curves.png``), ``metrics.csv`` last; then ``backup/`` is removed.
 """
 
@@ -47,6 +47,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
     """
     from kexp.data import load_data
     from kexp.data.bad_images import bad_images_named
+    from kexp.provenance import provenance, write_run_file
     from kexp.tasks import Task, check_task_fits_data
 
     artifacts.remove_temporaries(run_dir)
@@ -58,8 +59,9 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         data = task.prepare(data)
         from kexp.backends.start import start_backend
 
-        start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, threads=threads,
-                      precision=cfg.trainer.precision)
+        description = start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, threads=threads,
+                                    precision=cfg.trainer.precision)
+        write_run_file(run_dir, {**provenance(cfg.seed, description)})
         with bad_images_named(data):
             data = streamed_data(cfg.data, data, run_dir)
         log.info("data %s: train %d, validation %d%s, test %d, input %s, %d classes",
@@ -160,7 +162,9 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
            facts: dict[str, object], replicas: int) -> RunRecord:
     """Phase 3: evaluate, save the model and curves, write ``metrics.csv``, drop the backup."""
     from kexp.backup import remove_backup
-    from kexp.evaluation import evaluate, per_class_scores
+    from kexp.provenance import mark_finished
+    from kexp.confusion import confusion_table, save_confusion
+    from kexp.evaluation import class_names, evaluate, per_class_scores, predicted_labels
     from kexp.trainer import HISTORY_STREAM
 
     status = str(trained["status"])
@@ -168,9 +172,12 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
     if status == "ok":
         batch_size = cfg.trainer.batch_size * replicas
         scores = evaluate(model, data, batch_size)
-        per_class = per_class_scores(model, data, batch_size)
-        if per_class is not None:
-            artifacts.write_csv(run_dir / artifacts.PER_CLASS_FILE, per_class)
+        if data.has_class_labels:
+            predicted = predicted_labels(model, data, batch_size)
+            artifacts.write_csv(run_dir / artifacts.PER_CLASS_FILE,
+                                per_class_scores(model, data, batch_size, predicted))
+            save_confusion(confusion_table(data.y_test.astype("int64"), predicted, class_names(data)),
+                           run_dir, title=f"{cfg.name}: confusion matrix (test split)")
         if cfg.trainer.save_model:
             with artifacts.atomic_path(run_dir / artifacts.MODEL_FILE) as tmp:
                 model.save(tmp)
@@ -183,6 +190,7 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
         **facts, history=history, test_scores=scores, train_seconds=seconds, status=status,
         images_per_second=round(int(trained["images_seen"]) / seconds, 1) if seconds > 0 else float("nan"))
     record.write(run_dir)
+    mark_finished(run_dir, status)
     remove_backup(run_dir)
     (run_dir / HISTORY_STREAM).unlink(missing_ok=True)
     if status != "ok":

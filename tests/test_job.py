@@ -78,6 +78,17 @@ def test_curves_png_summary_config_and_log(finished_run):
     assert "conv1 (Conv2D)" in summary and "Total params: 11,978" in summary
     assert "Trainable params: 11,978" in summary and "Non-trainable params: 0" in summary
     assert "(None, 24, 24, 8)" in summary
+    # the whole table, Param # column included (Keras cut it at 80 columns outside a terminal)
+    rows = {line.split()[1]: line.split("│")[-2].strip() for line in summary.splitlines()
+            if line.startswith("│ ") and "(" in line}
+    assert {k: rows[k] for k in ("conv1", "conv2", "fc1", "predictions")} == \
+        {"conv1": "208", "conv2": "3,216", "fc1": "8,224", "predictions": "330"}
+    facts = yaml.safe_load((run_dir / "run.yaml").read_text())  # provenance
+    assert __import__("shlex").split(facts["command"])[1:] == ["-m", "kexp", *ARGS] and facts["seed"] == 0
+    assert facts["status"] == "ok" and facts["started"] <= facts["finished"] and facts["host"]
+    assert facts["first_started"] == facts["started"] and "backend tensorflow" in facts["backend"]
+    assert facts["packages"]["keras"] == keras.__version__ and "kexp" in facts["packages"]
+    assert "git" not in facts  # started outside a git repository
     config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text())
     assert config["model"]["filters"] == [8, 16] and config["trainer"]["epochs"] == 2
     log = (run_dir / "kexp.log").read_text()
@@ -95,6 +106,12 @@ def test_saved_model_reloads_and_scores_what_the_run_reported(finished_run):
     accuracy = float(np.mean(predictions.argmax(axis=1) == data.y_test))
     reported = pd.read_csv(run_dir / "metrics.csv")["test_accuracy"].iloc[0]
     assert accuracy == pytest.approx(reported, abs=1e-6)
+    # the confusion matrix counts the same predictions: rows true, columns predicted
+    confusion = pd.read_csv(run_dir / "confusion_matrix.csv").set_index("true")
+    assert confusion.shape == (10, 10) and confusion.to_numpy().sum() == len(data.y_test) == 100
+    assert np.trace(confusion.to_numpy()) == round(accuracy * 100)
+    assert confusion.sum(axis=1).tolist() == np.bincount(data.y_test, minlength=10).tolist()
+    assert matplotlib.image.imread(run_dir / "confusion_matrix.png").ndim == 3
 
 
 # -- runs started side by side -------------------------------------------------------------

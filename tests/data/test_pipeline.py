@@ -29,6 +29,9 @@ def test_a_folder_trains_end_to_end_with_a_disk_cache_and_a_bad_image_skipped(tm
     assert pd.read_csv(run_dir / "classes.csv")["name"].tolist() == ["not dog", "dog"]
     per_class = pd.read_csv(run_dir / "per_class.csv")
     assert per_class["name"].tolist() == ["not dog", "dog"] and per_class["support"].tolist() == [4, 2]
+    confusion = pd.read_csv(run_dir / "confusion_matrix.csv")
+    assert confusion["true"].tolist() == ["not dog", "dog"] and confusion.columns.tolist() == \
+        ["true", "not dog", "dog"] and confusion[["not dog", "dog"]].to_numpy().sum() == 6
     assert pd.read_csv(run_dir / "history.csv")["epoch"].tolist() == [1, 2]
     assert pd.read_csv(run_dir / "metrics.csv")["status"].iloc[0] == "ok"
     written = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npy")}
