@@ -55,15 +55,19 @@ def claim_directory(candidate: str) -> str:
     if candidate in _claimed:
         return _claimed[candidate]
     path = Path(candidate)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(1, 10_000):
-        name = path if attempt == 1 else path.with_name(f"{path.name}-{attempt}")
-        try:
-            name.mkdir()
-        except FileExistsError:
-            continue
-        _claimed[candidate] = str(name)
-        return str(name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, 10_000):
+            name = path if attempt == 1 else path.with_name(f"{path.name}-{attempt}")
+            try:
+                name.mkdir()
+            except FileExistsError:
+                continue
+            _claimed[candidate] = str(name)
+            return str(name)
+    except OSError as err:  # permissions, a read-only or special file system, a full disk
+        raise ConfigError(f"hydra.run.dir={candidate} — cannot create the run directory: "
+                          f"{(err.strerror or str(err)).lower()}") from err
     raise ConfigError(f"hydra.run.dir={candidate} — could not create a new directory beside it")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import re
 from argparse import Namespace
 from pathlib import Path
@@ -110,17 +111,24 @@ def job_overrides(overrides: list[Override]) -> list[list[str]]:
 
 
 def check_output_dir(args: Namespace) -> None:
-    """Fail early when the run (or sweep) directory could not be created."""
+    """Fail early when the run (or sweep) directory cannot be created: found by trying.
+
+    A probe directory is created (and removed) in the deepest existing folder
+    of the fixed part of the path: permissions, read-only mounts and special
+    file systems (``/proc``) answer for themselves; nothing is left behind.
+    """
     key = "hydra.sweep.dir" if args.multirun else "hydra.run.dir"
     given = next((o.split("=", 1)[1] for o in args.overrides if o.startswith(f"{key}=")), None)
     fixed_part = (given or "outputs").split("${")[0]
     ancestor = Path(os.path.abspath(fixed_part or "."))
     while not ancestor.exists():
         ancestor = ancestor.parent
-    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
-        reason = "is not a directory" if not ancestor.is_dir() else "is not writable"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".kexp-probe-", dir=ancestor))
+    except OSError as err:
+        reason = "not a directory" if not ancestor.is_dir() else (err.strerror or str(err)).lower()
         raise ConfigError.bad_value(key, given or "outputs/...",
-                                    f"cannot create the run directory: {ancestor} {reason}")
+                                    f"cannot create the run directory in {ancestor} ({reason})") from err
 
 
 def check_group_choices(hydra, overrides: list[Override]) -> None:

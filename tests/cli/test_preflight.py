@@ -61,3 +61,22 @@ def test_the_grid_is_the_product_of_the_sweeps():
 def test_sweeps_are_checked_without_crashing(argv, message):
     error = preflight_error(argv)
     assert error.startswith(f"kexp: config error: {message}") if message else error == ""
+
+
+def test_an_output_directory_that_cannot_be_created_is_found_by_trying(tmp_path):
+    (tmp_path / "file").write_text("x")
+    assert preflight_error([f"hydra.run.dir={tmp_path}/file/run"]) == (
+        f"kexp: config error: hydra.run.dir={tmp_path}/file/run — cannot create the run directory in "
+        f"{tmp_path}/file (not a directory)")
+    # /proc accepts no new folders, whatever the permission bits say (root may write anywhere else)
+    assert preflight_error(["-m", "hydra.sweep.dir=/proc/kexp-sweep"]).startswith(
+        "kexp: config error: hydra.sweep.dir=/proc/kexp-sweep — cannot create the run directory in /proc (")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".kexp-probe")]
+
+
+def test_claiming_a_directory_where_none_can_be_made_is_one_line():
+    from kexp.errors import ConfigError
+    from kexp.run_dir import claim_directory
+
+    with pytest.raises(ConfigError, match=r"^hydra.run.dir=/proc/kexp/run — cannot create the run directory: "):
+        claim_directory("/proc/kexp/run")
