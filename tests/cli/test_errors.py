@@ -50,7 +50,7 @@ def test_an_output_directory_that_cannot_be_created(tmp_path):
     (tmp_path / "a_file").write_text("not a directory")
     result = run_kexp(["hydra.run.dir=a_file/run"], tmp_path)
     assert_clean_failure(result, tmp_path, "kexp: config error: hydra.run.dir=a_file/run — cannot "
-                         f"create the run directory: {tmp_path / 'a_file'} is not a directory")
+                         f"create the run directory in {tmp_path / 'a_file'} (not a directory)")
 
 
 def test_npz_without_the_four_arrays(tmp_path):
