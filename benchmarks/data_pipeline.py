@@ -139,12 +139,10 @@ def pipeline_alone(root: Path, images: int, batch_size: int, repeats: int) -> No
     import tensorflow as tf
 
     from kexp.backends.tensorflow import epoch_seeded_dataset
-    from kexp.data import Split
+    from kexp.data import ImageFiles, Split
     from kexp.data.folder import class_folders
 
     _, files = class_folders(root)
-    from kexp.data import ImageFiles
-
     split = Split(ImageFiles(files.paths, (28, 28), "grayscale"), files.labels)
     steps = images // batch_size
 

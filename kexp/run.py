@@ -61,7 +61,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
 
         description = start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, threads=threads,
                                     precision=cfg.trainer.precision)
-        write_run_file(run_dir, {**provenance(cfg.seed, description)})
+        write_run_file(run_dir, provenance(cfg.seed, description))
         with bad_images_named(data):
             data = streamed_data(cfg.data, data, run_dir)
         log.info("data %s: train %d, validation %d%s, test %d, input %s, %d classes",

@@ -62,10 +62,13 @@ def disk_cache(split: Split, name: str, directory: Path) -> np.memmap:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".partial.{path.name}")
         log.info("data.cache=disk: decoding %d images into %s", len(split), path)
-        out = np.lib.format.open_memmap(partial, mode="w+", dtype="uint8", shape=split.x.shape)
-        for start, batch in enumerate_batches(split, 256):
-            out[start:start + len(batch)] = np.clip(np.rint(batch * 255.0), 0, 255)
-        out.flush()
-        del out
-        os.replace(partial, path)
+        try:
+            out = np.lib.format.open_memmap(partial, mode="w+", dtype="uint8", shape=split.x.shape)
+            for start, batch in enumerate_batches(split, 256):
+                out[start:start + len(batch)] = np.clip(np.rint(batch * 255.0), 0, 255)
+            out.flush()
+            del out
+            os.replace(partial, path)
+        finally:  # a bad image, a full disk or a signal: no half-written cache left behind
+            partial.unlink(missing_ok=True)
     return np.load(path, mmap_mode="r")

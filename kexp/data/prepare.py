@@ -8,7 +8,7 @@ import numpy as np
 from omegaconf import DictConfig
 
 from kexp.data.images import ImageFiles, LazyRows
-from kexp.data.sources import Source, load_source, stratified_split
+from kexp.data.sources import Source, load_source, stratified_split, stratify_by
 from kexp.errors import DataError
 
 
@@ -266,14 +266,6 @@ def _as_inputs(x: np.ndarray, key: str, scale: float) -> np.ndarray:
     return out
 
 
-def _stratify(y: np.ndarray, classes: bool) -> np.ndarray | None:
-    """Labels to stratify by, or None for numeric targets or a class too rare to split."""
-    if not classes:
-        return None
-    counts = np.bincount(y)
-    return y if counts[counts > 0].min() >= 2 else None
-
-
 def _subsample(y: np.ndarray, size: int | None, seed: int, key: str, classes: bool) -> np.ndarray:
     """Indices of a stratified, seeded subsample of ``size`` (all of them when None)."""
     if size is None or size >= len(y):
@@ -283,10 +275,8 @@ def _subsample(y: np.ndarray, size: int | None, seed: int, key: str, classes: bo
         raise DataError(f"{key}={size} — must be ≥ the number of classes ({count})")
     from sklearn.model_selection import train_test_split
 
-    # stratified where the left-out part can hold every class too (scikit-learn needs that)
-    stratify = _stratify(y, classes) if len(y) - size >= count else None
-    keep, _ = train_test_split(np.arange(len(y)), train_size=size, stratify=stratify,
-                               random_state=seed)
+    keep, _ = train_test_split(np.arange(len(y)), train_size=size,
+                               stratify=stratify_by(y, classes, len(y) - size), random_state=seed)
     return keep
 
 

@@ -143,18 +143,25 @@ def check_source(cfg: DictConfig) -> None:
         function.check(cfg)
 
 
+def stratify_by(labels: np.ndarray, classes: bool, *part_sizes: int) -> np.ndarray | None:
+    """``labels`` to stratify a split by, or None: numeric targets, a class too rare to split
+    (one sample), or a part too small to hold every class (scikit-learn needs each to)."""
+    if not classes:
+        return None
+    counts = np.unique(labels, return_counts=True)[1]
+    if counts.min() < 2 or min(part_sizes, default=len(labels)) < len(counts):
+        return None
+    return labels
+
+
 def stratified_split(labels: np.ndarray, fraction: float, seed: int,
                      classes: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Indices (kept, held out) with ``fraction`` held out, stratified where every class can be split."""
     from sklearn.model_selection import train_test_split
 
     held = max(1, int(round(len(labels) * fraction)))
-    stratify = None
-    if classes and held >= len(np.unique(labels)):
-        counts = np.unique(labels, return_counts=True)[1]
-        stratify = labels if counts.min() >= 2 else None
-    return train_test_split(np.arange(len(labels)), test_size=held, stratify=stratify,
-                            random_state=seed)
+    return train_test_split(np.arange(len(labels)), test_size=held,
+                            stratify=stratify_by(labels, classes, held), random_state=seed)
 
 
 @SOURCES.register("diabetes")
