@@ -1,6 +1,7 @@
 """Keras callbacks that the config asks for: schedule, early stopping, checkpoints,
-gradient diagnostics, TensorBoard and the user's own (``trainer.callbacks``,
-each by ``_target_``).
+gradient diagnostics and the user's own (``trainer.callbacks``, each by
+``_target_``). The loggers' callbacks (TensorBoard, MLflow) come from
+:mod:`kexp.loggers`.
 
 kexp's fixed callbacks (history, backup, NaN and signal handling) are added by
 :func:`kexp.trainer.fit`; these come before its ``CSVLogger`` so that what they
@@ -17,7 +18,6 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from kexp.backends.start import missing_tensorboard_packages
 from kexp.callbacks import dispatch_async
 from kexp.data import Dataset
 from kexp.errors import ConfigError
@@ -25,7 +25,6 @@ from kexp.resume import ResumableBestCheckpoint, ResumableEarlyStopping
 from kexp.schedules import build_schedule
 
 CHECKPOINT_DIR = "checkpoints"
-TENSORBOARD_DIR = "tensorboard"
 
 
 def configured_callbacks(cfg: DictConfig, run_dir: Path, data: Dataset | None = None,
@@ -42,7 +41,6 @@ def configured_callbacks(cfg: DictConfig, run_dir: Path, data: Dataset | None = 
                  *checkpoints(cfg.trainer.checkpoint, run_dir, previous),
                  early_stopping(cfg.regularization.early_stopping, run_dir, previous),
                  gradient_flow(cfg.trainer.diagnostics, data, run_dir, cfg.seed),
-                 tensorboard(cfg.trainer.tensorboard, run_dir),
                  *user_callbacks(cfg.trainer.callbacks)]
     return [c for c in callbacks if c is not None]
 
@@ -79,21 +77,6 @@ def gradient_flow(enabled: bool, data: Dataset | None, run_dir: Path,
     from kexp.diagnostics import GradientFlow, fixed_batch
 
     return GradientFlow(*fixed_batch(data.train, seed=seed), run_dir)
-
-
-def tensorboard(enabled: bool, run_dir: Path) -> keras.callbacks.TensorBoard | None:
-    """``keras.callbacks.TensorBoard`` writing into ``tensorboard/``.
-
-    Keras writes the logs with ``tf.summary``: it needs the tensorflow and
-    tensorboard packages (``pip install kexp[tensorboard]``), on any backend.
-    """
-    if not enabled:
-        return None
-    if missing := missing_tensorboard_packages():
-        raise ConfigError.bad_value("trainer.tensorboard", "true",
-                                    f"needs the {' and '.join(missing)} package (pip install "
-                                    "'kexp[tensorboard]'); or use false")
-    return keras.callbacks.TensorBoard(log_dir=str(run_dir / TENSORBOARD_DIR))
 
 
 def user_callbacks(specs) -> list[keras.callbacks.Callback]:

@@ -79,13 +79,18 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         facts = {"name": str(cfg.name), "model": str(cfg.model.name),
                  "optimizer": str(cfg.optimizer.name), "parameters": int(model.count_params()),
                  "flops": flops}
-        try:
-            with bad_images_named(data):
-                trained = train(cfg, model, data, run_dir, guard, replicas)
-                return finish(cfg, model, data, run_dir, trained, facts, replicas)
-        except TrainingInterrupted:
-            record_interruption(cfg, run_dir, facts)
-            raise
+        from kexp.loggers import open_loggers
+
+        with open_loggers(cfg, run_dir) as loggers:
+            try:
+                with bad_images_named(data):
+                    trained = train(cfg, model, data, run_dir, guard, replicas, loggers.callbacks())
+                    record = finish(cfg, model, data, run_dir, trained, facts, replicas)
+            except TrainingInterrupted:
+                loggers.end("interrupted", record_interruption(cfg, run_dir, facts))
+                raise
+            loggers.end(record.status, record)
+            return record
 
 
 def streamed_data(cfg: DictConfig, data, run_dir: Path):
@@ -128,9 +133,11 @@ def build_and_compile(cfg: DictConfig, data, task):
     return model, replicas
 
 
-def train(cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int) -> dict[str, object]:
+def train(cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int,
+          logger_callbacks: list | None = None) -> dict[str, object]:
     """Phase 1 and 2: train (or resume), then keep the trained weights; how training ended.
 
+    ``logger_callbacks`` (:mod:`kexp.loggers`) run after the configured callbacks.
     A run whose training already ended (``backup/trained``) gets those weights back instead.
     """
     from kexp.backup import load_trained, save_trained
@@ -149,7 +156,7 @@ def train(cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int) -> 
     previous = previous_history(run_dir)
     if previous is not None:
         log.info("resuming after epoch %d", len(previous))
-    callbacks = configured_callbacks(cfg, run_dir, data, previous)
+    callbacks = configured_callbacks(cfg, run_dir, data, previous) + list(logger_callbacks or [])
     result = fit(model, data, cfg.trainer, run_dir, guard, seed=cfg.seed, callbacks=callbacks,
                  replicas=replicas)
     trained = {"status": result.status, "train_seconds": result.train_seconds,

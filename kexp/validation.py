@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.errors import ConfigError
 from kexp.models import ACTIVATIONS
-from kexp.backends.start import PRECISIONS, missing_tensorboard_packages
+from kexp.backends.start import PRECISIONS
 from kexp.tasks import NEEDS_TARGETS, check_task_fits_data
 
 _MISSING = object()
@@ -231,10 +231,9 @@ def _check_environment(cfg: DictConfig) -> None:
             backend != "tensorflow":
         raise ConfigError(f"trainer.strategy=mirrored — needs KERAS_BACKEND=tensorflow (this run: "
                           f"{backend}); use default")
-    if OmegaConf.select(cfg, "trainer.tensorboard", default=False):
-        if missing := missing_tensorboard_packages():
-            raise ConfigError(f"trainer.tensorboard=true — needs the {' and '.join(missing)} "
-                              "package (pip install 'kexp[tensorboard]'); or use false")
+    from kexp.loggers import check_loggers
+
+    check_loggers(cfg)
 
 
 def _show(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""Callbacks from config: early stopping, checkpoints, TensorBoard, the user's own."""
+"""Callbacks from config: early stopping, checkpoints, the user's own (and the TensorBoard logger's)."""
 
 import keras
 import numpy as np
@@ -43,7 +43,7 @@ def test_checkpoints_tensorboard_and_early_stopping(tmp_path):
     # min_delta 100: only the first epoch counts as an improvement, so patience 1 stops after 2.
     row = run_in_process([*TINY_RUN, "trainer.save_model=true", "trainer.epochs=5",
                           "trainer.checkpoint.best=true",
-                          "trainer.checkpoint.last=true", "trainer.tensorboard=true",
+                          "trainer.checkpoint.last=true", "logger=[csv,tensorboard]",
                           "regularization.early_stopping.patience=1",
                           "regularization.early_stopping.min_delta=100"], tmp_path)
     assert row["epochs"] == 2 and row["status"] == "ok"

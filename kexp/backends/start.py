@@ -19,13 +19,6 @@ PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 LOGICAL_CPUS_VARIABLE = "KEXP_LOGICAL_CPUS"
 
 
-def missing_tensorboard_packages() -> list[str]:
-    """The packages ``trainer.tensorboard=true`` needs that are not installed (Keras writes with tf.summary)."""
-    import importlib.util
-
-    return [p for p in ("tensorflow", "tensorboard") if importlib.util.find_spec(p) is None]
-
-
 def start_backend(seed: int, deterministic: bool = False, threads: int | None = None,
                   precision: str = "float32") -> str:
     """Import Keras, prepare the devices, seed Python/NumPy/backend; return a description.

@@ -142,9 +142,12 @@ def check_group_choices(hydra, overrides: list[Override]) -> None:
         options = loader.get_group_options(group)
         for text in override_values(override):
             value = text.split("=", 1)[1]
-            if value not in options and value != "null":
-                raise ConfigError.bad_value(
-                    group, value, "unknown option; available: " + ", ".join(visible(options)))
+            # a group that takes several options at once: logger=[csv,mlflow]
+            chosen = value[1:-1].split(",") if value.startswith("[") and value.endswith("]") else [value]
+            for option in (o.strip() for o in chosen if o.strip()):
+                if option not in options and option != "null":
+                    raise ConfigError.bad_value(
+                        group, option, "unknown option; available: " + ", ".join(visible(options)))
 
 
 def visible(options: list[str]) -> list[str]:

@@ -1,0 +1,119 @@
+"""The ``logger`` config group: where a run is logged besides its own files.
+
+``logger=[csv,mlflow,tensorboard]`` picks several; each entry is a node under
+``logger`` (``conf/logger/<name>.yaml``) and a module here registering one
+:class:`RunLogger` subclass with ``@LOGGERS.register("<name>")``: its
+:meth:`RunLogger.check` runs in validation (a missing package is a one-line
+error before anything runs), :meth:`RunLogger.open` gets the whole config and
+the run directory; the logger gives Keras callbacks for training, and
+:meth:`RunLogger.end` gets the run's status (and record) once the run's files
+are written. ``csv`` names the run
+directory's files, which kexp always writes (resume and comparison read them).
+
+Loggers open after the data and model are ready (a user error before that
+leaves nothing in a tracking store) and close with the run's status whichever
+way it ends: ok, diverged, failed, interrupted (resumable: the next start
+continues the same tracked run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from kexp.registry import Registry
+
+log = logging.getLogger("kexp")
+
+#: The entry that stands for the run directory's files (always written).
+FILES = "csv"
+
+
+class RunLogger:
+    """One logger of one run. Subclasses override what they use."""
+
+    @classmethod
+    def check(cls, cfg: DictConfig) -> None:
+        """Raise a one-line ConfigError when this logger cannot run here (e.g. a package is missing)."""
+
+    @classmethod
+    def open(cls, cfg: DictConfig, run_dir: Path) -> "RunLogger":
+        """Start logging the run of ``cfg`` in ``run_dir``."""
+        return cls()
+
+    def callbacks(self) -> list:
+        """Keras callbacks for ``fit`` (run with the configured ones, before history.csv is written)."""
+        return []
+
+    def end(self, status: str, record=None) -> None:
+        """The run ended with ``status`` (ok, diverged, failed, interrupted); ``record`` when one was written."""
+
+
+LOGGERS: Registry[type[RunLogger]] = Registry("logger", "kexp.loggers")
+
+
+def chosen_loggers(cfg: DictConfig) -> list[str]:
+    """The loggers ``cfg`` asks for: the ``logger`` node's keys (files entry left out), and
+    ``tensorboard`` for the deprecated ``trainer.tensorboard=true``."""
+    node = OmegaConf.select(cfg, "logger", default=None)
+    names = [name for name in (node or {}) if name != FILES]
+    if legacy_tensorboard(cfg) and "tensorboard" not in names:
+        names.append("tensorboard")
+    return names
+
+
+def check_loggers(cfg: DictConfig) -> None:
+    """Each chosen logger is known and can run here; a one-line ConfigError otherwise."""
+    for name in chosen_loggers(cfg):
+        LOGGERS.get(name).check(cfg)
+
+
+def legacy_tensorboard(cfg: DictConfig) -> bool:
+    """``trainer.tensorboard=true`` (the key before the logger group): same as ``logger=[..., tensorboard]``."""
+    return bool(OmegaConf.select(cfg, "trainer.tensorboard", default=False))
+
+
+class RunLoggers:
+    """The loggers of one run, used together."""
+
+    def __init__(self, loggers: list[RunLogger]) -> None:
+        self.loggers = loggers
+
+    def callbacks(self) -> list:
+        """Every logger's Keras callbacks."""
+        return [callback for logger in self.loggers for callback in logger.callbacks()]
+
+    def end(self, status: str, record=None) -> None:
+        """Tell every logger how the run ended; one logger's failure does not stop the others."""
+        for logger in self.loggers:
+            try:
+                logger.end(status, record)
+            except Exception:  # a tracking server gone away must not fail a finished run
+                log.exception("logger %s could not record the end of the run", type(logger).__name__)
+
+
+@contextlib.contextmanager
+def open_loggers(cfg: DictConfig, run_dir: Path) -> Iterator[RunLoggers]:
+    """Open the loggers ``cfg`` chooses; on an exception (other than an interruption) end them as failed.
+
+    The body calls :meth:`RunLoggers.end` with the record when the run wrote one
+    (an interrupted run too, before it lets the interruption through).
+    """
+    from kexp.signals import TrainingInterrupted
+
+    if legacy_tensorboard(cfg):
+        log.warning("trainer.tensorboard=true is deprecated: use logger=[csv,tensorboard]")
+    opened = RunLoggers([])
+    try:
+        for name in chosen_loggers(cfg):
+            opened.loggers.append(LOGGERS.get(name).open(cfg, run_dir))
+        yield opened
+    except TrainingInterrupted:  # (the body has ended the loggers with the interrupted record)
+        raise
+    except BaseException:
+        opened.end("failed")
+        raise

@@ -1,0 +1,32 @@
+"""The TensorBoard logger's choice and errors (its event files: tests/test_configured_callbacks.py;
+the sweep's HParams dashboard: tests/loggers/test_sweep.py)."""
+
+import importlib.util
+
+import pytest
+
+from kexp.errors import ConfigError
+from kexp.loggers import check_loggers, chosen_loggers
+from tests.conftest import compose_config
+
+
+@pytest.mark.parametrize("overrides, chosen", [
+    ([], []),
+    (["logger=[csv,tensorboard]"], ["tensorboard"]),
+    (["logger=[csv,mlflow,tensorboard]"], ["mlflow", "tensorboard"]),
+    (["trainer.tensorboard=true"], ["tensorboard"]),  # the key before the logger group still works
+    (["trainer.tensorboard=true", "logger=[tensorboard]"], ["tensorboard"]),
+])
+def test_the_loggers_a_config_chooses(overrides, chosen):
+    assert chosen_loggers(compose_config(overrides)) == chosen
+
+
+@pytest.mark.parametrize("overrides, key", [(["logger=[csv,tensorboard]"], r"logger=\[...,tensorboard\]"),
+                                            (["trainer.tensorboard=true"], "trainer.tensorboard=true")])
+def test_missing_packages_are_one_line_naming_the_key_used(monkeypatch, overrides, key):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tensorboard" else real(name, *a))
+    with pytest.raises(ConfigError, match=f"{key} — needs the tensorboard package "
+                                          r"\(pip install 'kexp\[tensorboard\]'\)"):
+        check_loggers(compose_config(overrides))
