@@ -104,6 +104,11 @@ class FeatureEncoder:
                               if train[c].notna().any() else "" for c in self.categorical}
 
     @property
+    def columns(self) -> list[str]:
+        """The feature columns a row must have."""
+        return self.numeric + self.categorical
+
+    @property
     def names(self) -> list[str]:
         """The encoded columns: numeric ones, then ``column=category`` one-hot columns."""
         return self.numeric + [f"{c}={v}" for c in self.categorical for v in self.categories[c]]
@@ -121,15 +126,27 @@ class FeatureEncoder:
         return np.concatenate(parts, axis=1)
 
 
-@SOURCES.register("csv")
-def csv(cfg: DictConfig, seed: int) -> Source:
-    """The rows of ``data.path``: test split drawn by ``data.test_split`` (stratified for labels)."""
+def _split_table(cfg: DictConfig, seed: int):
+    """Features, encoded targets, class names, target kind, and the train / test row indices."""
     features, target = read_table(cfg)
     if cfg.fill_missing == "none":
         _check_missing(features, cfg.path)
     kind = target_kind(target, cfg.targets)
     y, names = encode_targets(target, kind, cfg.path)
     train, test = stratified_split(y, cfg.test_split, seed, classes=kind == "labels")
+    return features, y, names, kind, train, test
+
+
+def training_encoder(cfg: DictConfig, seed: int) -> FeatureEncoder:
+    """The encoder a run with data config ``cfg`` and ``seed`` fitted (for new rows: kexp.predict)."""
+    features, _, _, _, train, _ = _split_table(cfg, seed)
+    return FeatureEncoder(features.iloc[train], cfg.fill_missing)
+
+
+@SOURCES.register("csv")
+def csv(cfg: DictConfig, seed: int) -> Source:
+    """The rows of ``data.path``: test split drawn by ``data.test_split`` (stratified for labels)."""
+    features, y, names, kind, train, test = _split_table(cfg, seed)
     encoder = FeatureEncoder(features.iloc[train], cfg.fill_missing)
     return Source(encoder.transform(features.iloc[train]), y[train],
                   encoder.transform(features.iloc[test]), y[test],
