@@ -1,6 +1,9 @@
 """Compare runs: ``summary.csv``, ``summary.md``, overlaid curves and ``report.html``.
 
-With gradient diagnostics in the runs, also ``compare_gradients.png``.
+With gradient diagnostics in the runs, also ``compare_gradients.png``. The
+report shows the confusion matrix of the best run of each configuration; the
+summary each run's kexp version and what sets its code or versions apart
+(:mod:`kexp.compare.versions`).
 
 Used at the end of every sweep (:mod:`kexp.compare.callback`) and by
 ``python -m kexp.compare PATH [PATH ...]`` on any run or sweep directories.
@@ -15,9 +18,11 @@ from kexp.compare.plots import compare_figure, gradient_compare_figure
 from kexp.compare.report import html_report
 from kexp.compare.runs import find_runs
 from kexp.compare.table import over_seeds, ranked, resolve_metric, summary_table, swept_keys, to_markdown
+from kexp.compare.versions import version_notes
 from kexp.record import smaller_is_better
 
 CURVES = ("accuracy", "loss")
+CONFUSION_IMAGE = "confusion_matrix.png"
 
 
 def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[str, Path]:
@@ -34,7 +39,8 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     seeds = over_seeds(table, keys)
     written = {"summary.csv": out / "summary.csv", "summary.md": out / "summary.md"}
     write_csv(written["summary.csv"], table)
-    markdown = [f"# {len(runs)} runs ranked by {column}\n",
+    notes = version_notes(table)
+    markdown = [f"# {len(runs)} runs ranked by {column}\n", *[f"{note}\n" for note in notes],
                 to_markdown(best_first.drop(columns=["dir"]))]
     if seeds is not None:
         seed_col = f"{column}_mean" if f"{column}_mean" in seeds else seeds.columns[-1]
@@ -51,10 +57,26 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
         with atomic_path(path) as tmp:
             gradient_compare_figure(runs, keys).savefig(tmp, dpi=100, format="png")
         images.append(path)
+    images += best_confusion_matrices(runs, keys, best_first)
     tables = [(f"Runs ranked by {column}", best_first.drop(columns=["dir"]))]
     if seeds is not None:
         tables.append(("Mean ± std over seeds", seeds))
     written["report.html"] = out / "report.html"
     write_text(written["report.html"], html_report(
-        f"kexp comparison: {len(runs)} runs", images, tables))
+        f"kexp comparison: {len(runs)} runs", images, tables, notes))
     return written
+
+
+def best_confusion_matrices(runs: list, keys: list[str], best_first) -> list[tuple[str, Path]]:
+    """(heading, confusion_matrix.png) of the best run of each configuration that has one."""
+    from kexp.compare.plots import configurations
+
+    order = {Path(d): rank for rank, d in enumerate(best_first["dir"])}
+    found = []
+    for name, members in configurations(runs, keys).items():
+        members = [r for r in members if (r.path / CONFUSION_IMAGE).is_file() and r.status == "ok"]
+        if members:
+            best = min(members, key=lambda r: order.get(r.path, len(order)))
+            found.append((f"Confusion matrix: {name} (best of {len(members)}: {best.path.name})",
+                          best.path / CONFUSION_IMAGE))
+    return found

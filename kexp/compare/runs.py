@@ -23,6 +23,8 @@ class Run:
     metrics: dict[str, object] = field(default_factory=dict)
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
     gradients: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: ``run.yaml`` (:mod:`kexp.provenance`): command, versions, git state; empty for older runs
+    provenance: dict = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -66,6 +68,12 @@ def read_run(path: Path) -> Run:
         run.history = pd.read_csv(path / HISTORY)
     if (path / GRADIENTS).is_file():
         run.gradients = pd.read_csv(path / GRADIENTS)
+    from kexp.provenance import read_run_file
+
+    try:
+        run.provenance = read_run_file(path)
+    except (OSError, yaml.YAMLError):  # a damaged run.yaml: the run is still compared
+        run.provenance = {}
     return run
 
 

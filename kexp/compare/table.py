@@ -54,7 +54,12 @@ def summary_table(runs: list[Run]) -> pd.DataFrame:
         row["error"] = run.metrics.get("error", "") if isinstance(run.metrics.get("error"), str) else ""
         row["dir"] = str(run.path)
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    from kexp.compare.versions import differences, kexp_versions
+
+    table.insert(table.columns.get_loc("error"), "kexp", kexp_versions(runs))
+    table.insert(table.columns.get_loc("error"), "differs", differences(runs))
+    return table
 
 
 def resolve_metric(metric: str, table: pd.DataFrame) -> str:
