@@ -56,8 +56,9 @@ def load_model(run_dir: Path):
     """``model.keras`` of ``run_dir``, compiled as it was trained (kexp's layers registered)."""
     import keras
 
-    import kexp.models  # noqa: F401  (registers kexp's serializable layers)
+    from kexp import models
 
+    del models  # imported for its side effect: kexp's serializable layers are registered
     return keras.saving.load_model(run_dir / MODEL_FILE)
 
 

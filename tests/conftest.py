@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from kexp.cli.config_dir import config_dir
 from kexp.cli.main import register_resolvers
@@ -117,3 +117,27 @@ def write_image_tree(root: Path, classes=("cat", "dog", "owl"), per_class: int =
 def image_tree(tmp_path: Path) -> Path:
     """Three classes (cat, dog, owl) of 12 images each, see :func:`write_image_tree`."""
     return write_image_tree(tmp_path / "photos")
+
+
+IMAGE_RUN = ["data=folder", "data.image_size=[16,16]", "data.color_mode=grayscale", "model=mlp",
+             "model.hidden_units=[32]", "trainer.epochs=4", "trainer.batch_size=16"]
+
+
+def finished_run(root: Path, overrides: list[str]) -> Path:
+    """A run trained in this process, with the .hydra/config.yaml that Hydra would have written."""
+    run_dir = root / "run"
+    (run_dir / ".hydra").mkdir(parents=True)
+    cfg = compose_config(overrides)
+    OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")
+    from kexp.run import run
+
+    run(cfg, run_dir)
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def saved_image_run(tmp_path_factory):
+    """A finished 3-class image-folder run (mlp, 16x16 grayscale) and its root: (run dir, root)."""
+    root = tmp_path_factory.mktemp("evaluate")
+    photos = write_image_tree(root / "photos", per_class=16)
+    return finished_run(root, [*IMAGE_RUN, f"data.path={photos}"]), root

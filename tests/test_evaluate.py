@@ -3,43 +3,20 @@ written into a new directory; the run's files untouched; bad input one line."""
 
 import hashlib
 
-import numpy as np
 import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
 from kexp.evaluate import main
-from kexp.run import run
-from tests.conftest import compose_config, write_image_tree
-
-IMAGE_RUN = ["data=folder", "data.image_size=[16,16]", "data.color_mode=grayscale", "model=mlp",
-             "model.hidden_units=[32]", "trainer.epochs=4", "trainer.batch_size=16"]
-
-
-def finished_run(root, overrides):
-    """A run trained in this process, with the .hydra/config.yaml that Hydra would have written."""
-    run_dir = root / "run"
-    (run_dir / ".hydra").mkdir(parents=True)
-    cfg = compose_config(overrides)
-    OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")
-    run(cfg, run_dir)
-    return run_dir
-
-
-@pytest.fixture(scope="module")
-def image_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("evaluate")
-    photos = write_image_tree(root / "photos", per_class=16)
-    return finished_run(root, [*IMAGE_RUN, f"data.path={photos}"]), root
-
+from tests.conftest import write_image_tree
 
 def digests(run_dir):
     return {p.relative_to(run_dir): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(run_dir.rglob("*")) if p.is_file() and "evaluations" not in p.parts}
 
 
-def test_the_run_test_split_scores_what_the_run_reported(image_run, capsys):
-    run_dir, root = image_run
+def test_the_run_test_split_scores_what_the_run_reported(saved_image_run, capsys):
+    run_dir, root = saved_image_run
     before = digests(run_dir)
     assert main([str(run_dir), "--out", str(root / "again")]) == 0
     out = root / "again"
@@ -58,8 +35,8 @@ def test_the_run_test_split_scores_what_the_run_reported(image_run, capsys):
     assert (out / "confusion_matrix.png").stat().st_size > 5000
 
 
-def test_another_folder_with_some_of_the_classes_in_another_order(image_run):
-    run_dir, root = image_run
+def test_another_folder_with_some_of_the_classes_in_another_order(saved_image_run):
+    run_dir, root = saved_image_run
     other = write_image_tree(root / "other", classes=("dog", "owl"), per_class=10, seed=3)
     assert main([str(run_dir), f"data.path={other}", "data.test_split=0.5"]) == 0
     [out] = (run_dir / "evaluations").iterdir()
@@ -70,8 +47,8 @@ def test_another_folder_with_some_of_the_classes_in_another_order(image_run):
     assert pd.read_csv(out / "metrics.csv")["origin"].iloc[0] == f"data.path={other}"
 
 
-def test_bad_input_is_one_line_and_leaves_no_directory(image_run, tmp_path, capsys):
-    run_dir, root = image_run
+def test_bad_input_is_one_line_and_leaves_no_directory(saved_image_run, tmp_path, capsys):
+    run_dir, root = saved_image_run
     strange = write_image_tree(tmp_path / "strange", classes=("cat", "yak"), per_class=6)
     cases = [([str(tmp_path)], f"kexp: run error: {tmp_path} — not a kexp run directory"),
              ([str(run_dir), f"data.path={strange}"], "classes yak are not among the run's classes (cat, dog, owl)"),

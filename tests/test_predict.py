@@ -7,11 +7,11 @@ import pytest
 from kexp.predict import main, predict_files
 from kexp.saved_run import load_model
 from tests.data.test_table import write_table
-from tests.test_evaluate import finished_run, image_run  # noqa: F401  (the module fixture)
+from tests.conftest import finished_run
 
 
-def test_images_get_their_top_classes_with_names(image_run, tmp_path, capsys):
-    run_dir, root = image_run
+def test_images_get_their_top_classes_with_names(saved_image_run, tmp_path, capsys):
+    run_dir, root = saved_image_run
     files = [root / "photos" / "cat" / "000.png", root / "photos" / "owl" / "001.jpg",
              root / "photos" / "dog" / "002.png"]
     out = tmp_path / "p.csv"
@@ -44,8 +44,8 @@ def test_csv_rows_are_encoded_with_the_run_training_statistics(tmp_path):
     assert (predicted["probability_1"] + predicted["probability_2"]).to_numpy() == pytest.approx(1, abs=1e-5)
 
 
-def test_bad_input_is_one_line(image_run, tmp_path, capsys):
-    run_dir, root = image_run
+def test_bad_input_is_one_line(saved_image_run, tmp_path, capsys):
+    run_dir, root = saved_image_run
     cases = [([str(run_dir), str(tmp_path / "missing.png")], "missing.png — no such file"),
              ([str(run_dir), str(root / "photos" / "cat" / "000.png"), "--top-k", "0"], "--top-k=0 — must be at least 1"),
              ([str(tmp_path), str(root / "photos" / "cat" / "000.png")], "not a kexp run directory")]
