@@ -42,8 +42,8 @@ class DamagedBackupError(KexpError):
     kind = "backup"
 
 
-__all__ = ["BACKUP_DIR", "AtomicBackupAndRestore", "DamagedBackupError", "completed_epochs",
-           "load_trained", "remove_backup", "save_trained"]
+__all__ = ["BACKUP_DIR", "AtomicBackupAndRestore", "DamagedBackupError", "backup_phase", "completed_epochs",
+           "load_trained", "remove_backup", "rewrite_backup", "save_trained"]
 
 
 def remove_partial(backup_dir: Path) -> None:
@@ -100,8 +100,10 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         try:
             partial.mkdir()
             self.model.save_weights(str(partial / WEIGHTS_FILE), overwrite=True)
-            (partial / METADATA_FILE).write_text(
-                json.dumps({"epoch": epoch, "batch": self._last_batch_seen}), encoding="utf-8")
+            # phase: which of kexp.fine_tune's phases the weights and optimizer slots belong to
+            (partial / METADATA_FILE).write_text(json.dumps(
+                {"epoch": epoch, "batch": self._last_batch_seen,
+                 "phase": int(getattr(self.model, "_kexp_phase", 1))}), encoding="utf-8")
             target = self.folder / f"{_EPOCH_PREFIX}{epoch:04d}"
             shutil.rmtree(target, ignore_errors=True)
             os.rename(partial, target)
@@ -112,6 +114,22 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         for older in epoch_dirs(self.folder)[:-1]:
             shutil.rmtree(older, ignore_errors=True)
         self._point_at(target)
+
+
+def backup_phase(run_dir: Path) -> int:
+    """The fine-tuning phase of the newest epoch backup (1 when there is none or it does not say)."""
+    newest = epoch_dirs(Path(run_dir) / BACKUP_DIR)
+    if not newest or not (newest[-1] / METADATA_FILE).is_file():
+        return 1
+    return int(json.loads((newest[-1] / METADATA_FILE).read_text(encoding="utf-8")).get("phase", 1))
+
+
+def rewrite_backup(model: keras.Model, run_dir: Path, epoch: int) -> None:
+    """Write the backup of ``epoch`` again from ``model`` as it is now (e.g. with a new optimizer)."""
+    backup = AtomicBackupAndRestore(run_dir)
+    backup.set_model(model)
+    backup._current_epoch, backup._last_batch_seen = epoch, 0
+    backup._save_model()
 
 
 def save_trained(model: keras.Model, run_dir: Path, result: dict[str, object]) -> None:

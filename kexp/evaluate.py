@@ -74,7 +74,7 @@ def evaluate_run(run_dir: Path, overrides: list[str], out: Path | None = None,
     from kexp.saved_run import load_model
 
     backend = start_backend(cfg.seed)
-    model = load_model(run_dir)
+    model = load_model(run_dir, cfg)
     expected = tuple(model.input_shape[1:])
     if expected != tuple(data.input_shape):
         raise DataError(f"{data.origin or 'data'} — inputs of {'x'.join(map(str, data.input_shape))}, but "

@@ -1,6 +1,7 @@
 """The slide deck's plot: accuracy and loss per epoch, training blue, validation red.
 
-Regression runs show their MAE where classification runs show accuracy.
+Regression runs show their MAE where classification runs show accuracy; a
+two-phase fine-tuning run (a ``phase`` column) marks where phase 2 starts.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def curves_figure(history: pd.DataFrame, title: str = ""):
         ax.legend(loc="best")
         if len(history) and history["epoch"].max() <= 20:
             ax.set_xticks(history["epoch"])
+        if "phase" in history and (history["phase"] == 2).any():  # kexp.fine_tune: the backbone unfrozen
+            start = history.loc[history["phase"] == 2, "epoch"].min() - 0.5
+            ax.axvline(start, color="gray", linestyle="--", linewidth=1)
+            ax.annotate("fine-tuning", (start, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                        textcoords="offset points", color="gray", fontsize=9)
     if title:
         fig.suptitle(title)
     return fig

@@ -63,7 +63,7 @@ def predict_files(run_dir: Path, files: list[Path], top_k: int = 3) -> pd.DataFr
     from kexp.backends.start import start_backend
 
     start_backend(cfg.seed)
-    model = load_model(Path(run_dir))
+    model = load_model(Path(run_dir), cfg)
     names, inputs = read_inputs(cfg, model, files)
     outputs = np.asarray(model.predict(inputs, verbose=0), dtype="float64")
     if cfg.task.name == "regression":

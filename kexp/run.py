@@ -71,9 +71,14 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         model, replicas = build_and_compile(cfg, data, task)
         from kexp.flops import macs_text, total_macs
 
+        from kexp.fine_tune import fine_tuning, phases_text
+
         flops = total_macs(model)
+        phases = phases_text(model, cfg) if fine_tuning(cfg) else ""
         artifacts.write_text(run_dir / artifacts.SUMMARY_FILE,
-                             artifacts.model_summary_text(model) + "\n" + macs_text(model))
+                             artifacts.model_summary_text(model) + "\n" + macs_text(model) + phases)
+        if phases:
+            log.info(phases.strip().replace("\n ", ";"))
         log.info("model %s: %s parameters, %s MACs per sample", cfg.model.name,
                  f"{model.count_params():,}", f"{flops:,}")
         facts = {"name": str(cfg.name), "model": str(cfg.model.name),
@@ -84,7 +89,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         with open_loggers(cfg, run_dir) as loggers:
             try:
                 with bad_images_named(data):
-                    trained = train(cfg, model, data, run_dir, guard, replicas, loggers.callbacks())
+                    trained = train(cfg, model, data, run_dir, guard, replicas, loggers.callbacks(), task)
                     record = finish(cfg, model, data, run_dir, trained, facts, replicas)
             except TrainingInterrupted:
                 loggers.end("interrupted", record_interruption(cfg, run_dir, facts))
@@ -134,7 +139,7 @@ def build_and_compile(cfg: DictConfig, data, task):
 
 
 def train(cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int,
-          logger_callbacks: list | None = None) -> dict[str, object]:
+          logger_callbacks: list | None = None, task=None) -> dict[str, object]:
     """Phase 1 and 2: train (or resume), then keep the trained weights; how training ended.
 
     ``logger_callbacks`` (:mod:`kexp.loggers`) run after the configured callbacks.
@@ -157,8 +162,13 @@ def train(cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int,
     if previous is not None:
         log.info("resuming after epoch %d", len(previous))
     callbacks = configured_callbacks(cfg, run_dir, data, previous) + list(logger_callbacks or [])
-    result = fit(model, data, cfg.trainer, run_dir, guard, seed=cfg.seed, callbacks=callbacks,
-                 replicas=replicas)
+    from kexp.fine_tune import fine_tuning, train_in_phases
+
+    if fine_tuning(cfg):  # (model=backbone: backbone frozen, then unfrozen)
+        result = train_in_phases(model, data, cfg, run_dir, guard, task, callbacks, replicas)
+    else:
+        result = fit(model, data, cfg.trainer, run_dir, guard, seed=cfg.seed, callbacks=callbacks,
+                     replicas=replicas)
     trained = {"status": result.status, "train_seconds": result.train_seconds,
                "images_seen": result.images_seen}
     save_trained(model, run_dir, trained)

@@ -52,13 +52,19 @@ def with_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
         raise ConfigError(f"{' '.join(overrides)} — {str(err).splitlines()[0]}") from err
 
 
-def load_model(run_dir: Path):
-    """``model.keras`` of ``run_dir``, compiled as it was trained (kexp's layers registered)."""
+def load_model(run_dir: Path, cfg: DictConfig | None = None):
+    """``model.keras`` of ``run_dir``, compiled as it was trained (kexp's layers registered;
+    KerasHub's too when ``cfg`` is a run on a ``model.preset``)."""
     import keras
 
-    from kexp import models
+    from kexp import losses
+    from kexp.models import MODELS
+    from kexp.optimizers import adabound, radam
 
-    del models  # imported for its side effect: kexp's serializable layers are registered
+    del losses, adabound, radam  # imported to register kexp's classes with Keras
+    MODELS.names()  # imports every model module (their layers register themselves)
+    if cfg is not None and OmegaConf.select(cfg, "model.preset", default=None):
+        import keras_hub  # noqa: F401  (registers the KerasHub backbone classes)
     return keras.saving.load_model(run_dir / MODEL_FILE)
 
 

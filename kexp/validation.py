@@ -176,6 +176,15 @@ RULES: list[Rule] = [
     Rule("model.pool_every", int_at_least(1), "must be an integer ≥ 1"),
     Rule("model.pool_padding", one_of("valid", "same"), "must be valid or same"),
     Rule("model.conv_dropout", fraction_below_one, "must be in [0, 1)"),
+    Rule("model.pooling", one_of("avg", "max"), "must be avg or max"),
+    Rule("model.image_size", optional(image_size), "must be null, an integer ≥ 8 or [height, width] of them"),
+    Rule("model.weights", optional(lambda v: isinstance(v, str) and v != ""),
+         "must be imagenet, null (random initialisation) or the path of a weights file"),
+    Rule("trainer.fine_tune.freeze_epochs", int_at_least(0), "must be an integer ≥ 0 (0: no phases)"),
+    Rule("trainer.fine_tune.unfreeze_layers", optional(int_at_least(1)),
+         "must be null (the whole backbone) or an integer ≥ 1 (its top layers)"),
+    Rule("trainer.fine_tune.learning_rate", optional(number_above(0)),
+         "must be null (a tenth of optimizer.learning_rate) or a number > 0"),
     Rule("model.padding", lambda v: v in ("valid", "same") or (
         isinstance(v, list) and len(v) > 0 and all(p in ("valid", "same") for p in v)),
          "must be valid or same, or a list of them (one per conv)"),
@@ -196,6 +205,7 @@ def validate(cfg: DictConfig) -> None:
         if not rule.test(value):
             raise ConfigError.bad_value(rule.key, _show(value), rule.allowed)
     _check_environment(cfg)
+    _check_fine_tune(cfg)
     check_task_fits_data(str(OmegaConf.select(cfg, "task.name", default="multiclass")),
                          str(OmegaConf.select(cfg, "data.targets", default="labels")),
                          str(OmegaConf.select(cfg, "data.name", default="?")))
@@ -220,6 +230,23 @@ def _check_model_types(cfg: DictConfig) -> None:
         key = f"model.{err.key}" if getattr(err, "key", None) else "model"
         value = getattr(err, "value", "?")
         raise ConfigError.bad_value(key, _show(value), str(err).splitlines()[0]) from err
+
+
+def _check_fine_tune(cfg: DictConfig) -> None:
+    """Two-phase training needs a backbone, and the phases set the rates themselves."""
+    freeze = OmegaConf.select(cfg, "trainer.fine_tune.freeze_epochs", default=0)
+    if not freeze:
+        return
+    key = f"trainer.fine_tune.freeze_epochs={freeze}"
+    if OmegaConf.select(cfg, "model.builder", default=None) != "backbone":
+        raise ConfigError(f"{key} — needs model=backbone (a pretrained backbone to freeze); "
+                          f"this run: model={OmegaConf.select(cfg, 'model.name', default='?')}")
+    if OmegaConf.select(cfg, "schedule.name", default="constant") != "constant":
+        raise ConfigError(f"{key} — works with schedule=constant (each phase has its own rate: "
+                          "optimizer.learning_rate, then trainer.fine_tune.learning_rate)")
+    if OmegaConf.select(cfg, "regularization.early_stopping.patience", default=None) is not None:
+        raise ConfigError(f"{key} — early stopping would end phase 1 early; use "
+                          "regularization.early_stopping.patience=null with fine-tuning")
 
 
 def _check_environment(cfg: DictConfig) -> None:

@@ -17,7 +17,7 @@ ERROR = "kexp: config error: "
 
 MISTAKES = [
     # unknown options and keys
-    (["model=resnet9000"], "model=resnet9000 — unknown option; available: alexnet, bn_cnn, cnn, deepobs_2c2d,"),
+    (["model=resnet9000"], "model=resnet9000 — unknown option; available: alexnet, backbone, bn_cnn, cnn, deepobs_2c2d,"),
     (["optimizer=adamx"], "optimizer=adamx — unknown option; available: adabound, adadelta, adagrad, adam, adamax,"),
     (["data=imagenet"], "data=imagenet — unknown option; available: cifar10, cifar100, csv, custom, diabetes, digits, "
                         "fashion_mnist, folder, mnist"),

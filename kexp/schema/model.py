@@ -108,9 +108,21 @@ class CifarResNetConfig(ResNetConfig):
     shortcut: str = "pad"  # pad (option A, no parameters) | projection (option B)
 
 
+@dataclass
+class BackboneConfig(ModelConfig):
+    """``backbone``: a keras.applications (``arch``) or KerasHub (``preset``) backbone with a new head."""
+
+    arch: str = MISSING
+    preset: Optional[str] = None
+    weights: Optional[str] = "imagenet"  # imagenet | null | a weights file
+    image_size: Any = None  # null | int | [height, width]: resized inside the model
+    pooling: str = "avg"  # avg | max
+
+
 FAMILIES: dict[str, type[ModelConfig]] = {
     "mlp": MlpConfig, "cnn": CnnConfig, "alexnet": AlexNetConfig, "vgg": VggConfig,
-    "googlenet": GoogLeNetConfig, "resnet": ResNetConfig, "cifar_resnet": CifarResNetConfig}
+    "googlenet": GoogLeNetConfig, "resnet": ResNetConfig, "cifar_resnet": CifarResNetConfig,
+    "backbone": BackboneConfig}
 
 
 def family(cfg: DictConfig) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from omegaconf import MISSING
 
@@ -15,6 +15,15 @@ class CheckpointConfig:
     best: bool = MISSING
     last: bool = MISSING
     monitor: str = MISSING
+
+
+@dataclass
+class FineTuneConfig:
+    """``trainer.fine_tune``: two-phase training of a ``model=backbone`` run (kexp/fine_tune.py)."""
+
+    freeze_epochs: int = 0
+    unfreeze_layers: Optional[int] = None
+    learning_rate: Optional[float] = None
 
 
 @dataclass
@@ -35,3 +44,4 @@ class TrainerConfig:
     callbacks: list[Any] = MISSING
     precision: str = MISSING
     strategy: str = MISSING
+    fine_tune: FineTuneConfig = field(default_factory=FineTuneConfig)

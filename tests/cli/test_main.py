@@ -10,7 +10,7 @@ from tests.conftest import run_kexp
 def test_help_lists_groups_and_options(tmp_path):
     result = run_kexp(["--help"], tmp_path)
     assert result.returncode == 0
-    assert "model: alexnet, bn_cnn, cnn, deepobs_2c2d, deepobs_3c3d, googlenet, keras_mnist_cnn, mlp, plain110," in result.stdout
+    assert "model: alexnet, backbone, bn_cnn, cnn, deepobs_2c2d, deepobs_3c3d, googlenet, keras_mnist_cnn, mlp, plain110," in result.stdout
     assert ("optimizer: adabound, adadelta, adagrad, adam, adamax, adamw, lion, momentum, nadam, "
             "nesterov, radam, rmsprop, sgd") in result.stdout
     assert "regularization: augment, batchnorm, dropout, l1, l1l2, l2, none" in result.stdout
