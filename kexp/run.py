@@ -122,6 +122,9 @@ def build_and_compile(cfg: DictConfig, data, task):
     from kexp.trainer import compile_model
 
     scope, replicas = device_strategy(cfg.trainer.strategy)
+    if replicas > 1:
+        log.info("trainer.strategy=%s: batch_size %d per device, global batch %d",
+                 cfg.trainer.strategy, cfg.trainer.batch_size, cfg.trainer.batch_size * replicas)
     with scope:
         try:
             model = build_model(cfg.model, data.input_shape, task.output_units(data.num_classes),

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.errors import ConfigError
 from kexp.models import ACTIVATIONS
-from kexp.backends.start import PRECISIONS
+from kexp.backends.start import PRECISIONS, check_strategy
 from kexp.tasks import NEEDS_TARGETS, check_task_fits_data
 
 _MISSING = object()
@@ -114,7 +114,8 @@ RULES: list[Rule] = [
         isinstance(c, dict) and "_target_" in c for c in v),
          "must be a list of mappings with _target_, e.g. [{_target_: keras.callbacks.ProgbarLogger}]"),
     Rule("trainer.precision", one_of(*PRECISIONS), "must be " + ", ".join(PRECISIONS)),
-    Rule("trainer.strategy", one_of("default", "mirrored"), "must be default or mirrored"),
+    Rule("trainer.strategy", one_of("default", "mirrored", "data_parallel"),
+         "must be default, mirrored (TensorFlow) or data_parallel (JAX)"),
     Rule("optimizer.learning_rate", number_above(0), "must be a number > 0"),
     Rule("optimizer.weight_decay", optional(number_at_least(0)), "must be null or a number ≥ 0"),
     Rule("optimizer.clipnorm", optional(number_above(0)), "must be null or a number > 0"),
@@ -253,11 +254,7 @@ def _check_environment(cfg: DictConfig) -> None:
     """Options that need TensorFlow (or an optional package) on this machine."""
     from kexp.backends import configured_backend
 
-    backend = configured_backend()
-    if OmegaConf.select(cfg, "trainer.strategy", default="default") == "mirrored" and \
-            backend != "tensorflow":
-        raise ConfigError(f"trainer.strategy=mirrored — needs KERAS_BACKEND=tensorflow (this run: "
-                          f"{backend}); use default")
+    check_strategy(str(OmegaConf.select(cfg, "trainer.strategy", default="default")), configured_backend())
     from kexp.loggers import check_loggers
 
     check_loggers(cfg)

@@ -81,21 +81,43 @@ def _deterministic_xla() -> None:
         os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {DETERMINISTIC_XLA_FLAG}".strip()
 
 
+#: ``trainer.strategy`` values and the backends each runs on (default: every backend).
+STRATEGY_BACKENDS = {"default": None, "mirrored": ("tensorflow",), "data_parallel": ("jax",)}
+_OTHERWISE = {"mirrored": "on JAX use data_parallel; or default",
+              "data_parallel": "on TensorFlow use mirrored; or default"}
+
+
+def check_strategy(name: str, backend: str) -> None:
+    """A one-line ConfigError for a strategy the backend cannot run."""
+    if name not in STRATEGY_BACKENDS:
+        raise ConfigError.bad_value("trainer.strategy", name, "must be " + ", ".join(STRATEGY_BACKENDS))
+    allowed = STRATEGY_BACKENDS[name]
+    if allowed and backend not in allowed:
+        raise ConfigError(f"trainer.strategy={name} — needs KERAS_BACKEND={' or '.join(allowed)} "
+                          f"(this run: {backend}); {_OTHERWISE[name]}")
+
+
 def device_strategy(name: str) -> tuple[ContextManager, int]:
     """``(scope to build and compile in, replicas)`` for ``trainer.strategy``.
 
     ``default``: one device. ``mirrored``: TensorFlow's ``MirroredStrategy``
-    over all GPUs (or logical CPUs); other backends have no such strategy.
+    over all GPUs (or logical CPUs). ``data_parallel``: Keras's
+    ``keras.distribution.DataParallel`` over every local device (JAX): the
+    weights replicated, each batch split along its first axis. Either way
+    ``batch_size`` is per device (replica).
     """
-    if name == "default":
-        return contextlib.nullcontext(), 1
     import keras
 
-    if name != "mirrored":
-        raise ConfigError.bad_value("trainer.strategy", name, "must be default or mirrored")
-    if keras.backend.backend() != "tensorflow":
-        raise ConfigError.bad_value("trainer.strategy", name, "needs KERAS_BACKEND=tensorflow "
-                                    f"(this run uses {keras.backend.backend()}); use default")
+    check_strategy(name, keras.backend.backend())
+    if keras.backend.backend() == "jax":  # the distribution is global: set (or clear) it per run
+        keras.distribution.set_distribution(None)
+    if name == "default":
+        return contextlib.nullcontext(), 1
+    if name == "data_parallel":
+        devices = keras.distribution.list_devices()
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+        log.info("DataParallel over %d devices: %s", len(devices), ", ".join(devices))
+        return contextlib.nullcontext(), len(devices)
     from kexp.backends.tensorflow import mirrored_strategy
 
     strategy = mirrored_strategy()

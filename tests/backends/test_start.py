@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kexp.errors import ConfigError
-from kexp.backends.start import device_strategy, start_backend
+from kexp.backends.start import check_strategy, device_strategy, start_backend
 from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp
 
 TINY_RUN = [*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.save_model=false"]
@@ -56,10 +56,56 @@ def test_mixed_float16_gets_keras_loss_scaling():
     start_backend(0)
 
 
-def test_the_default_strategy_is_one_device():
+def test_the_default_strategy_is_one_device_and_unsupported_pairs_are_one_line():
     assert device_strategy("default")[1] == 1
-    with pytest.raises(ConfigError, match="trainer.strategy=ring — must be default or mirrored"):
+    with pytest.raises(ConfigError, match="trainer.strategy=ring — must be default, mirrored, data_parallel"):
         device_strategy("ring")
+    with pytest.raises(ConfigError, match=r"^trainer.strategy=data_parallel — needs KERAS_BACKEND=jax "
+                                          r"\(this run: tensorflow\); on TensorFlow use mirrored; or default$"):
+        check_strategy("data_parallel", "tensorflow")
+    with pytest.raises(ConfigError, match=r"^trainer.strategy=mirrored — needs KERAS_BACKEND=tensorflow "
+                                          r"\(this run: torch\); on JAX use data_parallel; or default$"):
+        check_strategy("mirrored", "torch")
+
+
+#: Records, per epoch, the steps taken and how Keras's distribution lays out a batch.
+LAYOUT_RECORDER = (
+    "import keras\n"
+    "class Layout(keras.callbacks.Callback):\n"
+    "    def on_epoch_end(self, epoch, logs=None):\n"
+    "        logs['steps'] = float(self.params['steps'])\n"
+    "        d = keras.distribution.distribution()\n"
+    "        layout = d.get_data_layout((32, 28, 28, 1)) if d else None\n"
+    "        logs['mesh_devices'] = float(layout.device_mesh.shape[0]) if layout else 1.0\n"
+    "        logs['batch_axis_sharded'] = float(bool(layout) and layout.axes[0] == 'batch')\n"
+    "        w = self.model.weights[0].value\n"
+    "        logs['weight_shards'] = float(len(w.sharding.device_set))\n"
+    "        logs['weight_replicated'] = float(w.sharding.is_fully_replicated)\n")
+
+
+def test_data_parallel_on_two_jax_devices_splits_the_batch_and_matches_one_device(tmp_path):
+    """JAX with two host-platform CPU devices: 16 per device is the global batch 32 of one device:
+    the same steps, the batch axis split across both devices, the weights replicated, the same losses."""
+    (tmp_path / "layout.py").write_text(LAYOUT_RECORDER)
+    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+           "PYTHONPATH": str(tmp_path)}
+    common = [*TINY_RUN, "trainer.epochs=2", "trainer.callbacks=[{_target_: layout.Layout}]"]
+    parallel = run_kexp([*common, "trainer.strategy=data_parallel", "trainer.batch_size=16",
+                         "hydra.run.dir=parallel"], tmp_path, env=env)
+    assert parallel.returncode == 0, parallel.stderr[-2000:]
+    single = run_kexp([*common, "trainer.batch_size=32", "hydra.run.dir=single"], tmp_path, env=env)
+    assert single.returncode == 0, single.stderr[-2000:]
+    ours = pd.read_csv(tmp_path / "parallel" / "history.csv")
+    theirs = pd.read_csv(tmp_path / "single" / "history.csv")
+    assert ours["steps"].tolist() == theirs["steps"].tolist() == [float(-(-90 // 32))] * 2
+    assert ours[["mesh_devices", "batch_axis_sharded", "weight_shards", "weight_replicated"]].iloc[0].tolist() == \
+        [2.0, 1.0, 2.0, 1.0]
+    assert theirs["mesh_devices"].tolist() == [1.0, 1.0]  # the default strategy sets no distribution
+    for column in ("loss", "val_loss", "accuracy"):
+        np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-4)
+    log = (tmp_path / "parallel" / "kexp.log").read_text()
+    assert "DataParallel over 2 devices: cpu:0, cpu:1" in log
+    assert "trainer.strategy=data_parallel: batch_size 16 per device, global batch 32" in log
 
 
 def test_mirrored_on_two_logical_cpus_takes_the_same_steps(tmp_path):

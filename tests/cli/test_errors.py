@@ -43,7 +43,7 @@ def test_config_mistakes(tmp_path, args, expected):
 def test_mirrored_needs_tensorflow(tmp_path):
     result = run_kexp(["trainer.strategy=mirrored"], tmp_path, env={"KERAS_BACKEND": "jax"})
     assert_clean_failure(result, tmp_path, "kexp: config error: trainer.strategy=mirrored — needs "
-                         "KERAS_BACKEND=tensorflow (this run: jax); use default")
+                         "KERAS_BACKEND=tensorflow (this run: jax); on JAX use data_parallel; or default")
 
 
 def test_an_output_directory_that_cannot_be_created(tmp_path):
