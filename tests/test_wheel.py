@@ -21,6 +21,7 @@ def test_wheel_ships_conf_and_runs_from_another_directory(tmp_path):
     wheel = next(dist.glob("kexp-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "kexp/conf/config.yaml" in names and "kexp/conf/model/cnn.yaml" in names
+    assert "hydra_plugins/kexp_optuna_sweeper/kexp_optuna_sweeper.py" in names  # hparams_search=optuna
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
                     str(wheel)], check=True, capture_output=True)
     env = {"PYTHONPATH": str(site)}

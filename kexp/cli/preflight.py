@@ -55,13 +55,24 @@ def preflight(argv: list[str]) -> None:
         if args.help:
             return
         check_output_dir(args)
+        cfg = None
         for job in job_overrides(overrides)[:MAX_CHECKED_JOBS]:
             cfg = compose(hydra, args.config_name or "config", job)
             validate(cfg)
+        if args.multirun and cfg is not None:
+            check_search_storage(cfg)
         if not args.multirun and (run_dir := given_run_dir(args.overrides)) is not None:
             check_rerun(cfg, run_dir)  # before Hydra rewrites the directory's .hydra/
     finally:
         hydra_compat.clear()
+
+
+def check_search_storage(cfg: DictConfig) -> None:
+    """``hparams_search=optuna``: its study storage can be opened (and is created if new)."""
+    if OmegaConf.select(cfg, "hparams_search.study_name") is not None:
+        from kexp.search.storage import open_storage
+
+        open_storage(OmegaConf.select(cfg, "hparams_search.storage"))
 
 
 def parse_args(argv: list[str]) -> Namespace:

@@ -27,9 +27,13 @@ class CompareSweep(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from kexp.compare import compare
 
+        from kexp.search.study_table import study_run_dirs
+
         sweep_dir = Path(config.hydra.sweep.dir)
+        # an Optuna study (hparams_search=optuna): the runs of all its trials, from every sweep dir
+        runs = study_run_dirs(sweep_dir) or [sweep_dir]
         try:
-            written = compare([sweep_dir], sweep_dir, self.metric)
+            written = compare(runs, sweep_dir, self.metric)
         except (FileNotFoundError, ValueError) as err:
             log.error("kexp: no comparison written: %s", err)
             return

@@ -1,0 +1,37 @@
+"""``study.csv``: every trial of an Optuna study, with the sweep directory and run it came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kexp.artifacts import write_csv
+
+STUDY_FILE = "study.csv"
+#: Trial user attributes kexp sets (:mod:`kexp.search.sweeper`), and the ``study.csv`` columns they become.
+ATTRIBUTES = {"kexp_sweep_dir": "sweep_dir", "kexp_job": "job", "kexp_run_dir": "run_dir"}
+
+
+def write_study_table(study, path: Path) -> pd.DataFrame:
+    """``study.csv``: one row per trial of the study — number, state, value, params, where it ran."""
+    rows = []
+    for trial in study.get_trials(deepcopy=False):
+        row: dict[str, Any] = {"trial": trial.number, "state": trial.state.name,
+                               "value": trial.value if len(study.directions) == 1 else trial.values}
+        row.update({column: trial.user_attrs.get(attribute) for attribute, column in ATTRIBUTES.items()})
+        row.update(trial.params)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    write_csv(path, table)
+    return table
+
+
+def study_run_dirs(sweep_dir: Path) -> list[Path]:
+    """The run directories of the study a search wrote ``study.csv`` for (those that exist); [] without one."""
+    path = Path(sweep_dir) / STUDY_FILE
+    if not path.is_file():
+        return []
+    table = pd.read_csv(path)
+    return [Path(p) for p in table["run_dir"].dropna() if Path(p).is_dir()]

@@ -1,0 +1,121 @@
+"""The sweep loop of ``hparams_search=optuna``: a persistent study, shared, resumable.
+
+Hydra's Optuna sweeper runs ``n_trials`` new trials every time it starts. Here
+a *searcher* is one sweep directory: it runs ``n_trials`` trials, each tagged
+in the study with its sweep directory, job number and run directory (user
+attributes ``kexp_sweep_dir``, ``kexp_job``, ``kexp_run_dir``). So
+
+- the same command again (a new sweep directory) continues the study with
+  ``n_trials`` more trials, informed by all before;
+- several searchers (processes, machines) with the same storage and study name
+  work on one study; the storage hands out each trial once;
+- a searcher killed and rerun into its sweep directory (``hydra.sweep.dir=…``)
+  first finishes the trials it left running — at their own job numbers, so
+  each kexp job resumes its run directory from its backup — then runs the rest
+  of its ``n_trials``.
+
+At the end ``study.csv`` in the sweep directory lists every trial of the study
+(from every sweep directory), and :class:`kexp.compare.callback.CompareSweep`
+compares their runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any
+
+import optuna
+from hydra_plugins.hydra_optuna_sweeper._impl import OptunaSweeperImpl, create_params_from_overrides
+from omegaconf import OmegaConf
+from optuna.trial import TrialState
+
+from kexp.search.storage import open_storage, storage_url
+from kexp.search.study_table import STUDY_FILE, write_study_table
+
+log = logging.getLogger("kexp")
+
+
+class SharedStudySweeper(OptunaSweeperImpl):
+    """Hydra's Optuna sweeper with kexp's storage, per-sweep-directory trial count and resume."""
+
+    def sweep(self, arguments: list[str]) -> None:
+        """Finish this sweep directory's unfinished trials, then run the rest of ``n_trials``."""
+        if isinstance(self.sampler, functools.partial):  # GridSampler: Hydra's own loop
+            self.storage = open_storage(self.storage)
+            return super().sweep(arguments)
+        from kexp.run_dir import RunLock
+
+        space, fixed = self._search_space(arguments)
+        sweep_dir = Path(self.config.hydra.sweep.dir).resolve()
+        lock = RunLock.acquire(sweep_dir, key="hydra.sweep.dir")
+        try:
+            study = optuna.create_study(study_name=self.study_name, storage=open_storage(self.storage),
+                                        sampler=self.sampler, directions=self._get_directions(),
+                                        load_if_exists=True)
+            log.info("Optuna study %s in %s (%d trials so far)", study.study_name,
+                     storage_url(self.storage), len(study.trials))
+            mine = [t for t in study.get_trials(deepcopy=False)
+                    if t.user_attrs.get("kexp_sweep_dir") == str(sweep_dir)]
+            left_running = [t for t in mine if t.state == TrialState.RUNNING]
+            for frozen in left_running:
+                log.info("resuming trial %d (job %d)", frozen.number, frozen.user_attrs["kexp_job"])
+                trial = optuna.trial.Trial(study, frozen._trial_id)
+                self._run_trials(study, [trial], space, fixed, frozen.user_attrs["kexp_job"])
+            next_job = max((t.user_attrs["kexp_job"] for t in mine), default=-1) + 1
+            to_go = self.n_trials - len(mine)
+            while to_go > 0:
+                trials = [study.ask() for _ in range(min(to_go, self.n_jobs))]
+                for offset, trial in enumerate(trials):
+                    job = next_job + offset
+                    trial.set_user_attr("kexp_sweep_dir", str(sweep_dir))
+                    trial.set_user_attr("kexp_job", job)
+                    trial.set_user_attr("kexp_run_dir", str(sweep_dir / str(job)))
+                self._run_trials(study, trials, space, fixed, next_job)
+                next_job += len(trials)
+                to_go -= len(trials)
+            write_study_table(study, sweep_dir / STUDY_FILE)
+            self._save_results(study, sweep_dir)
+        finally:
+            lock.release()
+
+    def _search_space(self, arguments: list[str]) -> tuple[dict, dict]:
+        """(distributions to sample, fixed parameters) from the config's params and the command line."""
+        self._process_searchspace_config()
+        params = self._parse_sweeper_params_config() + list(arguments)
+        distributions, fixed = create_params_from_overrides(params)
+        space = {**(self.search_space_distributions or {}), **distributions}
+        return {k: v for k, v in space.items() if k not in fixed}, fixed
+
+    def _run_trials(self, study, trials: list, space: dict, fixed: dict, first_job: int) -> None:
+        """Launch ``trials`` as jobs ``first_job, first_job + 1, …`` and tell the study their values."""
+        overrides = self._configure_trials(trials, space, fixed)
+        returns = self.launcher.launch(overrides, initial_job_idx=first_job)
+        self.job_idx = max(self.job_idx, first_job + len(returns))
+        failures = 0
+        for trial, ret in zip(trials, returns):
+            try:
+                value = ret.return_value
+                values = [float(v) for v in value] if isinstance(value, (list, tuple)) else [float(value)]
+            except Exception as err:  # the job raised, or returned no number
+                log.warning("trial %d failed: %s", trial.number, err)
+                study.tell(trial.number, state=TrialState.FAIL)
+                failures += 1
+                continue
+            study.tell(trial.number, values)
+        if returns and failures / len(returns) > self.max_failure_rate:
+            for ret in returns:
+                ret.return_value  # noqa: B018 — Hydra's JobReturn raises the job's own error
+
+    def _save_results(self, study, sweep_dir: Path) -> None:
+        """``optimization_results.yaml`` as Hydra's sweeper writes it, over the whole study."""
+        results: dict[str, Any] = {"name": "optuna", "study_name": study.study_name}
+        complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+        if len(study.directions) == 1 and complete:
+            results.update(best_params=study.best_trial.params, best_value=study.best_trial.value)
+            log.info("Best parameters: %s, value %s", study.best_trial.params, study.best_trial.value)
+        elif complete:
+            results["solutions"] = [{"params": t.params, "values": t.values} for t in study.best_trials]
+        OmegaConf.save(OmegaConf.create(results), sweep_dir / "optimization_results.yaml")
+
