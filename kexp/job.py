@@ -145,7 +145,8 @@ def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool) -
         _exit(EXIT_DIVERGED)
     row = record.row()
     scores = ", ".join(f"{key} {row[key]:.4f}" for key in row
-                       if key.startswith("test_") and row[key] == row[key])  # skips NaN
+                       if key.startswith("test_") and row[key] == row[key]) or \
+        "test scores in process 0's run directory"  # (process 1.. of a multi-process run)
     val = (f"val_accuracy {record.final_val_accuracy:.4f}, "
            if record.final_val_accuracy == record.final_val_accuracy else "")
     print(f"kexp: {record.name}: {record.parameters:,} parameters, {record.epochs} epochs, "

@@ -60,7 +60,8 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         from kexp.backends.start import start_backend
 
         description = start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, threads=threads,
-                                    precision=cfg.trainer.precision)
+                                    precision=cfg.trainer.precision, distributed=cfg.trainer.distributed)
+        run_dir = process_directory(run_dir)
         write_run_file(run_dir, provenance(cfg.seed, description))
         with bad_images_named(data):
             data = streamed_data(cfg.data, data, run_dir)
@@ -86,7 +87,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
                  "flops": flops}
         from kexp.loggers import open_loggers
 
-        with open_loggers(cfg, run_dir) as loggers:
+        with open_loggers(cfg, run_dir, enabled=writes_artifacts()) as loggers:
             try:
                 with bad_images_named(data):
                     trained = train(cfg, model, data, run_dir, guard, replicas, loggers.callbacks(), task)
@@ -96,6 +97,32 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
                 raise
             loggers.end(record.status, record)
             return record
+
+
+def writes_artifacts() -> bool:
+    """Whether this process writes the run's files: always, except the processes 1.. of a multi-process run."""
+    from kexp.backends.start import process_shard
+
+    return process_shard()[0] == 0
+
+
+def process_directory(run_dir: Path) -> Path:
+    """Where this process keeps its training state: ``run_dir``, or, for process ``i ≥ 1`` of a
+    multi-process run, ``run_dir/.kexp/process-i`` (backups, history; removed when it ends ok).
+
+    Process 0 writes the run's files; every other process logs to its own
+    ``kexp.log`` (its own run directory) and keeps only the state it needs to resume.
+    """
+    from kexp.backends.start import process_shard
+
+    index, count = process_shard()
+    if index == 0:
+        return run_dir
+    state = run_dir / ".kexp" / f"process-{index}"
+    state.mkdir(parents=True, exist_ok=True)
+    log.info("process %d of %d: process 0 writes the run's files; this one keeps its training state "
+             "in %s", index, count, state)
+    return state
 
 
 def streamed_data(cfg: DictConfig, data, run_dir: Path):
@@ -189,6 +216,9 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
 
     status = str(trained["status"])
     scores: dict[str, float] = {}
+    model = local_model(model, run_dir)
+    if model is None:  # (process 1.. of a multi-process run: process 0 evaluates and writes)
+        return end_other_process(run_dir, trained, facts, status)
     if status == "ok":
         batch_size = cfg.trainer.batch_size * replicas
         scores = evaluate(model, data, batch_size)
@@ -215,6 +245,47 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
     (run_dir / HISTORY_STREAM).unlink(missing_ok=True)
     if status != "ok":
         log.warning("run %s: %s", status, STATUS_HINTS[status].format(run_dir=run_dir))
+    return record
+
+
+def local_model(model, run_dir: Path):
+    """``model`` itself; in a multi-process run, process 0's copy on its own devices, None elsewhere.
+
+    A model trained over several processes lives on all their devices, and
+    anything computed from its variables needs every process. So all of them
+    save it, in step (Keras writes the replicated weights from the local copy);
+    process 0 then reloads it without a distribution to evaluate, predict and
+    save alone, and the others are done.
+    """
+    import shutil
+
+    from kexp.backends.start import process_shard
+
+    index, count = process_shard()
+    if count == 1:
+        return model
+    import keras
+
+    from kexp.saved_run import load_model
+
+    copy = run_dir / ".kexp" / "local"
+    copy.mkdir(parents=True, exist_ok=True)
+    model.save(copy / artifacts.MODEL_FILE)
+    keras.distribution.set_distribution(None)
+    local = load_model(copy) if index == 0 else None
+    shutil.rmtree(copy)
+    return local
+
+
+def end_other_process(state_dir: Path, trained: dict[str, object], facts: dict[str, object],
+                      status: str) -> RunRecord:
+    """Process 1.. of a multi-process run: its record (nothing written), its training state removed."""
+    import shutil
+
+    seconds = float(trained["train_seconds"])
+    record = RunRecord.from_history(**facts, history=read_history(state_dir), status=status,
+                                    train_seconds=seconds)
+    shutil.rmtree(state_dir)
     return record
 
 

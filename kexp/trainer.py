@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from kexp.signals import SignalGuard
 from kexp.tasks import Task
 
 HISTORY_STREAM = ".history.stream.csv"
+log = logging.getLogger("kexp")
 
 
 @dataclass(frozen=True)
@@ -135,12 +137,20 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard
         remove_backup(run_dir)
     batch_size = cfg.batch_size * replicas
     train = replace(data.train, weights=training_weights(data, cfg.class_weight))
+    from kexp.backends.start import process_shard
+
+    shard = process_shard()
+    if shard[1] > 1:
+        log.info("process %d of %d feeds %d of each global batch of %d; per epoch %d whole batches "
+                 "(%d training and %d validation samples left out of each epoch)", shard[0], shard[1],
+                 batch_size // shard[1], batch_size, len(train) // batch_size, len(train) % batch_size,
+                 len(data.val) % batch_size)
     callbacks = training_callbacks(run_dir, cfg.epochs, guard, callbacks or [],
                                    append_history=done_before > 0)
     started = time.perf_counter()
     try:
-        model.fit(**training_inputs(train, batch_size, seed, done_before, cfg.epochs),
-                  **validation_inputs(data.val, batch_size), epochs=cfg.epochs, callbacks=callbacks, verbose=keras_verbose(cfg.verbose))
+        model.fit(**training_inputs(train, batch_size, seed, done_before, cfg.epochs, shard),
+                  **validation_inputs(data.val, batch_size, shard), epochs=cfg.epochs, callbacks=callbacks, verbose=keras_verbose(cfg.verbose))
     finally:
         guard.deferred = False
         seconds = time.perf_counter() - started
@@ -148,5 +158,6 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard
         history = (publish_history(stream, run_dir / HISTORY_FILE)
                    if stream.is_file() and stream.stat().st_size else pd.DataFrame())
     status = "diverged" if len(history) and not np.isfinite(history["loss"].iloc[-1]) else "ok"
-    images = len(data.train) * max(len(history) - done_before, 0)
+    trained_per_epoch = len(train) - len(train) % batch_size if shard[1] > 1 else len(train)
+    images = trained_per_epoch * max(len(history) - done_before, 0)
     return FitResult(history, seconds, images_seen=images, status=status)

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.errors import ConfigError
 from kexp.models import ACTIVATIONS
-from kexp.backends.start import PRECISIONS, check_strategy
+from kexp.backends.start import PRECISIONS, check_processes, check_strategy
 from kexp.tasks import NEEDS_TARGETS, check_task_fits_data
 
 _MISSING = object()
@@ -116,6 +116,8 @@ RULES: list[Rule] = [
     Rule("trainer.precision", one_of(*PRECISIONS), "must be " + ", ".join(PRECISIONS)),
     Rule("trainer.strategy", one_of("default", "mirrored", "data_parallel"),
          "must be default, mirrored (TensorFlow) or data_parallel (JAX)"),
+    Rule("trainer.distributed.num_processes", int_at_least(1), "must be an integer ≥ 1"),
+    Rule("trainer.distributed.timeout", number_above(0), "must be a number of seconds > 0"),
     Rule("optimizer.learning_rate", number_above(0), "must be a number > 0"),
     Rule("optimizer.weight_decay", optional(number_at_least(0)), "must be null or a number ≥ 0"),
     Rule("optimizer.clipnorm", optional(number_above(0)), "must be null or a number > 0"),
@@ -254,7 +256,15 @@ def _check_environment(cfg: DictConfig) -> None:
     """Options that need TensorFlow (or an optional package) on this machine."""
     from kexp.backends import configured_backend
 
-    check_strategy(str(OmegaConf.select(cfg, "trainer.strategy", default="default")), configured_backend())
+    strategy = str(OmegaConf.select(cfg, "trainer.strategy", default="default"))
+    check_strategy(strategy, configured_backend())
+    processes = OmegaConf.select(cfg, "trainer.distributed", default=None)
+    if processes is not None:
+        check_processes(configured_backend(), strategy, int(processes.num_processes), int(processes.process_id))
+        if int(processes.num_processes) > 1:
+            from kexp.backends.rendezvous import split_address
+
+            split_address(processes.coordinator or "")
     from kexp.loggers import check_loggers
 
     check_loggers(cfg)

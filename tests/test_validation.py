@@ -65,6 +65,10 @@ MISTAKES = [
                           "— use task=multiclass or task=binary"),
     (["data=diabetes", "model=mlp"], "task=multiclass needs class labels, but data=diabetes has "
                                      "data.targets=numbers — use task=regression"),
+    (["trainer.distributed.num_processes=2"], "trainer.distributed.num_processes=2 — needs KERAS_BACKEND=jax "
+                                               "(this run: tensorflow); TensorFlow's MultiWorkerMirroredStrategy"),
+    (["trainer.distributed.num_processes=0"], "trainer.distributed.num_processes=0 — must be an integer ≥ 1"),
+    (["trainer.distributed.timeout=0"], "trainer.distributed.timeout=0.0 — must be a number of seconds > 0"),
     # every job of a sweep is checked
     (["-m", "model=cnn,mlp", "regularization.dropout=0,1.5"], "regularization.dropout=1.5 — must be in [0, 1) or null"),
 ]
@@ -73,6 +77,21 @@ MISTAKES = [
 @pytest.mark.parametrize("argv, message", MISTAKES, ids=[" ".join(a) for a, _ in MISTAKES])
 def test_a_bad_value_is_one_line_naming_key_value_and_what_is_allowed(argv, message):
     assert preflight_error(argv).startswith(ERROR + message)
+
+
+MULTI_PROCESS = ["trainer.distributed.num_processes=2", "trainer.distributed.coordinator=127.0.0.1:1234"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["trainer.strategy=data_parallel", *MULTI_PROCESS, "trainer.distributed.process_id=2"],
+     "trainer.distributed.process_id=2 — must be in 0..1 (trainer.distributed.num_processes=2)"),
+    (MULTI_PROCESS, "trainer.distributed.num_processes=2 — needs trainer.strategy=data_parallel (this run: default)"),
+    (["trainer.strategy=data_parallel", "trainer.distributed.num_processes=2"],
+     "trainer.distributed.coordinator= — must be host:port, e.g. 10.0.0.1:1234 (the address of process 0)"),
+])
+def test_multi_process_mistakes_under_jax(monkeypatch, argv, message):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert preflight_error(argv) == ERROR + message
 
 
 def test_yes_and_no_are_booleans_not_truthy_strings():

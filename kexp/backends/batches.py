@@ -11,6 +11,7 @@ import numpy as np
 import keras
 
 from kexp.data.prepare import Split, read_rows
+from kexp.errors import DataError
 
 
 def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
@@ -27,12 +28,22 @@ class SplitBatches(keras.utils.PyDataset):
 
     Shuffled: epoch ``first_epoch`` first; Keras calls ``on_epoch_end``
     after each epoch, which moves to the next epoch's order.
+
+    ``shard=(index, count)`` (several processes): ``batch_size`` is the global
+    batch; this process yields rows ``index·b … (index+1)·b − 1`` of each, with
+    ``b = batch_size / count``, and only whole global batches (the last
+    ``len(split) mod batch_size`` samples of each epoch's order are left out), so
+    that every process takes the same steps of equal size.
     """
 
     def __init__(self, split: Split, batch_size: int, seed: int | None = None,
-                 first_epoch: int = 0, workers: int = 4) -> None:
+                 first_epoch: int = 0, workers: int = 4, shard: tuple[int, int] = (0, 1)) -> None:
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=8)
         self.split, self.batch_size, self.seed = split, batch_size, seed
+        self.shard = shard
+        if shard[1] > 1 and (batch_size % shard[1] or len(split) < batch_size):
+            raise DataError(f"{len(split)} samples cannot be split into whole global batches of "
+                             f"{batch_size} over {shard[1]} processes")
         self.epoch = first_epoch
         self.order = self._order()
 
@@ -42,10 +53,15 @@ class SplitBatches(keras.utils.PyDataset):
         return epoch_order(len(self.split), self.seed, self.epoch)
 
     def __len__(self) -> int:
+        if self.shard[1] > 1:
+            return len(self.split) // self.batch_size
         return -(-len(self.split) // self.batch_size)
 
     def __getitem__(self, index: int):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        if self.shard[1] > 1:
+            local = self.batch_size // self.shard[1]
+            rows = rows[self.shard[0] * local:(self.shard[0] + 1) * local]
         x, y = read_rows(self.split.x, rows), self.split.y[rows]
         if self.split.weights is None or self.seed is None:
             return x, y

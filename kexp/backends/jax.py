@@ -23,3 +23,26 @@ def loss_gradients(model, loss_fn, x, y, variables) -> list:
 
     grads = jax.grad(loss)(trainable)
     return [np.asarray(grads[wanted[id(v)]]) if id(v) in wanted else None for v in variables]
+
+
+def initialize_processes(coordinator: str, num_processes: int, process_id: int, timeout: float) -> None:
+    """Join a multi-process JAX run: ``jax.distributed.initialize`` (what ``keras.distribution.initialize``
+    wraps, here with its time-out), before JAX first touches a device."""
+    import jax
+
+    jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes,
+                               process_id=process_id, initialization_timeout=max(int(timeout), 1))
+
+
+def process_shard() -> tuple[int, int]:
+    """``(this process's index, number of processes)`` of the JAX run."""
+    import jax
+
+    return jax.process_index(), jax.process_count()
+
+
+def local_device_count() -> int:
+    """Devices this process drives (its share of ``keras.distribution.list_devices()``)."""
+    import jax
+
+    return jax.local_device_count()

@@ -20,14 +20,15 @@ LOGICAL_CPUS_VARIABLE = "KEXP_LOGICAL_CPUS"
 
 
 def start_backend(seed: int, deterministic: bool = False, threads: int | None = None,
-                  precision: str = "float32") -> str:
+                  precision: str = "float32", distributed=None) -> str:
     """Import Keras, prepare the devices, seed Python/NumPy/backend; return a description.
 
     ``deterministic`` asks the backend for reproducible kernels (TensorFlow:
     op determinism, which also turns automatic XLA off; JAX: XLA's
     deterministic GPU ops, set before JAX starts, else a warning); ``threads`` caps the
     CPU threads it uses (set before the backend starts); ``precision`` is the
-    Keras dtype policy for every layer built afterwards.
+    Keras dtype policy for every layer built afterwards; ``distributed``
+    (``trainer.distributed``) joins a multi-process run before any device is used.
     """
     if threads:
         for variable in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
@@ -39,6 +40,8 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
     import keras
 
     backend = keras.backend.backend()
+    if distributed is not None and int(distributed.num_processes) > 1:
+        start_processes(distributed, backend)
     if backend == "tensorflow":
         from kexp.backends.tensorflow import configure_devices, enable_determinism, split_cpu
 
@@ -81,6 +84,46 @@ def _deterministic_xla() -> None:
         os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {DETERMINISTIC_XLA_FLAG}".strip()
 
 
+def start_processes(distributed, backend: str) -> None:
+    """Meet the other processes (:mod:`kexp.backends.rendezvous`), then start JAX's distributed service."""
+    check_processes(backend, "data_parallel", int(distributed.num_processes), int(distributed.process_id))
+    from kexp.backends.jax import initialize_processes
+    from kexp.backends.rendezvous import rendezvous
+
+    args = (str(distributed.coordinator), int(distributed.num_processes), int(distributed.process_id),
+            float(distributed.timeout))
+    log.info("process %d of %d: meeting the others at %s", args[2], args[1], args[0])
+    rendezvous(*args)
+    initialize_processes(*args)
+
+
+def check_processes(backend: str, strategy: str, num_processes: int, process_id: int) -> None:
+    """One-line ConfigErrors for a multi-process run this backend or strategy cannot do."""
+    if num_processes <= 1:
+        return
+    if backend != "jax":
+        raise ConfigError(f"trainer.distributed.num_processes={num_processes} — needs KERAS_BACKEND=jax "
+                          f"(this run: {backend}); TensorFlow's MultiWorkerMirroredStrategy does not work "
+                          "with Keras 3 (keras-team/keras#20585)")
+    if strategy != "data_parallel":
+        raise ConfigError(f"trainer.distributed.num_processes={num_processes} — needs "
+                          f"trainer.strategy=data_parallel (this run: {strategy})")
+    if not 0 <= process_id < num_processes:
+        raise ConfigError(f"trainer.distributed.process_id={process_id} — must be in 0..{num_processes - 1} "
+                          f"(trainer.distributed.num_processes={num_processes})")
+
+
+def process_shard() -> tuple[int, int]:
+    """``(this process, number of processes)`` of the run: ``(0, 1)`` unless JAX runs several."""
+    import keras
+
+    if keras.backend.backend() != "jax":
+        return 0, 1
+    from kexp.backends.jax import process_shard as jax_shard
+
+    return jax_shard()
+
+
 #: ``trainer.strategy`` values and the backends each runs on (default: every backend).
 STRATEGY_BACKENDS = {"default": None, "mirrored": ("tensorflow",), "data_parallel": ("jax",)}
 _OTHERWISE = {"mirrored": "on JAX use data_parallel; or default",
@@ -114,9 +157,13 @@ def device_strategy(name: str) -> tuple[ContextManager, int]:
     if name == "default":
         return contextlib.nullcontext(), 1
     if name == "data_parallel":
-        devices = keras.distribution.list_devices()
-        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-        log.info("DataParallel over %d devices: %s", len(devices), ", ".join(devices))
+        devices = keras.distribution.list_devices()  # (every process's devices)
+        index, count = process_shard()
+        # several processes: each feeds its own shard (kexp.data.pipeline), Keras must not shard again
+        keras.distribution.set_distribution(keras.distribution.DataParallel(
+            devices=devices, auto_shard_dataset=count == 1))
+        log.info("DataParallel over %d devices: %s%s", len(devices), ", ".join(devices),
+                 f" (process {index} of {count})" if count > 1 else "")
         return contextlib.nullcontext(), len(devices)
     from kexp.backends.tensorflow import mirrored_strategy
 

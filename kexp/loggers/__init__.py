@@ -97,8 +97,10 @@ class RunLoggers:
 
 
 @contextlib.contextmanager
-def open_loggers(cfg: DictConfig, run_dir: Path) -> Iterator[RunLoggers]:
+def open_loggers(cfg: DictConfig, run_dir: Path, enabled: bool = True) -> Iterator[RunLoggers]:
     """Open the loggers ``cfg`` chooses; on an exception (other than an interruption) end them as failed.
+
+    ``enabled=False`` (processes 1.. of a multi-process run) opens none.
 
     The body calls :meth:`RunLoggers.end` with the record when the run wrote one
     (an interrupted run too, before it lets the interruption through).
@@ -109,7 +111,7 @@ def open_loggers(cfg: DictConfig, run_dir: Path) -> Iterator[RunLoggers]:
         log.warning("trainer.tensorboard=true is deprecated: use logger=[csv,tensorboard]")
     opened = RunLoggers([])
     try:
-        for name in chosen_loggers(cfg):
+        for name in chosen_loggers(cfg) if enabled else []:
             opened.loggers.append(LOGGERS.get(name).open(cfg, run_dir))
         yield opened
     except TrainingInterrupted:  # (the body has ended the loggers with the interrupted record)

@@ -27,6 +27,16 @@ class FineTuneConfig:
 
 
 @dataclass
+class DistributedConfig:
+    """``trainer.distributed``: one run over several processes or machines (JAX, kexp/backends/start.py)."""
+
+    coordinator: Optional[str] = None  # host:port of process 0
+    num_processes: int = 1
+    process_id: int = 0
+    timeout: float = 60.0  # seconds to wait for every process to arrive
+
+
+@dataclass
 class TrainerConfig:
     """``trainer``: how the model is trained."""
 
@@ -45,3 +55,4 @@ class TrainerConfig:
     precision: str = MISSING
     strategy: str = MISSING
     fine_tune: FineTuneConfig = field(default_factory=FineTuneConfig)
+    distributed: DistributedConfig = field(default_factory=DistributedConfig)
