@@ -38,7 +38,13 @@ NAN = float("nan")
 
 
 def threads_per_job(hydra_cfg: DictConfig) -> int | None:
-    """CPU threads for one job when a launcher runs ``n_jobs`` in parallel (joblib), else None."""
+    """CPU threads for one job when a launcher runs jobs in parallel, else None.
+
+    joblib: the cores shared by ``n_jobs``; Ray: the job's ``ray.remote.num_cpus``.
+    """
+    ray_cpus = OmegaConf.select(hydra_cfg, "launcher.ray.remote.num_cpus", default=None)
+    if ray_cpus is not None:
+        return max(1, int(ray_cpus))
     n_jobs = OmegaConf.select(hydra_cfg, "launcher.n_jobs", default=None)
     if n_jobs is None:
         return None

@@ -63,8 +63,9 @@ def claim_directory(candidate: str) -> str:
                 name.mkdir()
             except FileExistsError:
                 continue
-            _claimed[candidate] = str(name)
-            return str(name)
+            # absolute: jobs may run where the working directory is another (Ray workers)
+            _claimed[candidate] = str(name.absolute())
+            return _claimed[candidate]
     except OSError as err:  # permissions, a read-only or special file system, a full disk
         raise ConfigError(f"hydra.run.dir={candidate} — cannot create the run directory: "
                           f"{(err.strerror or str(err)).lower()}") from err

@@ -142,8 +142,29 @@ def check_output_dir(args: Namespace) -> None:
                                     f"cannot create the run directory in {ancestor} ({reason})") from err
 
 
+#: Group options that need a Hydra plugin: (group, option) → (the plugin's module, kexp's extra).
+PLUGINS = {
+    ("hydra/launcher", "ray"): ("hydra_plugins.hydra_ray_launcher", "ray"),
+    ("hydra/launcher", "joblib"): ("hydra_plugins.hydra_joblib_launcher", "sweep"),
+    ("hydra/launcher", "submitit_local"): ("hydra_plugins.hydra_submitit_launcher", "sweep"),
+    ("hydra/launcher", "submitit_slurm"): ("hydra_plugins.hydra_submitit_launcher", "sweep"),
+    ("hydra/launcher", "slurm"): ("hydra_plugins.hydra_submitit_launcher", "sweep"),
+    ("hparams_search", "optuna"): ("hydra_plugins.hydra_optuna_sweeper", "sweep"),
+}
+
+
+def check_plugin(group: str, option: str) -> None:
+    """ConfigError naming the extra to install when ``group=option`` needs a missing Hydra plugin."""
+    import importlib.util
+
+    module, extra = PLUGINS.get((group, option), (None, None))
+    if module is not None and importlib.util.find_spec(module) is None:
+        raise ConfigError(f"{group}={option} — needs the Hydra plugin {module.split('.')[1]}, "
+                          f"not installed: pip install 'kexp[{extra}]'")
+
+
 def check_group_choices(hydra, overrides: list[Override]) -> None:
-    """ConfigError for an option that a config group does not have."""
+    """ConfigError for an option that a config group does not have (or whose plugin is missing)."""
     loader = hydra.config_loader
     groups = set(all_groups(loader))
     for override in overrides:
@@ -156,6 +177,7 @@ def check_group_choices(hydra, overrides: list[Override]) -> None:
             # a group that takes several options at once: logger=[csv,mlflow]
             chosen = value[1:-1].split(",") if value.startswith("[") and value.endswith("]") else [value]
             for option in (o.strip() for o in chosen if o.strip()):
+                check_plugin(group, option)
                 if option not in options and option != "null":
                     raise ConfigError.bad_value(
                         group, option, "unknown option; available: " + ", ".join(visible(options)))

@@ -78,3 +78,17 @@ def test_claiming_a_directory_where_none_can_be_made_is_one_line():
 
     with pytest.raises(ConfigError, match=r"^hydra.run.dir=/proc/kexp/run — cannot create the run directory: "):
         claim_directory("/proc/kexp/run")
+
+
+def test_a_launcher_or_search_whose_plugin_is_missing_names_the_extra(monkeypatch):
+    from kexp.cli import preflight
+
+    monkeypatch.setitem(preflight.PLUGINS, ("hydra/launcher", "ray"), ("hydra_plugins.not_here", "ray"))
+    monkeypatch.setitem(preflight.PLUGINS, ("hparams_search", "optuna"), ("hydra_plugins.gone", "sweep"))
+    assert preflight_error(["-m", "hydra/launcher=ray", "seed=0,1"]) == (
+        "kexp: config error: hydra/launcher=ray — needs the Hydra plugin not_here, not installed: "
+        "pip install 'kexp[ray]'")
+    assert preflight_error(["-m", "hparams_search=optuna"]).endswith("plugin gone, not installed: "
+                                                                     "pip install 'kexp[sweep]'")
+    monkeypatch.undo()
+    assert preflight_error(["-m", "hydra/launcher=ray", "seed=0,1"]) == ""  # installed here
