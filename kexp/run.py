@@ -249,21 +249,23 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
 
 
 def local_model(model, run_dir: Path):
-    """``model`` itself; in a multi-process run, process 0's copy on its own devices, None elsewhere.
+    """``model`` itself, or (JAX ``DataParallel``) a copy on one device of process 0; None elsewhere.
 
-    A model trained over several processes lives on all their devices, and
-    anything computed from its variables needs every process. So all of them
-    save it, in step (Keras writes the replicated weights from the local copy);
-    process 0 then reloads it without a distribution to evaluate, predict and
-    save alone, and the others are done.
+    A model trained with a distribution lives on all its devices, wants batches
+    that split evenly over them, and, over several processes, needs every
+    process for anything computed from its variables. So every process saves
+    it, in step (Keras writes the replicated weights from the local copy);
+    process 0 reloads it without a distribution to evaluate the whole test
+    split, predict and save alone, and the others are done.
     """
     import shutil
 
-    from kexp.backends.start import process_shard
+    from kexp.backends.start import batch_shard
 
-    index, count = process_shard()
-    if count == 1:
+    shard = batch_shard()
+    if shard is None:
         return model
+    index = shard[0]
     import keras
 
     from kexp.saved_run import load_model

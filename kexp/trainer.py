@@ -137,10 +137,10 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard
         remove_backup(run_dir)
     batch_size = cfg.batch_size * replicas
     train = replace(data.train, weights=training_weights(data, cfg.class_weight))
-    from kexp.backends.start import process_shard
+    from kexp.backends.start import batch_shard
 
-    shard = process_shard()
-    if shard[1] > 1:
+    shard = batch_shard()  # (None unless a batch is split over several devices)
+    if shard is not None:
         log.info("process %d of %d feeds %d of each global batch of %d; per epoch %d whole batches "
                  "(%d training and %d validation samples left out of each epoch)", shard[0], shard[1],
                  batch_size // shard[1], batch_size, len(train) // batch_size, len(train) % batch_size,
@@ -158,6 +158,6 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard
         history = (publish_history(stream, run_dir / HISTORY_FILE)
                    if stream.is_file() and stream.stat().st_size else pd.DataFrame())
     status = "diverged" if len(history) and not np.isfinite(history["loss"].iloc[-1]) else "ok"
-    trained_per_epoch = len(train) - len(train) % batch_size if shard[1] > 1 else len(train)
+    trained_per_epoch = len(train) - len(train) % batch_size if shard is not None else len(train)
     images = trained_per_epoch * max(len(history) - done_before, 0)
     return FitResult(history, seconds, images_seen=images, status=status)

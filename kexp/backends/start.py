@@ -124,6 +124,16 @@ def process_shard() -> tuple[int, int]:
     return jax_shard()
 
 
+def batch_shard() -> tuple[int, int] | None:
+    """``(this process, processes)`` when each batch is split over several devices by Keras's
+    distribution (JAX ``DataParallel``; then only whole batches are fed), else None."""
+    import keras
+
+    if keras.backend.backend() != "jax" or keras.distribution.distribution() is None:
+        return None
+    return process_shard()
+
+
 #: ``trainer.strategy`` values and the backends each runs on (default: every backend).
 STRATEGY_BACKENDS = {"default": None, "mirrored": ("tensorflow",), "data_parallel": ("jax",)}
 _OTHERWISE = {"mirrored": "on JAX use data_parallel; or default",

@@ -29,17 +29,18 @@ def _on_tensorflow() -> bool:
 
 
 def training_inputs(split: Split, batch_size: int, seed: int, first_epoch: int, epochs: int,
-                    shard: tuple[int, int] = (0, 1)) -> dict:
+                    shard: tuple[int, int] | None = None) -> dict:
     """``fit`` keyword arguments for the training batches of epochs ``first_epoch .. epochs-1``.
 
-    ``shard=(index, count)``: this process of ``count`` feeds its part of every
-    global batch of ``batch_size`` (several processes, JAX).
+    ``shard=(index, count)`` (a batch split over several devices, JAX's
+    ``DataParallel``): whole batches only, and this process of ``count`` feeds
+    its part of every global batch of ``batch_size``.
     """
-    if shard[1] > 1:
+    if shard is not None:
         from kexp.backends.batches import SplitBatches
 
-        return {"x": SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch, shard=shard),
-                "shuffle": False}
+        return {"x": SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch, shard=shard,
+                                  whole_batches=True), "shuffle": False}
     if _on_tensorflow():
         from kexp.backends.tensorflow import epoch_seeded_dataset
 
@@ -67,12 +68,12 @@ def ordered_inputs(split: Split, batch_size: int) -> dict:
     return {"x": SplitBatches(split, batch_size)}
 
 
-def validation_inputs(split: Split, batch_size: int, shard: tuple[int, int] = (0, 1)) -> dict:
+def validation_inputs(split: Split, batch_size: int, shard: tuple[int, int] | None = None) -> dict:
     """``fit``'s ``validation_data`` (and batch size) for ``split`` (``shard``: as in :func:`training_inputs`)."""
-    if shard[1] > 1:
+    if shard is not None:
         from kexp.backends.batches import SplitBatches
 
-        return {"validation_data": SplitBatches(split, batch_size, shard=shard)}
+        return {"validation_data": SplitBatches(split, batch_size, shard=shard, whole_batches=True)}
     inputs = ordered_inputs(split, batch_size)
     if "y" in inputs:
         return {"validation_data": (inputs["x"], inputs["y"]), "validation_batch_size": batch_size}

@@ -7,7 +7,7 @@ import pytest
 
 from kexp.errors import ConfigError
 from kexp.backends.start import check_strategy, device_strategy, start_backend
-from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp
+from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp, write_image_tree
 
 TINY_RUN = [*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.save_model=false"]
 
@@ -85,11 +85,15 @@ LAYOUT_RECORDER = (
 
 def test_data_parallel_on_two_jax_devices_splits_the_batch_and_matches_one_device(tmp_path):
     """JAX with two host-platform CPU devices: 16 per device is the global batch 32 of one device:
-    the same steps, the batch axis split across both devices, the weights replicated, the same losses."""
+    the same steps, the batch axis split across both devices, the weights replicated, the same losses;
+    the test split (48, not whole batches of 32) is evaluated whole on a local copy."""
+    from tests.backends.test_processes import RUN
+
+    write_image_tree(tmp_path / "photos", per_class=48)
     (tmp_path / "layout.py").write_text(LAYOUT_RECORDER)
     env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
            "PYTHONPATH": str(tmp_path)}
-    common = [*TINY_RUN, "trainer.epochs=2", "trainer.callbacks=[{_target_: layout.Layout}]"]
+    common = [*RUN, "trainer.epochs=2", "trainer.callbacks=[{_target_: layout.Layout}]"]
     parallel = run_kexp([*common, "trainer.strategy=data_parallel", "trainer.batch_size=16",
                          "hydra.run.dir=parallel"], tmp_path, env=env)
     assert parallel.returncode == 0, parallel.stderr[-2000:]
@@ -97,15 +101,31 @@ def test_data_parallel_on_two_jax_devices_splits_the_batch_and_matches_one_devic
     assert single.returncode == 0, single.stderr[-2000:]
     ours = pd.read_csv(tmp_path / "parallel" / "history.csv")
     theirs = pd.read_csv(tmp_path / "single" / "history.csv")
-    assert ours["steps"].tolist() == theirs["steps"].tolist() == [float(-(-90 // 32))] * 2
+    assert ours["steps"].tolist() == theirs["steps"].tolist() == [2.0, 2.0]  # 64 training images
     assert ours[["mesh_devices", "batch_axis_sharded", "weight_shards", "weight_replicated"]].iloc[0].tolist() == \
         [2.0, 1.0, 2.0, 1.0]
     assert theirs["mesh_devices"].tolist() == [1.0, 1.0]  # the default strategy sets no distribution
     for column in ("loss", "val_loss", "accuracy"):
-        np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-4)
+        np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-5)
+    metrics = [pd.read_csv(tmp_path / d / "metrics.csv").iloc[0] for d in ("parallel", "single")]
+    np.testing.assert_allclose(metrics[0][["test_accuracy", "test_loss"]].astype(float),
+                               metrics[1][["test_accuracy", "test_loss"]].astype(float), rtol=1e-5)
     log = (tmp_path / "parallel" / "kexp.log").read_text()
     assert "DataParallel over 2 devices: cpu:0, cpu:1" in log
     assert "trainer.strategy=data_parallel: batch_size 16 per device, global batch 32" in log
+
+
+def test_data_parallel_with_batches_that_do_not_split_evenly(tmp_path):
+    """Digits arrays, 2 devices, global batch 16: the 4 training and 4 validation images left at
+    each epoch's end are not fed; the test split of 45 is evaluated whole all the same."""
+    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    result = run_kexp([*TINY_RUN, "data.train_size=200", "data.test_size=45", "trainer.epochs=1",
+                       "trainer.strategy=data_parallel", "trainer.batch_size=8", "hydra.run.dir=run"], tmp_path, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    log = (tmp_path / "run" / "kexp.log").read_text()
+    assert "per epoch 11 whole batches (4 training and 4 validation samples left out of each epoch)" in log
+    per_class = pd.read_csv(tmp_path / "run" / "per_class.csv")
+    assert per_class["support"].sum() == 45
 
 
 def test_mirrored_on_two_logical_cpus_takes_the_same_steps(tmp_path):
