@@ -35,8 +35,8 @@ def complete_trials(db: Path, sweep: Path) -> int:
     with sqlite3.connect(db) as connection:
         return connection.execute(
             "SELECT COUNT(*) FROM trials t JOIN trial_user_attributes a ON a.trial_id = t.trial_id "
-            "WHERE a.key = 'kexp_sweep_dir' AND a.value_json = ? AND t.state = 'COMPLETE'",
-            (f'"{sweep}"',)).fetchone()[0]
+            "WHERE a.key = 'kexp' AND a.value_json LIKE ? AND t.state = 'COMPLETE'",
+            (f'%"sweep_dir": "{sweep}"%',)).fetchone()[0]
 
 
 def search(root: Path, sweep: str, args: list[str]) -> float:

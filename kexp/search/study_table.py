@@ -10,8 +10,10 @@ import pandas as pd
 from kexp.artifacts import write_csv
 
 STUDY_FILE = "study.csv"
-#: Trial user attributes kexp sets (:mod:`kexp.search.sweeper`), and the ``study.csv`` columns they become.
-ATTRIBUTES = {"kexp_sweep_dir": "sweep_dir", "kexp_job": "job", "kexp_run_dir": "run_dir"}
+#: The trial user attribute kexp sets (:mod:`kexp.search.sweeper`): where the trial ran,
+#: ``{sweep_dir, job, run_dir}`` — also ``study.csv``'s columns.
+ATTRIBUTE = "kexp"
+PLACES = ("sweep_dir", "job", "run_dir")
 
 
 def write_study_table(study, path: Path) -> pd.DataFrame:
@@ -20,7 +22,8 @@ def write_study_table(study, path: Path) -> pd.DataFrame:
     for trial in study.get_trials(deepcopy=False):
         row: dict[str, Any] = {"trial": trial.number, "state": trial.state.name,
                                "value": trial.value if len(study.directions) == 1 else trial.values}
-        row.update({column: trial.user_attrs.get(attribute) for attribute, column in ATTRIBUTES.items()})
+        place = trial.user_attrs.get(ATTRIBUTE, {})
+        row.update({column: place.get(column) for column in PLACES})
         row.update(trial.params)
         rows.append(row)
     table = pd.DataFrame(rows)

@@ -3,7 +3,7 @@
 Hydra's Optuna sweeper runs ``n_trials`` new trials every time it starts. Here
 a *searcher* is one sweep directory: it runs ``n_trials`` trials, each tagged
 in the study with its sweep directory, job number and run directory (user
-attributes ``kexp_sweep_dir``, ``kexp_job``, ``kexp_run_dir``). So
+attribute ``kexp``: ``{sweep_dir, job, run_dir}``, set in one write). So
 
 - the same command again (a new sweep directory) continues the study with
   ``n_trials`` more trials, informed by all before;
@@ -32,7 +32,7 @@ from omegaconf import OmegaConf
 from optuna.trial import TrialState
 
 from kexp.search.storage import open_storage, storage_url
-from kexp.search.study_table import STUDY_FILE, write_study_table
+from kexp.search.study_table import ATTRIBUTE, STUDY_FILE, write_study_table
 
 log = logging.getLogger("kexp")
 
@@ -57,21 +57,19 @@ class SharedStudySweeper(OptunaSweeperImpl):
             log.info("Optuna study %s in %s (%d trials so far)", study.study_name,
                      storage_url(self.storage), len(study.trials))
             mine = [t for t in study.get_trials(deepcopy=False)
-                    if t.user_attrs.get("kexp_sweep_dir") == str(sweep_dir)]
+                    if t.user_attrs.get(ATTRIBUTE, {}).get("sweep_dir") == str(sweep_dir)]
             left_running = [t for t in mine if t.state == TrialState.RUNNING]
             for frozen in left_running:
-                log.info("resuming trial %d (job %d)", frozen.number, frozen.user_attrs["kexp_job"])
-                trial = optuna.trial.Trial(study, frozen._trial_id)
-                self._run_trials(study, [trial], space, fixed, frozen.user_attrs["kexp_job"])
-            next_job = max((t.user_attrs["kexp_job"] for t in mine), default=-1) + 1
+                job = frozen.user_attrs[ATTRIBUTE]["job"]
+                log.info("resuming trial %d (job %d)", frozen.number, job)
+                self._run_trials(study, [optuna.trial.Trial(study, frozen._trial_id)], space, fixed, job)
+            next_job = max((t.user_attrs[ATTRIBUTE]["job"] for t in mine), default=-1) + 1
             to_go = self.n_trials - len(mine)
             while to_go > 0:
                 trials = [study.ask() for _ in range(min(to_go, self.n_jobs))]
-                for offset, trial in enumerate(trials):
-                    job = next_job + offset
-                    trial.set_user_attr("kexp_sweep_dir", str(sweep_dir))
-                    trial.set_user_attr("kexp_job", job)
-                    trial.set_user_attr("kexp_run_dir", str(sweep_dir / str(job)))
+                for job, trial in enumerate(trials, start=next_job):  # (one write: all or nothing)
+                    trial.set_user_attr(ATTRIBUTE, {"sweep_dir": str(sweep_dir), "job": job,
+                                                    "run_dir": str(sweep_dir / str(job))})
                 self._run_trials(study, trials, space, fixed, next_job)
                 next_job += len(trials)
                 to_go -= len(trials)

@@ -19,7 +19,7 @@ def stored_trials(db):
     with sqlite3.connect(db) as connection:
         rows = connection.execute(
             "SELECT t.number, t.state, a.value_json, p.param_value FROM trials t "
-            "LEFT JOIN trial_user_attributes a ON a.trial_id = t.trial_id AND a.key = 'kexp_sweep_dir' "
+            "LEFT JOIN trial_user_attributes a ON a.trial_id = t.trial_id AND a.key = 'kexp' "
             "LEFT JOIN trial_params p ON p.trial_id = t.trial_id AND p.param_name = 'optimizer.learning_rate' ORDER BY t.number").fetchall()
     return pd.DataFrame(rows, columns=["number", "state", "sweep_dir", "learning_rate"])
 
@@ -37,7 +37,8 @@ def test_two_concurrent_searchers_share_one_study_and_a_rerun_continues_it(tmp_p
     assert trials["number"].tolist() == [0, 1, 2, 3]
     assert (trials["state"] == "COMPLETE").all()
     assert trials["learning_rate"].nunique() == 4  # per-trial seeds: no trial proposed twice
-    assert sorted(trials["sweep_dir"].map(yaml.safe_load).value_counts().tolist()) == [2, 2]
+    places = trials["sweep_dir"].map(lambda text: yaml.safe_load(text)["sweep_dir"])
+    assert sorted(places.value_counts().tolist()) == [2, 2]
     # whichever searcher ended last lists all four trials, and its comparison covers both dirs
     last = next(d for d in "ab" if (pd.read_csv(tmp_path / d / "study.csv")["state"] == "COMPLETE").sum() == 4)
     study = pd.read_csv(tmp_path / last / "study.csv")
