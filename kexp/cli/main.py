@@ -85,8 +85,8 @@ def hydra_main(cfg: DictConfig) -> float | None:
     return run_job(cfg)
 
 
-def absolute_output_dirs(argv: list[str]) -> list[str]:
-    """``hydra.run.dir=`` / ``hydra.sweep.dir=`` given as relative paths, made absolute.
+def absolute_sweep_dir(argv: list[str]) -> list[str]:
+    """``hydra.sweep.dir=`` given as a relative path, made absolute.
 
     A launcher may run the jobs in other processes with another working
     directory (Ray's workers run in the cluster's); Hydra's resolved sweep
@@ -95,7 +95,7 @@ def absolute_output_dirs(argv: list[str]) -> list[str]:
     out = []
     for arg in argv:
         key, sep, value = arg.partition("=")
-        if sep and key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and value \
+        if sep and key.lstrip("+") == "hydra.sweep.dir" and value \
                 and "${" not in value and not os.path.isabs(os.path.expanduser(value)):
             arg = f"{key}={os.path.abspath(value)}"
         out.append(arg)
@@ -105,7 +105,7 @@ def absolute_output_dirs(argv: list[str]) -> list[str]:
 def main() -> None:
     """Check the command line's configs, then hand over to Hydra."""
     register_resolvers()
-    sys.argv[1:] = absolute_output_dirs(sys.argv[1:])
+    sys.argv[1:] = absolute_sweep_dir(sys.argv[1:])
     argv = sys.argv[1:]
     if os.environ.get("HYDRA_FULL_ERROR") != "1":
         from kexp.cli.preflight import parse_args, preflight

@@ -87,7 +87,7 @@ def test_data_parallel_on_two_jax_devices_splits_the_batch_and_matches_one_devic
     """JAX with two host-platform CPU devices: 16 per device is the global batch 32 of one device:
     the same steps, the batch axis split across both devices, the weights replicated, the same losses;
     the test split (48, not whole batches of 32) is evaluated whole on a local copy."""
-    from tests.backends.test_processes import RUN
+    from tests.test_processes import RUN
 
     write_image_tree(tmp_path / "photos", per_class=48)
     (tmp_path / "layout.py").write_text(LAYOUT_RECORDER)
