@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
@@ -105,6 +106,9 @@ def absolute_sweep_dir(argv: list[str]) -> list[str]:
 def main() -> None:
     """Check the command line's configs, then hand over to Hydra."""
     register_resolvers()
+    # conf/hydra/launcher/ray.yaml replaces the Ray plugin's config of the same name on purpose
+    # (see its comment); Hydra warns about any such name match
+    warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against ConfigStore schema")
     sys.argv[1:] = absolute_sweep_dir(sys.argv[1:])
     argv = sys.argv[1:]
     if os.environ.get("HYDRA_FULL_ERROR") != "1":
@@ -119,6 +123,7 @@ def main() -> None:
             print(err.one_line(), file=sys.stderr)
             sys.exit(2)
     from kexp.cli.help import render_help, wants_help
+
 
     if wants_help(argv):
         print(render_help(argv))

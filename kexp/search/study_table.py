@@ -27,6 +27,8 @@ def write_study_table(study, path: Path) -> pd.DataFrame:
         row.update(trial.params)
         rows.append(row)
     table = pd.DataFrame(rows)
+    if "job" in table:  # (a trial asked by a searcher killed before it said where: no job)
+        table["job"] = table["job"].astype("Int64")
     write_csv(path, table)
     return table
 
