@@ -67,8 +67,13 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     return written
 
 
+#: At most this many confusion matrices in a report (a search has a configuration per trial).
+MAX_CONFUSION_MATRICES = 8
+
+
 def best_confusion_matrices(runs: list, keys: list[str], best_first) -> list[tuple[str, Path]]:
-    """(heading, confusion_matrix.png) of the best run of each configuration that has one."""
+    """(heading, confusion_matrix.png) of the best run of each configuration that has one, the
+    best configurations first (at most :data:`MAX_CONFUSION_MATRICES`)."""
     from kexp.compare.plots import configurations
 
     order = {Path(d): rank for rank, d in enumerate(best_first["dir"])}
@@ -77,6 +82,9 @@ def best_confusion_matrices(runs: list, keys: list[str], best_first) -> list[tup
         members = [r for r in members if (r.path / CONFUSION_IMAGE).is_file() and r.status == "ok"]
         if members:
             best = min(members, key=lambda r: order.get(r.path, len(order)))
-            found.append((f"Confusion matrix: {name} (best of {len(members)}: {best.path.name})",
-                          best.path / CONFUSION_IMAGE))
-    return found
+            found.append((order.get(best.path, len(order)), name, len(members), best))
+    found.sort(key=lambda item: item[0])
+    shown = f" — the {MAX_CONFUSION_MATRICES} best of {len(found)} configurations" \
+        if len(found) > MAX_CONFUSION_MATRICES else ""
+    return [(f"Confusion matrix: {name} (best of {count}: {best.path.name}){shown}", best.path / CONFUSION_IMAGE)
+            for _, name, count, best in found[:MAX_CONFUSION_MATRICES]]

@@ -33,6 +33,10 @@ def mean_and_std(histories: Iterable[pd.DataFrame], column: str) -> pd.DataFrame
     return stats.fillna({"std": 0.0})
 
 
+#: More configurations than this get their legend below the plot.
+MAX_LEGEND_INSIDE = 10
+
+
 def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = ""):
     """One set of axes: ``metric`` and ``val_<metric>`` per configuration against epoch."""
     import matplotlib
@@ -42,7 +46,8 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     from matplotlib.ticker import MaxNLocator
 
     groups = configurations(runs, keys)
-    fig = Figure(figsize=(10, 6), layout="constrained")
+    many = len(groups) > MAX_LEGEND_INSIDE  # (an Optuna search: a configuration per trial)
+    fig = Figure(figsize=(10, 6 + (0.2 * (len(groups) + 2) if many else 0)), layout="constrained")
     ax = fig.subplots()
     colours = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
     handles = []
@@ -52,7 +57,8 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
             stats = mean_and_std((r.history for r in members), column)
             if stats.empty:
                 continue
-            ax.plot(stats["epoch"], stats["mean"], style, color=colour, linewidth=1.6)
+            ax.plot(stats["epoch"], stats["mean"], style, color=colour, linewidth=1.6,
+                    marker="o" if len(stats) < 3 else None, markersize=4)  # (a point is no line)
             if len(members) > 1:
                 ax.fill_between(stats["epoch"], stats["mean"] - stats["std"],
                                 stats["mean"] + stats["std"], color=colour, alpha=0.15, linewidth=0)
@@ -60,11 +66,19 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
         handles.append(Line2D([], [], color=colour, label=f"{name}{seeds}"))
     handles += [Line2D([], [], color="grey", linestyle="-", label="validation"),
                 Line2D([], [], color="grey", linestyle="--", label="training")]
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    epochs = max((int(r.history["epoch"].max()) for r in runs if "epoch" in r.history and len(r.history)),
+                 default=1)
+    if epochs <= 20:
+        ax.set_xticks(range(1, epochs + 1))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.grid(alpha=0.3)
-    ax.legend(handles=handles, loc="best", fontsize="small")
+    if many:  # below the axes, not over the curves
+        fig.legend(handles=handles, loc="outside lower center", fontsize="small")
+    else:
+        ax.legend(handles=handles, loc="best", fontsize="small")
     ax.set_title(title or f"{metric}: {len(runs)} runs, {len(groups)} configurations")
     if metric == "loss" and _all_positive(runs, metric):
         ax.set_yscale("log")

@@ -46,6 +46,20 @@ def test_the_report_shows_the_confusion_matrix_of_each_configuration_best_run(tm
         save_confusion(confusion_table([0, 1, 1], [0, 1, i % 2], ["cat", "dog"]), run_dir, title=f"run {i}")
     report = (tmp_path / "out" / "report.html") if compare([tmp_path / "s"], tmp_path / "out") else None
     headings = re.findall(r"<h2>(Confusion matrix[^<]*)</h2>", report.read_text())
-    assert headings == ["Confusion matrix: optimizer=sgd (best of 2: 1)",
-                        "Confusion matrix: optimizer=adam (best of 2: 2)"]
+    # the best configuration first (adam's best 0.9 beats sgd's 0.7)
+    assert headings == ["Confusion matrix: optimizer=adam (best of 2: 2)",
+                        "Confusion matrix: optimizer=sgd (best of 2: 1)"]
     assert len(re.findall(r"src='data:image/png;base64,", report.read_text())) == 4  # 2 curves + 2 matrices
+
+
+def test_a_search_report_shows_only_the_best_configurations_confusion_matrices(tmp_path):
+    from kexp.compare import MAX_CONFUSION_MATRICES
+
+    for i in range(MAX_CONFUSION_MATRICES + 2):  # a configuration per run, as in an Optuna search
+        run_dir = make_run(tmp_path / "s" / str(i), [f"optimizer.learning_rate={i + 1}e-4"], accuracy=i / 20, seed=i)
+        save_confusion(confusion_table([0, 1], [0, 1], ["cat", "dog"]), run_dir, title=f"run {i}")
+    report = (tmp_path / "out" / "report.html") if compare([tmp_path / "s"], tmp_path / "out") else None
+    headings = re.findall(r"<h2>(Confusion matrix[^<]*)</h2>", report.read_text())
+    assert len(headings) == MAX_CONFUSION_MATRICES
+    assert headings[0] == (f"Confusion matrix: optimizer.learning_rate=10e-4 (best of 1: 9) — the "
+                           f"{MAX_CONFUSION_MATRICES} best of {MAX_CONFUSION_MATRICES + 2} configurations")
