@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.errors import ConfigError
 from kexp.models import ACTIVATIONS
-from kexp.backends.start import PRECISIONS, check_processes, check_strategy
+from kexp.backends.start import PRECISIONS, check_devices
 from kexp.tasks import NEEDS_TARGETS, check_task_fits_data
 
 _MISSING = object()
@@ -256,15 +256,7 @@ def _check_environment(cfg: DictConfig) -> None:
     """Options that need TensorFlow (or an optional package) on this machine."""
     from kexp.backends import configured_backend
 
-    strategy = str(OmegaConf.select(cfg, "trainer.strategy", default="default"))
-    check_strategy(strategy, configured_backend())
-    processes = OmegaConf.select(cfg, "trainer.distributed", default=None)
-    if processes is not None:
-        check_processes(configured_backend(), strategy, int(processes.num_processes), int(processes.process_id))
-        if int(processes.num_processes) > 1:
-            from kexp.backends.rendezvous import split_address
-
-            split_address(processes.coordinator or "")
+    check_devices(cfg.trainer, configured_backend())
     from kexp.loggers import check_loggers
 
     check_loggers(cfg)

@@ -97,6 +97,19 @@ def start_processes(distributed, backend: str) -> None:
     initialize_processes(*args)
 
 
+def check_devices(trainer, backend: str) -> None:
+    """One-line ConfigErrors for ``trainer.strategy`` and ``trainer.distributed`` on ``backend``."""
+    strategy = str(trainer.get("strategy", "default"))
+    check_strategy(strategy, backend)
+    processes = trainer.get("distributed")
+    if processes is not None:
+        check_processes(backend, strategy, int(processes.num_processes), int(processes.process_id))
+        if int(processes.num_processes) > 1:
+            from kexp.backends.rendezvous import split_address
+
+            split_address(processes.coordinator or "")
+
+
 def check_processes(backend: str, strategy: str, num_processes: int, process_id: int) -> None:
     """One-line ConfigErrors for a multi-process run this backend or strategy cannot do."""
     if num_processes <= 1:
