@@ -29,22 +29,20 @@ class SplitBatches(keras.utils.PyDataset):
     Shuffled: epoch ``first_epoch`` first; Keras calls ``on_epoch_end``
     after each epoch, which moves to the next epoch's order.
 
-    ``whole_batches`` (a batch split over several devices): only whole batches,
-    the last ``len(split) mod batch_size`` samples of each epoch's order left
-    out, so that every device gets an equal part of every step.
-    ``shard=(index, count)`` (several processes): ``batch_size`` is the global
-    batch; this process yields rows ``index·b … (index+1)·b − 1`` of each, with
-    ``b = batch_size / count`` (implies whole batches).
+    ``shard=(index, count)`` (a batch split over several devices, by this process
+    and ``count - 1`` others): ``batch_size`` is the global batch, only whole
+    ones are fed (the last ``len(split) mod batch_size`` samples of each epoch's
+    order are left out, so every device gets an equal part of every step), and
+    this process yields rows ``index·b … (index+1)·b − 1`` of each, with
+    ``b = batch_size / count``.
     """
 
     def __init__(self, split: Split, batch_size: int, seed: int | None = None,
-                 first_epoch: int = 0, workers: int = 4, shard: tuple[int, int] = (0, 1),
-                 whole_batches: bool = False) -> None:
+                 first_epoch: int = 0, workers: int = 4, shard: tuple[int, int] | None = None) -> None:
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=8)
         self.split, self.batch_size, self.seed = split, batch_size, seed
         self.shard = shard
-        self.whole_batches = whole_batches or shard[1] > 1
-        if self.whole_batches and (batch_size % shard[1] or len(split) < batch_size):
+        if shard is not None and (batch_size % shard[1] or len(split) < batch_size):
             raise DataError(f"{len(split)} samples cannot be split into whole global batches of "
                             f"{batch_size} over {shard[1]} process(es); lower trainer.batch_size")
         self.epoch = first_epoch
@@ -56,13 +54,13 @@ class SplitBatches(keras.utils.PyDataset):
         return epoch_order(len(self.split), self.seed, self.epoch)
 
     def __len__(self) -> int:
-        if self.whole_batches:
+        if self.shard is not None:
             return len(self.split) // self.batch_size
         return -(-len(self.split) // self.batch_size)
 
     def __getitem__(self, index: int):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        if self.shard[1] > 1:
+        if self.shard is not None:
             local = self.batch_size // self.shard[1]
             rows = rows[self.shard[0] * local:(self.shard[0] + 1) * local]
         x, y = read_rows(self.split.x, rows), self.split.y[rows]

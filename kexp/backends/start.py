@@ -41,7 +41,7 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
 
     backend = keras.backend.backend()
     if distributed is not None and int(distributed.num_processes) > 1:
-        start_processes(distributed, backend)
+        start_processes(distributed)
     if backend == "tensorflow":
         from kexp.backends.tensorflow import configure_devices, enable_determinism, split_cpu
 
@@ -84,9 +84,11 @@ def _deterministic_xla() -> None:
         os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {DETERMINISTIC_XLA_FLAG}".strip()
 
 
-def start_processes(distributed, backend: str) -> None:
-    """Meet the other processes (:mod:`kexp.backends.rendezvous`), then start JAX's distributed service."""
-    check_processes(backend, "data_parallel", int(distributed.num_processes), int(distributed.process_id))
+def start_processes(distributed) -> None:
+    """Meet the other processes (:mod:`kexp.backends.rendezvous`), then start JAX's distributed service.
+
+    (:func:`check_devices` has checked the backend, strategy and ids when the config was validated.)
+    """
     from kexp.backends.jax import initialize_processes
     from kexp.backends.rendezvous import rendezvous
 

@@ -39,8 +39,8 @@ def training_inputs(split: Split, batch_size: int, seed: int, first_epoch: int, 
     if shard is not None:
         from kexp.backends.batches import SplitBatches
 
-        return {"x": SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch, shard=shard,
-                                  whole_batches=True), "shuffle": False}
+        return {"x": SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch, shard=shard),
+                "shuffle": False}
     if _on_tensorflow():
         from kexp.backends.tensorflow import epoch_seeded_dataset
 
@@ -73,7 +73,7 @@ def validation_inputs(split: Split, batch_size: int, shard: tuple[int, int] | No
     if shard is not None:
         from kexp.backends.batches import SplitBatches
 
-        return {"validation_data": SplitBatches(split, batch_size, shard=shard, whole_batches=True)}
+        return {"validation_data": SplitBatches(split, batch_size, shard=shard)}
     inputs = ordered_inputs(split, batch_size)
     if "y" in inputs:
         return {"validation_data": (inputs["x"], inputs["y"]), "validation_batch_size": batch_size}
