@@ -9,7 +9,7 @@ default ``~/.cache/kexp-bench``; never inside the repository). Then, side by sid
 in this one process:
 
 1. training throughput of the slides' ``cnn`` (batch 128) through
-   ``kexp.trainer.fit``: streamed from the PNG files (``data.cache=none``),
+   ``kexp.training.trainer.fit``: streamed from the PNG files (``data.cache=none``),
    from the same images decoded into memory once (``data.cache=memory``), and
    from the in-memory arrays of the ``.npz``; alternating, medians per wall
    and per CPU second, ratios against the arrays;
@@ -75,14 +75,14 @@ def file_splits(root: Path, count: int):
 
 
 def time_fit(cfg, train, val) -> Stopwatch:
-    """Wall and CPU seconds of one epoch of ``kexp.trainer.fit`` of the slides' cnn."""
+    """Wall and CPU seconds of one epoch of ``kexp.training.trainer.fit`` of the slides' cnn."""
     import keras
 
     from kexp.data import Dataset
     from kexp.models import build_model
-    from kexp.optimizers import build_optimizer
-    from kexp.signals import guarded
-    from kexp.trainer import compile_model, fit
+    from kexp.training.optimizers import build_optimizer
+    from kexp.training.signals import guarded
+    from kexp.training.trainer import compile_model, fit
 
     keras.utils.clear_session()
     keras.utils.set_random_seed(0)

@@ -5,7 +5,7 @@
     python benchmarks/throughput.py --model resnet20      # synthetic 32x32x3
     KERAS_BACKEND=jax python benchmarks/throughput.py     # the same on JAX
 
-(a) kexp: ``build_model`` → ``compile_model`` → ``kexp.trainer.fit`` with all
+(a) kexp: ``build_model`` → ``compile_model`` → ``kexp.training.trainer.fit`` with all
 its callbacks (history, backup, NaN check, signals) and input pipeline, plus a
 256-image validation pass per epoch; (b) hand-written: the slides' Keras
 Sequential net (or the same kexp-built model for other models) and a plain
@@ -69,7 +69,7 @@ def compose(overrides: list[str]):
     from hydra import compose as hydra_compose, initialize_config_dir
 
     from kexp.cli.main import register_resolvers
-    from kexp.cli.config_dir import config_dir
+    from kexp.config.location import config_dir
 
     register_resolvers()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
@@ -89,14 +89,14 @@ class Stopwatch:
 
 
 def time_kexp(cfg, x, y) -> Stopwatch:
-    """Wall and CPU seconds of ``kexp.trainer.fit`` for one epoch over ``x``."""
+    """Wall and CPU seconds of ``kexp.training.trainer.fit`` for one epoch over ``x``."""
     import keras
 
     from kexp.data import Dataset, Split
     from kexp.models import build_model
-    from kexp.optimizers import build_optimizer
-    from kexp.signals import guarded
-    from kexp.trainer import compile_model, fit
+    from kexp.training.optimizers import build_optimizer
+    from kexp.training.signals import guarded
+    from kexp.training.trainer import compile_model, fit
 
     keras.utils.clear_session()
     keras.config.set_dtype_policy(cfg.trainer.precision)  # --set trainer.precision=...

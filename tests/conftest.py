@@ -12,7 +12,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
-from kexp.cli.config_dir import config_dir
+from kexp.config.location import config_dir
 from kexp.cli.main import register_resolvers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def compose_config(overrides: list[str] | None = None, return_hydra_config: bool
 
 def run_in_process(overrides: list[str], run_dir: Path) -> dict[str, object]:
     """Train and evaluate in this process (no new Python, no TensorFlow import); the metrics row."""
-    from kexp.run import run
+    from kexp.runs.pipeline import run
 
     run_dir.mkdir(parents=True, exist_ok=True)
     return run(compose_config(overrides), run_dir).row()
@@ -40,7 +40,7 @@ def run_in_process(overrides: list[str], run_dir: Path) -> dict[str, object]:
 def preflight_error(argv: list[str]) -> str:
     """The one line ``python -m kexp ARGV`` stops with before running (in this process); "" if none."""
     from kexp.cli.preflight import preflight
-    from kexp.errors import KexpError
+    from kexp.config.errors import KexpError
 
     register_resolvers()
     try:
@@ -129,7 +129,7 @@ def finished_run(root: Path, overrides: list[str]) -> Path:
     (run_dir / ".hydra").mkdir(parents=True)
     cfg = compose_config(overrides)
     OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")
-    from kexp.run import run
+    from kexp.runs.pipeline import run
 
     run(cfg, run_dir)
     return run_dir

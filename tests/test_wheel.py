@@ -5,7 +5,7 @@ import subprocess
 import sys
 import zipfile
 
-from kexp.cli.config_dir import config_dir
+from kexp.config.location import config_dir
 from tests.conftest import REPO, TINY_CNN, TINY_DATA, run_kexp
 
 
@@ -25,7 +25,7 @@ def test_wheel_ships_conf_and_runs_from_another_directory(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
                     str(wheel)], check=True, capture_output=True)
     env = {"PYTHONPATH": str(site)}
-    where = subprocess.run([sys.executable, "-c", "import kexp.cli.config_dir as c; print(c.config_dir())"],
+    where = subprocess.run([sys.executable, "-c", "import kexp.config.location as c; print(c.config_dir())"],
                            cwd=elsewhere, env={**os.environ, **env}, capture_output=True, text=True)
     assert where.stdout.strip() == str(site / "kexp" / "conf")
     result = run_kexp([*TINY_CNN, *TINY_DATA, "trainer.epochs=1", "hydra.run.dir=run"], elsewhere, env=env)

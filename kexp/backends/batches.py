@@ -11,7 +11,7 @@ import numpy as np
 import keras
 
 from kexp.data.prepare import Split, read_rows
-from kexp.errors import DataError
+from kexp.config.errors import DataError
 
 
 def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 import time
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 
 KEY = "trainer.distributed.coordinator"
 GO = b"go"

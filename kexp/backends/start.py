@@ -7,7 +7,7 @@ import logging
 import os
 from typing import ContextManager
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

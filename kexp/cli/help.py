@@ -4,7 +4,7 @@ Hydra's own ``--help`` lists and formats every config group of Hydra itself
 (twice) although kexp's template shows none of them: measured on 2 cores,
 ``python -m kexp --help`` takes 0.4 s this way and 1.0 s through Hydra's own
 help (docs/performance.md). This module needs nothing from Hydra beyond what
-preflight needs anyway (:mod:`kexp.cli.hydra_compat`). The template is
+preflight needs anyway (:mod:`kexp.compat.hydra`). The template is
 ``hydra.help`` in ``conf/config.yaml``.
 """
 
@@ -15,7 +15,7 @@ import string
 
 from omegaconf import OmegaConf, open_dict
 
-from kexp.cli import hydra_compat
+from kexp.compat import hydra as hydra_compat
 from kexp.cli.preflight import compose, create_hydra, parse_args, visible
 
 

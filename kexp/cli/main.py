@@ -13,8 +13,8 @@ import warnings
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from kexp.cli.config_dir import config_dir
-from kexp.errors import KexpError
+from kexp.config.location import config_dir
+from kexp.config.errors import KexpError
 
 _MAX_SUFFIX = 60
 
@@ -56,20 +56,20 @@ def run_dir_suffix(override_dirname: str) -> str:
 
 
 def _claim(candidate: str) -> str:
-    from kexp.run_dir import claim_directory
+    from kexp.runs.directory import claim_directory
 
     return claim_directory(candidate)
 
 
 def _direction(objective: str, task: str) -> str:
-    from kexp.record import objective_direction
+    from kexp.runs.record import objective_direction
 
     return objective_direction(objective, task)
 
 
 def register_resolvers() -> None:
     """Resolvers used by conf/config.yaml (idempotent), and the structured-config schemas."""
-    from kexp.schema import register_schemas
+    from kexp.config.schema import register_schemas
 
     register_schemas()
     for name, function in (("kexp_suffix", run_dir_suffix), ("kexp_claim", _claim),
@@ -81,7 +81,7 @@ def register_resolvers() -> None:
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
 def hydra_main(cfg: DictConfig) -> float | None:
     """Run one job (Hydra calls this once per run, or per job of a sweep)."""
-    from kexp.job import run_job
+    from kexp.runs.job import run_job
 
     return run_job(cfg)
 
@@ -113,7 +113,7 @@ def main() -> None:
     argv = sys.argv[1:]
     if os.environ.get("HYDRA_FULL_ERROR") != "1":
         from kexp.cli.preflight import parse_args, preflight
-        from kexp.run_dir import lock_given_run_dir
+        from kexp.runs.directory import lock_given_run_dir
 
         try:
             preflight(argv)

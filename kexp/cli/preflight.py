@@ -25,11 +25,11 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from kexp.cli import hydra_compat
-from kexp.cli.config_dir import config_dir
-from kexp.errors import ConfigError
-from kexp.run_dir import check_rerun, given_run_dir
-from kexp.validation import validate
+from kexp.compat import hydra as hydra_compat
+from kexp.config.location import config_dir
+from kexp.config.errors import ConfigError
+from kexp.runs.directory import check_rerun, given_run_dir
+from kexp.config.validation import validate
 
 #: Beyond this many jobs only the first ones are checked up front.
 MAX_CHECKED_JOBS = 256
@@ -82,7 +82,7 @@ def parse_args(argv: list[str]) -> Namespace:
 
 def create_hydra(args: Namespace):
     """A Hydra instance over kexp's configs plus ``--config-dir``, as ``@hydra.main`` makes."""
-    from kexp.schema import register_schemas
+    from kexp.config.schema import register_schemas
 
     if args.config_dir is not None and not os.path.isdir(args.config_dir):
         raise ConfigError(f"--config-dir {args.config_dir} — no such directory")

@@ -84,8 +84,8 @@ def first_bad_image(data: Dataset) -> BadImageError | None:
 @contextmanager
 def bad_images_named(data: Dataset) -> Iterator[None]:
     """Turn a failure while reading image files into one line naming the file that caused it."""
-    from kexp.errors import KexpError
-    from kexp.signals import TrainingInterrupted
+    from kexp.config.errors import KexpError
+    from kexp.training.signals import TrainingInterrupted
 
     try:
         yield

@@ -28,7 +28,7 @@ from omegaconf import DictConfig
 
 from kexp.data.images import ImageFiles, image_size
 from kexp.data.sources import SOURCES, Source
-from kexp.errors import DataError
+from kexp.config.errors import DataError
 
 SPLITS = ("train", "test", "validation")
 

@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 
 from kexp.data.images import IMAGE_SUFFIXES, ImageFiles, image_size
 from kexp.data.sources import SOURCES, Source, stratified_split
-from kexp.errors import DataError
+from kexp.config.errors import DataError
 
 SPLIT_FOLDERS = {"train": ("train",), "val": ("val", "validation"), "test": ("test",)}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kexp.errors import DataError
+from kexp.config.errors import DataError
 
 #: What a class folder may hold (lower-case suffixes, as keras.utils.image_dataset_from_directory).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif")

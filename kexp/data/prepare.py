@@ -9,7 +9,7 @@ from omegaconf import DictConfig
 
 from kexp.data.images import ImageFiles, LazyRows
 from kexp.data.sources import Source, load_source, stratified_split, stratify_by
-from kexp.errors import DataError
+from kexp.config.errors import DataError
 
 
 @dataclass(frozen=True)

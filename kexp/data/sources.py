@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig
 
-from kexp.errors import DataError
-from kexp.registry import Registry
+from kexp.config.errors import DataError
+from kexp.config.registry import Registry
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from kexp.registry import Registry
+from kexp.config.registry import Registry
 
 log = logging.getLogger("kexp")
 
@@ -105,7 +105,7 @@ def open_loggers(cfg: DictConfig, run_dir: Path, enabled: bool = True) -> Iterat
     The body calls :meth:`RunLoggers.end` with the record when the run wrote one
     (an interrupted run too, before it lets the interruption through).
     """
-    from kexp.signals import TrainingInterrupted
+    from kexp.training.signals import TrainingInterrupted
 
     if legacy_tensorboard(cfg):
         log.warning("trainer.tensorboard=true is deprecated: use logger=[csv,tensorboard]")

@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.loggers import LOGGERS, RunLogger
 
 log = logging.getLogger("kexp")
@@ -244,7 +244,7 @@ def _run_tags(cfg: DictConfig, run_dir: Path) -> tuple[dict[str, str], Path | No
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    from kexp.provenance import git_state, package_versions
+    from kexp.runs.provenance import git_state, package_versions
 
     tags = {"kexp.run_dir": str(run_dir.resolve()), "kexp.name": str(cfg.name)}
     if version := package_versions().get("kexp"):
@@ -293,7 +293,7 @@ def start_run(cfg: DictConfig, run_dir: Path) -> str:
                                   {"kexp.sweep_dir": str(sweep_dir), "kexp.sweep": "true"})
         run = mlflow.start_run(experiment_id=experiment, run_name=_run_name(cfg, sweep_dir),
                                tags=tags, parent_run_id=parent)
-        from kexp.artifacts import write_text
+        from kexp.runs.files import write_text
 
         state.parent.mkdir(exist_ok=True)
         write_text(state, yaml.safe_dump({"run_id": run.info.run_id, "tracking_uri": uri,

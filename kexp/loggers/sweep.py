@@ -31,7 +31,7 @@ class TrackSweep(Callback):
     """``on_multirun_end``: end the MLflow parent run, write TensorBoard's HParams summaries."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from kexp.compare.runs import find_runs
+        from kexp.reporting.compare.runs import find_runs
 
         sweep_dir = Path(config.hydra.sweep.dir)
         runs = find_runs([sweep_dir]) if sweep_dir.is_dir() else []
@@ -67,7 +67,7 @@ def end_mlflow_parent(sweep_dir: Path, runs: list) -> None:
 
 def write_sweep_hparams(sweep_dir: Path, runs: list) -> None:
     """TensorBoard HParams summaries for the jobs that used the tensorboard logger."""
-    from kexp.compare.table import swept_keys
+    from kexp.reporting.compare.table import swept_keys
 
     jobs = [run for run in runs if _used_tensorboard(run.path)]
     if not jobs:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.loggers import LOGGERS, RunLogger
 
 LOG_DIR = "tensorboard"

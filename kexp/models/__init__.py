@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig
 
-from kexp.registry import Registry
+from kexp.config.registry import Registry
 
 if TYPE_CHECKING:
     import keras
@@ -39,7 +39,7 @@ def build_model(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
     """
     from omegaconf import OmegaConf
 
-    from kexp.schema.model import family, typed_model
+    from kexp.config.schema.model import family, typed_model
 
     builder = MODELS.get(family(cfg))
     cfg = OmegaConf.merge(OmegaConf.to_container(typed_model(cfg), resolve=True),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import keras
 from omegaconf import DictConfig
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 
 
 @dataclass(frozen=True)

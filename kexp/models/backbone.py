@@ -13,7 +13,7 @@ Architectures are whatever ``keras.applications`` exports (:func:`architectures`
 ``model.preset`` takes a KerasHub backbone instead (``kexp[hub]``). Weights:
 ``imagenet`` (Keras's own download, cached in ``~/.keras/models``), ``null``
 (random) or a local weights file. The backbone is the layer named
-``backbone`` (:mod:`kexp.fine_tune` freezes and unfreezes it, its
+``backbone`` (:mod:`kexp.training.fine_tune` freezes and unfreezes it, its
 BatchNormalization layers kept in inference mode).
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 import keras
 from omegaconf import DictConfig
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.models import MODELS
 from kexp.models.blocks import LayerFactory
 
@@ -152,7 +152,7 @@ def build_backbone(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: i
     """input → (resize) → preprocess → backbone → pooling → dropout → head.
 
     The backbone is called with training=False as the Keras guide does; Keras 3's fit overrides
-    that inside a functional model, so kexp.fine_tune keeps BatchNormalization frozen itself.
+    that inside a functional model, so kexp.training.fine_tune keeps BatchNormalization frozen itself.
     """
     if len(input_shape) != 3 or input_shape[-1] not in (1, 3):
         raise ConfigError.bad_value("model", "backbone", f"needs images (height x width x 1 or 3); "

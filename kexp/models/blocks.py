@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import keras
 from omegaconf import DictConfig
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.models import ACTIVATIONS
 from kexp.models.augment import Augmentation
 from kexp.models.layers import Maxout, RReLU

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from omegaconf import DictConfig
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.models import MODELS
 from kexp.models.auxiliary import AuxiliaryLossModel
 from kexp.models.blocks import LayerFactory, apply, small_input

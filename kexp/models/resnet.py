@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import keras
 from omegaconf import DictConfig
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.models import MODELS
 from kexp.models.blocks import LayerFactory, apply, small_input
 from kexp.models.layers import ChannelPad

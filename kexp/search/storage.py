@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 
 #: The default study storage, beside MLflow's default store (relative to the working directory).
 DEFAULT_DB = Path("outputs") / "optuna.db"

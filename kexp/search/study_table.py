@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from kexp.artifacts import write_csv
+from kexp.runs.files import write_csv
 
 STUDY_FILE = "study.csv"
 #: The trial user attribute kexp sets (:mod:`kexp.search.sweeper`): where the trial ran,

@@ -15,7 +15,7 @@ attribute ``kexp``: ``{sweep_dir, job, run_dir}``, set in one write). So
   of its ``n_trials``.
 
 At the end ``study.csv`` in the sweep directory lists every trial of the study
-(from every sweep directory), and :class:`kexp.compare.callback.CompareSweep`
+(from every sweep directory), and :class:`kexp.reporting.compare.callback.CompareSweep`
 compares their runs.
 """
 
@@ -45,7 +45,7 @@ class SharedStudySweeper(OptunaSweeperImpl):
         if isinstance(self.sampler, functools.partial):  # GridSampler: Hydra's own loop
             self.storage = open_storage(self.storage)
             return super().sweep(arguments)
-        from kexp.run_dir import RunLock
+        from kexp.runs.directory import RunLock
 
         space, fixed = self._search_space(arguments)
         sweep_dir = Path(self.config.hydra.sweep.dir).resolve()

@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from kexp.cli.config_dir import config_dir
+from kexp.config.location import config_dir
 from tests.conftest import REPO, TINY_CNN, run_kexp, write_image_tree
 
 JAX = {"KERAS_BACKEND": "jax"}
@@ -40,9 +40,9 @@ def test_a_short_training_runs_under_jax(tmp_path):
 EVERY_MODEL_AND_OPTIMIZER = """
 import numpy as np, keras
 from tests.conftest import compose_config
-from kexp.cli.config_dir import config_dir
+from kexp.config.location import config_dir
 from kexp.models import build_model
-from kexp.optimizers import build_optimizer
+from kexp.training.optimizers import build_optimizer
 assert keras.backend.backend() == "jax"
 x = np.random.default_rng(0).random((2, 28, 28, 1), dtype=np.float32)
 y = np.array([0, 9])

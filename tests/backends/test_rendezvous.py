@@ -7,7 +7,7 @@ import time
 import pytest
 
 from kexp.backends.rendezvous import rendezvous, split_address
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 
 
 def free_port() -> int:

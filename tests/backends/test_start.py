@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.backends.start import check_strategy, device_strategy, start_backend
 from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp, write_image_tree
 
@@ -30,10 +30,10 @@ def test_mixed_bfloat16_computes_in_bfloat16_with_a_float32_output(tmp_path):
 
 def test_mixed_float16_gets_keras_loss_scaling():
     from kexp.models import build_model
-    from kexp.optimizers import build_optimizer
-    from kexp.trainer import compile_model
+    from kexp.training.optimizers import build_optimizer
+    from kexp.training.trainer import compile_model
 
-    from kexp.diagnostics import gradient_rows, loss_scale
+    from kexp.reporting.gradient_flow import gradient_rows, loss_scale
 
     cfg = compose_config(TINY_CNN)
     x = np.random.default_rng(0).random((64, 28, 28, 1)).astype("float32")
@@ -87,7 +87,7 @@ def test_data_parallel_on_two_jax_devices_splits_the_batch_and_matches_one_devic
     """JAX with two host-platform CPU devices: 16 per device is the global batch 32 of one device:
     the same steps, the batch axis split across both devices, the weights replicated, the same losses;
     the test split (48, not whole batches of 32) is evaluated whole on a local copy."""
-    from tests.test_processes import RUN
+    from tests.runs.test_processes import RUN
 
     write_image_tree(tmp_path / "photos", per_class=48)
     (tmp_path / "layout.py").write_text(LAYOUT_RECORDER)

@@ -3,7 +3,7 @@
 These run the real ``python -m kexp``. Config mistakes, unreadable data
 files and problems inside the arrays stop before TensorFlow is imported
 (about a second each); only "too small for the model" needs the model built.
-The full list of config mistakes is checked in-process (tests/test_validation.py).
+The full list of config mistakes is checked in-process (tests/config/test_validation.py).
 """
 
 import numpy as np
@@ -24,7 +24,7 @@ def assert_clean_failure(result, cwd, expected: str, tensorflow_started: bool = 
     assert not (cwd / "multirun").exists()
 
 
-# Every config mistake is checked in-process in tests/test_validation.py; these few go
+# Every config mistake is checked in-process in tests/config/test_validation.py; these few go
 # through real processes for the exit code, the single line and "nothing written".
 CONFIG_MISTAKES = [
     (["model=resnet9000"], "kexp: config error: model=resnet9000 — unknown option; available: alexnet,"),

@@ -2,8 +2,8 @@
 
 import pytest
 
-from kexp.cli import hydra_compat
-from kexp.cli.config_dir import config_dir
+from kexp.compat import hydra as hydra_compat
+from kexp.config.location import config_dir
 from kexp.cli.preflight import job_overrides, parse_overrides
 from kexp.cli.main import register_resolvers
 from tests.conftest import preflight_error
@@ -73,8 +73,8 @@ def test_an_output_directory_that_cannot_be_created_is_found_by_trying(tmp_path,
 
 
 def test_claiming_a_directory_where_none_can_be_made_is_one_line():
-    from kexp.errors import ConfigError
-    from kexp.run_dir import claim_directory
+    from kexp.config.errors import ConfigError
+    from kexp.runs.directory import claim_directory
 
     with pytest.raises(ConfigError, match=r"^hydra.run.dir=/proc/kexp/run — cannot create the run directory: "):
         claim_directory("/proc/kexp/run")

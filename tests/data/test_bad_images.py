@@ -3,7 +3,7 @@
 import pytest
 
 from kexp.data.images import BadImageError
-from kexp.run import run
+from kexp.runs.pipeline import run
 from tests.conftest import TINY_CNN, compose_config, write_image_tree
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from kexp.data import load_data
-from kexp.errors import DataError
+from kexp.config.errors import DataError
 from tests.conftest import compose_config
 
 

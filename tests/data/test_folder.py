@@ -7,9 +7,9 @@ import pytest
 
 from kexp.data import ImageFiles, load_data
 from kexp.data.folder import list_folder
-from kexp.errors import DataError
-from kexp.trainer import training_weights
-from kexp.validation import validate
+from kexp.config.errors import DataError
+from kexp.training.trainer import training_weights
+from kexp.config.validation import validate
 from tests.conftest import compose_config, write_image_tree
 
 

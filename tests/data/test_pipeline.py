@@ -4,7 +4,7 @@ PyDataset path of other backends: tests/backends/test_jax.py): a disk cache, a b
 import numpy as np
 import pandas as pd
 
-from kexp.run import run
+from kexp.runs.pipeline import run
 from tests.conftest import TINY_CNN, compose_config, run_kexp, write_image_tree
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from kexp.data import load_data
-from kexp.errors import DataError
+from kexp.config.errors import DataError
 from tests.conftest import compose_config, write_npz
 
 

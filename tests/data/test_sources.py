@@ -6,7 +6,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from kexp.data.sources import SOURCES, check_npz, load_npz, load_source
-from kexp.errors import DataError
+from kexp.config.errors import DataError
 from tests.conftest import compose_config, write_npz
 
 

@@ -7,11 +7,11 @@ import socket
 import pandas as pd
 import pytest
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.loggers import check_loggers
 from kexp.loggers.mlflow import flat_params
-from kexp.run import run
-from kexp.signals import TrainingInterrupted
+from kexp.runs.pipeline import run
+from kexp.training.signals import TrainingInterrupted
 from tests.conftest import TINY_DATA, compose_config
 
 mlflow = pytest.importorskip("mlflow")

@@ -1,11 +1,11 @@
-"""The TensorBoard logger's choice and errors (its event files: tests/test_configured_callbacks.py;
+"""The TensorBoard logger's choice and errors (its event files: tests/training/test_configured_callbacks.py;
 the sweep's HParams dashboard: tests/loggers/test_sweep.py)."""
 
 import importlib.util
 
 import pytest
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.loggers import check_loggers, chosen_loggers
 from tests.conftest import compose_config
 

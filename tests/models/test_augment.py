@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.models import build_model
 from kexp.models.augment import Augmentation, resolve_flip
 from tests.conftest import TINY_CNN, compose_config

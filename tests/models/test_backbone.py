@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.models import build_model
 from kexp.models.backbone import architectures
 from tests.conftest import compose_config

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kexp.errors import ConfigError
+from kexp.config.errors import ConfigError
 from kexp.models import ACTIVATIONS
 from kexp.models.blocks import INITIALIZERS, LayerFactory
 from kexp.models.layers import Maxout, RReLU

@@ -3,7 +3,7 @@
 A VGG16 epoch on the digits takes about a minute on 2 CPU cores, so the full
 command (10 epochs, validation accuracy ≥ 0.90) is marked slow. The default
 run covers the same path faster: tests/models/test_zoo.py builds VGG16 (its
-parameter count) and trains a VGG one step, tests/test_job.py runs the
+parameter count) and trains a VGG one step, tests/runs/test_job.py runs the
 command end to end with a small net.
 """
 

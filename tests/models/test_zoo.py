@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from kexp.cli.config_dir import config_dir
+from kexp.config.location import config_dir
 from kexp.models import build_model
 from tests.conftest import compose_config
 
@@ -200,7 +200,7 @@ def test_googlenet_auxiliary_heads_add_to_the_training_loss_only():
 
 
 def test_resnet_refuses_to_drop_batchnorm_and_maxout():
-    from kexp.errors import ConfigError
+    from kexp.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match="regularization.batchnorm=false — resnet20 is built with"):
         build("resnet20", (32, 32, 3), 10, ["regularization.batchnorm=false"])

@@ -7,7 +7,7 @@ import pandas as pd
 import yaml
 
 from tests.conftest import TINY_CNN, run_kexp
-from tests.test_trainer import start_kexp, wait_for_epochs
+from tests.training.test_trainer import start_kexp, wait_for_epochs
 
 SEARCH = ["-m", "hparams_search=optuna", *TINY_CNN, "data.train_size=120", "data.test_size=40",
           "hydra.sweeper.params={optimizer.learning_rate: 'tag(log, interval(0.0001, 0.01))'}",

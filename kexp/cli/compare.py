@@ -1,0 +1,34 @@
+"""``python -m kexp.compare PATH [PATH ...] [--metric val_accuracy] [--out DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Compare the runs under the given run or sweep directories."""
+    parser = argparse.ArgumentParser(
+        prog="python -m kexp.compare",
+        description="Compare kexp runs: summary.csv, summary.md, compare_accuracy.png, "
+                    "compare_loss.png and report.html.")
+    parser.add_argument("paths", nargs="+", type=Path, help="run directories or sweep directories (mixed)")
+    parser.add_argument("--metric", default="val_accuracy",
+                        help="rank by this summary column (default val_accuracy = best validation accuracy)")
+    parser.add_argument("--out", type=Path, help="where to write (default: the first PATH)")
+    args = parser.parse_args(argv)
+    from kexp.reporting.compare import compare
+
+    try:
+        written = compare(args.paths, args.out or args.paths[0], args.metric)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"kexp.compare: {err}", file=sys.stderr)
+        return 2
+    for path in written.values():
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""``python -m kexp.evaluate RUN_DIR [key=value ...] [--out DIR]``: score a saved run again.
+
+Reloads ``model.keras`` with the run's resolved config and evaluates it on the
+run's test split (rebuilt exactly: same data config and seed) or, with
+overrides such as ``data.path=OTHER_DIR``, on the test split of other data.
+Writes ``metrics.csv`` (the compiled metrics as ``test_*``, the number of
+samples), ``per_class.csv``, ``confusion_matrix.csv``/``.png`` and
+``evaluation.yaml`` (what was evaluated, by which command, with which versions)
+into a new directory: ``RUN_DIR/evaluations/<date>_<time>`` unless ``--out``
+says where. The training run's own files are never touched; an error leaves
+no directory behind. Errors are one line, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from kexp.config.errors import DataError, KexpError
+from kexp.runs.saved import finished_run_config, new_directory, timestamp, with_overrides
+
+EVALUATIONS_DIR = "evaluations"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m kexp.evaluate",
+        description="Evaluate a finished kexp run's model.keras on its test split or on other data.")
+    parser.add_argument("run_dir", type=Path, help="a run directory with model.keras")
+    parser.add_argument("overrides", nargs="*", help="key=value changes of the run's config, "
+                        "e.g. data.path=OTHER_DIR (its test split is evaluated)")
+    parser.add_argument("--out", type=Path, help="output directory (default RUN_DIR/evaluations/<time>)")
+    parser.add_argument("--batch-size", type=int, help="default: the run's trainer.batch_size")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line: one line on stderr and exit 2 for a user error."""
+    args = parse_args(argv)
+    try:
+        out = evaluate_run(args.run_dir, args.overrides, args.out, args.batch_size)
+    except KexpError as err:
+        print(err.one_line(), file=sys.stderr)
+        return 2
+    print(f"kexp: evaluation written to {out}")
+    print(pd.read_csv(out / "metrics.csv").to_string(index=False))
+    return 0
+
+
+def evaluate_run(run_dir: Path, overrides: list[str], out: Path | None = None,
+                 batch_size: int | None = None) -> Path:
+    """Evaluate ``run_dir``'s model as the module docstring says; the directory written."""
+    from kexp.data import load_data
+    from kexp.data.bad_images import bad_images_named, skip_bad_images
+    from kexp.training.tasks import Task, check_task_fits_data
+    from kexp.config.validation import validate
+
+    run_dir = Path(run_dir)
+    cfg = with_overrides(finished_run_config(run_dir), overrides)
+    validate(cfg)
+    task = Task.from_config(cfg.task, cfg.regularization)
+    data = load_data(cfg.data, seed=cfg.seed)
+    check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
+    data = task.prepare(in_run_classes(data, run_dir))
+    if cfg.data.get("on_bad_image") == "skip":
+        data = skip_bad_images(data)
+    from kexp.backends.start import start_backend
+    from kexp.runs.saved import load_model
+
+    backend = start_backend(cfg.seed)
+    model = load_model(run_dir, cfg)
+    expected = tuple(model.input_shape[1:])
+    if expected != tuple(data.input_shape):
+        raise DataError(f"{data.origin or 'data'} — inputs of {'x'.join(map(str, data.input_shape))}, but "
+                        f"the model of {run_dir} takes {'x'.join(map(str, expected))}")
+    out = new_directory(Path(out) if out else run_dir / EVALUATIONS_DIR / timestamp())
+    try:
+        with bad_images_named(data):
+            write_evaluation(model, data, cfg, out, batch_size or int(cfg.trainer.batch_size))
+        write_provenance(out, run_dir, overrides, cfg.seed, backend, len(data.y_test))
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    return out
+
+
+def in_run_classes(data, run_dir: Path):
+    """``data`` with its labels renumbered to the run's classes (by name, from ``classes.csv``).
+
+    Another folder may hold the run's classes in another order or only some of
+    them; a class the run did not learn is a DataError.
+    """
+    from dataclasses import replace
+
+    from kexp.runs.files import CLASSES_FILE
+
+    classes = run_dir / CLASSES_FILE
+    if not data.class_names or not classes.is_file():
+        return data
+    trained = pd.read_csv(classes)["name"].astype(str).tolist()
+    unknown = [name for name in data.class_names if name not in trained]
+    if unknown:
+        raise DataError(f"{data.origin or 'data'} — classes {', '.join(unknown)} are not among the run's "
+                        f"classes ({', '.join(trained)})")
+    if list(data.class_names) == trained:
+        return data
+    mapping = np.array([trained.index(name) for name in data.class_names])
+    renumbered = data.map_targets(lambda y: mapping[y.astype("int64")], num_classes=len(trained))
+    return replace(renumbered, class_names=tuple(trained))
+
+
+def write_evaluation(model, data, cfg, out: Path, batch_size: int) -> None:
+    """metrics.csv, and for classification per_class.csv and the confusion matrix, into ``out``."""
+    from kexp.runs import files as artifacts
+    from kexp.reporting.confusion import confusion_table, save_confusion
+    from kexp.reporting.evaluation import class_names, evaluate, per_class_scores, predicted_labels
+
+    scores = evaluate(model, data, batch_size)
+    row = {"data": data.name, "origin": data.origin, "test_samples": len(data.y_test), **scores}
+    if data.has_class_labels:
+        predicted = predicted_labels(model, data, batch_size)
+        artifacts.write_csv(out / artifacts.PER_CLASS_FILE, per_class_scores(model, data, batch_size, predicted))
+        save_confusion(confusion_table(data.y_test.astype("int64"), predicted, class_names(data)), out,
+                       title=f"{cfg.name}: confusion matrix ({data.origin or data.name}, test split)")
+    artifacts.write_csv(out / artifacts.METRICS_FILE, pd.DataFrame([row]))
+
+
+def write_provenance(out: Path, run_dir: Path, overrides: list[str], seed: int, backend: str,
+                     samples: int) -> None:
+    """``evaluation.yaml``: the run, the overrides, the samples, and :mod:`kexp.runs.provenance`'s facts."""
+    from kexp.runs.files import write_text
+    from kexp.runs.provenance import now, provenance
+
+    facts = provenance(seed, backend)
+    facts["command"] = " ".join([Path(sys.executable).name, "-m", "kexp.evaluate", *sys.argv[1:]])
+    facts.update({"finished": now(), "run_dir": str(run_dir.resolve()), "overrides": list(overrides),
+                  "test_samples": samples})
+    write_text(out / "evaluation.yaml", yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

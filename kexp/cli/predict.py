@@ -1,0 +1,125 @@
+"""``python -m kexp.predict RUN_DIR FILE... [--top-k K] [--out CSV]``: a saved run's model on new inputs.
+
+Images (jpg, png, bmp, gif) are decoded as the run's training decoded them: to
+the model's input height × width and channels (grayscale or rgb), with the
+run's ``data.crop_to_aspect_ratio``, scaled to [0, 1]. CSV files are rows of
+the run's feature columns (``data=csv`` runs): encoded with the statistics of
+the run's own training split, rebuilt from its config. Prints the top-k
+classes with their names and probabilities per input (regression: the
+predicted value) and writes them to a CSV (``predictions.csv`` in the
+working directory unless ``--out``). Errors are one line, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kexp.config.errors import ConfigError, DataError, KexpError
+from kexp.runs.saved import class_names, finished_run_config, load_model
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m kexp.predict",
+                                     description="Predict with a finished kexp run's model.keras.")
+    parser.add_argument("run_dir", type=Path, help="a run directory with model.keras")
+    parser.add_argument("files", nargs="+", type=Path, help="image files, or CSV files of feature rows")
+    parser.add_argument("--top-k", type=int, default=3, help="classes shown per input (default 3)")
+    parser.add_argument("--out", type=Path, default=Path("predictions.csv"), help="CSV written")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line: one line on stderr and exit 2 for a user error."""
+    args = parse_args(argv)
+    try:
+        table = predict_files(args.run_dir, args.files, args.top_k)
+        from kexp.runs.files import write_csv
+
+        write_csv(args.out, table)
+    except KexpError as err:
+        print(err.one_line(), file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"kexp: input error: --out={args.out} — cannot be written ({err.strerror})", file=sys.stderr)
+        return 2
+    print(table.to_string(index=False))
+    print(f"kexp: predictions written to {args.out}")
+    return 0
+
+
+def predict_files(run_dir: Path, files: list[Path], top_k: int = 3) -> pd.DataFrame:
+    """One row per input: ``input``, then ``class_1, name_1, probability_1, ...`` (or ``prediction``)."""
+    if top_k < 1:
+        raise ConfigError.bad_value("--top-k", top_k, "must be at least 1")
+    cfg = finished_run_config(Path(run_dir))
+    for path in files:
+        if not path.is_file():
+            raise DataError(f"{path} — no such file")
+    from kexp.backends.start import start_backend
+
+    start_backend(cfg.seed)
+    model = load_model(Path(run_dir), cfg)
+    names, inputs = read_inputs(cfg, model, files)
+    outputs = np.asarray(model.predict(inputs, verbose=0), dtype="float64")
+    if cfg.task.name == "regression":
+        return pd.DataFrame({"input": names, "prediction": outputs[:, 0]})
+    if cfg.task.name == "binary":  # one sigmoid unit: P(positive); class 0 is the rest
+        outputs = np.concatenate([1.0 - outputs, outputs], axis=1)
+    labels = class_names(Path(run_dir), outputs.shape[1])
+    k = min(top_k, outputs.shape[1])
+    order = np.argsort(-outputs, axis=1, kind="stable")[:, :k]
+    table = {"input": names}
+    for rank in range(k):
+        chosen = order[:, rank]
+        table[f"class_{rank + 1}"] = chosen
+        table[f"name_{rank + 1}"] = [labels[c] for c in chosen]
+        table[f"probability_{rank + 1}"] = outputs[np.arange(len(chosen)), chosen].round(6)
+    return pd.DataFrame(table)
+
+
+def read_inputs(cfg, model, files: list[Path]) -> tuple[list[str], np.ndarray]:
+    """Input names and the model-ready array: every CSV's rows, or the decoded images."""
+    csvs = [p for p in files if p.suffix.lower() == ".csv"]
+    if csvs and len(csvs) < len(files):
+        raise DataError(f"{csvs[0]} — give image files or CSV files, not both")
+    if csvs:
+        return csv_rows(cfg, csvs)
+    from kexp.data.images import ImageFiles
+
+    shape = tuple(model.input_shape[1:])
+    if len(shape) != 3 or shape[-1] not in (1, 3):
+        raise DataError(f"{files[0]} — the model of this run takes inputs of "
+                        f"{'x'.join(map(str, shape))}, not images")
+    images = ImageFiles(np.array([str(p) for p in files]), shape[:2],
+                        "grayscale" if shape[-1] == 1 else "rgb",
+                        bool(cfg.data.get("crop_to_aspect_ratio", False)))
+    return [str(p) for p in files], images.load()
+
+
+def csv_rows(cfg, files: list[Path]) -> tuple[list[str], np.ndarray]:
+    """Rows of ``files`` encoded as the run's training rows were (data=csv runs)."""
+    if cfg.data.name != "csv":
+        raise DataError(f"{files[0]} — CSV rows need a run trained with data=csv (this run: "
+                        f"data={cfg.data.name}); give image files")
+    from kexp.data.csv_table import training_encoder
+
+    encoder = training_encoder(cfg.data, cfg.seed)
+    names, parts = [], []
+    for path in files:
+        rows = pd.read_csv(path)
+        missing = [c for c in encoder.columns if c not in rows]
+        if missing:
+            raise DataError(f"{path} — has no column {', '.join(missing)} (the run's features: "
+                            f"{', '.join(encoder.columns)})")
+        parts.append(encoder.transform(rows))
+        names += [f"{path}:{i + 1}" for i in range(len(rows))]
+    return names, np.concatenate(parts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

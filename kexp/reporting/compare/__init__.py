@@ -1,0 +1,90 @@
+"""Compare runs: ``summary.csv``, ``summary.md``, overlaid curves and ``report.html``.
+
+With gradient diagnostics in the runs, also ``compare_gradients.png``. The
+report shows the confusion matrix of the best run of each configuration; the
+summary each run's kexp version and what sets its code or versions apart
+(:mod:`kexp.reporting.compare.versions`).
+
+Used at the end of every sweep (:mod:`kexp.reporting.compare.callback`) and by
+``python -m kexp.compare PATH [PATH ...]`` on any run or sweep directories.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kexp.runs.files import atomic_path, write_csv, write_text
+from kexp.reporting.compare.plots import compare_figure, gradient_compare_figure
+from kexp.reporting.compare.report import html_report
+from kexp.reporting.compare.runs import find_runs
+from kexp.reporting.compare.table import over_seeds, ranked, resolve_metric, summary_table, swept_keys, to_markdown
+from kexp.reporting.compare.versions import version_notes
+from kexp.runs.record import smaller_is_better
+
+CURVES = ("accuracy", "loss")
+CONFUSION_IMAGE = "confusion_matrix.png"
+
+
+def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[str, Path]:
+    """Write the comparison of every run under ``paths`` into ``out``; return the files."""
+    runs = find_runs([Path(p) for p in paths])
+    if not runs:
+        raise FileNotFoundError(f"no kexp runs under {', '.join(map(str, paths))}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    keys = swept_keys(runs)
+    table = summary_table(runs)
+    column = resolve_metric(metric, table)
+    best_first = ranked(table, column)
+    seeds = over_seeds(table, keys)
+    written = {"summary.csv": out / "summary.csv", "summary.md": out / "summary.md"}
+    write_csv(written["summary.csv"], table)
+    notes = version_notes(table)
+    markdown = [f"# {len(runs)} runs ranked by {column}\n", *[f"{note}\n" for note in notes],
+                to_markdown(best_first.drop(columns=["dir"]))]
+    if seeds is not None:
+        seed_col = f"{column}_mean" if f"{column}_mean" in seeds else seeds.columns[-1]
+        markdown += ["\n## Mean ± std over seeds\n",
+                     to_markdown(seeds.sort_values(seed_col, ascending=smaller_is_better(column)))]
+    write_text(written["summary.md"], "\n".join(markdown))
+    for name in CURVES:
+        path = written[f"compare_{name}.png"] = out / f"compare_{name}.png"
+        with atomic_path(path) as tmp:
+            compare_figure(runs, keys, name).savefig(tmp, dpi=100, format="png")
+    images = [written[f"compare_{n}.png"] for n in CURVES]
+    if any(len(r.gradients) for r in runs):  # runs with trainer.diagnostics=true
+        path = written["compare_gradients.png"] = out / "compare_gradients.png"
+        with atomic_path(path) as tmp:
+            gradient_compare_figure(runs, keys).savefig(tmp, dpi=100, format="png")
+        images.append(path)
+    images += best_confusion_matrices(runs, keys, best_first)
+    tables = [(f"Runs ranked by {column}", best_first.drop(columns=["dir"]))]
+    if seeds is not None:
+        tables.append(("Mean ± std over seeds", seeds))
+    written["report.html"] = out / "report.html"
+    write_text(written["report.html"], html_report(
+        f"kexp comparison: {len(runs)} runs", images, tables, notes))
+    return written
+
+
+#: At most this many confusion matrices in a report (a search has a configuration per trial).
+MAX_CONFUSION_MATRICES = 8
+
+
+def best_confusion_matrices(runs: list, keys: list[str], best_first) -> list[tuple[str, Path]]:
+    """(heading, confusion_matrix.png) of the best run of each configuration that has one, the
+    best configurations first (at most :data:`MAX_CONFUSION_MATRICES`)."""
+    from kexp.reporting.compare.plots import configurations
+
+    order = {Path(d): rank for rank, d in enumerate(best_first["dir"])}
+    found = []
+    for name, members in configurations(runs, keys).items():
+        members = [r for r in members if (r.path / CONFUSION_IMAGE).is_file() and r.status == "ok"]
+        if members:
+            best = min(members, key=lambda r: order.get(r.path, len(order)))
+            found.append((order.get(best.path, len(order)), name, len(members), best))
+    found.sort(key=lambda item: item[0])
+    shown = f" — the {MAX_CONFUSION_MATRICES} best of {len(found)} configurations" \
+        if len(found) > MAX_CONFUSION_MATRICES else ""
+    return [(f"Confusion matrix: {name} (best of {count}: {best.path.name}){shown}", best.path / CONFUSION_IMAGE)
+            for _, name, count, best in found[:MAX_CONFUSION_MATRICES]]

@@ -1,0 +1,60 @@
+"""Hydra callbacks at the end of a sweep: the comparison, and the sweep's exit status.
+
+Both read what the jobs wrote (``metrics.csv`` through :class:`kexp.runs.record.RunRecord`),
+which is the truth for every launcher: jobs run in this process, in joblib
+workers, on a SLURM cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+log = logging.getLogger("kexp")
+
+
+class CompareSweep(Callback):
+    """``on_multirun_end``: write the comparison files into the sweep directory."""
+
+    def __init__(self, metric: str = "val_accuracy") -> None:
+        self.metric = metric
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from kexp.reporting.compare import compare
+
+        from kexp.search.study_table import study_run_dirs
+
+        sweep_dir = Path(config.hydra.sweep.dir)
+        # an Optuna study (hparams_search=optuna): the runs of all its trials, from every sweep dir
+        runs = study_run_dirs(sweep_dir) or [sweep_dir]
+        try:
+            written = compare(runs, sweep_dir, self.metric)
+        except (FileNotFoundError, ValueError) as err:
+            log.error("kexp: no comparison written: %s", err)
+            return
+        log.info("kexp: sweep comparison: %s", written["report.html"])
+        print(f"kexp: sweep summary {written['summary.md']}")
+
+
+class SweepExitStatus(Callback):
+    """``on_multirun_end``: exit 1 when a job of the sweep did not end ok.
+
+    Hydra calls the end-of-sweep callbacks in reverse order of
+    ``hydra.callbacks``: this one is listed first so that it runs last, after
+    the comparison (leaving with ``SystemExit`` stops the callbacks after it).
+    """
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from kexp.reporting.compare.runs import find_runs
+
+        sweep_dir = Path(config.hydra.sweep.dir)
+        runs = find_runs([sweep_dir]) if sweep_dir.is_dir() else []
+        not_ok = [str(run.path) for run in runs if run.status != "ok"]
+        if not_ok:
+            print(f"kexp: {len(not_ok)} job(s) did not end ok: {', '.join(not_ok)}", file=sys.stderr)
+            sys.exit(1)

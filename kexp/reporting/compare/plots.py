@@ -1,0 +1,118 @@
+"""Overlaid curves: one colour per configuration, training dashed, validation solid.
+
+Runs that differ only in ``seed`` are one configuration: their mean curve is
+drawn with a ± one standard deviation band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from kexp.reporting.compare.runs import Run
+from kexp.reporting.compare.table import configuration_keys, label
+
+
+def configurations(runs: list[Run], keys: list[str]) -> dict[str, list[Run]]:
+    """Runs grouped by their configuration label (all swept keys but the seed)."""
+    groups: dict[str, list[Run]] = {}
+    for run in runs:
+        groups.setdefault(label(run, configuration_keys(keys)), []).append(run)
+    return groups
+
+
+def mean_and_std(histories: Iterable[pd.DataFrame], column: str) -> pd.DataFrame:
+    """Per-epoch mean and std of ``column`` over the histories that have it."""
+    frames = [h[["epoch", column]] for h in histories if column in h and len(h)]
+    if not frames:
+        return pd.DataFrame(columns=["epoch", "mean", "std"])
+    stacked = pd.concat(frames)
+    stats = stacked.groupby("epoch")[column].agg(["mean", "std"]).reset_index()
+    return stats.fillna({"std": 0.0})
+
+
+#: More configurations than this get their legend below the plot.
+MAX_LEGEND_INSIDE = 10
+
+
+def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = ""):
+    """One set of axes: ``metric`` and ``val_<metric>`` per configuration against epoch."""
+    import matplotlib
+
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
+    groups = configurations(runs, keys)
+    many = len(groups) > MAX_LEGEND_INSIDE  # (an Optuna search: a configuration per trial)
+    fig = Figure(figsize=(10, 6 + (0.2 * (len(groups) + 2) if many else 0)), layout="constrained")
+    ax = fig.subplots()
+    colours = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
+    handles = []
+    for index, (name, members) in enumerate(groups.items()):
+        colour = colours(index % colours.N)
+        for column, style in ((metric, "--"), (f"val_{metric}", "-")):
+            stats = mean_and_std((r.history for r in members), column)
+            if stats.empty:
+                continue
+            ax.plot(stats["epoch"], stats["mean"], style, color=colour, linewidth=1.6,
+                    marker="o" if len(stats) < 3 else None, markersize=4)  # (a point is no line)
+            if len(members) > 1:
+                ax.fill_between(stats["epoch"], stats["mean"] - stats["std"],
+                                stats["mean"] + stats["std"], color=colour, alpha=0.15, linewidth=0)
+        seeds = f" (mean ± std of {len(members)} seeds)" if len(members) > 1 else ""
+        handles.append(Line2D([], [], color=colour, label=f"{name}{seeds}"))
+    handles += [Line2D([], [], color="grey", linestyle="-", label="validation"),
+                Line2D([], [], color="grey", linestyle="--", label="training")]
+    epochs = max((int(r.history["epoch"].max()) for r in runs if "epoch" in r.history and len(r.history)),
+                 default=1)
+    if epochs <= 20:
+        ax.set_xticks(range(1, epochs + 1))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.grid(alpha=0.3)
+    if many:  # below the axes, not over the curves
+        fig.legend(handles=handles, loc="outside lower center", fontsize="small")
+    else:
+        ax.legend(handles=handles, loc="best", fontsize="small")
+    ax.set_title(title or f"{metric}: {len(runs)} runs, {len(groups)} configurations")
+    if metric == "loss" and _all_positive(runs, metric):
+        ax.set_yscale("log")
+    return fig
+
+
+def _all_positive(runs: list[Run], metric: str) -> bool:
+    values = [r.history[c].to_numpy() for r in runs for c in (metric, f"val_{metric}") if c in r.history]
+    return bool(values) and all(np.all(np.asarray(v)[np.isfinite(v)] > 0) for v in values)
+
+
+def gradient_compare_figure(runs: list[Run], keys: list[str], title: str = ""):
+    """The last epoch's gradient norm against depth, one line per configuration (log scale).
+
+    Configurations run with several seeds show the mean over their runs.
+    """
+    import matplotlib
+
+    from matplotlib.figure import Figure
+
+    groups = configurations([r for r in runs if len(r.gradients)], keys)
+    fig = Figure(figsize=(10, 6), layout="constrained")
+    ax = fig.subplots()
+    colours = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
+    for index, (name, members) in enumerate(groups.items()):
+        last = [r.gradients[r.gradients["epoch"] == r.gradients["epoch"].max()] for r in members]
+        profile = pd.concat(last).groupby("depth")["grad_norm"].mean()
+        epoch = int(max(r.gradients["epoch"].max() for r in members))
+        ax.plot(profile.index, profile.to_numpy(), marker="o", markersize=2.5, linewidth=1.5,
+                color=colours(index % colours.N), label=f"{name} (epoch {epoch})")
+    ax.set_yscale("log")
+    ax.set_xlabel("depth (trainable kernel, input side = 0)")
+    ax.set_ylabel("‖∂loss/∂kernel‖₂ on a fixed batch")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="best", fontsize="small")
+    ax.set_title(title or f"gradient flow after the last epoch: {len(groups)} configurations")
+    return fig

@@ -1,0 +1,111 @@
+"""The summary table of a set of runs: one row per job, ranked, mean ± std over seeds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kexp.reporting.compare.runs import Run
+from kexp.runs.record import ALIASES, RunRecord, metric_column, smaller_is_better
+
+SEED = "seed"
+RESULT_COLUMNS = ["status", "epochs", "best_val_accuracy", "final_val_accuracy", "best_val_loss",
+                  "final_val_loss", "test_accuracy", "test_loss", "final_loss", "parameters", "flops",
+                  "train_seconds"]
+NUMERIC = RESULT_COLUMNS[1:]
+_FROM_HISTORY = ("epochs", "final_loss", "best_val_accuracy", "final_val_accuracy", "best_val_loss",
+                 "final_val_loss")
+
+
+def swept_keys(runs: list[Run]) -> list[str]:
+    """Override keys whose value differs between the runs, in first-seen order."""
+    keys: dict[str, None] = {}
+    for run in runs:
+        keys.update(dict.fromkeys(run.overrides))
+    return [k for k in keys if len({run.overrides.get(k, "") for run in runs}) > 1]
+
+
+def configuration_keys(keys: list[str]) -> list[str]:
+    """The swept keys that define a configuration (all but the seed)."""
+    return [k for k in keys if k != SEED]
+
+
+def label(run: Run, keys: list[str]) -> str:
+    """``key=value`` for each given key: the legend entry of a configuration."""
+    return ", ".join(f"{k}={run.overrides.get(k, '')}" for k in keys) or run.path.name
+
+
+def summary_table(runs: list[Run]) -> pd.DataFrame:
+    """One row per run: job, each swept key, status and results, error, directory."""
+    keys = swept_keys(runs)
+    root = Path(os.path.commonpath([r.path for r in runs])) if len(runs) > 1 else runs[0].path.parent
+    rows = []
+    for run in runs:
+        row: dict[str, object] = {"job": str(run.path.relative_to(root)) if run.path != root else run.path.name}
+        row.update({k: run.overrides.get(k, "") for k in keys})
+        row.update({c: run.metrics.get(c, np.nan) for c in RESULT_COLUMNS})
+        row["status"] = run.status
+        if run.status == "unfinished" or pd.isna(row["epochs"]):  # what its history shows so far
+            so_far = RunRecord.from_history("", "", "", run.history).row()
+            row.update({c: so_far[c] for c in _FROM_HISTORY})
+        row["error"] = run.metrics.get("error", "") if isinstance(run.metrics.get("error"), str) else ""
+        row["dir"] = str(run.path)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    from kexp.reporting.compare.versions import differences, kexp_versions
+
+    table.insert(table.columns.get_loc("error"), "kexp", kexp_versions(runs))
+    table.insert(table.columns.get_loc("error"), "differs", differences(runs))
+    return table
+
+
+def resolve_metric(metric: str, table: pd.DataFrame) -> str:
+    """A summary column for ``metric`` (``val_accuracy`` means the best validation accuracy)."""
+    column = metric if metric in table else metric_column(metric)
+    if column not in table:
+        allowed = ", ".join([*ALIASES, *NUMERIC])
+        raise ValueError(f"--metric {metric}: not a column of the summary; use one of {allowed}")
+    return column
+
+
+def ranked(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Rows sorted best first (ascending for losses and seconds, descending otherwise)."""
+    column = resolve_metric(metric, table)
+    ascending = smaller_is_better(column)
+    return table.sort_values(column, ascending=ascending, na_position="last", kind="stable")
+
+
+def over_seeds(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
+    """Mean and std per configuration of the runs that ended ok, when the runs differ in ``seed``.
+
+    ``runs`` counts the ok runs behind each mean; ``not_ok`` the others.
+    """
+    if SEED not in keys:
+        return None
+    config = configuration_keys(keys) or ["_all"]
+    ok = table["status"] == "ok"
+    frame = table[NUMERIC].apply(pd.to_numeric, errors="coerce").where(ok, np.nan)
+    frame[config] = table[config] if config != ["_all"] else "all"
+    frame["_ok"] = ok
+    grouped = frame.groupby(config, sort=False, dropna=False)
+    stats = grouped[NUMERIC].agg(["mean", "std"])
+    stats.columns = [f"{name}_{stat}" for name, stat in stats.columns]
+    stats["runs"] = grouped["_ok"].sum()
+    stats["not_ok"] = grouped.size() - stats["runs"]
+    return stats.reset_index().drop(columns=["_all"], errors="ignore")
+
+
+def to_markdown(table: pd.DataFrame, digits: int = 4) -> str:
+    """A GitHub-style Markdown table (no extra dependency)."""
+    def cell(value: object) -> str:
+        if isinstance(value, float):
+            return "" if np.isnan(value) else f"{value:.{digits}f}"
+        return str(value).replace("|", "\\|")
+
+    header = "| " + " | ".join(map(str, table.columns)) + " |"
+    rule = "| " + " | ".join("---" for _ in table.columns) + " |"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join([header, rule, *body]) + "\n"

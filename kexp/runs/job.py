@@ -1,0 +1,240 @@
+"""Hydra's job function: run one experiment in its run directory, report, clean up.
+
+Exit codes of a single run besides 0: 1 = failed (a bug or a resource problem,
+e.g. a full disk; recorded in ``metrics.csv``), 2 = a user error (nothing
+written), 3 = diverged, 128 + signal number = interrupted (resumable), as
+shells report signals. In a sweep a job that fails or diverges is recorded and
+the sweep goes on; the sweep's exit status comes from its ``metrics.csv``
+files (:class:`kexp.reporting.compare.callback.SweepExitStatus`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import math
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from kexp.runs.disk import DiskFullError
+from kexp.config.errors import KexpError
+from kexp.runs.record import RunRecord, objective_direction, objective_metric
+from kexp.training.signals import TrainingInterrupted
+from kexp.config.validation import validate
+
+log = logging.getLogger("kexp")
+
+EXIT_FAILED = 1
+EXIT_USER_ERROR = 2
+EXIT_DIVERGED = 3
+NAN = float("nan")
+
+
+def threads_per_job(hydra_cfg: DictConfig) -> int | None:
+    """CPU threads for one job when a launcher runs jobs in parallel, else None.
+
+    joblib: the cores shared by ``n_jobs``; Ray: the job's ``ray.remote.num_cpus``.
+    """
+    ray_cpus = OmegaConf.select(hydra_cfg, "launcher.ray.remote.num_cpus", default=None)
+    if ray_cpus is not None:
+        return max(1, int(ray_cpus))
+    n_jobs = OmegaConf.select(hydra_cfg, "launcher.n_jobs", default=None)
+    if n_jobs is None:
+        return None
+    cores = os.cpu_count() or 1
+    parallel = cores if int(n_jobs) < 0 else max(1, min(int(n_jobs), cores))
+    return max(1, cores // parallel)
+
+
+def run_job(cfg: DictConfig) -> float:
+    """Validate ``cfg``, run it (or finish what an earlier start left), print where the results are.
+
+    Returns the sweep objective (``objective``: a metrics.csv column or alias).
+    A run that did not end ok returns the worst value there is (−inf when the
+    objective is maximised, +inf when minimised): a search sweeper ranks the
+    trial last and goes on (Hydra's Optuna sweeper aborts the search on NaN).
+    """
+    from kexp.runs.disk import quiet_h5py_dealloc_errors
+
+    quiet_h5py_dealloc_errors()
+    hydra_cfg = HydraConfig.get()
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
+    return objective_value(cfg, _run_in_directory(cfg, run_dir, in_sweep, hydra_cfg))
+
+
+def objective_value(cfg: DictConfig, record: RunRecord | None) -> float:
+    """The sweep objective of ``record``; the worst value when the run did not end ok."""
+    metric = objective_metric(cfg.objective, cfg.task.name)
+    value = record.value(metric) if record is not None and record.ok else NAN
+    if math.isfinite(value):
+        return value
+    return math.inf if objective_direction(cfg.objective, cfg.task.name) == "minimize" else -math.inf
+
+
+def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool,
+                      hydra_cfg: DictConfig) -> RunRecord | None:
+    """Lock ``run_dir`` and run the job there; the run's record (None if it did not run)."""
+    try:
+        from kexp.runs.directory import RunLock
+
+        lock = RunLock.acquire(run_dir)
+    except KexpError as err:  # another process runs in this directory: leave it alone
+        print(err.one_line(), file=sys.stderr)
+        if in_sweep:
+            return None
+        _exit(EXIT_USER_ERROR)
+    try:
+        return _run_locked(cfg, run_dir, in_sweep, hydra_cfg)
+    finally:
+        lock.release()
+
+
+def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool,
+                hydra_cfg: DictConfig) -> RunRecord | None:
+    fresh = _is_fresh(run_dir)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        validate(cfg)
+        from kexp.runs.directory import check_rerun
+
+        if check_rerun(cfg, run_dir):
+            log.info("run %s already finished ok; nothing to do", run_dir)
+            print(f"kexp: run directory {run_dir} (already finished ok; skipped)")
+            return RunRecord.read(run_dir)
+        from kexp.runs.pipeline import run
+
+        record = run(cfg, run_dir, threads=threads_per_job(hydra_cfg))
+    except DiskFullError as err:
+        if fresh and not (run_dir / "history.csv").exists():  # refused before training
+            return _user_error(err, cfg, run_dir, in_sweep, started=False)
+        _end_on_full_disk(cfg, run_dir, err, hard=False)
+    except KexpError as err:
+        return _user_error(err, cfg, run_dir, in_sweep, started=not fresh)
+    except TrainingInterrupted as stop:
+        key, where = ("hydra.sweep.dir", run_dir.parent) if in_sweep else ("hydra.run.dir", run_dir)
+        print(f"kexp: run directory {run_dir}")
+        print(f"kexp: interrupted ({stop}); to continue, run the same command with {key}={where}",
+              file=sys.stderr)
+        _exit(128 + stop.signum)
+    except Exception as err:  # a bug or a resource problem: keep what ran, say what broke
+        from kexp.runs.disk import is_disk_full
+
+        if is_disk_full(err):
+            _end_on_full_disk(cfg, run_dir, err)
+        _record_failure(cfg, run_dir, f"{type(err).__name__}: {err}")
+        if in_sweep and os.environ.get("HYDRA_FULL_ERROR") != "1":
+            log.exception("job failed; the sweep goes on")
+            return None
+        raise
+    _report(cfg, record, run_dir, in_sweep)
+    return record
+
+
+def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool) -> None:
+    """Print the run directory and the headline numbers; exit 3 for a diverged single run."""
+    print(f"kexp: run directory {run_dir}")
+    if record.status == "diverged":
+        if in_sweep:
+            log.error("job diverged; the sweep goes on")
+            return
+        print(f"kexp: diverged: the loss became NaN or infinite; training stopped in epoch "
+              f"{record.epochs}; lower optimizer.learning_rate (now {cfg.optimizer.learning_rate:g})",
+              file=sys.stderr)
+        _exit(EXIT_DIVERGED)
+    row = record.row()
+    scores = ", ".join(f"{key} {row[key]:.4f}" for key in row
+                       if key.startswith("test_") and row[key] == row[key]) or \
+        "test scores in process 0's run directory"  # (process 1.. of a multi-process run)
+    val = (f"val_accuracy {record.final_val_accuracy:.4f}, "
+           if record.final_val_accuracy == record.final_val_accuracy else "")
+    print(f"kexp: {record.name}: {record.parameters:,} parameters, {record.epochs} epochs, "
+          f"{val}{scores}, {record.train_seconds:.1f} s")
+
+
+def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool,
+                started: bool) -> None:
+    """One line on stderr. A sweep job that never started records why and the sweep goes on;
+    a single run exits 2, its directory removed unless an earlier start left results there."""
+    if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        raise err
+    log.error(err.one_line())
+    print(err.one_line(), file=sys.stderr)
+    if in_sweep:
+        if not started:
+            _record_failure(cfg, run_dir, err.one_line())
+        return
+    if not started:
+        _remove_unfinished(run_dir)
+    _exit(EXIT_USER_ERROR)
+
+
+def _record_failure(cfg: DictConfig, run_dir: Path, message: str) -> None:
+    """``metrics.csv`` with status failed and the error, the epochs done counted."""
+    from kexp.runs.pipeline import read_history
+
+    RunRecord.from_history(str(cfg.name), str(cfg.model.name), str(cfg.optimizer.name),
+                           read_history(run_dir), status="failed", error=message).write(run_dir)
+
+
+def _end_on_full_disk(cfg: DictConfig, run_dir: Path, err: Exception, hard: bool = True) -> None:
+    """Print one line, record the failure if it still fits, and leave with exit code 1.
+
+    ``hard``: a write failed for lack of space. h5py crashes the interpreter
+    when it frees such a file at exit, so its objects are freed now (which
+    gives their space back; :func:`kexp.runs.disk.quiet_h5py_dealloc_errors` keeps
+    them quiet) and the process ends with ``os._exit``.
+    """
+    from kexp.runs.disk import disk_full_message, full_file
+
+    if hard:
+        where = full_file(err, run_dir)
+        _release_frames(err)
+        gc.collect()
+        message = disk_full_message(where)
+    else:
+        message = err.one_line()
+    print(message, file=sys.stderr)
+    log.error(message)
+    try:
+        _record_failure(cfg, run_dir, message)
+    except OSError as failure:
+        print(f"kexp: metrics.csv could not be written either ({failure.strerror})", file=sys.stderr)
+    _exit(EXIT_FAILED, hard=hard)
+
+
+def _release_frames(err: BaseException | None) -> None:
+    """Drop the tracebacks of ``err`` and its causes, so the objects their frames hold are freed."""
+    while err is not None:
+        err.__traceback__ = None
+        err = err.__cause__ or err.__context__
+
+
+def _exit(code: int, hard: bool = False) -> None:
+    """Leave with ``code`` after flushing output and logs (``hard``: skip interpreter clean-up)."""
+    if hard:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
+
+
+def _is_fresh(run_dir: Path) -> bool:
+    """True when ``run_dir`` holds only what Hydra and the lock made for this job."""
+    return all(p.name in (".hydra", ".kexp", "kexp.log") for p in run_dir.iterdir())
+
+
+def _remove_unfinished(run_dir: Path) -> None:
+    """Delete a run directory whose run stopped on a user error before any result."""
+    logging.shutdown()
+    shutil.rmtree(run_dir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        run_dir.parent.rmdir()  # the date folder, if this run was its only content

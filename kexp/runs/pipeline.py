@@ -1,0 +1,240 @@
+"""One run: data, model, optimizer, training, evaluation, artifacts.
+
+(The ``experiment`` config group holds presets; this module is one run of
+whatever config Hydra composed.)
+
+A run has three phases, each resumable after a kill at any moment:
+
+1. training (``history.csv`` streamed, ``backup/`` per epoch): a rerun
+   continues after the last completed epoch;
+2. the trained weights and how training ended go to ``backup/trained``: a
+   rerun skips training;
+3. evaluation and the final artifacts (``per_class.csv``, ``confusion_matrix.csv``/``.png``, ``model.keras``,
+   ``curves.png``), ``metrics.csv`` last; then ``backup/`` is removed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from kexp.runs import files as artifacts
+from kexp.config.errors import DataError
+from kexp.reporting.curves import save_curves
+from kexp.runs.processes import end_other_process, local_model, process_directory, writes_artifacts
+from kexp.runs.record import RunRecord
+from kexp.training.signals import TrainingInterrupted, guarded
+
+log = logging.getLogger("kexp")
+
+#: What each way of ending tells the user.
+STATUS_HINTS = {
+    "interrupted": "run the same command with hydra.run.dir={run_dir} to continue where it stopped",
+    "diverged": "the loss became NaN or infinite; lower optimizer.learning_rate (or add regularization)",
+}
+
+
+def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord:
+    """Train and evaluate as ``cfg`` says, write every artifact into ``run_dir``; the run's record.
+
+    Its ``status`` is ok or diverged (NaN loss). Ctrl-C / SIGTERM at any moment
+    write an ``interrupted`` record and raise
+    :class:`~kexp.training.signals.TrainingInterrupted`; running again into ``run_dir``
+    finishes what is missing. ``threads`` caps the backend's CPU threads
+    (parallel sweep jobs share the cores).
+    """
+    from kexp.data import load_data
+    from kexp.data.bad_images import bad_images_named
+    from kexp.runs.provenance import provenance, write_run_file
+    from kexp.training.tasks import Task, check_task_fits_data
+
+    artifacts.remove_temporaries(run_dir)
+    with guarded() as guard:
+        # Data first: a bad file or label is reported before the backend's slow import.
+        task = Task.from_config(cfg.task, cfg.regularization)
+        data = load_data(cfg.data, seed=cfg.seed)
+        check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
+        data = task.prepare(data)
+        from kexp.backends.start import start_backend
+
+        description = start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, threads=threads,
+                                    precision=cfg.trainer.precision, distributed=cfg.trainer.distributed)
+        run_dir = process_directory(run_dir)
+        write_run_file(run_dir, provenance(cfg.seed, description))
+        with bad_images_named(data):
+            data = streamed_data(cfg.data, data, run_dir)
+        log.info("data %s: train %d, validation %d%s, test %d, input %s, %d classes",
+                 data.name, len(data.y_train), len(data.y_val),
+                 " (the test split)" if data.val_is_test else "", len(data.y_test),
+                 "x".join(map(str, data.input_shape)), data.num_classes)
+        model, replicas = build_and_compile(cfg, data, task)
+        from kexp.reporting.macs import macs_text, total_macs
+
+        from kexp.training.fine_tune import fine_tuning, phases_text
+
+        flops = total_macs(model)
+        phases = phases_text(model, cfg) if fine_tuning(cfg) else ""
+        artifacts.write_text(run_dir / artifacts.SUMMARY_FILE,
+                             artifacts.model_summary_text(model) + "\n" + macs_text(model) + phases)
+        if phases:
+            log.info(phases.strip().replace("\n ", ";"))
+        log.info("model %s: %s parameters, %s MACs per sample", cfg.model.name,
+                 f"{model.count_params():,}", f"{flops:,}")
+        facts = {"name": str(cfg.name), "model": str(cfg.model.name),
+                 "optimizer": str(cfg.optimizer.name), "parameters": int(model.count_params()),
+                 "flops": flops}
+        from kexp.loggers import open_loggers
+
+        with open_loggers(cfg, run_dir, enabled=writes_artifacts()) as loggers:
+            try:
+                with bad_images_named(data):
+                    trained = train(cfg, model, data, run_dir, guard, replicas, loggers.callbacks(), task)
+                    record = finish(cfg, model, data, run_dir, trained, facts, replicas)
+            except TrainingInterrupted:
+                loggers.end("interrupted", record_interruption(cfg, run_dir, facts))
+                raise
+            loggers.end(record.status, record)
+            return record
+
+
+def streamed_data(cfg: DictConfig, data, run_dir: Path):
+    """Image files: bad ones left out (``data.on_bad_image=skip``), cached as ``data.cache`` says;
+    ``classes.csv`` written for data with class names."""
+    from kexp.data.bad_images import skip_bad_images
+    from kexp.data.cache import cache_splits
+
+    if data.class_names:
+        artifacts.write_csv(run_dir / artifacts.CLASSES_FILE, pd.DataFrame(
+            {"class": range(len(data.class_names)), "name": data.class_names}))
+    if cfg.get("on_bad_image") == "skip":
+        data = skip_bad_images(data)
+    cache_dir = Path(cfg.cache_dir).expanduser() if cfg.get("cache_dir") else run_dir / "cache"
+    return cache_splits(data, cfg.get("cache") or "none", cache_dir)
+
+
+def build_and_compile(cfg: DictConfig, data, task):
+    """The model for ``cfg`` on ``data``, compiled in the device strategy's scope; ``(model, replicas)``."""
+    from kexp.backends.start import device_strategy
+    from kexp.models import build_model
+    from kexp.models.augment import resolve_flip
+    from kexp.training.optimizers import build_optimizer
+    from kexp.training.trainer import compile_model
+
+    scope, replicas = device_strategy(cfg.trainer.strategy)
+    if replicas > 1:
+        log.info("trainer.strategy=%s: batch_size %d per device, global batch %d",
+                 cfg.trainer.strategy, cfg.trainer.batch_size, cfg.trainer.batch_size * replicas)
+    with scope:
+        try:
+            model = build_model(cfg.model, data.input_shape, task.output_units(data.num_classes),
+                                resolve_flip(cfg.regularization, cfg.data), task.output_activation)
+        except ValueError as err:  # Keras: a negative dimension somewhere down the net
+            shape = "x".join(map(str, data.input_shape))
+            where = f"{data.origin} — " if data.origin else ""
+            raise DataError(f"{where}images of {shape} are too small for model={cfg.model.name} "
+                            f"({str(err).splitlines()[0]})") from err
+        model = task.finish_model(model, data)
+        compile_model(model, build_optimizer(cfg.optimizer), task,
+                      jit_compile=cfg.trainer.jit_compile,
+                      steps_per_execution=cfg.trainer.steps_per_execution)
+    return model, replicas
+
+
+def train(cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int,
+          logger_callbacks: list | None = None, task=None) -> dict[str, object]:
+    """Phase 1 and 2: train (or resume), then keep the trained weights; how training ended.
+
+    ``logger_callbacks`` (:mod:`kexp.loggers`) run after the configured callbacks.
+    A run whose training already ended (``backup/trained``) gets those weights back instead.
+    """
+    from kexp.training.backup import load_trained, save_trained
+    from kexp.training.configured_callbacks import configured_callbacks
+    from kexp.runs.disk import check_room_for_run
+    from kexp.training.trainer import fit, previous_history
+
+    trained = load_trained(model, run_dir)
+    if trained is not None:
+        log.info("training had ended (%s): evaluating and saving what is missing", trained["status"])
+        return trained
+    checkpoint = cfg.trainer.checkpoint
+    early = cfg.regularization.early_stopping
+    check_room_for_run(run_dir, model, checkpoints=int(checkpoint.best) + int(checkpoint.last),
+                       early_stopping_copy=early.patience is not None and early.restore_best_weights)
+    previous = previous_history(run_dir)
+    if previous is not None:
+        log.info("resuming after epoch %d", len(previous))
+    callbacks = configured_callbacks(cfg, run_dir, data, previous) + list(logger_callbacks or [])
+    from kexp.training.fine_tune import fine_tuning, train_in_phases
+
+    if fine_tuning(cfg):  # (model=backbone: backbone frozen, then unfrozen)
+        result = train_in_phases(model, data, cfg, run_dir, guard, task, callbacks, replicas)
+    else:
+        result = fit(model, data, cfg.trainer, run_dir, guard, seed=cfg.seed, callbacks=callbacks,
+                     replicas=replicas)
+    trained = {"status": result.status, "train_seconds": result.train_seconds,
+               "images_seen": result.images_seen}
+    save_trained(model, run_dir, trained)
+    return trained
+
+
+def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, object],
+           facts: dict[str, object], replicas: int) -> RunRecord:
+    """Phase 3: evaluate, save the model and curves, write ``metrics.csv``, drop the backup."""
+    from kexp.training.backup import remove_backup
+    from kexp.runs.provenance import mark_finished
+    from kexp.reporting.confusion import confusion_table, save_confusion
+    from kexp.reporting.evaluation import class_names, evaluate, per_class_scores, predicted_labels
+    from kexp.training.trainer import HISTORY_STREAM
+
+    status = str(trained["status"])
+    scores: dict[str, float] = {}
+    model = local_model(model, run_dir)
+    if model is None:  # (process 1.. of a multi-process run: process 0 evaluates and writes)
+        return end_other_process(run_dir, trained, facts, status)
+    if status == "ok":
+        batch_size = cfg.trainer.batch_size * replicas
+        scores = evaluate(model, data, batch_size)
+        if data.has_class_labels:
+            predicted = predicted_labels(model, data, batch_size)
+            artifacts.write_csv(run_dir / artifacts.PER_CLASS_FILE,
+                                per_class_scores(model, data, batch_size, predicted))
+            save_confusion(confusion_table(data.y_test.astype("int64"), predicted, class_names(data)),
+                           run_dir, title=f"{cfg.name}: confusion matrix (test split)")
+        if cfg.trainer.save_model:
+            with artifacts.atomic_path(run_dir / artifacts.MODEL_FILE) as tmp:
+                model.save(tmp)
+    history = read_history(run_dir)
+    if len(history):
+        save_curves(history, run_dir / artifacts.CURVES_FILE,
+                    title=str(cfg.name) if status == "ok" else f"{cfg.name} ({status})")
+    seconds = float(trained["train_seconds"])
+    record = RunRecord.from_history(
+        **facts, history=history, test_scores=scores, train_seconds=seconds, status=status,
+        images_per_second=round(int(trained["images_seen"]) / seconds, 1) if seconds > 0 else float("nan"))
+    record.write(run_dir)
+    mark_finished(run_dir, status)
+    remove_backup(run_dir)
+    (run_dir / HISTORY_STREAM).unlink(missing_ok=True)
+    if status != "ok":
+        log.warning("run %s: %s", status, STATUS_HINTS[status].format(run_dir=run_dir))
+    return record
+
+
+def record_interruption(cfg: DictConfig, run_dir: Path, facts: dict[str, object]) -> RunRecord:
+    """``metrics.csv`` (status interrupted) and curves for the epochs done; the backup stays."""
+    history = read_history(run_dir)
+    if len(history):
+        save_curves(history, run_dir / artifacts.CURVES_FILE, title=f"{cfg.name} (interrupted)")
+    record = RunRecord.from_history(**facts, history=history, status="interrupted")
+    record.write(run_dir)
+    log.warning("run interrupted: %s", STATUS_HINTS["interrupted"].format(run_dir=run_dir))
+    return record
+
+
+def read_history(run_dir: Path) -> pd.DataFrame:
+    """``history.csv`` of ``run_dir`` (empty before the first epoch)."""
+    path = run_dir / artifacts.HISTORY_FILE
+    return pd.read_csv(path) if path.is_file() else pd.DataFrame()

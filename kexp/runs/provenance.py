@@ -1,0 +1,96 @@
+"""``run.yaml``: where a run's numbers came from — command, times, machine, versions, code, seed.
+
+Written when a run starts (``finished`` empty) and again when it ends;
+every start of a resumed run rewrites it with its own command and versions
+and keeps the first start's time in ``first_started``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import platform
+import shlex
+import socket
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+RUN_FILE = "run.yaml"
+
+#: The distributions whose versions decide a run's numbers (absent ones are left out).
+PACKAGES = ("kexp", "keras", "tensorflow", "jax", "jaxlib", "numpy", "hydra-core", "scikit-learn", "pandas")
+
+
+def now() -> str:
+    """The local time with its UTC offset, to the second (ISO 8601)."""
+    return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of :data:`PACKAGES`."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_state(directory: Path) -> dict[str, object] | None:
+    """``{commit, dirty}`` of the git repository holding ``directory``; None outside one (or without git)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True,
+                              check=True, timeout=10).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": dirty}
+
+
+def provenance(seed: int, backend: str, started: str | None = None) -> dict[str, object]:
+    """The facts of this process: command, start time, host, Python and package versions, backend, git, seed."""
+    facts: dict[str, object] = {
+        "command": shlex.join([Path(sys.executable).name, "-m", "kexp", *sys.argv[1:]]),
+        "started": started or now(),
+        "finished": None,
+        "host": socket.gethostname(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "packages": package_versions(),
+        "backend": backend,
+        "seed": seed,
+    }
+    git = git_state(Path.cwd())
+    if git is not None:
+        facts["git"] = git
+    return facts
+
+
+def write_run_file(run_dir: Path, facts: dict[str, object]) -> None:
+    """Write ``run.yaml`` atomically, keeping the first start's time of an earlier start."""
+    from kexp.runs.files import write_text
+
+    previous = read_run_file(run_dir)
+    facts = {**facts, "first_started": previous.get("first_started", previous.get("started"))
+             if previous else facts["started"]}
+    write_text(run_dir / RUN_FILE, yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
+
+
+def read_run_file(run_dir: Path) -> dict[str, object]:
+    """``run.yaml`` of ``run_dir`` as a dict (empty when there is none)."""
+    path = run_dir / RUN_FILE
+    return yaml.safe_load(path.read_text()) or {} if path.is_file() else {}
+
+
+def mark_finished(run_dir: Path, status: str) -> None:
+    """Add the end time and the run's status to ``run.yaml``."""
+    facts = read_run_file(run_dir)
+    if facts:
+        write_run_file(run_dir, {**facts, "finished": now(), "status": status})

@@ -1,0 +1,168 @@
+"""The training backup of a run: written atomically, kept until the run's last file is written.
+
+``backup/`` in the run directory holds::
+
+    epoch-0004/latest.weights.h5          Keras BackupAndRestore's files for the last
+    epoch-0004/training_metadata.json     completed epoch (weights + optimizer slots)
+    trained/model.weights.h5, result.json the weights at the end of training and how it
+                                          ended (after early stopping's restore)
+    early_stopping_best.npz               early stopping's best weights (resumable)
+
+Keras's ``BackupAndRestore`` writes its weights file in place, so a kill (or a
+full disk) while writing leaves a damaged file and no other. Here each epoch's
+backup is written into a new folder beside the last one and renamed into place;
+only then is the previous one removed. A run keeps its backup until
+``metrics.csv`` is written, so a rerun after a kill at any moment — in
+training, evaluation or saving — finishes what is missing without training
+finished epochs again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import keras
+
+from kexp.runs.disk import check_free_space
+from kexp.config.errors import KexpError
+
+from kexp.runs.directory import _EPOCH_PREFIX, BACKUP_DIR, TRAINED_DIR, completed_epochs, epoch_dirs
+
+WEIGHTS_FILE = "latest.weights.h5"
+METADATA_FILE = "training_metadata.json"
+_PARTIAL_PREFIX = ".partial-"
+
+
+class DamagedBackupError(KexpError):
+    """A backup file that cannot be read."""
+
+    kind = "backup"
+
+
+__all__ = ["BACKUP_DIR", "AtomicBackupAndRestore", "DamagedBackupError", "backup_phase", "completed_epochs",
+           "load_trained", "remove_backup", "rewrite_backup", "save_trained"]
+
+
+def remove_partial(backup_dir: Path) -> None:
+    """Delete what a killed or failed write left (never a complete backup)."""
+    if backup_dir.is_dir():
+        for partial in backup_dir.glob(f"{_PARTIAL_PREFIX}*"):
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def damaged(path: Path, run_dir: Path, err: BaseException) -> DamagedBackupError:
+    """The one-line error for a backup file that cannot be loaded."""
+    reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return DamagedBackupError(f"{path} cannot be read ({reason[:120]}); to restart this run from "
+                              f"epoch 1, delete {run_dir / BACKUP_DIR} and {run_dir / 'history.csv'} "
+                              "(or run into a new directory)")
+
+
+class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """Keras's ``BackupAndRestore`` with each epoch's backup written beside the last, then switched.
+
+    Restores from the newest complete epoch folder; a backup that cannot be
+    read is a :class:`DamagedBackupError` naming the file. Before writing, the
+    free space is compared with the size of the last backup.
+    """
+
+    async_safe = True  # saves at epoch ends only (see kexp.training.callbacks.dispatch_async)
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = Path(run_dir)
+        self.folder = self.run_dir / BACKUP_DIR
+        super().__init__(str(self.folder), delete_checkpoint=False)
+        self.last_size = 0
+        newest = epoch_dirs(self.folder)
+        self._point_at(newest[-1] if newest else self.folder / f"{_EPOCH_PREFIX}none")
+
+    def _point_at(self, folder: Path) -> None:
+        self._weights_path = str(folder / WEIGHTS_FILE)
+        self._training_metadata_path = str(folder / METADATA_FILE)
+        self._prev_weights_path = f"{self._weights_path}.none"  # no second copy: the switch is atomic
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        remove_partial(self.folder)
+        try:
+            super().on_train_begin(logs)
+        except (OSError, ValueError, KeyError) as err:
+            raise damaged(Path(self._weights_path), self.run_dir, err) from err
+
+    def _save_model(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        epoch = self._current_epoch
+        partial = self.folder / f"{_PARTIAL_PREFIX}{epoch:04d}-{os.getpid()}"
+        check_free_space(self.folder, int(self.last_size * 1.1) + 2**20,
+                         f"the backup of epoch {epoch}")
+        try:
+            partial.mkdir()
+            self.model.save_weights(str(partial / WEIGHTS_FILE), overwrite=True)
+            # phase: which of kexp.training.fine_tune's phases the weights and optimizer slots belong to
+            (partial / METADATA_FILE).write_text(json.dumps(
+                {"epoch": epoch, "batch": self._last_batch_seen,
+                 "phase": int(getattr(self.model, "_kexp_phase", 1))}), encoding="utf-8")
+            target = self.folder / f"{_EPOCH_PREFIX}{epoch:04d}"
+            shutil.rmtree(target, ignore_errors=True)
+            os.rename(partial, target)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        self.last_size = sum(f.stat().st_size for f in target.iterdir())
+        for older in epoch_dirs(self.folder)[:-1]:
+            shutil.rmtree(older, ignore_errors=True)
+        self._point_at(target)
+
+
+def backup_phase(run_dir: Path) -> int:
+    """The fine-tuning phase of the newest epoch backup (1 when there is none or it does not say)."""
+    newest = epoch_dirs(Path(run_dir) / BACKUP_DIR)
+    if not newest or not (newest[-1] / METADATA_FILE).is_file():
+        return 1
+    return int(json.loads((newest[-1] / METADATA_FILE).read_text(encoding="utf-8")).get("phase", 1))
+
+
+def rewrite_backup(model: keras.Model, run_dir: Path, epoch: int) -> None:
+    """Write the backup of ``epoch`` again from ``model`` as it is now (e.g. with a new optimizer)."""
+    backup = AtomicBackupAndRestore(run_dir)
+    backup.set_model(model)
+    backup._current_epoch, backup._last_batch_seen = epoch, 0
+    backup._save_model()
+
+
+def save_trained(model: keras.Model, run_dir: Path, result: dict[str, object]) -> None:
+    """Keep the weights at the end of training and how it ended, atomically (``backup/trained``)."""
+    folder = run_dir / BACKUP_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f"{_PARTIAL_PREFIX}trained-{os.getpid()}"
+    try:
+        partial.mkdir()
+        model.save_weights(str(partial / "model.weights.h5"))
+        (partial / "result.json").write_text(json.dumps(result), encoding="utf-8")
+        shutil.rmtree(folder / TRAINED_DIR, ignore_errors=True)
+        os.rename(partial, folder / TRAINED_DIR)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def load_trained(model: keras.Model, run_dir: Path) -> dict[str, object] | None:
+    """Restore the weights of a run whose training already ended; its result, or None."""
+    trained = run_dir / BACKUP_DIR / TRAINED_DIR
+    if not (trained / "result.json").is_file():
+        return None
+    weights = trained / "model.weights.h5"
+    try:
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.load_weights(str(weights))
+        return json.loads((trained / "result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError) as err:
+        raise damaged(weights, run_dir, err) from err
+
+
+def remove_backup(run_dir: Path) -> None:
+    """Delete the backup once the run's last file is written."""
+    shutil.rmtree(run_dir / BACKUP_DIR, ignore_errors=True)

@@ -1,0 +1,106 @@
+"""The ``schedule`` config group: how the learning rate changes from epoch to epoch.
+
+Each ``conf/schedule/<name>.yaml`` names a factory here with ``_target_``;
+``hydra.utils.instantiate`` calls it and it returns the Keras callback that
+applies the schedule (``LearningRateScheduler`` over one of the pure
+functions below, or ``ReduceLROnPlateau``), or None for a constant rate.
+Epochs are counted from 0 as in Keras; ``history.csv`` numbers them from 1
+and its ``learning_rate`` column is the rate each epoch actually used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING
+
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from kexp.config.errors import ConfigError
+
+if TYPE_CHECKING:
+    import keras
+
+Schedule = Callable[[int], float]
+
+
+# -- the schedules as functions of the epoch (0-based) ----------------------------------
+def step_rate(epoch: int, learning_rate: float, milestones: Sequence[int], gamma: float) -> float:
+    """``learning_rate`` multiplied by ``gamma`` once for every milestone ≤ ``epoch``.
+
+    A milestone m means "after m epochs": with milestones [3], history.csv's
+    epochs 1-3 use the initial rate and epoch 4 on the decayed one.
+    """
+    return learning_rate * gamma ** sum(epoch >= m for m in milestones)
+
+
+def cosine_rate(epoch: int, learning_rate: float, epochs: int, warmup_epochs: int = 0,
+                min_learning_rate: float = 0.0) -> float:
+    """Linear warm-up over ``warmup_epochs`` (from lr/warmup to lr), then a cosine to the minimum."""
+    if epoch < warmup_epochs:
+        return learning_rate * (epoch + 1) / warmup_epochs
+    span = max(epochs - warmup_epochs, 1)
+    progress = min((epoch - warmup_epochs) / span, 1.0)
+    return min_learning_rate + (learning_rate - min_learning_rate) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def exponential_rate(epoch: int, learning_rate: float, gamma: float) -> float:
+    """``learning_rate · gamma^epoch``."""
+    return learning_rate * gamma ** epoch
+
+
+# -- factories named by conf/schedule/*.yaml ---------------------------------------------
+def _scheduler(rate: Schedule) -> "keras.callbacks.Callback":
+    import keras
+
+    return keras.callbacks.LearningRateScheduler(lambda epoch, _current: float(rate(epoch)))
+
+
+def constant(learning_rate: float | None = None) -> None:
+    """No callback: the optimizer's ``learning_rate`` throughout."""
+    return None
+
+
+def step(learning_rate: float, milestones: Sequence[int], gamma: float = 0.1) -> "keras.callbacks.Callback":
+    """Multiply by ``gamma`` at each milestone epoch (the ResNet paper's recipe)."""
+    return _scheduler(partial(step_rate, learning_rate=learning_rate, milestones=list(milestones),
+                              gamma=gamma))
+
+
+def cosine(learning_rate: float, epochs: int, warmup_epochs: int = 0,
+           min_learning_rate: float = 0.0) -> "keras.callbacks.Callback":
+    """Cosine decay over the run, after an optional linear warm-up."""
+    return _scheduler(partial(cosine_rate, learning_rate=learning_rate, epochs=epochs,
+                              warmup_epochs=warmup_epochs, min_learning_rate=min_learning_rate))
+
+
+def exponential(learning_rate: float, gamma: float = 0.9) -> "keras.callbacks.Callback":
+    """Multiply by ``gamma`` every epoch."""
+    return _scheduler(partial(exponential_rate, learning_rate=learning_rate, gamma=gamma))
+
+
+def plateau(learning_rate: float | None = None, **kwargs) -> "keras.callbacks.Callback":
+    """Keras ``ReduceLROnPlateau`` (monitor, factor, patience, min_lr, ... as in Keras), resumable."""
+    from kexp.training.resumable_callbacks import ResumablePlateau
+
+    return ResumablePlateau(**kwargs)
+
+
+def build_schedule(cfg: DictConfig, previous=None) -> "keras.callbacks.Callback | None":
+    """The callback for the ``schedule`` group (None: a constant rate).
+
+    ``previous`` (the epochs an unfinished run already trained) goes to a
+    schedule with state of its own (``plateau``).
+    """
+    options = {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "name"}
+    try:
+        callback = instantiate(options, _convert_="all")
+    except InstantiationException as err:
+        cause = err.__cause__ or err
+        raise ConfigError(f"schedule={cfg.name} ({cfg._target_}) — {cause}") from err
+    if hasattr(callback, "previous"):
+        callback.previous = previous
+    return callback

@@ -1,0 +1,163 @@
+"""The ``trainer`` config group: compile and fit (resumable, weighted) a model."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig
+
+from kexp.runs.files import HISTORY_FILE
+from kexp.training.backup import BACKUP_DIR, AtomicBackupAndRestore, completed_epochs, remove_backup
+from kexp.training.callbacks import (EpochKeyedRandomness, EpochLogLine, EpochStats, HistoryLogger,
+                            StopOnSignal, TerminateOnNaNWithoutWaiting, publish_history)
+from kexp.data import Dataset
+from kexp.data.pipeline import training_inputs, validation_inputs
+from kexp.config.errors import ConfigError
+from kexp.training.signals import SignalGuard
+from kexp.training.tasks import Task
+
+HISTORY_STREAM = ".history.stream.csv"
+log = logging.getLogger("kexp")
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What ``fit`` produced: per-epoch table, wall time, and how training ended."""
+
+    history: pd.DataFrame
+    train_seconds: float
+    images_seen: int
+    status: str  # ok | diverged
+
+
+def keras_verbose(setting: str | int) -> int:
+    """``auto`` → progress bar (1) in a terminal, silent (0) otherwise."""
+    if setting == "auto":
+        return 1 if sys.stdout.isatty() else 0
+    return int(setting)
+
+
+def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer,
+                  task: Task | None = None, jit_compile: str | bool = "auto",
+                  steps_per_execution: int = 1) -> None:
+    """Compile with the task's loss and metrics (default: multiclass, sparse cross-entropy).
+
+    ``jit_compile`` (auto | true | false) and ``steps_per_execution`` go to
+    ``keras.Model.compile`` as they are (``trainer.jit_compile``,
+    ``trainer.steps_per_execution``). Under ``mixed_float16`` Keras wraps the
+    optimizer in a ``LossScaleOptimizer`` itself.
+    """
+    task = task or Task("multiclass")
+    model.compile(optimizer=optimizer, loss=task.loss(), metrics=task.metrics(),
+                  jit_compile=jit_compile, steps_per_execution=steps_per_execution)
+
+
+def training_weights(data: Dataset, class_weight) -> np.ndarray | None:
+    """Per-sample loss weights: ``data.sample_weight`` × the class weight of each label.
+
+    ``class_weight`` is ``none``, ``balanced`` (scikit-learn's
+    ``n_samples / (n_classes · count)``) or a mapping label → weight (others 1).
+    """
+    weights = data.train.weights
+    if class_weight in (None, "none"):
+        return weights
+    if not data.has_class_labels:
+        raise ConfigError.bad_value("trainer.class_weight", str(class_weight),
+                                    "needs class labels; use none for regression")
+    labels = data.y_train.astype("int64").reshape(-1)
+    present = np.unique(labels)
+    if class_weight == "balanced":
+        from sklearn.utils.class_weight import compute_class_weight
+
+        per_class = dict(zip(present, compute_class_weight("balanced", classes=present, y=labels)))
+    else:
+        per_class = {int(k): float(v) for k, v in dict(class_weight).items()}
+    by_sample = np.array([per_class.get(int(c), 1.0) for c in range(labels.max() + 1)],
+                         dtype="float32")[labels]
+    return by_sample if weights is None else by_sample * weights
+
+
+def previous_history(run_dir: Path) -> pd.DataFrame | None:
+    """The epochs of an unfinished run that its backup holds (``history.csv`` rows), else None.
+
+    Rows logged after the last backup (a kill between the two) are left out:
+    the resumed run trains those epochs again.
+    """
+    done = completed_epochs(run_dir / BACKUP_DIR)
+    history = run_dir / HISTORY_FILE
+    if done == 0 or not history.is_file():
+        return None
+    table = pd.read_csv(history)
+    return table[table["epoch"] <= done].reset_index(drop=True)
+
+
+def training_callbacks(run_dir: Path, epochs: int, guard: SignalGuard,
+                       configured: list[keras.callbacks.Callback],
+                       append_history: bool = False) -> list[keras.callbacks.Callback]:
+    """kexp's callbacks around the ``configured`` ones, in the order they must run.
+
+    None of them waits on a step's results at a batch end, so Keras keeps its
+    asynchronous batch-end dispatch on the backends that have it (JAX, torch).
+    """
+    return [
+        EpochKeyedRandomness(),
+        EpochStats(),
+        *configured,
+        HistoryLogger(run_dir / HISTORY_STREAM, run_dir / HISTORY_FILE, append=append_history),
+        AtomicBackupAndRestore(run_dir),
+        TerminateOnNaNWithoutWaiting(),
+        StopOnSignal(guard),
+        EpochLogLine(epochs),
+    ]
+
+
+def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard: SignalGuard,
+        seed: int = 0, callbacks: list[keras.callbacks.Callback] | None = None,
+        replicas: int = 1) -> FitResult:
+    """Train ``model`` on ``data``, streaming ``history.csv``; resume an unfinished run.
+
+    ``backup/`` (:mod:`kexp.training.backup`) holds the last completed epoch: running
+    again into the same directory continues there. ``callbacks`` (schedule,
+    early stopping, ...) run before the history is logged; ``replicas``
+    multiplies ``trainer.batch_size`` into the global batch. A signal (through
+    ``guard``) raises :class:`~kexp.training.signals.TrainingInterrupted` at the next
+    batch start, after ``history.csv`` is published.
+    """
+    done_before = completed_epochs(run_dir / BACKUP_DIR)
+    stream = run_dir / HISTORY_STREAM
+    if done_before == 0:
+        stream.unlink(missing_ok=True)
+        remove_backup(run_dir)
+    batch_size = cfg.batch_size * replicas
+    train = replace(data.train, weights=training_weights(data, cfg.class_weight))
+    from kexp.backends.start import batch_shard
+
+    shard = batch_shard()  # (None unless a batch is split over several devices)
+    if shard is not None:
+        log.info("process %d of %d feeds %d of each global batch of %d; per epoch %d whole batches "
+                 "(%d training and %d validation samples left out of each epoch)", shard[0], shard[1],
+                 batch_size // shard[1], batch_size, len(train) // batch_size, len(train) % batch_size,
+                 len(data.val) % batch_size)
+    callbacks = training_callbacks(run_dir, cfg.epochs, guard, callbacks or [],
+                                   append_history=done_before > 0)
+    started = time.perf_counter()
+    try:
+        model.fit(**training_inputs(train, batch_size, seed, done_before, cfg.epochs, shard),
+                  **validation_inputs(data.val, batch_size, shard), epochs=cfg.epochs, callbacks=callbacks, verbose=keras_verbose(cfg.verbose))
+    finally:
+        guard.deferred = False
+        seconds = time.perf_counter() - started
+        # (empty when fit failed before its first epoch ended: CSVLogger wrote no header yet)
+        history = (publish_history(stream, run_dir / HISTORY_FILE)
+                   if stream.is_file() and stream.stat().st_size else pd.DataFrame())
+    status = "diverged" if len(history) and not np.isfinite(history["loss"].iloc[-1]) else "ok"
+    trained_per_epoch = len(train) - len(train) % batch_size if shard is not None else len(train)
+    images = trained_per_epoch * max(len(history) - done_before, 0)
+    return FitResult(history, seconds, images_seen=images, status=status)

@@ -1,0 +1,68 @@
+"""python -m kexp.evaluate: a saved run scored again on its test split or on another folder,
+written into a new directory; the run's files untouched; bad input one line."""
+
+import hashlib
+
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+from kexp.cli.evaluate import main
+from tests.conftest import write_image_tree
+
+def digests(run_dir):
+    return {p.relative_to(run_dir): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(run_dir.rglob("*")) if p.is_file() and "evaluations" not in p.parts}
+
+
+def test_the_run_test_split_scores_what_the_run_reported(saved_image_run, capsys):
+    run_dir, root = saved_image_run
+    before = digests(run_dir)
+    assert main([str(run_dir), "--out", str(root / "again")]) == 0
+    out = root / "again"
+    assert "kexp: evaluation written to" in capsys.readouterr().out
+    assert digests(run_dir) == before  # nothing of the run rewritten
+    scores = pd.read_csv(out / "metrics.csv").iloc[0]
+    reported = pd.read_csv(run_dir / "metrics.csv").iloc[0]
+    assert scores["test_accuracy"] == pytest.approx(reported["test_accuracy"], abs=1e-6)
+    assert scores["test_loss"] == pytest.approx(reported["test_loss"], rel=1e-5)
+    assert scores["test_samples"] == 10  # 20 % of 48 files, stratified: 4 + 3 + 3
+    pd.testing.assert_frame_equal(pd.read_csv(out / "confusion_matrix.csv"),
+                                  pd.read_csv(run_dir / "confusion_matrix.csv"))
+    assert pd.read_csv(out / "per_class.csv")["name"].tolist() == ["cat", "dog", "owl"]
+    provenance = OmegaConf.load(out / "evaluation.yaml")
+    assert provenance.run_dir == str(run_dir.resolve()) and provenance.test_samples == 10
+    assert (out / "confusion_matrix.png").stat().st_size > 5000
+
+
+def test_another_folder_with_some_of_the_classes_in_another_order(saved_image_run):
+    run_dir, root = saved_image_run
+    other = write_image_tree(root / "other", classes=("dog", "owl"), per_class=10, seed=3)
+    assert main([str(run_dir), f"data.path={other}", "data.test_split=0.5"]) == 0
+    [out] = (run_dir / "evaluations").iterdir()
+    confusion = pd.read_csv(out / "confusion_matrix.csv", index_col=0)
+    # the labels were renumbered to the run's classes: no dog or owl counted as a cat
+    assert confusion.index.tolist() == ["cat", "dog", "owl"]
+    assert confusion.loc["cat"].sum() == 0 and confusion.loc[["dog", "owl"]].to_numpy().sum() == 10
+    assert pd.read_csv(out / "metrics.csv")["origin"].iloc[0] == f"data.path={other}"
+
+
+def test_bad_input_is_one_line_and_leaves_no_directory(saved_image_run, tmp_path, capsys):
+    run_dir, root = saved_image_run
+    strange = write_image_tree(tmp_path / "strange", classes=("cat", "yak"), per_class=6)
+    cases = [([str(tmp_path)], f"kexp: run error: {tmp_path} — not a kexp run directory"),
+             ([str(run_dir), f"data.path={strange}"], "classes yak are not among the run's classes (cat, dog, owl)"),
+             ([str(run_dir), "data.image_size=[20,20]"], "inputs of 20x20x1, but the model of"),
+             ([str(run_dir), "trainer.nope=1"], "kexp: config error: trainer.nope=1 — not a key of the run's config")]
+    evaluations = set((run_dir / "evaluations").iterdir()) if (run_dir / "evaluations").exists() else set()
+    for argv, message in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert message in err and len(err.splitlines()) == 1, err
+    unfinished = tmp_path / "unfinished"
+    (unfinished / ".hydra").mkdir(parents=True)
+    (unfinished / ".hydra" / "config.yaml").write_text("seed: 0\n")
+    assert main([str(unfinished)]) == 2
+    assert "has no finished model (model.keras is missing" in capsys.readouterr().err
+    now = set((run_dir / "evaluations").iterdir()) if (run_dir / "evaluations").exists() else set()
+    assert now == evaluations

@@ -1,0 +1,57 @@
+"""python -m kexp.predict: top-k classes with names for images and CSV rows, as the model scores them."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kexp.cli.predict import main, predict_files
+from kexp.runs.saved import load_model
+from tests.data.test_csv_table import write_table
+from tests.conftest import finished_run
+
+
+def test_images_get_their_top_classes_with_names(saved_image_run, tmp_path, capsys):
+    run_dir, root = saved_image_run
+    files = [root / "photos" / "cat" / "000.png", root / "photos" / "owl" / "001.jpg",
+             root / "photos" / "dog" / "002.png"]
+    out = tmp_path / "p.csv"
+    assert main([str(run_dir), *map(str, files), "--top-k", "2", "--out", str(out)]) == 0
+    assert "kexp: predictions written to" in capsys.readouterr().out
+    table = pd.read_csv(out)
+    assert table.columns.tolist() == ["input", "class_1", "name_1", "probability_1",
+                                      "class_2", "name_2", "probability_2"]
+    assert (table["probability_1"] >= table["probability_2"]).all()
+    assert table["name_1"].tolist() == [["cat", "dog", "owl"][c] for c in table["class_1"]]
+    # the same numbers as the model on the decoded images (kexp's own decoding)
+    from kexp.data.images import ImageFiles
+
+    pixels = ImageFiles(np.array([str(f) for f in files]), (16, 16), "grayscale").load()
+    expected = load_model(run_dir).predict(pixels, verbose=0)
+    assert table["class_1"].tolist() == expected.argmax(axis=1).tolist()
+    assert table["probability_1"].to_numpy() == pytest.approx(expected.max(axis=1), abs=1e-5)
+
+
+def test_csv_rows_are_encoded_with_the_run_training_statistics(tmp_path):
+    table = write_table(tmp_path / "houses.csv", rows=90)
+    run_dir = finished_run(tmp_path, ["data=csv", f"data.path={table}", "data.target=churned",
+                                      "model=mlp", "model.hidden_units=[8]", "trainer.epochs=2"])
+    new_rows = pd.read_csv(table).drop(columns=["churned"]).head(4)
+    new_rows.to_csv(tmp_path / "new.csv", index=False)
+    predicted = predict_files(run_dir, [tmp_path / "new.csv"], top_k=5)
+    assert predicted["input"].tolist() == [f"{tmp_path / 'new.csv'}:{i}" for i in range(1, 5)]
+    assert predicted.columns.tolist()[-1] == "probability_2"  # two classes: top-k capped at 2
+    assert set(predicted["name_1"]) <= {"no", "yes"}
+    assert (predicted["probability_1"] + predicted["probability_2"]).to_numpy() == pytest.approx(1, abs=1e-5)
+
+
+def test_bad_input_is_one_line(saved_image_run, tmp_path, capsys):
+    run_dir, root = saved_image_run
+    cases = [([str(run_dir), str(tmp_path / "missing.png")], "missing.png — no such file"),
+             ([str(run_dir), str(root / "photos" / "cat" / "000.png"), "--top-k", "0"], "--top-k=0 — must be at least 1"),
+             ([str(tmp_path), str(root / "photos" / "cat" / "000.png")], "not a kexp run directory")]
+    (tmp_path / "rows.csv").write_text("a,b\n1,2\n")
+    cases.append(([str(run_dir), str(tmp_path / "rows.csv")], "CSV rows need a run trained with data=csv"))
+    for argv, message in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert message in err and len(err.splitlines()) == 1, err

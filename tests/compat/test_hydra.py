@@ -1,0 +1,51 @@
+"""kexp's only uses of Hydra's private modules still exist with the arguments kexp passes.
+
+If this fails after a Hydra upgrade, update kexp/compat/hydra.py (and nothing else:
+no other module imports hydra._internal).
+"""
+
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+from kexp.compat import hydra as hydra_compat
+from kexp.config.location import config_dir
+from kexp.cli.main import register_resolvers
+
+
+@pytest.mark.parametrize("dotted, arguments", hydra_compat.PRIVATE_API.items())
+def test_each_private_name_and_its_arguments_exist(dotted, arguments):
+    parts = dotted.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        try:
+            target = importlib.import_module(".".join(parts[:split]))
+            break
+        except ImportError:
+            continue
+    for attribute in parts[split:]:
+        target = getattr(target, attribute, None)
+        assert target is not None, f"Hydra no longer has {dotted}: update kexp/compat/hydra.py"
+    parameters = inspect.signature(target).parameters
+    missing = [a for a in arguments if a not in parameters]
+    assert not missing, f"{dotted} lost arguments {missing}: update kexp/compat/hydra.py"
+
+
+def test_it_composes_as_hydra_main_does():
+    register_resolvers()
+    hydra = hydra_compat.create_hydra(str(config_dir()))
+    try:
+        cfg = hydra_compat.compose(hydra, "config", ["model=mlp", "trainer.epochs=3"])
+        assert cfg.model.name == "mlp" and cfg.trainer.epochs == 3
+        assert "model" in hydra.config_loader.list_groups("")
+    finally:
+        hydra_compat.clear()
+    assert hydra_compat.parse_args(["-m", "seed=0,1"]).multirun is True
+
+
+def test_no_other_module_imports_hydras_private_modules():
+    package = Path(hydra_compat.__file__).parent.parent
+    users = [str(p.relative_to(package)) for p in package.rglob("*.py")
+             if "hydra._internal" in p.read_text() and p != Path(hydra_compat.__file__)]
+    assert users == []

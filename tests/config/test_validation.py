@@ -1,0 +1,114 @@
+"""Bad config values: one line naming the key, the value and what is allowed.
+
+Checked in this process through :func:`kexp.cli.preflight.preflight` (what
+``python -m kexp`` runs before Hydra): wrong types are caught by the
+structured-config schemas while composing, ranges and cross-key rules by
+:mod:`kexp.config.validation`. ``tests/cli/test_errors.py`` checks the exit code and
+that nothing is written, with real processes, for a few of these.
+"""
+
+import pytest
+
+from kexp.config.errors import DataError
+from kexp.config.validation import validate
+from tests.conftest import compose_config, preflight_error, write_npz
+
+ERROR = "kexp: config error: "
+
+MISTAKES = [
+    # unknown options and keys
+    (["model=resnet9000"], "model=resnet9000 — unknown option; available: alexnet, backbone, bn_cnn, cnn, deepobs_2c2d,"),
+    (["optimizer=adamx"], "optimizer=adamx — unknown option; available: adabound, adadelta, adagrad, adam, adamax,"),
+    (["data=imagenet"], "data=imagenet — unknown option; available: cifar10, cifar100, csv, custom, diabetes, digits, "
+                        "fashion_mnist, folder, mnist"),
+    (["trainer.foo=1"], "trainer.foo=1 — unknown key 'foo'; trainer has: epochs, batch_size,"),
+    (["model.dropuot=0.5"], "model.dropuot=0.5 — unknown key 'dropuot'; model has: name, builder,"),
+    (["trainer.epochs=[1,"], "trainer.epochs=[1, — not a valid override (no viable alternative"),
+    # types, checked by Hydra while composing (structured configs)
+    (["trainer.epochs=2.5"], "trainer.epochs=2.5 — must be an integer"),
+    (["trainer.epochs=abc"], "trainer.epochs=abc — must be an integer"),
+    (["trainer.epochs=null"], "trainer.epochs=null — must not be null"),
+    (["trainer.deterministic=maybe"], "trainer.deterministic=maybe — must be true or false"),
+    (["trainer.checkpoint.best=x"], "trainer.checkpoint.best=x — must be true or false"),
+    (["regularization.batchnorm=maybe"], "regularization.batchnorm=maybe — must be true or false"),
+    (["regularization.l2=strong"], "regularization.l2=strong — must be a number"),
+    (["model=resnet20", "model.residual=maybe"], "model.residual=maybe — must be true or false"),
+    (["task=binary", "task.positive_class=1.5"], "task.positive_class=1.5 — must be null, a label ≥ 0 or a class name"),
+    (["schedule=step", "schedule.milestones=[a]"], "schedule.milestones=[a] — each item must be an integer"),
+    # ranges and choices (kexp.config.validation)
+    (["trainer.epochs=0"], "trainer.epochs=0 — must be an integer ≥ 1"),
+    (["trainer.batch_size=-8"], "trainer.batch_size=-8 — must be an integer ≥ 1"),
+    (["trainer.verbose=loud"], "trainer.verbose=loud — must be one of auto, 0, 1, 2"),
+    (["optimizer.learning_rate=-0.01"], "optimizer.learning_rate=-0.01 — must be a number > 0"),
+    (["optimizer.learning_rate=fast"], "optimizer.learning_rate=fast — must be a number > 0"),
+    (["regularization.dropout=1.5"], "regularization.dropout=1.5 — must be in [0, 1) or null"),
+    (["regularization.l2=-1"], "regularization.l2=-1.0 — must be a number ≥ 0"),
+    (["regularization.augment.flip=vertical"], "regularization.augment.flip=vertical — must be auto, true or false"),
+    (["data.val_split=1.0"], "data.val_split=1.0 — must be in [0, 1)"),
+    (["data.test_fraction=0"], "data.test_fraction=0.0 — must be in (0, 1)"),
+    (["data.train_size=0"], "data.train_size=0 — must be null or an integer ≥ 1"),
+    (["seed=-1"], "seed=-1 — must be an integer ≥ 0"),
+    (["model.activation=relu6"], "model.activation=relu6 — unknown; available: relu, leaky_relu, prelu, "
+                                 "elu, selu, gelu, swish, tanh, sigmoid, rrelu, maxout"),
+    (["model.filters=[64,0]"], "model.filters=[64, 0] — must be a list of integers ≥ 1"),
+    (["model.padding=full"], "model.padding=full — must be valid or same, or a list of them (one per conv)"),
+    (["model=alexnet", "model.dropout=1.5"], "model.dropout=1.5 — must be in [0, 1)"),
+    (["model=resnet20", "model.block=v3"], "model.block=v3 — must be v1 (post-activation) or v2"),
+    (["model=resnet18", "model.stem=tiny"], "model.stem=tiny — must be auto, imagenet or small"),
+    (["model=resnet18", "model.se_ratio=2"], "model.se_ratio=2.0 — must be in [0, 1] (0 = off)"),
+    (["model=googlenet", "model.inception=fancy"], "model.inception=fancy — must be naive or reduction"),
+    (["trainer.precision=float16"], "trainer.precision=float16 — must be float32, mixed_float16, mixed_bfloat16"),
+    (["trainer.class_weight=heavy"], "trainer.class_weight=heavy — must be none, balanced or a mapping"),
+    (["schedule=step", "schedule.milestones=[0]"], "schedule.milestones=[0] — must be a list of epochs ≥ 1"),
+    # rules between keys
+    (["task=regression"], "task=regression needs numeric targets, but data=digits has data.targets=labels "
+                          "— use task=multiclass or task=binary"),
+    (["data=diabetes", "model=mlp"], "task=multiclass needs class labels, but data=diabetes has "
+                                     "data.targets=numbers — use task=regression"),
+    (["trainer.distributed.num_processes=2"], "trainer.distributed.num_processes=2 — needs KERAS_BACKEND=jax "
+                                               "(this run: tensorflow); TensorFlow's MultiWorkerMirroredStrategy"),
+    (["trainer.distributed.num_processes=0"], "trainer.distributed.num_processes=0 — must be an integer ≥ 1"),
+    (["trainer.distributed.timeout=0"], "trainer.distributed.timeout=0.0 — must be a number of seconds > 0"),
+    # every job of a sweep is checked
+    (["-m", "model=cnn,mlp", "regularization.dropout=0,1.5"], "regularization.dropout=1.5 — must be in [0, 1) or null"),
+]
+
+
+@pytest.mark.parametrize("argv, message", MISTAKES, ids=[" ".join(a) for a, _ in MISTAKES])
+def test_a_bad_value_is_one_line_naming_key_value_and_what_is_allowed(argv, message):
+    assert preflight_error(argv).startswith(ERROR + message)
+
+
+MULTI_PROCESS = ["trainer.distributed.num_processes=2", "trainer.distributed.coordinator=127.0.0.1:1234"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["trainer.strategy=data_parallel", *MULTI_PROCESS, "trainer.distributed.process_id=2"],
+     "trainer.distributed.process_id=2 — must be in 0..1 (trainer.distributed.num_processes=2)"),
+    (MULTI_PROCESS, "trainer.distributed.num_processes=2 — needs trainer.strategy=data_parallel (this run: default)"),
+    (["trainer.strategy=data_parallel", "trainer.distributed.num_processes=2"],
+     "trainer.distributed.coordinator= — must be host:port, e.g. 10.0.0.1:1234 (the address of process 0)"),
+])
+def test_multi_process_mistakes_under_jax(monkeypatch, argv, message):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert preflight_error(argv) == ERROR + message
+
+
+def test_yes_and_no_are_booleans_not_truthy_strings():
+    assert compose_config(["model=resnet20", "model.residual=no"]).model.residual is False
+    assert compose_config(["trainer.deterministic=yes"]).trainer.deterministic is True
+
+
+def test_the_default_config_and_presets_are_valid():
+    for argv in ([], ["model=mlp", "optimizer=sgd", "regularization=batchnorm"],
+                 ["data=diabetes", "model=mlp", "task=regression"]):
+        assert preflight_error(argv) == ""
+        validate(compose_config(argv))
+
+
+def test_npz_contents_are_checked_before_training(tmp_path):
+    path = write_npz(tmp_path / "half.npz", x_test=None, y_test=None)
+    with pytest.raises(DataError, match="missing arrays x_test, y_test"):
+        validate(compose_config([f"data.path={path}"]))
+    with pytest.raises(DataError, match="^data.path=/nowhere/mnist.npz — no such file$"):
+        validate(compose_config(["data=mnist", "data.path=/nowhere/mnist.npz"]))

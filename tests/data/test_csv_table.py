@@ -1,0 +1,87 @@
+"""data=csv: encoding fitted on the training rows, targets inferred, bad tables one line."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kexp.data import load_data
+from kexp.data.csv_table import FeatureEncoder
+from kexp.config.errors import DataError
+from kexp.config.validation import validate
+from tests.conftest import compose_config
+
+
+def write_table(path, rows=60, **changes):
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"size": rng.uniform(10, 20, rows), "rooms": rng.integers(1, 4, rows),
+                          "city": rng.choice(["lyon", "nice"], rows),
+                          "churned": np.where(np.arange(rows) % 3 == 0, "yes", "no"),
+                          "price": rng.uniform(100, 200, rows)})
+    for column, values in changes.items():
+        table[column] = values
+    table.to_csv(path, index=False)
+    return path
+
+
+def csv_config(path, *extra):
+    return compose_config(["data=csv", f"data.path={path}", *extra])
+
+
+def test_the_encoder_uses_training_statistics_and_categories_only():
+    train = pd.DataFrame({"x": [1.0, 3.0], "colour": ["red", "blue"]})
+    encoder = FeatureEncoder(train, "none")
+    assert encoder.names == ["x", "colour=blue", "colour=red"]
+    encoded = encoder.transform(pd.DataFrame({"x": [5.0], "colour": ["green"]}))
+    assert encoded.tolist() == [[3.0, 0.0, 0.0]]  # (5 - 2) / 1, an unseen colour is all zero
+
+
+def test_a_string_target_is_labels_with_names_a_numeric_one_a_number(tmp_path):
+    path = write_table(tmp_path / "t.csv")
+    data = load_data(csv_config(path, "data.target=churned").data, seed=0)
+    assert data.class_names == ("no", "yes") and data.num_classes == 2
+    assert data.input_shape == (5,)  # size, rooms, price, city=lyon, city=nice
+    assert (len(data.train), len(data.val), len(data.test)) == (43, 5, 12)
+    assert np.bincount(np.concatenate([data.train.y, data.val.y, data.test.y])).tolist() == [40, 20]
+    # standardised with the training rows: mean 0, std 1 there (not on the test rows)
+    assert np.abs(data.train.x[:, 0].mean()) < 0.2 and data.train.x[:, 3:].sum(axis=1).max() == 1
+    numbers = load_data(csv_config(path, "data.target=price").data, seed=0)
+    assert numbers.num_classes == 0 and numbers.train.y.dtype == np.float32
+    labels = load_data(csv_config(path, "data.target=rooms", "data.targets=labels").data, seed=0)
+    assert labels.class_names == ("1", "2", "3")
+
+
+def test_missing_values_are_an_error_unless_filled(tmp_path):
+    size = np.r_[np.nan, np.nan, np.arange(58.0)]
+    path = write_table(tmp_path / "t.csv", size=size)
+    with pytest.raises(DataError, match=r"^data.path=.*t.csv — column size has 2 missing values; "
+                                        "clean it, or set data.fill_missing=mean or zero$"):
+        validate(csv_config(path, "data.target=churned"))
+    filled = load_data(csv_config(path, "data.target=churned", "data.fill_missing=mean").data, seed=0)
+    assert np.isfinite(filled.train.x).all()
+
+
+@pytest.mark.parametrize("target, changes, message", [
+    ("nope", {}, "data.target=nope — no such column in {path} (columns: size, rooms, city, churned, price)"),
+    ("churned", {"churned": "yes"}, "data.target=churned — holds a single value (yes) in {path}; there is nothing to learn"),
+])
+def test_bad_tables_are_one_line_before_training(tmp_path, target, changes, message):
+    path = write_table(tmp_path / "t.csv", **changes)
+    with pytest.raises(DataError) as caught:
+        validate(csv_config(path, f"data.target={target}"))
+    assert str(caught.value) == message.format(path=path)
+
+
+def test_a_csv_trains_end_to_end_with_named_classes(tmp_path):
+    from tests.conftest import run_kexp
+
+    path = write_table(tmp_path / "t.csv")
+    result = run_kexp(["data=csv", f"data.path={path}", "data.target=churned", "model=mlp",
+                       "model.hidden_units=[16]", "task=binary", "task.positive_class=yes",
+                       "trainer.epochs=2", "hydra.run.dir=run"], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = tmp_path / "run"
+    metrics = pd.read_csv(run / "metrics.csv").iloc[0]
+    assert metrics["status"] == "ok" and metrics["epochs"] == 2 and 0 <= metrics["test_auc"] <= 1
+    assert "data csv: train 43, validation 5, test 12, input 5, 2 classes" in (run / "kexp.log").read_text()
+    per_class = pd.read_csv(run / "per_class.csv")
+    assert per_class["name"].tolist() == ["not yes", "yes"] and per_class["support"].tolist() == [8, 4]

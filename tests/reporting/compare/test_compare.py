@@ -1,0 +1,95 @@
+"""``python -m kexp.compare``: the files, the plots, the report, the speed-critical path."""
+
+import base64
+import re
+
+import matplotlib.image
+import pandas as pd
+import pytest
+
+from kexp.reporting.compare import compare
+from kexp.cli.compare import main
+from kexp.reporting.compare.plots import compare_figure, configurations, mean_and_std
+from kexp.reporting.compare.runs import find_runs
+from kexp.reporting.compare.table import swept_keys
+from tests.reporting.compare.fake_runs import make_run
+
+
+def test_writes_every_file_into_out(tmp_path):
+    for i, opt in enumerate(["sgd", "adam", "nadam"]):
+        make_run(tmp_path / "sweep" / str(i), [f"optimizer={opt}"], accuracy=0.6 + 0.1 * i, seed=i)
+    written = compare([tmp_path / "sweep"], tmp_path / "out")
+    assert sorted(p.name for p in written.values()) == sorted(
+        ["summary.csv", "summary.md", "compare_accuracy.png", "compare_loss.png", "report.html"])
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert summary["optimizer"].tolist() == ["sgd", "adam", "nadam"]
+    markdown = (tmp_path / "out" / "summary.md").read_text()
+    assert markdown.startswith("# 3 runs ranked by best_val_accuracy")
+    rows = [line for line in markdown.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [r.split("|")[2].strip() for r in rows] == ["nadam", "adam", "sgd"]
+    assert matplotlib.image.imread(tmp_path / "out" / "compare_accuracy.png").shape[:2] == (600, 1000)
+    report = (tmp_path / "out" / "report.html").read_text()
+    images = re.findall(r"src='data:image/png;base64,([^']+)'", report)
+    assert len(images) == 2 and base64.b64decode(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<table" in report and "nadam" in report
+
+
+def test_overlay_has_one_colour_per_configuration_and_seed_bands(tmp_path):
+    for opt in ("sgd", "adam"):
+        for seed in (0, 1, 2):
+            make_run(tmp_path / f"{opt}{seed}", [f"optimizer={opt}", f"seed={seed}"], seed=seed)
+    runs = find_runs([tmp_path])
+    keys = swept_keys(runs)
+    assert list(configurations(runs, keys)) == ["optimizer=adam", "optimizer=sgd"]
+    fig = compare_figure(runs, keys, "accuracy")
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 4  # (train dashed + val solid) x 2 configurations
+    assert [line.get_linestyle() for line in ax.get_lines()] == ["--", "-", "--", "-"]
+    assert len(ax.collections) == 4  # a ±std band per drawn curve
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["optimizer=adam (mean ± std of 3 seeds)", "optimizer=sgd (mean ± std of 3 seeds)",
+                      "validation", "training"]
+    stats = mean_and_std([r.history for r in configurations(runs, keys)["optimizer=sgd"]], "val_accuracy")
+    assert stats["epoch"].tolist() == [1, 2, 3] and (stats["std"] > 0).all()
+
+
+def test_mixed_run_and_sweep_directories_and_half_finished_ones(tmp_path):
+    make_run(tmp_path / "day1" / "12-00-00", ["model=mlp"])
+    make_run(tmp_path / "day2" / "multirun" / "0", ["model=cnn"])
+    make_run(tmp_path / "day2" / "multirun" / "1", ["model=vgg11"], status=None, epochs=1)
+    assert main([str(tmp_path / "day1" / "12-00-00"), str(tmp_path / "day2"), "--out",
+                 str(tmp_path / "cmp")]) == 0
+    summary = pd.read_csv(tmp_path / "cmp" / "summary.csv")
+    assert summary["model"].tolist() == ["mlp", "cnn", "vgg11"]
+    assert summary["status"].tolist() == ["ok", "ok", "unfinished"]
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    assert main([str(tmp_path / "missing")]) == 2
+    assert capsys.readouterr().err.strip() == f"kexp.compare: {tmp_path / 'missing'}: no such directory"
+    make_run(tmp_path / "r", ["model=cnn"])
+    assert main([str(tmp_path / "r"), "--metric", "happiness"]) == 2
+    assert "not a column of the summary" in capsys.readouterr().err
+
+
+def test_gradient_profiles_of_the_last_epoch_are_overlaid(tmp_path):
+    import numpy as np
+
+    from kexp.reporting.compare.plots import gradient_compare_figure
+
+    for model, scale in (("plain56", 1e-4), ("resnet56", 1e-1)):
+        for seed in (0, 1):
+            run = make_run(tmp_path / f"{model}{seed}", [f"model={model}", f"seed={seed}"], seed=seed)
+            rows = [{"epoch": e, "layer": f"conv{d}", "depth": d,
+                     "grad_norm": scale * (d + 1) * (1 + seed) * (e + 1), "weight_norm": 1.0}
+                    for e in (0, 1, 2) for d in range(4)]
+            pd.DataFrame(rows).to_csv(run / "gradients.csv", index=False)
+    make_run(tmp_path / "other", ["model=cnn"])  # no diagnostics: not drawn
+    written = compare([tmp_path], tmp_path / "out")
+    assert matplotlib.image.imread(written["compare_gradients.png"]).shape[:2] == (600, 1000)
+    runs = find_runs([tmp_path])
+    lines = gradient_compare_figure(runs, swept_keys(runs)).axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["model=plain56 (epoch 2)", "model=resnet56 (epoch 2)"]
+    # epoch 2, mean over seeds 0 and 1: scale · (d + 1) · 1.5 · 3
+    np.testing.assert_allclose(lines[0].get_ydata(), [1e-4 * (d + 1) * 4.5 for d in range(4)])
+    assert "compare_gradients.png" not in compare([tmp_path / "other"], tmp_path / "out2")

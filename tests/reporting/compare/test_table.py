@@ -1,0 +1,56 @@
+"""The summary: swept keys as columns, statuses, ranking, mean ± std over seeds."""
+
+import math
+
+from kexp.reporting.compare.runs import find_runs
+from kexp.reporting.compare.table import over_seeds, ranked, summary_table, swept_keys, to_markdown
+from tests.reporting.compare.fake_runs import make_run
+
+
+def sweep(tmp_path):
+    make_run(tmp_path / "0", ["model=cnn", "optimizer=sgd", "seed=0"], accuracy=0.7, seed=0)
+    make_run(tmp_path / "1", ["model=cnn", "optimizer=sgd", "seed=1"], accuracy=0.72, seed=1)
+    make_run(tmp_path / "2", ["model=cnn", "optimizer=adam", "seed=0"], accuracy=0.9, seed=2)
+    make_run(tmp_path / "3", ["model=cnn", "optimizer=adam", "seed=1"], accuracy=0.92, seed=3)
+    make_run(tmp_path / "10", ["model=cnn", "optimizer=adam", "seed=2"], status="failed", epochs=1,
+             error="kexp: data error: boom")
+    make_run(tmp_path / "11", ["model=cnn", "optimizer=sgd", "seed=2"], status=None, epochs=2)
+    return find_runs([tmp_path])
+
+
+def test_swept_keys_are_those_that_differ(tmp_path):
+    assert swept_keys(sweep(tmp_path)) == ["optimizer", "seed"]
+
+
+def test_one_row_per_job_in_numeric_order_with_statuses(tmp_path):
+    table = summary_table(sweep(tmp_path))
+    assert table["job"].tolist() == ["0", "1", "2", "3", "10", "11"]
+    assert table["status"].tolist() == ["ok", "ok", "ok", "ok", "failed", "unfinished"]
+    assert table.loc[4, "error"] == "kexp: data error: boom"
+    assert table.loc[5, "epochs"] == 2 and not math.isnan(table.loc[5, "best_val_accuracy"])
+    assert {"optimizer", "seed", "best_val_accuracy", "test_accuracy", "parameters", "dir"} <= set(table)
+
+
+def test_ranking_puts_the_best_first(tmp_path):
+    table = summary_table(sweep(tmp_path))
+    best = ranked(table, "val_accuracy")
+    assert best.iloc[0]["optimizer"] == "adam"
+    assert ranked(table, "test_loss")["test_loss"].dropna().is_monotonic_increasing
+    assert ranked(table, "test_loss")["job"].iloc[-1] == "11"  # no result: last
+
+
+def test_mean_and_std_over_seeds(tmp_path):
+    runs = sweep(tmp_path)
+    stats = over_seeds(summary_table(runs), swept_keys(runs)).set_index("optimizer")
+    assert stats.loc["adam", "runs"] == 2 and stats.loc["sgd", "runs"] == 2  # ok runs only
+    assert stats.loc["adam", "not_ok"] == 1 and stats.loc["sgd", "not_ok"] == 1
+    adam = summary_table(runs).query("optimizer == 'adam' and status == 'ok'")["best_val_accuracy"]
+    assert math.isclose(stats.loc["adam", "best_val_accuracy_mean"], adam.mean(), rel_tol=1e-9)
+    assert math.isclose(stats.loc["adam", "best_val_accuracy_std"], adam.std(), rel_tol=1e-9)
+
+
+def test_markdown_table():
+    import pandas as pd
+
+    text = to_markdown(pd.DataFrame({"a": ["x|y"], "b": [0.123456]}))
+    assert text.splitlines() == ["| a | b |", "| --- | --- |", "| x\\|y | 0.1235 |"]

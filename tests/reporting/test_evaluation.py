@@ -1,0 +1,34 @@
+"""Test-split scores: per-class precision and recall from the model's predictions."""
+
+import keras
+import numpy as np
+import pytest
+
+from kexp.data import Dataset, Split
+from kexp.reporting.evaluation import per_class_scores
+
+
+def argmax_model(classes: int) -> keras.Model:
+    """Predicts the class whose one-hot vector it is given."""
+    model = keras.Sequential([keras.Input((classes,)), keras.layers.Dense(classes, activation="softmax")])
+    model.layers[0].set_weights([10 * np.eye(classes, dtype="float32"), np.zeros(classes, "float32")])
+    return model
+
+
+def test_precision_and_recall_per_class():
+    predicted = np.array([0, 0, 1, 1, 2, 2, 2, 0])
+    truth = np.array([0, 0, 1, 2, 2, 2, 2, 1])
+    x = np.eye(3, dtype="float32")[predicted]
+    split = Split(x, truth)
+    data = Dataset("t", split, split, split, num_classes=3)
+    table = per_class_scores(argmax_model(3), data, batch_size=4).set_index("class")
+    # class 0: predicted 3 times, 2 right; class 1: 2 true, 1 found; class 2: 4 true, 3 found
+    assert table["precision"].tolist() == pytest.approx([2 / 3, 1 / 2, 1.0])
+    assert table["recall"].tolist() == pytest.approx([1.0, 1 / 2, 3 / 4])
+    assert table["support"].tolist() == [2, 2, 4]
+
+
+def test_regression_has_no_classes():
+    split = Split(np.zeros((2, 3), "float32"), np.zeros(2, "float32"))
+    data = Dataset("t", split, split, split, num_classes=0)
+    assert per_class_scores(argmax_model(3), data, batch_size=2) is None

@@ -1,0 +1,62 @@
+"""Run directories: a new one per run, one live process each, one config each."""
+
+import subprocess
+import sys
+
+import pytest
+
+from kexp.config.errors import ConfigError
+from kexp.runs.directory import RunLock, check_same_config, claim_directory, flat_config
+from tests.conftest import compose_config
+
+
+def test_runs_started_in_the_same_second_get_their_own_directory(tmp_path):
+    first = claim_directory(str(tmp_path / "12-00-00_model=mlp"))
+    assert first == str(tmp_path / "12-00-00_model=mlp")
+    assert claim_directory(str(tmp_path / "12-00-00_model=mlp")) == first  # same process: same dir
+    code = f"from kexp.runs.directory import claim_directory; print(claim_directory({str(tmp_path / '12-00-00_model=mlp')!r}))"
+    others = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+              .stdout.strip() for _ in range(2)]
+    assert others == [f"{first}-2", f"{first}-3"]
+
+
+def test_a_directory_in_use_is_refused_to_another_process_naming_it(tmp_path):
+    lock = RunLock.acquire(tmp_path)
+    assert RunLock.acquire(tmp_path) is lock  # this process may ask again
+    code = (f"from kexp.runs.directory import RunLock\n"
+            f"try:\n    RunLock.acquire({str(tmp_path)!r})\n"
+            f"except Exception as err:\n    print(err)\n")
+    refused = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    import os
+    import socket
+
+    assert refused.strip() == (f"hydra.run.dir={tmp_path} — in use by process {os.getpid()} on "
+                               f"{socket.gethostname()}; wait for it to end or choose another directory")
+    lock.release()
+    freed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert freed == ""
+
+
+def test_a_rerun_with_other_values_is_refused_naming_the_keys(tmp_path):
+    base = ["trainer.epochs=4", "model=mlp"]
+    check_same_config(compose_config(base), tmp_path, completed_epochs=0)
+    check_same_config(compose_config(base), tmp_path, completed_epochs=2)  # the same: fine
+    with pytest.raises(ConfigError) as err:
+        check_same_config(compose_config([*base, "optimizer.learning_rate=0.1", "seed=3"]), tmp_path, 2)
+    assert err.value.one_line() == (
+        f"kexp: config error: hydra.run.dir={tmp_path} — holds a run with another config: "
+        "optimizer.learning_rate=0.1 (was 0.0003), seed=3 (was 0); rerun with the same values to "
+        "resume, or use a new directory")
+    # training longer is allowed, and remembered; shorter than what is trained is not
+    check_same_config(compose_config([*base[1:], "trainer.epochs=6"]), tmp_path, 2)
+    check_same_config(compose_config([*base[1:], "trainer.epochs=6"]), tmp_path, 2)
+    with pytest.raises(ConfigError, match=r"trainer.epochs=1 \(was 6\)"):
+        check_same_config(compose_config([*base[1:], "trainer.epochs=1"]), tmp_path, 2)
+    with pytest.raises(ConfigError, match=r"trainer.epochs=9 \(was 6\)"):  # a finished run
+        check_same_config(compose_config([*base[1:], "trainer.epochs=9"]), tmp_path, 6, may_extend=False)
+
+
+def test_flat_config_has_dotted_keys_and_no_hydra_node():
+    flat = flat_config(compose_config(["model=mlp"]))
+    assert flat["model.hidden_units"] == [512, 256] and flat["trainer.checkpoint.best"] is False
+    assert not any(k.startswith("hydra") for k in flat)

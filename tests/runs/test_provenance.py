@@ -1,0 +1,26 @@
+"""run.yaml's facts: the git state of the working directory, versions, first start kept."""
+
+import subprocess
+
+import yaml
+
+from kexp.runs.provenance import git_state, mark_finished, provenance, write_run_file
+from tests.conftest import REPO
+
+
+def test_the_git_state_is_the_repositorys_and_absent_outside_one(tmp_path):
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    state = git_state(REPO)
+    assert state["commit"] == head and isinstance(state["dirty"], bool)
+    assert git_state(tmp_path) is None
+
+
+def test_a_resumed_run_keeps_its_first_start_and_ends_with_a_status(tmp_path):
+    write_run_file(tmp_path, provenance(3, "backend x", started="2026-01-01T00:00:00+00:00"))
+    write_run_file(tmp_path, provenance(3, "backend x", started="2026-01-02T00:00:00+00:00"))
+    mark_finished(tmp_path, "ok")
+    facts = yaml.safe_load((tmp_path / "run.yaml").read_text())
+    assert facts["first_started"] == "2026-01-01T00:00:00+00:00"
+    assert facts["started"] == "2026-01-02T00:00:00+00:00" and facts["status"] == "ok"
+    assert facts["finished"] >= "2026" and facts["seed"] == 3 and facts["python"].count(".") == 2
