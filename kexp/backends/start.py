@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from dataclasses import dataclass
 from typing import ContextManager
 
 from kexp.config.errors import ConfigError
@@ -19,9 +20,24 @@ PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 LOGICAL_CPUS_VARIABLE = "KEXP_LOGICAL_CPUS"
 
 
+@dataclass(frozen=True)
+class BackendInfo:
+    """The backend a process started: name, Keras version, dtype policy, devices (``run.yaml``'s fields)."""
+
+    backend: str
+    keras: str
+    precision: str
+    devices: list[str]
+
+    def describe(self) -> str:
+        """One line for the log: ``Keras 3.15.1, backend tensorflow, precision float32, devices: CPU``."""
+        return (f"Keras {self.keras}, backend {self.backend}, precision {self.precision}, "
+                f"devices: {', '.join(self.devices)}")
+
+
 def start_backend(seed: int, deterministic: bool = False, threads: int | None = None,
-                  precision: str = "float32", distributed=None) -> str:
-    """Import Keras, prepare the devices, seed Python/NumPy/backend; return a description.
+                  precision: str = "float32", distributed=None) -> BackendInfo:
+    """Import Keras, prepare the devices, seed Python/NumPy/backend; what was started.
 
     ``deterministic`` asks the backend for reproducible kernels (TensorFlow:
     op determinism, which also turns automatic XLA off; JAX: XLA's
@@ -64,10 +80,9 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
         raise ConfigError.bad_value("trainer.precision", precision, "must be " + ", ".join(PRECISIONS))
     keras.config.set_dtype_policy(precision)
     keras.utils.set_random_seed(seed)
-    description = (f"Keras {keras.__version__}, backend {backend}, precision {precision}, "
-                   f"devices: {', '.join(devices)}")
-    log.info(description)
-    return description
+    info = BackendInfo(backend=backend, keras=keras.__version__, precision=precision, devices=list(devices))
+    log.info(info.describe())
+    return info
 
 
 #: Makes XLA's GPU kernels (JAX, and TensorFlow's XLA) reproducible; read when XLA starts.

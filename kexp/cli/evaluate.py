@@ -98,7 +98,7 @@ def in_run_classes(data, run_dir: Path):
     """
     from dataclasses import replace
 
-    from kexp.runs.files import CLASSES_FILE
+    from kexp.runs.layout import CLASSES_FILE
 
     classes = run_dir / CLASSES_FILE
     if not data.class_names or not classes.is_file():
@@ -117,7 +117,7 @@ def in_run_classes(data, run_dir: Path):
 
 def write_evaluation(model, data, cfg, out: Path, batch_size: int) -> None:
     """metrics.csv, and for classification per_class.csv and the confusion matrix, into ``out``."""
-    from kexp.runs import files as artifacts
+    from kexp.runs import atomic, layout
     from kexp.reporting.confusion import confusion_table, save_confusion
     from kexp.reporting.evaluation import class_names, evaluate, per_class_scores, predicted_labels
 
@@ -125,20 +125,19 @@ def write_evaluation(model, data, cfg, out: Path, batch_size: int) -> None:
     row = {"data": data.name, "origin": data.origin, "test_samples": len(data.y_test), **scores}
     if data.has_class_labels:
         predicted = predicted_labels(model, data, batch_size)
-        artifacts.write_csv(out / artifacts.PER_CLASS_FILE, per_class_scores(model, data, batch_size, predicted))
+        atomic.write_csv(out / layout.PER_CLASS_FILE, per_class_scores(model, data, batch_size, predicted))
         save_confusion(confusion_table(data.y_test.astype("int64"), predicted, class_names(data)), out,
                        title=f"{cfg.name}: confusion matrix ({data.origin or data.name}, test split)")
-    artifacts.write_csv(out / artifacts.METRICS_FILE, pd.DataFrame([row]))
+    atomic.write_csv(out / layout.METRICS_FILE, pd.DataFrame([row]))
 
 
-def write_provenance(out: Path, run_dir: Path, overrides: list[str], seed: int, backend: str,
+def write_provenance(out: Path, run_dir: Path, overrides: list[str], seed: int, backend,
                      samples: int) -> None:
     """``evaluation.yaml``: the run, the overrides, the samples, and :mod:`kexp.runs.provenance`'s facts."""
-    from kexp.runs.files import write_text
+    from kexp.runs.atomic import write_text
     from kexp.runs.provenance import now, provenance
 
-    facts = provenance(seed, backend)
-    facts["command"] = " ".join([Path(sys.executable).name, "-m", "kexp.evaluate", *sys.argv[1:]])
+    facts = provenance(seed, backend, module="kexp.evaluate")
     facts.update({"finished": now(), "run_dir": str(run_dir.resolve()), "overrides": list(overrides),
                   "test_samples": samples})
     write_text(out / "evaluation.yaml", yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         table = predict_files(args.run_dir, args.files, args.top_k)
-        from kexp.runs.files import write_csv
+        from kexp.runs.atomic import write_csv
 
         write_csv(args.out, table)
     except KexpError as err:

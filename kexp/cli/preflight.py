@@ -29,6 +29,7 @@ from kexp.compat import hydra as hydra_compat
 from kexp.config.location import config_dir
 from kexp.config.errors import ConfigError
 from kexp.runs.directory import check_rerun, given_run_dir
+from kexp.config.renamed import check_overrides as check_renamed
 from kexp.config.validation import validate
 
 #: Beyond this many jobs only the first ones are checked up front.
@@ -46,6 +47,7 @@ def preflight(argv: list[str]) -> None:
     args = parse_args(argv)
     if any(getattr(args, flag, None) for flag in _SKIP_FLAGS):
         return
+    check_renamed(args.overrides)
     hydra = create_hydra(args)
     try:
         overrides = parse_overrides(args.overrides, hydra)

@@ -144,7 +144,7 @@ RULES: list[Rule] = [
     Rule("task.name", one_of(*NEEDS_TARGETS), "must be " + ", ".join(NEEDS_TARGETS)),
     Rule("task.positive_class", optional(lambda v: int_at_least(0)(v) or (isinstance(v, str) and v != "")),
          "must be null, a label ≥ 0 or a class name"),
-    Rule("data.targets", one_of("labels", "numbers", "auto"),
+    Rule("data.target_type", one_of("labels", "numbers", "auto"),
          "must be labels, numbers or auto (data=csv: decided by the target column's type)"),
     Rule("data.imbalance", optional(fractions_by_label),
          "must be null or a mapping {label: fraction of its training samples to drop in [0, 1)}"),
@@ -153,12 +153,11 @@ RULES: list[Rule] = [
     Rule("data.val_split", fraction_below_one, "must be in [0, 1)"),
     Rule("data.train_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
     Rule("data.test_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
-    Rule("data.test_fraction", optional(lambda v: _is_number(v) and 0 < v < 1), "must be in (0, 1)"),
+    Rule("data.test_split", optional(lambda v: _is_number(v) and 0 < v < 1), "must be in (0, 1)"),
     Rule("data.image_size", optional(image_size), "must be an integer ≥ 8 or [height, width] of them"),
     Rule("data.color_mode", optional(one_of("grayscale", "rgb")), "must be grayscale or rgb"),
     Rule("data.cache", optional(one_of("none", "memory", "disk")), "must be none, memory or disk"),
     Rule("data.on_bad_image", optional(one_of("error", "skip")), "must be error or skip"),
-    Rule("data.test_split", optional(lambda v: _is_number(v) and 0 < v < 1), "must be in (0, 1)"),
     Rule("data.fill_missing", optional(one_of("none", "mean", "zero")), "must be none, mean or zero"),
     Rule("model.dropout", optional(fraction_below_one), "must be in [0, 1)"),
     Rule("model.activation", lambda v: v in ACTIVATIONS, "unknown; available: " + ", ".join(ACTIVATIONS)),
@@ -210,7 +209,7 @@ def validate(cfg: DictConfig) -> None:
     _check_environment(cfg)
     _check_fine_tune(cfg)
     check_task_fits_data(str(OmegaConf.select(cfg, "task.name", default="multiclass")),
-                         str(OmegaConf.select(cfg, "data.targets", default="labels")),
+                         str(OmegaConf.select(cfg, "data.target_type", default="labels")),
                          str(OmegaConf.select(cfg, "data.name", default="?")))
     if OmegaConf.select(cfg, "data.name", default=None):
         from kexp.data.sources import check_source

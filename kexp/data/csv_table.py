@@ -5,7 +5,7 @@
 - Numeric features are standardised with the training split's mean and
   standard deviation; string (categorical) features are one-hot encoded with
   the categories seen in training (an unseen category is all zeros).
-- ``data.targets=auto``: a string target is class labels (names sorted, as
+- ``data.target_type=auto``: a string target is class labels (names sorted, as
   folders), a numeric one is a number to regress on; ``labels`` makes whole
   numbers class labels.
 - Missing values are an error naming the column, unless ``data.fill_missing``
@@ -72,7 +72,7 @@ def _check_missing(features: pd.DataFrame, path: str) -> None:
 
 
 def target_kind(target: pd.Series, setting: str) -> str:
-    """labels or numbers: ``data.targets``, with ``auto`` decided by the column's type."""
+    """labels or numbers: ``data.target_type``, with ``auto`` decided by the column's type."""
     if setting != "auto":
         return setting
     return "numbers" if pd.api.types.is_numeric_dtype(target) else "labels"
@@ -82,8 +82,8 @@ def encode_targets(target: pd.Series, kind: str, path: str) -> tuple[np.ndarray,
     """Targets as numbers, or labels 0..n-1 with their names (sorted values)."""
     if kind == "numbers":
         if not pd.api.types.is_numeric_dtype(target):
-            raise DataError(f"data.targets=numbers — column {target.name} of {path} holds text; "
-                            "use data.targets=labels (or auto)")
+            raise DataError(f"data.target_type=numbers — column {target.name} of {path} holds text; "
+                            "use data.target_type=labels (or auto)")
         return target.to_numpy("float32"), None
     names = sorted(target.unique().tolist())
     labels = np.searchsorted(np.array(names, dtype=object), target.to_numpy(object))
@@ -131,7 +131,7 @@ def _split_table(cfg: DictConfig, seed: int):
     features, target = read_table(cfg)
     if cfg.fill_missing == "none":
         _check_missing(features, cfg.path)
-    kind = target_kind(target, cfg.targets)
+    kind = target_kind(target, cfg.target_type)
     y, names = encode_targets(target, kind, cfg.path)
     train, test = stratified_split(y, cfg.test_split, seed, classes=kind == "labels")
     return features, y, names, kind, train, test

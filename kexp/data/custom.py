@@ -15,7 +15,7 @@ Each ``x`` is a NumPy array — images (N, H, W[, C]) or a table (N, features),
 memory-mapped (``np.load(..., mmap_mode="r")``) for data larger than memory —
 or a list of image file paths (decoded while training, as ``data=folder``).
 Each ``y`` holds one target per sample: integer labels 0..n-1, or numbers with
-``data.targets=numbers``. Every other feature (sizes, imbalance, class
+``data.target_type=numbers``. Every other feature (sizes, imbalance, class
 weights, per-class scores, resume) works as on the built-in datasets.
 """
 

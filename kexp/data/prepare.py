@@ -118,7 +118,7 @@ def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
     _check_pair(x_test, y_test, "x_test", "y_test")
     given_val = source.x_val is not None
     y_val = _targets(source.y_val, "y_val") if given_val else None
-    classes = (source.targets or cfg.targets) == "labels"
+    classes = (source.targets or cfg.target_type) == "labels"
     if classes:
         y_train, y_test = _class_labels(y_train, "y_train"), _class_labels(y_test, "y_test")
         y_val = _class_labels(y_val, "y_val") if given_val else None
@@ -192,7 +192,7 @@ def _class_labels(y: np.ndarray, key: str) -> np.ndarray:
     """Integers 0..n-1 as int64 (whole floats accepted)."""
     if not np.issubdtype(y.dtype, np.integer) and not np.all(y == np.round(y)):
         raise DataError(f"{key} — labels must be integers 0..num_classes-1 "
-                        "(numeric targets: data.targets=numbers with task=regression)")
+                        "(numeric targets: data.target_type=numbers with task=regression)")
     y = y.astype("int64")
     if y.min() < 0:
         raise DataError(f"{key} has label {y.min()} — labels must be integers 0..num_classes-1")

@@ -31,7 +31,7 @@ class Source:
     """What a source read: train and test (and optionally validation) inputs and targets.
 
     ``class_names`` name the labels 0..n-1 where the source knows them;
-    ``targets`` (labels | numbers) overrides ``data.targets`` where the
+    ``targets`` (labels | numbers) overrides ``data.target_type`` where the
     source decided it from the data (a CSV's string column); ``origin`` is
     the file or folder the data came from, for error messages.
     """
@@ -96,7 +96,7 @@ def digits(cfg: DictConfig, seed: int) -> Arrays:
     factor = size / images.shape[1]
     images = np.clip(zoom(images, (1, factor, factor), order=1), 0.0, 1.0).astype("float32")
     x_train, x_test, y_train, y_test = train_test_split(
-        images, bunch.target.astype("int64"), test_size=cfg.test_fraction,
+        images, bunch.target.astype("int64"), test_size=cfg.test_split,
         stratify=bunch.target, random_state=seed)
     return x_train, y_train, x_test, y_test
 
@@ -177,5 +177,5 @@ def diabetes(cfg: DictConfig, seed: int) -> Arrays:
     bunch = load_diabetes()
     x_train, x_test, y_train, y_test = train_test_split(
         bunch.data.astype("float32"), bunch.target.astype("float32"),
-        test_size=cfg.test_fraction, random_state=seed)
+        test_size=cfg.test_split, random_state=seed)
     return x_train, y_train, x_test, y_test

@@ -57,24 +57,15 @@ LOGGERS: Registry[type[RunLogger]] = Registry("logger", "kexp.loggers")
 
 
 def chosen_loggers(cfg: DictConfig) -> list[str]:
-    """The loggers ``cfg`` asks for: the ``logger`` node's keys (files entry left out), and
-    ``tensorboard`` for the deprecated ``trainer.tensorboard=true``."""
+    """The loggers ``cfg`` asks for: the ``logger`` node's keys (the files entry left out)."""
     node = OmegaConf.select(cfg, "logger", default=None)
-    names = [name for name in (node or {}) if name != FILES]
-    if legacy_tensorboard(cfg) and "tensorboard" not in names:
-        names.append("tensorboard")
-    return names
+    return [name for name in (node or {}) if name != FILES]
 
 
 def check_loggers(cfg: DictConfig) -> None:
     """Each chosen logger is known and can run here; a one-line ConfigError otherwise."""
     for name in chosen_loggers(cfg):
         LOGGERS.get(name).check(cfg)
-
-
-def legacy_tensorboard(cfg: DictConfig) -> bool:
-    """``trainer.tensorboard=true`` (the key before the logger group): same as ``logger=[..., tensorboard]``."""
-    return bool(OmegaConf.select(cfg, "trainer.tensorboard", default=False))
 
 
 class RunLoggers:
@@ -107,8 +98,6 @@ def open_loggers(cfg: DictConfig, run_dir: Path, enabled: bool = True) -> Iterat
     """
     from kexp.training.signals import TrainingInterrupted
 
-    if legacy_tensorboard(cfg):
-        log.warning("trainer.tensorboard=true is deprecated: use logger=[csv,tensorboard]")
     opened = RunLoggers([])
     try:
         for name in chosen_loggers(cfg) if enabled else []:

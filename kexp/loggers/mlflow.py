@@ -22,7 +22,6 @@ first job (launchers may run jobs in other processes or on other machines);
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import importlib.util
 import logging
 import os
@@ -34,18 +33,20 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
 from kexp.loggers import LOGGERS, RunLogger
+from kexp.config.flat import flat_config
+from kexp.runs import layout
+from kexp.runs.directory import file_lock
+from kexp.runs.layout import MLFLOW_PARENT_STATE, MLFLOW_STATE
 
 log = logging.getLogger("kexp")
 
-STATE_FILE = Path(".kexp") / "mlflow.yaml"
-PARENT_FILE = Path(".kexp") / "mlflow-parent.yaml"
+STATE_FILE = MLFLOW_STATE
+PARENT_FILE = MLFLOW_PARENT_STATE
 DEFAULT_STORE = Path("outputs") / "mlflow.db"
 #: MLflow's run status for each way a kexp run ends.
 MLFLOW_STATUS = {"ok": "FINISHED", "diverged": "FAILED", "failed": "FAILED", "interrupted": "KILLED"}
 #: Files of the run directory logged as artifacts (those that exist).
-ARTIFACT_FILES = ("curves.png", "history.csv", "metrics.csv", "model.txt", "run.yaml", "per_class.csv",
-                  "classes.csv", "confusion_matrix.csv", "confusion_matrix.png", "gradients.csv",
-                  "gradients.png", ".hydra/config.yaml", ".hydra/overrides.yaml")
+ARTIFACT_FILES = layout.ARTIFACT_FILES
 #: MLflow's limit on a param value's length.
 MAX_PARAM_LENGTH = 6000
 
@@ -79,29 +80,8 @@ def experiment_name(cfg: DictConfig) -> str:
 
 
 def flat_params(cfg: DictConfig) -> dict[str, str]:
-    """The resolved config as ``{"model.name": "cnn", "optimizer.learning_rate": "0.001", ...}``."""
-    def walk(node: object, prefix: str) -> Iterator[tuple[str, str]]:
-        if isinstance(node, dict) and node:
-            for key, value in node.items():
-                yield from walk(value, f"{prefix}{key}.")
-        else:
-            yield prefix[:-1], str(node)[:MAX_PARAM_LENGTH]
-
-    container = OmegaConf.to_container(cfg, resolve=True)
-    container.pop("hydra", None)
-    return dict(walk(container, ""))
-
-
-@contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``path`` (created) for the duration of the block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """The resolved config as MLflow params: ``{"model.name": "cnn", "optimizer.learning_rate": "0.001", ...}``."""
+    return {key: str(value)[:MAX_PARAM_LENGTH] for key, value in flat_config(cfg).items()}
 
 
 def open_store(uri: str):
@@ -231,7 +211,7 @@ class MlflowLogger(RunLogger):
             path = self.run_dir / name
             if path.is_file():
                 mlflow.log_artifact(str(path), artifact_path=str(Path(name).parent) if "/" in name else None)
-        model = self.run_dir / "model.keras"
+        model = self.run_dir / layout.MODEL_FILE
         if status == "ok" and self.cfg.logger.mlflow.log_model and model.is_file():
             mlflow.log_artifact(str(model), artifact_path="model")
         mlflow.set_tag("kexp.status", status)
@@ -293,7 +273,7 @@ def start_run(cfg: DictConfig, run_dir: Path) -> str:
                                   {"kexp.sweep_dir": str(sweep_dir), "kexp.sweep": "true"})
         run = mlflow.start_run(experiment_id=experiment, run_name=_run_name(cfg, sweep_dir),
                                tags=tags, parent_run_id=parent)
-        from kexp.runs.files import write_text
+        from kexp.runs.atomic import write_text
 
         state.parent.mkdir(exist_ok=True)
         write_text(state, yaml.safe_dump({"run_id": run.info.run_id, "tracking_uri": uri,

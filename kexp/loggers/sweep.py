@@ -20,11 +20,11 @@ from typing import Any
 import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
+from kexp.runs.layout import HYDRA_CONFIG, SWEEP_FILES
 
 log = logging.getLogger("kexp")
 
 #: Comparison files logged to the parent MLflow run.
-SWEEP_FILES = ("summary.csv", "summary.md", "report.html")
 
 
 class TrackSweep(Callback):
@@ -80,6 +80,5 @@ def write_sweep_hparams(sweep_dir: Path, runs: list) -> None:
 
 
 def _used_tensorboard(run_dir: Path) -> bool:
-    config = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
-    return ("tensorboard" in (OmegaConf.select(config, "logger", default=None) or {})
-            or bool(OmegaConf.select(config, "trainer.tensorboard", default=False)))
+    config = OmegaConf.load(run_dir / HYDRA_CONFIG)
+    return "tensorboard" in (OmegaConf.select(config, "logger", default=None) or {})

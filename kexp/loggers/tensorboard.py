@@ -43,9 +43,7 @@ class TensorBoardLogger(RunLogger):
     @classmethod
     def check(cls, cfg: DictConfig) -> None:
         if missing := missing_packages():
-            key, value = (("logger", "[...,tensorboard]") if "tensorboard" in (cfg.get("logger") or {})
-                          else ("trainer.tensorboard", "true"))
-            raise ConfigError.bad_value(key, value, f"needs the {' and '.join(missing)} package "
+            raise ConfigError.bad_value("logger", "[...,tensorboard]", f"needs the {' and '.join(missing)} package "
                                         "(pip install 'kexp[tensorboard]')")
 
     @classmethod

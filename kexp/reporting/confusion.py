@@ -11,8 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-CSV_FILE = "confusion_matrix.csv"
-PNG_FILE = "confusion_matrix.png"
 
 #: Above this many classes the cells are not annotated with their counts.
 ANNOTATE_UP_TO = 20
@@ -54,8 +52,8 @@ def confusion_figure(table: pd.DataFrame, title: str = ""):
 
 def save_confusion(table: pd.DataFrame, run_dir: Path, title: str = "") -> None:
     """Write ``confusion_matrix.csv`` and ``confusion_matrix.png`` into ``run_dir`` (atomically)."""
-    from kexp.runs.files import atomic_path, write_csv
+    from kexp.runs.atomic import save_figure, write_csv
+    from kexp.runs.layout import CONFUSION_CSV, CONFUSION_PNG
 
-    write_csv(run_dir / CSV_FILE, table.reset_index())
-    with atomic_path(run_dir / PNG_FILE) as tmp:
-        confusion_figure(table, title).savefig(tmp, dpi=100, format="png")
+    write_csv(run_dir / CONFUSION_CSV, table.reset_index())
+    save_figure(confusion_figure(table, title), run_dir / CONFUSION_PNG)

@@ -47,8 +47,6 @@ def curves_figure(history: pd.DataFrame, title: str = ""):
 
 def save_curves(history: pd.DataFrame, path: Path, title: str = "") -> None:
     """Write ``curves.png`` (atomically) from a history table."""
-    from kexp.runs.files import atomic_path
+    from kexp.runs.atomic import save_figure
 
-    fig = curves_figure(history, title)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
+    save_figure(curves_figure(history, title), path)

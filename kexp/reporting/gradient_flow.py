@@ -1,4 +1,4 @@
-"""``trainer.diagnostics``: how large the loss gradient is at every depth of the net.
+"""``trainer.gradient_flow``: how large the loss gradient is at every depth of the net.
 
 At the start of training (epoch 0) and after every epoch, :class:`GradientFlow`
 computes on one fixed batch of training data the L2 norm of the loss gradient
@@ -24,11 +24,10 @@ import keras
 import numpy as np
 import pandas as pd
 
-from kexp.runs.files import atomic_path, write_csv
+from kexp.runs.atomic import save_figure, write_csv
+from kexp.runs.layout import GRADIENTS_CSV, GRADIENTS_PNG
 from kexp.config.errors import ConfigError
 
-GRADIENTS_FILE = "gradients.csv"
-GRADIENTS_PLOT = "gradients.png"
 COLUMNS = ["epoch", "layer", "depth", "grad_norm", "weight_norm"]
 
 
@@ -38,7 +37,7 @@ def loss_gradients(model: keras.Model, x: np.ndarray, y: np.ndarray, variables: 
 
     module = backend_module()
     if module is None:
-        raise ConfigError.bad_value("trainer.diagnostics", "true", "needs the tensorflow or jax "
+        raise ConfigError.bad_value("trainer.gradient_flow", "true", "needs the tensorflow or jax "
                                     f"backend (this run: {keras.backend.backend()})")
     gradients = module.loss_gradients
     loss = keras.losses.get(model.loss or "sparse_categorical_crossentropy")
@@ -95,7 +94,7 @@ class GradientFlow(keras.callbacks.Callback):
         self.rows: list[dict] = []
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        existing = self.run_dir / GRADIENTS_FILE
+        existing = self.run_dir / GRADIENTS_CSV
         if existing.is_file():  # a resumed run: keep what the first part measured
             self.rows = pd.read_csv(existing).to_dict("records")
         else:
@@ -108,8 +107,8 @@ class GradientFlow(keras.callbacks.Callback):
     def _measure(self, epoch: int) -> None:
         self.rows += gradient_rows(self.model, self.x, self.y, epoch)
         table = pd.DataFrame(self.rows, columns=COLUMNS)
-        write_csv(self.run_dir / GRADIENTS_FILE, table)
-        save_gradient_plot(table, self.run_dir / GRADIENTS_PLOT)
+        write_csv(self.run_dir / GRADIENTS_CSV, table)
+        save_gradient_plot(table, self.run_dir / GRADIENTS_PNG)
 
 
 def fixed_batch(split, size: int = 128, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -148,5 +147,4 @@ def gradient_figure(table: pd.DataFrame, title: str = ""):
 
 def save_gradient_plot(table: pd.DataFrame, path: Path, title: str = "") -> None:
     """Write ``gradients.png`` atomically."""
-    with atomic_path(path) as tmp:
-        gradient_figure(table, title).savefig(tmp, dpi=100, format="png")
+    save_figure(gradient_figure(table, title), path)

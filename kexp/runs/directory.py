@@ -16,60 +16,89 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import yaml
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
+from kexp.config.flat import flat_config
+from kexp.config.renamed import current_names
+from kexp.runs.layout import BACKUP_DIR, LOCK_FILE, STORED_CONFIG, completed_epochs
 
 log = logging.getLogger("kexp")
 
-STATE_DIR = ".kexp"
-LOCK_FILE = "lock"
-CONFIG_FILE = "config.yaml"
 #: Keys that may differ between the first start of a run and its rerun.
 FREE_KEYS = ("trainer.verbose",)
 #: Keys that may grow: training continues to the new value.
 EXTENSIBLE_KEYS = ("trainer.epochs",)
 
-#: The training backup of a run (written by :mod:`kexp.training.backup`): ``epoch-NNNN/`` folders
-#: and ``trained/``; read here without Keras.
-BACKUP_DIR = "backup"
-TRAINED_DIR = "trained"
-_EPOCH_PREFIX = "epoch-"
-
 _claimed: dict[str, str] = {}
 _held: dict[Path, "RunLock"] = {}
 
 
-def claim_directory(candidate: str) -> str:
-    """Create ``candidate`` (or ``candidate-2``, ``-3``, ...) as a new directory; return its path.
+def new_directory(path: Path, key: str = "hydra.run.dir", what: str = "the run directory") -> Path:
+    """Create ``path`` (or ``path-2``, ``-3``, ...) as a new directory with ``os.mkdir`` and return it.
 
-    Idempotent within a process: Hydra may resolve the directory more than once.
+    ``mkdir`` fails when the directory exists, so of two processes asking for the
+    same name at the same moment each gets its own. ``key`` names the setting in
+    the one-line error when nothing can be created there.
     """
-    if candidate in _claimed:
-        return _claimed[candidate]
-    path = Path(candidate)
+    path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for attempt in range(1, 10_000):
-            name = path if attempt == 1 else path.with_name(f"{path.name}-{attempt}")
+            candidate = path if attempt == 1 else path.with_name(f"{path.name}-{attempt}")
             try:
-                name.mkdir()
+                candidate.mkdir()
             except FileExistsError:
                 continue
-            # absolute: jobs may run where the working directory is another (Ray workers)
-            _claimed[candidate] = str(name.absolute())
-            return _claimed[candidate]
+            return candidate
     except OSError as err:  # permissions, a read-only or special file system, a full disk
-        raise ConfigError(f"hydra.run.dir={candidate} — cannot create the run directory: "
+        raise ConfigError(f"{key}={path} — cannot create {what}: "
                           f"{(err.strerror or str(err)).lower()}") from err
-    raise ConfigError(f"hydra.run.dir={candidate} — could not create a new directory beside it")
+    raise ConfigError(f"{key}={path} — could not create a new directory beside it")
+
+
+def claim_directory(candidate: str) -> str:
+    """The ``kexp_claim`` resolver: :func:`new_directory` for a run or sweep directory, absolute.
+
+    Idempotent within a process: Hydra may resolve the directory more than once.
+    (Absolute: jobs may run where the working directory is another, as Ray's workers do.)
+    """
+    if candidate not in _claimed:
+        _claimed[candidate] = str(new_directory(Path(candidate)).absolute())
+    return _claimed[candidate]
+
+
+def open_locked(path: Path, wait: bool = True) -> IO[str] | None:
+    """``path`` (created) opened with an exclusive ``flock``; None when another holds it and not ``wait``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 — the caller closes it
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` for the duration of the block (waits for it)."""
+    handle = open_locked(path)
+    assert handle is not None
+    try:
+        yield
+    finally:
+        handle.close()
 
 
 class RunLock:
@@ -85,17 +114,11 @@ class RunLock:
         run_dir = Path(run_dir).resolve()
         if run_dir in _held:
             return _held[run_dir]
-        state = run_dir / STATE_DIR
-        state.mkdir(parents=True, exist_ok=True)
-        handle = open(state / LOCK_FILE, "a+", encoding="utf-8")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
+        handle = open_locked(run_dir / LOCK_FILE, wait=False)
+        if handle is None:
+            holder = (run_dir / LOCK_FILE).read_text(encoding="utf-8").strip() or "another process"
             raise ConfigError(f"{key}={run_dir} — in use by {holder}; wait for it to end "
-                              "or choose another directory") from None
+                              "or choose another directory")
         handle.seek(0)
         handle.truncate()
         handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
@@ -118,19 +141,6 @@ def lock_given_run_dir(overrides: list[str]) -> None:
         RunLock.acquire(given)
 
 
-def epoch_dirs(backup_dir: Path) -> list[Path]:
-    """Complete epoch backups, oldest first."""
-    if not backup_dir.is_dir():
-        return []
-    return sorted(p for p in backup_dir.iterdir() if p.is_dir() and p.name.startswith(_EPOCH_PREFIX))
-
-
-def completed_epochs(backup_dir: Path) -> int:
-    """Epochs the newest complete backup holds (0 when there is none)."""
-    found = epoch_dirs(backup_dir)
-    return int(found[-1].name[len(_EPOCH_PREFIX):]) if found else 0
-
-
 def check_rerun(cfg: DictConfig, run_dir: Path) -> bool:
     """Check a (re)run's config against the directory's; True when the run there already finished ok."""
     from kexp.runs.record import RunRecord
@@ -150,21 +160,11 @@ def given_run_dir(overrides: list[str]) -> Path | None:
     return None
 
 
-def flat_config(cfg: DictConfig) -> dict[str, object]:
-    """The resolved config without ``hydra`` as ``{dotted.key: value}``."""
-    app = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
-    container = OmegaConf.to_container(app, resolve=True, enum_to_str=True)
-    flat: dict[str, object] = {}
-
-    def walk(node: object, prefix: str) -> None:
-        if isinstance(node, dict) and node:
-            for key, value in node.items():
-                walk(value, f"{prefix}.{key}" if prefix else str(key))
-        else:
-            flat[prefix] = node
-
-    walk(container, "")
-    return flat
+def read_stored_config(run_dir: Path) -> dict[str, object]:
+    """The flat config a run's first start stored, under today's key names (older kexp releases
+    named some keys otherwise: :mod:`kexp.config.renamed`); empty mappings left out."""
+    stored = yaml.safe_load((Path(run_dir) / STORED_CONFIG).read_text(encoding="utf-8")) or {}
+    return {k: v for k, v in current_names(stored).items() if v != {}}
 
 
 def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int,
@@ -175,15 +175,15 @@ def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int,
     unfinished run), ``trainer.epochs`` may change while it stays ≥ the epochs
     already trained: the run continues to it.
     """
-    stored_path = Path(run_dir) / STATE_DIR / CONFIG_FILE
+    stored_path = Path(run_dir) / STORED_CONFIG
     current = flat_config(cfg)
     if not stored_path.is_file():
         stored_path.parent.mkdir(parents=True, exist_ok=True)
-        from kexp.runs.files import write_text
+        from kexp.runs.atomic import write_text
 
         write_text(stored_path, yaml.safe_dump(current, sort_keys=True, allow_unicode=True))
         return
-    stored = yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {}
+    stored = read_stored_config(run_dir)
     differ = sorted(k for k in set(stored) | set(current)
                     if k not in FREE_KEYS and stored.get(k, "<absent>") != current.get(k, "<absent>"))
     extended = [k for k in differ if may_extend and k in EXTENSIBLE_KEYS
@@ -200,6 +200,6 @@ def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int,
                  key, stored[key], current[key])
         stored[key] = current[key]
     if extended:
-        from kexp.runs.files import write_text
+        from kexp.runs.atomic import write_text
 
         write_text(stored_path, yaml.safe_dump(stored, sort_keys=True, allow_unicode=True))

@@ -25,6 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.runs.disk import DiskFullError
 from kexp.config.errors import KexpError
+from kexp.runs.layout import HISTORY_FILE, HYDRA_DIR, LOG_FILE, STATE_DIR
 from kexp.runs.record import RunRecord, objective_direction, objective_metric
 from kexp.training.signals import TrainingInterrupted
 from kexp.config.validation import validate
@@ -113,7 +114,7 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool,
 
         record = run(cfg, run_dir, threads=threads_per_job(hydra_cfg))
     except DiskFullError as err:
-        if fresh and not (run_dir / "history.csv").exists():  # refused before training
+        if fresh and not (run_dir / HISTORY_FILE).exists():  # refused before training
             return _user_error(err, cfg, run_dir, in_sweep, started=False)
         _end_on_full_disk(cfg, run_dir, err, hard=False)
     except KexpError as err:
@@ -178,7 +179,7 @@ def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool,
 
 def _record_failure(cfg: DictConfig, run_dir: Path, message: str) -> None:
     """``metrics.csv`` with status failed and the error, the epochs done counted."""
-    from kexp.runs.pipeline import read_history
+    from kexp.runs.layout import read_history
 
     RunRecord.from_history(str(cfg.name), str(cfg.model.name), str(cfg.optimizer.name),
                            read_history(run_dir), status="failed", error=message).write(run_dir)
@@ -229,7 +230,7 @@ def _exit(code: int, hard: bool = False) -> None:
 
 def _is_fresh(run_dir: Path) -> bool:
     """True when ``run_dir`` holds only what Hydra and the lock made for this job."""
-    return all(p.name in (".hydra", ".kexp", "kexp.log") for p in run_dir.iterdir())
+    return all(p.name in (HYDRA_DIR, STATE_DIR, LOG_FILE) for p in run_dir.iterdir())
 
 
 def _remove_unfinished(run_dir: Path) -> None:

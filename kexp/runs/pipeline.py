@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig
 
-from kexp.runs import files as artifacts
+from kexp.reporting import summary
+from kexp.runs import atomic, layout
 from kexp.config.errors import DataError
 from kexp.reporting.curves import save_curves
 from kexp.runs.processes import end_other_process, local_model, process_directory, writes_artifacts
@@ -51,7 +52,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
     from kexp.runs.provenance import provenance, write_run_file
     from kexp.training.tasks import Task, check_task_fits_data
 
-    artifacts.remove_temporaries(run_dir)
+    atomic.remove_temporaries(run_dir)
     with guarded() as guard:
         # Data first: a bad file or label is reported before the backend's slow import.
         task = Task.from_config(cfg.task, cfg.regularization)
@@ -60,10 +61,10 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         data = task.prepare(data)
         from kexp.backends.start import start_backend
 
-        description = start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, threads=threads,
+        backend = start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, threads=threads,
                                     precision=cfg.trainer.precision, distributed=cfg.trainer.distributed)
         run_dir = process_directory(run_dir)
-        write_run_file(run_dir, provenance(cfg.seed, description))
+        write_run_file(run_dir, provenance(cfg.seed, backend))
         with bad_images_named(data):
             data = streamed_data(cfg.data, data, run_dir)
         log.info("data %s: train %d, validation %d%s, test %d, input %s, %d classes",
@@ -77,8 +78,8 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
 
         flops = total_macs(model)
         phases = phases_text(model, cfg) if fine_tuning(cfg) else ""
-        artifacts.write_text(run_dir / artifacts.SUMMARY_FILE,
-                             artifacts.model_summary_text(model) + "\n" + macs_text(model) + phases)
+        atomic.write_text(run_dir / layout.SUMMARY_FILE,
+                             summary.model_summary_text(model) + "\n" + macs_text(model) + phases)
         if phases:
             log.info(phases.strip().replace("\n ", ";"))
         log.info("model %s: %s parameters, %s MACs per sample", cfg.model.name,
@@ -107,11 +108,11 @@ def streamed_data(cfg: DictConfig, data, run_dir: Path):
     from kexp.data.cache import cache_splits
 
     if data.class_names:
-        artifacts.write_csv(run_dir / artifacts.CLASSES_FILE, pd.DataFrame(
+        atomic.write_csv(run_dir / layout.CLASSES_FILE, pd.DataFrame(
             {"class": range(len(data.class_names)), "name": data.class_names}))
     if cfg.get("on_bad_image") == "skip":
         data = skip_bad_images(data)
-    cache_dir = Path(cfg.cache_dir).expanduser() if cfg.get("cache_dir") else run_dir / "cache"
+    cache_dir = Path(cfg.cache_dir).expanduser() if cfg.get("cache_dir") else run_dir / layout.CACHE_DIR
     return cache_splits(data, cfg.get("cache") or "none", cache_dir)
 
 
@@ -187,7 +188,6 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
     from kexp.runs.provenance import mark_finished
     from kexp.reporting.confusion import confusion_table, save_confusion
     from kexp.reporting.evaluation import class_names, evaluate, per_class_scores, predicted_labels
-    from kexp.training.trainer import HISTORY_STREAM
 
     status = str(trained["status"])
     scores: dict[str, float] = {}
@@ -199,16 +199,16 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
         scores = evaluate(model, data, batch_size)
         if data.has_class_labels:
             predicted = predicted_labels(model, data, batch_size)
-            artifacts.write_csv(run_dir / artifacts.PER_CLASS_FILE,
+            atomic.write_csv(run_dir / layout.PER_CLASS_FILE,
                                 per_class_scores(model, data, batch_size, predicted))
             save_confusion(confusion_table(data.y_test.astype("int64"), predicted, class_names(data)),
                            run_dir, title=f"{cfg.name}: confusion matrix (test split)")
         if cfg.trainer.save_model:
-            with artifacts.atomic_path(run_dir / artifacts.MODEL_FILE) as tmp:
+            with atomic.atomic_path(run_dir / layout.MODEL_FILE) as tmp:
                 model.save(tmp)
-    history = read_history(run_dir)
+    history = layout.read_history(run_dir)
     if len(history):
-        save_curves(history, run_dir / artifacts.CURVES_FILE,
+        save_curves(history, run_dir / layout.CURVES_FILE,
                     title=str(cfg.name) if status == "ok" else f"{cfg.name} ({status})")
     seconds = float(trained["train_seconds"])
     record = RunRecord.from_history(
@@ -217,7 +217,7 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
     record.write(run_dir)
     mark_finished(run_dir, status)
     remove_backup(run_dir)
-    (run_dir / HISTORY_STREAM).unlink(missing_ok=True)
+    (run_dir / layout.HISTORY_STREAM).unlink(missing_ok=True)
     if status != "ok":
         log.warning("run %s: %s", status, STATUS_HINTS[status].format(run_dir=run_dir))
     return record
@@ -225,16 +225,10 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
 
 def record_interruption(cfg: DictConfig, run_dir: Path, facts: dict[str, object]) -> RunRecord:
     """``metrics.csv`` (status interrupted) and curves for the epochs done; the backup stays."""
-    history = read_history(run_dir)
+    history = layout.read_history(run_dir)
     if len(history):
-        save_curves(history, run_dir / artifacts.CURVES_FILE, title=f"{cfg.name} (interrupted)")
+        save_curves(history, run_dir / layout.CURVES_FILE, title=f"{cfg.name} (interrupted)")
     record = RunRecord.from_history(**facts, history=history, status="interrupted")
     record.write(run_dir)
     log.warning("run interrupted: %s", STATUS_HINTS["interrupted"].format(run_dir=run_dir))
     return record
-
-
-def read_history(run_dir: Path) -> pd.DataFrame:
-    """``history.csv`` of ``run_dir`` (empty before the first epoch)."""
-    path = run_dir / artifacts.HISTORY_FILE
-    return pd.read_csv(path) if path.is_file() else pd.DataFrame()

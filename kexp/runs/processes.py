@@ -12,7 +12,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from kexp.runs import files as artifacts
+from kexp.runs import atomic, layout
 from kexp.runs.record import RunRecord
 
 log = logging.getLogger("kexp")
@@ -37,7 +37,7 @@ def process_directory(run_dir: Path) -> Path:
     index, count = process_shard()
     if index == 0:
         return run_dir
-    state = run_dir / ".kexp" / f"process-{index}"
+    state = run_dir / layout.STATE_DIR / f"process-{index}"
     state.mkdir(parents=True, exist_ok=True)
     log.info("process %d of %d: process 0 writes the run's files; this one keeps its training state "
              "in %s", index, count, state)
@@ -64,9 +64,9 @@ def local_model(model, run_dir: Path):
 
     from kexp.runs.saved import load_model
 
-    copy = run_dir / ".kexp" / "local"
+    copy = run_dir / layout.STATE_DIR / "local"
     copy.mkdir(parents=True, exist_ok=True)
-    model.save(copy / artifacts.MODEL_FILE)
+    model.save(copy / layout.MODEL_FILE)
     keras.distribution.set_distribution(None)
     local = load_model(copy) if index == 0 else None
     shutil.rmtree(copy)
@@ -76,10 +76,8 @@ def local_model(model, run_dir: Path):
 def end_other_process(state_dir: Path, trained: dict[str, object], facts: dict[str, object],
                       status: str) -> RunRecord:
     """Process 1.. of a multi-process run: its record (nothing written), its training state removed."""
-    from kexp.runs.pipeline import read_history
-
     seconds = float(trained["train_seconds"])
-    record = RunRecord.from_history(**facts, history=read_history(state_dir), status=status,
+    record = RunRecord.from_history(**facts, history=layout.read_history(state_dir), status=status,
                                     train_seconds=seconds)
     shutil.rmtree(state_dir)
     return record

@@ -15,10 +15,13 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-RUN_FILE = "run.yaml"
+if TYPE_CHECKING:
+    from kexp.backends.start import BackendInfo
+from kexp.runs.layout import RUN_FILE
 
 #: The distributions whose versions decide a run's numbers (absent ones are left out).
 PACKAGES = ("kexp", "keras", "tensorflow", "jax", "jaxlib", "numpy", "hydra-core", "scikit-learn", "pandas")
@@ -54,17 +57,26 @@ def git_state(directory: Path) -> dict[str, object] | None:
     return {"commit": commit, "dirty": dirty}
 
 
-def provenance(seed: int, backend: str, started: str | None = None) -> dict[str, object]:
-    """The facts of this process: command, start time, host, Python and package versions, backend, git, seed."""
+def command_line(module: str = "kexp") -> str:
+    """This process's command as it can be typed again: ``python -m <module> <arguments>`` (shell-quoted)."""
+    return shlex.join([Path(sys.executable).name, "-m", module, *sys.argv[1:]])
+
+
+def provenance(seed: int, backend: BackendInfo, started: str | None = None,
+               module: str = "kexp") -> dict[str, object]:
+    """The facts of this process: command, start time, host, Python and package versions, backend
+    (name, precision and devices as fields), git, seed."""
     facts: dict[str, object] = {
-        "command": shlex.join([Path(sys.executable).name, "-m", "kexp", *sys.argv[1:]]),
+        "command": command_line(module),
         "started": started or now(),
         "finished": None,
         "host": socket.gethostname(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "packages": package_versions(),
-        "backend": backend,
+        "backend": backend.backend,
+        "precision": backend.precision,
+        "devices": list(backend.devices),
         "seed": seed,
     }
     git = git_state(Path.cwd())
@@ -75,7 +87,7 @@ def provenance(seed: int, backend: str, started: str | None = None) -> dict[str,
 
 def write_run_file(run_dir: Path, facts: dict[str, object]) -> None:
     """Write ``run.yaml`` atomically, keeping the first start's time of an earlier start."""
-    from kexp.runs.files import write_text
+    from kexp.runs.atomic import write_text
 
     previous = read_run_file(run_dir)
     facts = {**facts, "first_started": previous.get("first_started", previous.get("started"))

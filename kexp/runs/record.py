@@ -21,9 +21,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
+from kexp.runs.layout import METRICS_FILE
 
-METRICS_FILE = "metrics.csv"
-STATUSES = ("ok", "interrupted", "diverged", "failed")
 
 #: Short names accepted wherever a metric is chosen (``kexp.compare --metric``,
 #: the sweep ``objective``), and the column each stands for.
@@ -92,7 +91,7 @@ class RunRecord:
 
     def write(self, run_dir: Path) -> Path:
         """Write ``metrics.csv`` into ``run_dir`` atomically; return its path."""
-        from kexp.runs.files import write_csv
+        from kexp.runs.atomic import write_csv
 
         path = Path(run_dir) / METRICS_FILE
         write_csv(path, pd.DataFrame([self.row()]))

@@ -13,7 +13,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from kexp.runs.files import CLASSES_FILE, MODEL_FILE, PER_CLASS_FILE
+from kexp.runs.layout import CLASSES_FILE, HYDRA_CONFIG, MODEL_FILE, PER_CLASS_FILE
 from kexp.config.errors import ConfigError, KexpError
 
 
@@ -25,31 +25,52 @@ class RunError(KexpError):
 
 def finished_run_config(run_dir: Path) -> DictConfig:
     """The resolved config of ``run_dir``; a RunError when it has no config or no finished model."""
-    config = run_dir / ".hydra" / "config.yaml"
+    config = run_dir / HYDRA_CONFIG
     if not run_dir.is_dir():
         raise RunError(f"{run_dir} — no such directory")
     if not config.is_file():
-        raise RunError(f"{run_dir} — not a kexp run directory (no .hydra/config.yaml)")
+        raise RunError(f"{run_dir} — not a kexp run directory (no {HYDRA_CONFIG})")
     if not (run_dir / MODEL_FILE).is_file():
         raise RunError(f"{run_dir} — has no finished model ({MODEL_FILE} is missing: the run did not end "
                        "ok, or ran with trainer.save_model=false)")
-    return OmegaConf.load(config)
+    from kexp.config.renamed import upgrade
+
+    return upgrade(OmegaConf.load(config))  # (a run of an older kexp: today's key names)
 
 
 def with_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
-    """``cfg`` with ``key=value`` overrides (dotted keys, e.g. ``data.path=DIR``) merged in."""
-    for text in overrides:
-        key, sep, _ = text.partition("=")
-        if not sep or "." not in key or key.startswith(("+", "~")):
-            raise ConfigError.bad_value(key or text, text.partition("=")[2] or "?",
-                                        "evaluate takes key=value overrides of the run's config "
+    """``cfg`` with ``key=value`` overrides merged in, parsed by Hydra's own override grammar.
+
+    Only changes of existing keys are allowed (``data.path=DIR``, ``data.test_size=100``):
+    a saved run's config is complete, so adding (``+``) or deleting (``~``) keys has no meaning.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    from kexp.config.paths import quote_for_hydra
+
+    cfg = OmegaConf.create(OmegaConf.to_container(cfg))  # a copy that takes values of any type
+    for text in map(quote_for_hydra, overrides):
+        try:
+            override = OverridesParser.create().parse_override(text)
+        except HydraException as err:
+            raise ConfigError(f"{text} — not a valid override ({str(err).splitlines()[0]})") from err
+        key = override.key_or_group
+        if not override.is_force_add() and (override.is_add() or override.is_delete() or "." not in key
+                                             or override.is_sweep_override()):
+            raise ConfigError.bad_value(key, override.get_value_element_as_str() if override.value() is not None
+                                        else "?", "evaluate takes key=value overrides of the run's config "
                                         "with dotted keys, e.g. data.path=DIR or data.test_size=100")
-        if OmegaConf.select(cfg, key, default="__missing__") == "__missing__":
-            raise ConfigError.bad_value(key, text.partition("=")[2], "not a key of the run's config")
-    try:
-        return OmegaConf.merge(cfg, OmegaConf.from_dotlist(overrides))
-    except OmegaConfBaseException as err:
-        raise ConfigError(f"{' '.join(overrides)} — {str(err).splitlines()[0]}") from err
+        if OmegaConf.select(cfg, key, default=_ABSENT) is _ABSENT:
+            raise ConfigError.bad_value(key, override.get_value_element_as_str(), "not a key of the run's config")
+        try:
+            OmegaConf.update(cfg, key, override.value(), merge=False)
+        except OmegaConfBaseException as err:
+            raise ConfigError(f"{text} — {str(err).splitlines()[0]}") from err
+    return cfg
+
+
+_ABSENT = object()
 
 
 def load_model(run_dir: Path, cfg: DictConfig | None = None):
@@ -81,16 +102,10 @@ def class_names(run_dir: Path, units: int) -> list[str]:
 
 
 def new_directory(path: Path) -> Path:
-    """Create ``path`` (or ``path-2``, ``-3``, ...) as a new directory and return it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(1, 1000):
-        candidate = path if attempt == 1 else path.with_name(f"{path.name}-{attempt}")
-        try:
-            candidate.mkdir()
-            return candidate
-        except FileExistsError:
-            continue
-    raise ConfigError.bad_value("--out", str(path), "no new directory could be made beside it")
+    """Create ``path`` (or ``path-2``, ``-3``, ...) as a new output directory (``--out``) and return it."""
+    from kexp.runs.directory import new_directory as make
+
+    return make(path, key="--out", what="the output directory")
 
 
 def timestamp() -> str:

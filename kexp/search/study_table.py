@@ -7,9 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from kexp.runs.files import write_csv
+from kexp.runs.atomic import write_csv
+from kexp.runs.layout import STUDY_FILE
 
-STUDY_FILE = "study.csv"
 #: The trial user attribute kexp sets (:mod:`kexp.search.sweeper`): where the trial ran,
 #: ``{sweep_dir, job, run_dir}`` — also ``study.csv``'s columns.
 ATTRIBUTE = "kexp"

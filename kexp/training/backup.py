@@ -29,7 +29,8 @@ import keras
 from kexp.runs.disk import check_free_space
 from kexp.config.errors import KexpError
 
-from kexp.runs.directory import _EPOCH_PREFIX, BACKUP_DIR, TRAINED_DIR, completed_epochs, epoch_dirs
+from kexp.compat import keras as keras_compat
+from kexp.runs.layout import BACKUP_DIR, EPOCH_PREFIX, HISTORY_FILE, TRAINED_DIR, completed_epochs, epoch_dirs
 
 WEIGHTS_FILE = "latest.weights.h5"
 METADATA_FILE = "training_metadata.json"
@@ -40,10 +41,6 @@ class DamagedBackupError(KexpError):
     """A backup file that cannot be read."""
 
     kind = "backup"
-
-
-__all__ = ["BACKUP_DIR", "AtomicBackupAndRestore", "DamagedBackupError", "backup_phase", "completed_epochs",
-           "load_trained", "remove_backup", "rewrite_backup", "save_trained"]
 
 
 def remove_partial(backup_dir: Path) -> None:
@@ -57,7 +54,7 @@ def damaged(path: Path, run_dir: Path, err: BaseException) -> DamagedBackupError
     """The one-line error for a backup file that cannot be loaded."""
     reason = str(err).splitlines()[0] if str(err) else type(err).__name__
     return DamagedBackupError(f"{path} cannot be read ({reason[:120]}); to restart this run from "
-                              f"epoch 1, delete {run_dir / BACKUP_DIR} and {run_dir / 'history.csv'} "
+                              f"epoch 1, delete {run_dir / BACKUP_DIR} and {run_dir / HISTORY_FILE} "
                               "(or run into a new directory)")
 
 
@@ -71,29 +68,29 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
 
     async_safe = True  # saves at epoch ends only (see kexp.training.callbacks.dispatch_async)
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, phase: int = 1) -> None:
         self.run_dir = Path(run_dir)
+        self.phase = phase  # which of kexp.training.fine_tune's phases the weights belong to
         self.folder = self.run_dir / BACKUP_DIR
         super().__init__(str(self.folder), delete_checkpoint=False)
         self.last_size = 0
         newest = epoch_dirs(self.folder)
-        self._point_at(newest[-1] if newest else self.folder / f"{_EPOCH_PREFIX}none")
+        self._point_at(newest[-1] if newest else self.folder / f"{EPOCH_PREFIX}none")
 
     def _point_at(self, folder: Path) -> None:
-        self._weights_path = str(folder / WEIGHTS_FILE)
-        self._training_metadata_path = str(folder / METADATA_FILE)
-        self._prev_weights_path = f"{self._weights_path}.none"  # no second copy: the switch is atomic
+        # no second copy of the weights: the switch of whole folders is atomic
+        keras_compat.point_backup_at(self, folder / WEIGHTS_FILE, folder / METADATA_FILE)
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         remove_partial(self.folder)
         try:
             super().on_train_begin(logs)
         except (OSError, ValueError, KeyError) as err:
-            raise damaged(Path(self._weights_path), self.run_dir, err) from err
+            raise damaged(keras_compat.backup_weights_path(self), self.run_dir, err) from err
 
-    def _save_model(self) -> None:
+    def _save_model(self) -> None:  # (overrides Keras's save: see kexp.compat.keras.save_backup)
         self.folder.mkdir(parents=True, exist_ok=True)
-        epoch = self._current_epoch
+        epoch, batch = keras_compat.backup_position(self)
         partial = self.folder / f"{_PARTIAL_PREFIX}{epoch:04d}-{os.getpid()}"
         check_free_space(self.folder, int(self.last_size * 1.1) + 2**20,
                          f"the backup of epoch {epoch}")
@@ -104,7 +101,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
             (partial / METADATA_FILE).write_text(json.dumps(
                 {"epoch": epoch, "batch": self._last_batch_seen,
                  "phase": int(getattr(self.model, "_kexp_phase", 1))}), encoding="utf-8")
-            target = self.folder / f"{_EPOCH_PREFIX}{epoch:04d}"
+            target = self.folder / f"{EPOCH_PREFIX}{epoch:04d}"
             shutil.rmtree(target, ignore_errors=True)
             os.rename(partial, target)
         except BaseException:
@@ -124,12 +121,12 @@ def backup_phase(run_dir: Path) -> int:
     return int(json.loads((newest[-1] / METADATA_FILE).read_text(encoding="utf-8")).get("phase", 1))
 
 
-def rewrite_backup(model: keras.Model, run_dir: Path, epoch: int) -> None:
+def rewrite_backup(model: keras.Model, run_dir: Path, epoch: int, phase: int) -> None:
     """Write the backup of ``epoch`` again from ``model`` as it is now (e.g. with a new optimizer)."""
-    backup = AtomicBackupAndRestore(run_dir)
+    backup = AtomicBackupAndRestore(run_dir, phase)
     backup.set_model(model)
-    backup._current_epoch, backup._last_batch_seen = epoch, 0
-    backup._save_model()
+    keras_compat.set_backup_position(backup, epoch)
+    keras_compat.save_backup(backup)
 
 
 def save_trained(model: keras.Model, run_dir: Path, result: dict[str, object]) -> None:

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from kexp.compat import keras as keras_compat
 from kexp.training.signals import SignalGuard
 
 log = logging.getLogger("kexp")
@@ -55,7 +56,7 @@ def publish_history(stream: Path, target: Path) -> pd.DataFrame:
     A run killed between CSVLogger's row and the backup of that epoch repeats
     the epoch when it resumes; the later row wins.
     """
-    from kexp.runs.files import write_csv
+    from kexp.runs.atomic import write_csv
 
     history = pd.read_csv(stream).drop_duplicates("epoch", keep="last").reset_index(drop=True)
     write_csv(target, history)
@@ -88,10 +89,8 @@ class EpochKeyedRandomness(keras.callbacks.Callback):
     dropout masks than an uninterrupted one.
     """
 
-    STATE_NAME = "seed_generator_state"
-
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self._states = [v for v in self.model.variables if v.path.endswith(self.STATE_NAME)]
+        self._states = keras_compat.seed_states(self.model)
         self._seeds = [int(keras.ops.convert_to_numpy(v)[0]) for v in self._states]
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:

@@ -23,15 +23,14 @@ from kexp.data import Dataset
 from kexp.config.errors import ConfigError
 from kexp.training.resumable_callbacks import ResumableBestCheckpoint, ResumableEarlyStopping
 from kexp.training.schedules import build_schedule
-
-CHECKPOINT_DIR = "checkpoints"
+from kexp.runs.layout import CHECKPOINT_DIR
 
 
 def configured_callbacks(cfg: DictConfig, run_dir: Path, data: Dataset | None = None,
                          previous: pd.DataFrame | None = None) -> list[keras.callbacks.Callback]:
     """Every callback ``cfg`` switches on, in the order they should run.
 
-    ``data`` supplies the fixed batch of ``trainer.diagnostics``; ``previous``
+    ``data`` supplies the fixed batch of ``trainer.gradient_flow``; ``previous``
     (the epochs an unfinished run already trained) restores the state of the
     callbacks that have one (:mod:`kexp.training.resumable_callbacks`).
     """
@@ -40,7 +39,7 @@ def configured_callbacks(cfg: DictConfig, run_dir: Path, data: Dataset | None = 
     callbacks = [build_schedule(cfg.schedule, previous),
                  *checkpoints(cfg.trainer.checkpoint, run_dir, previous),
                  early_stopping(cfg.regularization.early_stopping, run_dir, previous),
-                 gradient_flow(cfg.trainer.diagnostics, data, run_dir, cfg.seed),
+                 gradient_flow(cfg.trainer.gradient_flow, data, run_dir, cfg.seed),
                  *user_callbacks(cfg.trainer.callbacks)]
     return [c for c in callbacks if c is not None]
 

@@ -66,7 +66,6 @@ def set_trainable(model: keras.Model, phase: int, unfreeze_layers: int | None) -
         for layer in _all_layers(backbone):
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.trainable = False
-    model._kexp_phase = phase  # recorded in each epoch's backup
 
 
 def _all_layers(layer: keras.Layer) -> list[keras.Layer]:
@@ -126,7 +125,7 @@ def train_in_phases(model: keras.Model, data, cfg: DictConfig, run_dir: Path, gu
                     callbacks: list, replicas: int):
     """Fit phase 1 then phase 2 (or resume in the phase the backup is in); one combined FitResult."""
     from kexp.training.backup import backup_phase, rewrite_backup
-    from kexp.runs.directory import BACKUP_DIR, completed_epochs
+    from kexp.runs.layout import BACKUP_DIR, completed_epochs
     from kexp.training.trainer import fit
 
     freeze, epochs = int(cfg.trainer.fine_tune.freeze_epochs), int(cfg.trainer.epochs)
@@ -137,19 +136,19 @@ def train_in_phases(model: keras.Model, data, cfg: DictConfig, run_dir: Path, gu
         configure_phase(model, cfg, task, 1)
         phase_one = OmegaConf.merge(cfg.trainer, {"epochs": min(freeze, epochs)})
         results.append(fit(model, data, phase_one, run_dir, guard, seed=cfg.seed,
-                           callbacks=[*callbacks, PhaseColumn(1)], replicas=replicas))
+                           callbacks=[*callbacks, PhaseColumn(1)], replicas=replicas, phase=1))
         if results[-1].status != "ok" or freeze >= epochs:
             return _combined(results)
         guard.check()  # a signal in phase 1's last epoch stops here: the rerun makes the switch
         configure_phase(model, cfg, task, 2)
         model.optimizer.build(model.trainable_variables)
-        rewrite_backup(model, run_dir, epoch=freeze)  # a kill from here on resumes in phase 2
+        rewrite_backup(model, run_dir, epoch=freeze, phase=2)  # a kill from here on resumes in phase 2
         log.info("fine-tuning: phase 2 from epoch %d, backbone unfrozen, learning rate %g",
                  freeze + 1, phase_learning_rate(cfg, 2))
     else:
         configure_phase(model, cfg, task, 2)
     results.append(fit(model, data, cfg.trainer, run_dir, guard, seed=cfg.seed,
-                       callbacks=[*callbacks, PhaseColumn(2)], replicas=replicas))
+                       callbacks=[*callbacks, PhaseColumn(2)], replicas=replicas, phase=2))
     return _combined(results)
 
 

@@ -25,7 +25,8 @@ import keras
 import numpy as np
 import pandas as pd
 
-from kexp.training.backup import BACKUP_DIR
+from kexp.compat import keras as keras_compat
+from kexp.runs.layout import BACKUP_DIR
 
 BEST_WEIGHTS_FILE = "early_stopping_best.npz"
 
@@ -64,7 +65,7 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             self._keep_best_weights()
 
     def _keep_best_weights(self) -> None:
-        from kexp.runs.files import atomic_path
+        from kexp.runs.atomic import atomic_path
 
         self.best_weights_path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(self.best_weights_path) as tmp:
@@ -101,10 +102,7 @@ class ResumableBestCheckpoint(keras.callbacks.ModelCheckpoint):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         super().on_train_begin(logs)
-        if self.monitor_op is None:
-            self._set_monitor_op()
         for _, row in replay_rows(self.previous):
             value = row.get(self.monitor)
-            if value is not None and np.isfinite(value) and (
-                    self.best is None or self._is_improvement(value, self.best)):
+            if value is not None and np.isfinite(value) and keras_compat.checkpoint_improves(self, value):
                 self.best = value

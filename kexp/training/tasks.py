@@ -29,20 +29,20 @@ if TYPE_CHECKING:
 
     from kexp.data import Dataset
 
-#: What each task needs from ``data.targets``.
+#: What each task needs from ``data.target_type``.
 NEEDS_TARGETS = {"multiclass": "labels", "binary": "labels", "regression": "numbers"}
 _SUGGEST = {"labels": "task=multiclass or task=binary", "numbers": "task=regression"}
 
 
 def check_task_fits_data(task: str, targets: str, data_name: str) -> None:
-    """ConfigError unless ``task`` can learn ``data.targets`` (labels or numbers)."""
+    """ConfigError unless ``task`` can learn ``data.target_type`` (labels or numbers)."""
     needed = NEEDS_TARGETS.get(task)
     if needed is None or needed == targets or targets == "auto":  # auto: checked once the data is read
         return
-    hint = (" — or data.targets=numbers to regress on the label values" if task == "regression"
+    hint = (" — or data.target_type=numbers to regress on the label values" if task == "regression"
             else "")
     raise ConfigError(f"task={task} needs {'class labels' if needed == 'labels' else 'numeric targets'}"
-                      f", but data={data_name} has data.targets={targets} — use {_SUGGEST[targets]}"
+                      f", but data={data_name} has data.target_type={targets} — use {_SUGGEST[targets]}"
                       f"{hint}")
 
 

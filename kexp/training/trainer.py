@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from kexp.runs.files import HISTORY_FILE
-from kexp.training.backup import BACKUP_DIR, AtomicBackupAndRestore, completed_epochs, remove_backup
+from kexp.runs.layout import HISTORY_FILE, HISTORY_STREAM
+from kexp.runs.layout import BACKUP_DIR, completed_epochs
+from kexp.training.backup import AtomicBackupAndRestore, remove_backup
 from kexp.training.callbacks import (EpochKeyedRandomness, EpochLogLine, EpochStats, HistoryLogger,
                             StopOnSignal, TerminateOnNaNWithoutWaiting, publish_history)
 from kexp.data import Dataset
@@ -23,7 +24,6 @@ from kexp.config.errors import ConfigError
 from kexp.training.signals import SignalGuard
 from kexp.training.tasks import Task
 
-HISTORY_STREAM = ".history.stream.csv"
 log = logging.getLogger("kexp")
 
 
@@ -100,7 +100,7 @@ def previous_history(run_dir: Path) -> pd.DataFrame | None:
 
 def training_callbacks(run_dir: Path, epochs: int, guard: SignalGuard,
                        configured: list[keras.callbacks.Callback],
-                       append_history: bool = False) -> list[keras.callbacks.Callback]:
+                       append_history: bool = False, phase: int = 1) -> list[keras.callbacks.Callback]:
     """kexp's callbacks around the ``configured`` ones, in the order they must run.
 
     None of them waits on a step's results at a batch end, so Keras keeps its
@@ -111,7 +111,7 @@ def training_callbacks(run_dir: Path, epochs: int, guard: SignalGuard,
         EpochStats(),
         *configured,
         HistoryLogger(run_dir / HISTORY_STREAM, run_dir / HISTORY_FILE, append=append_history),
-        AtomicBackupAndRestore(run_dir),
+        AtomicBackupAndRestore(run_dir, phase),
         TerminateOnNaNWithoutWaiting(),
         StopOnSignal(guard),
         EpochLogLine(epochs),
@@ -120,7 +120,7 @@ def training_callbacks(run_dir: Path, epochs: int, guard: SignalGuard,
 
 def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard: SignalGuard,
         seed: int = 0, callbacks: list[keras.callbacks.Callback] | None = None,
-        replicas: int = 1) -> FitResult:
+        replicas: int = 1, phase: int = 1) -> FitResult:
     """Train ``model`` on ``data``, streaming ``history.csv``; resume an unfinished run.
 
     ``backup/`` (:mod:`kexp.training.backup`) holds the last completed epoch: running
@@ -146,7 +146,7 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard
                  batch_size // shard[1], batch_size, len(train) // batch_size, len(train) % batch_size,
                  len(data.val) % batch_size)
     callbacks = training_callbacks(run_dir, cfg.epochs, guard, callbacks or [],
-                                   append_history=done_before > 0)
+                                   append_history=done_before > 0, phase=phase)
     started = time.perf_counter()
     try:
         model.fit(**training_inputs(train, batch_size, seed, done_before, cfg.epochs, shard),

@@ -23,7 +23,7 @@ def test_a_short_training_runs_under_jax(tmp_path):
                        "regularization=augment", "regularization.label_smoothing=0.1",
                        "schedule=step", "schedule.milestones=[1]", "trainer.class_weight=balanced",
                        "regularization.early_stopping.patience=3", "trainer.checkpoint.best=true",
-                       "trainer.diagnostics=true", "hydra.run.dir=run"], tmp_path, env=JAX)
+                       "trainer.gradient_flow=true", "hydra.run.dir=run"], tmp_path, env=JAX)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "backend jax" in result.stdout
     history = pd.read_csv(tmp_path / "run" / "history.csv")

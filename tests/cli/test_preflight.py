@@ -92,3 +92,14 @@ def test_a_launcher_or_search_whose_plugin_is_missing_names_the_extra(monkeypatc
                                                                      "pip install 'kexp[sweep]'")
     monkeypatch.undo()
     assert preflight_error(["-m", "hydra/launcher=ray", "seed=0,1"]) == ""  # installed here
+
+
+@pytest.mark.parametrize("override, message", [
+    ("data.test_fraction=0.3", "data.test_fraction=0.3 — renamed: write data.test_split=0.3"),
+    ("data.targets=numbers", "data.targets=numbers — renamed: write data.target_type=numbers"),
+    ("trainer.diagnostics=true", "trainer.diagnostics=true — renamed: write trainer.gradient_flow=true"),
+    ("+trainer.tensorboard=true", "trainer.tensorboard=true — removed in kexp 0.2: use logger=[csv,tensorboard]"),
+])
+def test_a_renamed_or_removed_key_is_one_line_naming_the_new_one(override, message):
+    assert preflight_error([override]) == f"kexp: config error: {message}"
+    assert preflight_error(["-m", "seed=0,1", override]) == f"kexp: config error: {message}"

@@ -53,7 +53,7 @@ def test_degradation_sweeps_plain_and_residual_nets_with_diagnostics_end_to_end(
     """The preset sweeps four nets (checked on its config); two of them run end to end here."""
     preset = compose_config(["experiment=degradation"], return_hydra_config=True)
     assert preset.hydra.sweeper.params.model == "plain20,plain56,resnet20,resnet56"
-    assert preset.trainer.diagnostics is True
+    assert preset.trainer.gradient_flow is True
     result = run_kexp(["-m", "experiment=degradation", "model=plain20,resnet20", "data=digits",
                        "data.train_size=60", "data.test_size=30", "data.image_size=8",
                        "trainer.epochs=1", "trainer.save_model=false", "hydra.sweep.dir=sweep"], tmp_path)

@@ -45,7 +45,7 @@ MISTAKES = [
     (["regularization.l2=-1"], "regularization.l2=-1.0 — must be a number ≥ 0"),
     (["regularization.augment.flip=vertical"], "regularization.augment.flip=vertical — must be auto, true or false"),
     (["data.val_split=1.0"], "data.val_split=1.0 — must be in [0, 1)"),
-    (["data.test_fraction=0"], "data.test_fraction=0.0 — must be in (0, 1)"),
+    (["data.test_split=0"], "data.test_split=0.0 — must be in (0, 1)"),
     (["data.train_size=0"], "data.train_size=0 — must be null or an integer ≥ 1"),
     (["seed=-1"], "seed=-1 — must be an integer ≥ 0"),
     (["model.activation=relu6"], "model.activation=relu6 — unknown; available: relu, leaky_relu, prelu, "
@@ -61,10 +61,10 @@ MISTAKES = [
     (["trainer.class_weight=heavy"], "trainer.class_weight=heavy — must be none, balanced or a mapping"),
     (["schedule=step", "schedule.milestones=[0]"], "schedule.milestones=[0] — must be a list of epochs ≥ 1"),
     # rules between keys
-    (["task=regression"], "task=regression needs numeric targets, but data=digits has data.targets=labels "
+    (["task=regression"], "task=regression needs numeric targets, but data=digits has data.target_type=labels "
                           "— use task=multiclass or task=binary"),
     (["data=diabetes", "model=mlp"], "task=multiclass needs class labels, but data=diabetes has "
-                                     "data.targets=numbers — use task=regression"),
+                                     "data.target_type=numbers — use task=regression"),
     (["trainer.distributed.num_processes=2"], "trainer.distributed.num_processes=2 — needs KERAS_BACKEND=jax "
                                                "(this run: tensorflow); TensorFlow's MultiWorkerMirroredStrategy"),
     (["trainer.distributed.num_processes=0"], "trainer.distributed.num_processes=0 — must be an integer ≥ 1"),

@@ -46,7 +46,7 @@ def test_a_string_target_is_labels_with_names_a_numeric_one_a_number(tmp_path):
     assert np.abs(data.train.x[:, 0].mean()) < 0.2 and data.train.x[:, 3:].sum(axis=1).max() == 1
     numbers = load_data(csv_config(path, "data.target=price").data, seed=0)
     assert numbers.num_classes == 0 and numbers.train.y.dtype == np.float32
-    labels = load_data(csv_config(path, "data.target=rooms", "data.targets=labels").data, seed=0)
+    labels = load_data(csv_config(path, "data.target=rooms", "data.target_type=labels").data, seed=0)
     assert labels.class_names == ("1", "2", "3")
 
 

@@ -14,15 +14,13 @@ from tests.conftest import compose_config
     ([], []),
     (["logger=[csv,tensorboard]"], ["tensorboard"]),
     (["logger=[csv,mlflow,tensorboard]"], ["mlflow", "tensorboard"]),
-    (["trainer.tensorboard=true"], ["tensorboard"]),  # the key before the logger group still works
-    (["trainer.tensorboard=true", "logger=[tensorboard]"], ["tensorboard"]),
+    (["logger=[tensorboard]"], ["tensorboard"]),
 ])
 def test_the_loggers_a_config_chooses(overrides, chosen):
     assert chosen_loggers(compose_config(overrides)) == chosen
 
 
-@pytest.mark.parametrize("overrides, key", [(["logger=[csv,tensorboard]"], r"logger=\[...,tensorboard\]"),
-                                            (["trainer.tensorboard=true"], "trainer.tensorboard=true")])
+@pytest.mark.parametrize("overrides, key", [(["logger=[csv,tensorboard]"], r"logger=\[...,tensorboard\]")])
 def test_missing_packages_are_one_line_naming_the_key_used(monkeypatch, overrides, key):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",

@@ -38,7 +38,7 @@ def test_the_fixed_batch_is_the_same_every_time():
 
 def test_a_run_with_diagnostics_writes_gradients_csv_and_png(tmp_path):
     run_in_process([*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.epochs=2",
-                    "trainer.save_model=false", "trainer.diagnostics=true"], tmp_path)
+                    "trainer.save_model=false", "trainer.gradient_flow=true"], tmp_path)
     table = pd.read_csv(tmp_path / "gradients.csv")
     assert list(table.columns) == ["epoch", "layer", "depth", "grad_norm", "weight_norm"]
     assert table["epoch"].unique().tolist() == [0, 1, 2]  # before training, after each epoch

@@ -6,7 +6,8 @@ import sys
 import pytest
 
 from kexp.config.errors import ConfigError
-from kexp.runs.directory import RunLock, check_same_config, claim_directory, flat_config
+from kexp.config.flat import flat_config
+from kexp.runs.directory import RunLock, check_same_config, claim_directory
 from tests.conftest import compose_config
 
 

@@ -86,7 +86,8 @@ def test_curves_png_summary_config_and_log(finished_run):
     facts = yaml.safe_load((run_dir / "run.yaml").read_text())  # provenance
     assert __import__("shlex").split(facts["command"])[1:] == ["-m", "kexp", *ARGS] and facts["seed"] == 0
     assert facts["status"] == "ok" and facts["started"] <= facts["finished"] and facts["host"]
-    assert facts["first_started"] == facts["started"] and "backend tensorflow" in facts["backend"]
+    assert facts["first_started"] == facts["started"] and facts["backend"] == "tensorflow"
+    assert facts["precision"] == "float32" and facts["devices"] and all(isinstance(d, str) for d in facts["devices"])
     assert facts["packages"]["keras"] == keras.__version__ and "kexp" in facts["packages"]
     assert "git" not in facts  # started outside a git repository
     config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text())

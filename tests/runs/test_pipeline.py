@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kexp.training.backup import DamagedBackupError, completed_epochs
+from kexp.runs.layout import completed_epochs
+from kexp.training.backup import DamagedBackupError
 from kexp.runs.record import RunRecord
 from kexp.runs.pipeline import run
 from kexp.training.signals import TrainingInterrupted

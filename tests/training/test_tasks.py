@@ -44,7 +44,7 @@ def test_binary_maps_labels_one_vs_rest():
 
 def test_a_task_that_does_not_fit_the_data_is_a_clear_error():
     with pytest.raises(ConfigError, match="task=regression needs numeric targets, but data=digits has "
-                                          "data.targets=labels — use task=multiclass or task=binary"):
+                                          "data.target_type=labels — use task=multiclass or task=binary"):
         check_task_fits_data("regression", "labels", "digits")
     with pytest.raises(ConfigError, match="task=multiclass needs class labels, but data=diabetes"):
         check_task_fits_data("multiclass", "numbers", "diabetes")

@@ -12,13 +12,13 @@ from omegaconf import MISSING
 class DataConfig:
     """``data``: which dataset, and how it is split, sized and weighted.
 
-    The fields after ``targets`` belong to some sources only (null elsewhere):
-    ``image_size`` and ``test_fraction`` to the bundled scikit-learn datasets;
-    ``image_size`` (int or [height, width]), ``color_mode``,
+    The fields after ``target_type`` belong to some sources only (null elsewhere):
+    ``test_split`` (the fraction held out for testing) to the sources that draw
+    their own test split (the bundled scikit-learn data, ``folder``, ``csv``);
+    ``image_size`` to the bundled digits and to image files; ``color_mode``,
     ``crop_to_aspect_ratio``, ``cache``, ``cache_dir`` and ``on_bad_image`` to
-    image files (``data=folder``, file lists of ``data=custom``); ``test_split``
-    to ``folder`` and ``csv``; ``target``, ``features`` and ``fill_missing``
-    to ``csv``; ``loader`` to ``custom``.
+    image files (``data=folder``, file lists of ``data=custom``); ``target``,
+    ``features`` and ``fill_missing`` to ``csv``; ``loader`` to ``custom``.
     """
 
     name: str = MISSING
@@ -29,15 +29,14 @@ class DataConfig:
     flippable: bool = MISSING
     sample_weight: Optional[str] = MISSING
     imbalance: Any = MISSING  # null or {label: fraction}; OmegaConf cannot merge into an Optional[Dict]
-    targets: str = MISSING
+    target_type: str = MISSING
     image_size: Any = None
-    test_fraction: Optional[float] = None
+    test_split: Optional[float] = None
     color_mode: Optional[str] = None
     crop_to_aspect_ratio: Optional[bool] = None
     cache: Optional[str] = None
     cache_dir: Optional[str] = None
     on_bad_image: Optional[str] = None
-    test_split: Optional[float] = None
     target: Optional[str] = None
     features: Optional[List[str]] = None
     fill_missing: Optional[str] = None

@@ -49,8 +49,7 @@ class TrainerConfig:
     steps_per_execution: int = MISSING
     class_weight: Any = MISSING  # none | balanced | {label: weight}
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
-    diagnostics: bool = MISSING
-    tensorboard: bool = MISSING
+    gradient_flow: bool = MISSING
     callbacks: list[Any] = MISSING
     precision: str = MISSING
     strategy: str = MISSING

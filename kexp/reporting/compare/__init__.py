@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexp.runs.files import atomic_path, write_csv, write_text
+from kexp.runs.atomic import save_figure, write_csv, write_text
+from kexp.runs.layout import CONFUSION_PNG, REPORT_FILE, SUMMARY_CSV, SUMMARY_MD
 from kexp.reporting.compare.plots import compare_figure, gradient_compare_figure
 from kexp.reporting.compare.report import html_report
 from kexp.reporting.compare.runs import find_runs
@@ -22,7 +23,6 @@ from kexp.reporting.compare.versions import version_notes
 from kexp.runs.record import smaller_is_better
 
 CURVES = ("accuracy", "loss")
-CONFUSION_IMAGE = "confusion_matrix.png"
 
 
 def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[str, Path]:
@@ -37,8 +37,8 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     column = resolve_metric(metric, table)
     best_first = ranked(table, column)
     seeds = over_seeds(table, keys)
-    written = {"summary.csv": out / "summary.csv", "summary.md": out / "summary.md"}
-    write_csv(written["summary.csv"], table)
+    written = {SUMMARY_CSV: out / SUMMARY_CSV, SUMMARY_MD: out / SUMMARY_MD}
+    write_csv(written[SUMMARY_CSV], table)
     notes = version_notes(table)
     markdown = [f"# {len(runs)} runs ranked by {column}\n", *[f"{note}\n" for note in notes],
                 to_markdown(best_first.drop(columns=["dir"]))]
@@ -46,23 +46,21 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
         seed_col = f"{column}_mean" if f"{column}_mean" in seeds else seeds.columns[-1]
         markdown += ["\n## Mean ± std over seeds\n",
                      to_markdown(seeds.sort_values(seed_col, ascending=smaller_is_better(column)))]
-    write_text(written["summary.md"], "\n".join(markdown))
+    write_text(written[SUMMARY_MD], "\n".join(markdown))
     for name in CURVES:
         path = written[f"compare_{name}.png"] = out / f"compare_{name}.png"
-        with atomic_path(path) as tmp:
-            compare_figure(runs, keys, name).savefig(tmp, dpi=100, format="png")
+        save_figure(compare_figure(runs, keys, name), path)
     images = [written[f"compare_{n}.png"] for n in CURVES]
-    if any(len(r.gradients) for r in runs):  # runs with trainer.diagnostics=true
+    if any(len(r.gradients) for r in runs):  # runs with trainer.gradient_flow=true
         path = written["compare_gradients.png"] = out / "compare_gradients.png"
-        with atomic_path(path) as tmp:
-            gradient_compare_figure(runs, keys).savefig(tmp, dpi=100, format="png")
+        save_figure(gradient_compare_figure(runs, keys), path)
         images.append(path)
     images += best_confusion_matrices(runs, keys, best_first)
     tables = [(f"Runs ranked by {column}", best_first.drop(columns=["dir"]))]
     if seeds is not None:
         tables.append(("Mean ± std over seeds", seeds))
-    written["report.html"] = out / "report.html"
-    write_text(written["report.html"], html_report(
+    written[REPORT_FILE] = out / REPORT_FILE
+    write_text(written[REPORT_FILE], html_report(
         f"kexp comparison: {len(runs)} runs", images, tables, notes))
     return written
 
@@ -79,12 +77,12 @@ def best_confusion_matrices(runs: list, keys: list[str], best_first) -> list[tup
     order = {Path(d): rank for rank, d in enumerate(best_first["dir"])}
     found = []
     for name, members in configurations(runs, keys).items():
-        members = [r for r in members if (r.path / CONFUSION_IMAGE).is_file() and r.status == "ok"]
+        members = [r for r in members if (r.path / CONFUSION_PNG).is_file() and r.status == "ok"]
         if members:
             best = min(members, key=lambda r: order.get(r.path, len(order)))
             found.append((order.get(best.path, len(order)), name, len(members), best))
     found.sort(key=lambda item: item[0])
     shown = f" — the {MAX_CONFUSION_MATRICES} best of {len(found)} configurations" \
         if len(found) > MAX_CONFUSION_MATRICES else ""
-    return [(f"Confusion matrix: {name} (best of {count}: {best.path.name}){shown}", best.path / CONFUSION_IMAGE)
+    return [(f"Confusion matrix: {name} (best of {count}: {best.path.name}){shown}", best.path / CONFUSION_PNG)
             for _, name, count, best in found[:MAX_CONFUSION_MATRICES]]

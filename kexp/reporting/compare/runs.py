@@ -9,9 +9,8 @@ import pandas as pd
 import yaml
 
 from kexp.runs.record import RunRecord
+from kexp.runs.layout import GRADIENTS_CSV, HYDRA_CONFIG, HYDRA_OVERRIDES, is_run, read_history
 
-HISTORY = "history.csv"
-GRADIENTS = "gradients.csv"
 
 
 @dataclass
@@ -34,7 +33,7 @@ class Run:
 
 def is_run_dir(path: Path) -> bool:
     """A directory kexp (through Hydra) ran a job in."""
-    return (path / ".hydra" / "config.yaml").is_file()
+    return is_run(path)
 
 
 def find_runs(paths: list[Path]) -> list[Run]:
@@ -46,14 +45,14 @@ def find_runs(paths: list[Path]) -> list[Run]:
             raise FileNotFoundError(f"{path}: no such directory")
         if is_run_dir(path):
             found[path.resolve()] = None
-        for config in sorted(path.rglob(".hydra/config.yaml")):
+        for config in sorted(path.rglob(HYDRA_CONFIG)):
             found[config.parent.parent.resolve()] = None
     return [read_run(p) for p in sorted(found, key=_natural_key)]
 
 
 def read_run(path: Path) -> Run:
     """Read a run directory; missing files give empty parts, never an error."""
-    overrides_file = path / ".hydra" / "overrides.yaml"
+    overrides_file = path / HYDRA_OVERRIDES
     lines = yaml.safe_load(overrides_file.read_text()) if overrides_file.is_file() else []
     overrides = {}
     for line in lines or []:
@@ -64,10 +63,9 @@ def read_run(path: Path) -> Run:
     record = RunRecord.read(path)
     if record is not None:
         run.metrics = record.row()
-    if (path / HISTORY).is_file():
-        run.history = pd.read_csv(path / HISTORY)
-    if (path / GRADIENTS).is_file():
-        run.gradients = pd.read_csv(path / GRADIENTS)
+    run.history = read_history(path)
+    if (path / GRADIENTS_CSV).is_file():
+        run.gradients = pd.read_csv(path / GRADIENTS_CSV)
     from kexp.runs.provenance import read_run_file
 
     try:

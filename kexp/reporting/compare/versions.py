@@ -8,7 +8,6 @@ Keras / TensorFlow / JAX / NumPy version, another backend.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from kexp.reporting.compare.runs import Run
@@ -27,11 +26,10 @@ def fingerprint(run: Run) -> dict[str, str]:
     git = facts.get("git")
     if git:
         found["git"] = str(git.get("commit", ""))[:10] + (" dirty" if git.get("dirty") else "")
-    # "Keras 3.15.1, backend tensorflow, precision float32, devices: CPU"
-    description = str(facts.get("backend") or "")
-    for key, pattern in (("backend", r"backend (\w+)"), ("devices", r"devices: (.+)$")):
-        if match := re.search(pattern, description):
-            found[key] = match.group(1).strip()
+    if facts.get("backend"):
+        found["backend"] = str(facts["backend"])
+    if facts.get("devices"):
+        found["devices"] = ", ".join(map(str, facts["devices"]))
     return found
 
 

@@ -11,7 +11,7 @@ from kexp.reporting.confusion import confusion_table, save_confusion
 from tests.reporting.compare.fake_runs import make_run
 
 PROVENANCE = {"command": "python -m kexp", "packages": {"kexp": "0.1.0", "keras": "3.15.1", "numpy": "2.3.0"},
-              "backend": "Keras 3.15.1, backend tensorflow, precision float32, devices: CPU",
+              "backend": "tensorflow", "precision": "float32", "devices": ["CPU"],
               "git": {"commit": "a" * 40, "dirty": False}}
 
 
@@ -26,8 +26,7 @@ def test_runs_with_other_code_or_versions_are_flagged(tmp_path):
     runs = [make_run(tmp_path / "s" / str(i), [f"seed={i}"], seed=i) for i in range(4)]
     with_provenance(runs[0])
     with_provenance(runs[1], packages={"keras": "3.14.0"})
-    with_provenance(runs[2], git={"dirty": True}, backend="Keras 3.15.1, backend jax, precision float32, "
-                                                          "devices: CPU")
+    with_provenance(runs[2], git={"dirty": True}, backend="jax")
     # runs[3] has no run.yaml (made before kexp wrote one): nothing to compare, nothing flagged
     compare([tmp_path / "s"], tmp_path / "out")
     summary = pd.read_csv(tmp_path / "out" / "summary.csv", keep_default_na=False)

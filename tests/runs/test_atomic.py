@@ -5,7 +5,7 @@ import os
 import pandas as pd
 import pytest
 
-from kexp.runs.files import atomic_path, write_csv, write_text
+from kexp.runs.atomic import atomic_path, write_csv, write_text
 
 
 def test_write_csv_and_text(tmp_path):

@@ -1,4 +1,10 @@
-"""Write run artifacts atomically: a temporary file renamed into place."""
+"""Files that are whole or absent: written to a temporary file beside the target, then renamed.
+
+A kill (or a full disk) at any moment leaves either the previous file or the
+new one, never half of one; :func:`remove_temporaries` clears what a kill left
+behind. Every writer of a run's files (tables, text, figures, models) goes
+through here.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +13,21 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-HISTORY_FILE = "history.csv"
-METRICS_FILE = "metrics.csv"
-CURVES_FILE = "curves.png"
-SUMMARY_FILE = "model.txt"
-MODEL_FILE = "model.keras"
-PER_CLASS_FILE = "per_class.csv"
-CLASSES_FILE = "classes.csv"
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Temporary files of :func:`atomic_path` start with this (a SIGKILL can leave one behind).
+TEMPORARY_PREFIX = ".partial."
 
 
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
-
-
-#: Temporary files of :func:`atomic_path` start with this (a SIGKILL can leave one behind).
-TEMPORARY_PREFIX = ".partial."
 
 
 @contextlib.contextmanager
@@ -65,25 +66,8 @@ def write_csv(path: Path, table: pd.DataFrame) -> None:
         table.to_csv(tmp, index=False)
 
 
-#: Width of ``model.txt``: every column of Keras's summary, whatever the terminal.
-SUMMARY_WIDTH = 120
-
-
-def model_summary_text(model, width: int = SUMMARY_WIDTH) -> str:
-    """``model.summary()`` as text, ``width`` columns wide: layers, output shapes, parameter counts, totals.
-
-    Keras draws the table with ``rich``, whose console takes its width from
-    ``COLUMNS`` (80 when the output is not a terminal) and cuts the table
-    there, dropping the ``Param #`` column; ``COLUMNS`` is set for the call.
-    """
-    chunks: list[str] = []
-    previous = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = str(width)
-    try:
-        model.summary(print_fn=lambda text, line_break=True: chunks.append(text), line_length=width)
-    finally:
-        if previous is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = previous
-    return "\n".join(chunks) + "\n"
+def save_figure(figure: Figure, path: Path, dpi: int = 100) -> None:
+    """Save a matplotlib figure (made with ``matplotlib.figure.Figure``, no pyplot state) as PNG
+    at ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, dpi=dpi, format="png")

@@ -1,0 +1,71 @@
+"""Every use of Keras's private attributes in one place.
+
+kexp's resumable training builds on Keras callbacks whose state has no public
+API: ``BackupAndRestore`` (where it reads and writes, the epoch and batch it is
+at, how it saves), ``ModelCheckpoint`` (its comparison with the best value so
+far) and the layers' seed-generator state variables. Each name used here is
+listed in :data:`PRIVATE_API`; ``tests/compat/test_keras.py`` checks that every
+one still exists in the installed Keras, so an upgrade that renames one fails
+that test, naming the attribute, instead of breaking resume in the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+
+#: Private names kexp relies on: ``(class, attribute)``; the instance attributes are set by
+#: the class's ``__init__`` or ``on_train_begin`` (the test builds one and checks).
+PRIVATE_API = {
+    "keras.callbacks.BackupAndRestore": ("_weights_path", "_training_metadata_path", "_prev_weights_path",
+                                         "_current_epoch", "_last_batch_seen", "_save_model"),
+    "keras.callbacks.ModelCheckpoint": ("_is_improvement", "_set_monitor_op", "monitor_op", "best"),
+    "keras.random.SeedGenerator": ("state",),  # variables named ``seed_generator_state``
+}
+
+#: The name that ends the path of every random layer's seed-generator state variable.
+SEED_STATE_NAME = "seed_generator_state"
+
+
+def point_backup_at(callback: keras.callbacks.BackupAndRestore, weights: Path, metadata: Path) -> None:
+    """Make ``BackupAndRestore`` read (and write) its weights and metadata at these paths.
+
+    Its previous-weights copy is pointed at a path that never exists: kexp switches
+    whole epoch folders atomically instead.
+    """
+    callback._weights_path = str(weights)
+    callback._training_metadata_path = str(metadata)
+    callback._prev_weights_path = f"{weights}.none"
+
+
+def backup_weights_path(callback: keras.callbacks.BackupAndRestore) -> Path:
+    """Where ``BackupAndRestore`` reads its weights from."""
+    return Path(callback._weights_path)
+
+
+def backup_position(callback: keras.callbacks.BackupAndRestore) -> tuple[int, int]:
+    """``(epoch, batch)`` that ``BackupAndRestore`` is about to save."""
+    return int(callback._current_epoch), int(callback._last_batch_seen)
+
+
+def set_backup_position(callback: keras.callbacks.BackupAndRestore, epoch: int, batch: int = 0) -> None:
+    """Set the ``(epoch, batch)`` that ``BackupAndRestore`` saves next."""
+    callback._current_epoch, callback._last_batch_seen = epoch, batch
+
+
+def save_backup(callback: keras.callbacks.BackupAndRestore) -> None:
+    """Run ``BackupAndRestore``'s save now (kexp's subclass overrides what it does)."""
+    callback._save_model()
+
+
+def checkpoint_improves(callback: keras.callbacks.ModelCheckpoint, value: float) -> bool:
+    """Whether ``value`` beats ``ModelCheckpoint``'s best so far (its own comparison and mode)."""
+    if callback.monitor_op is None:
+        callback._set_monitor_op()
+    return callback.best is None or bool(callback._is_improvement(value, callback.best))
+
+
+def seed_states(model: keras.Model) -> list:
+    """The seed-generator state variables of every random layer of ``model``."""
+    return [v for v in model.variables if v.path.endswith(SEED_STATE_NAME)]

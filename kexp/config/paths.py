@@ -1,0 +1,30 @@
+"""Paths as people type them: ``~`` and ``$VARS`` in override values.
+
+Hydra's override grammar rejects ``~`` and a bare ``$`` outside quotes
+(``data.path=~/photos`` is a lexer error). :func:`quote_for_hydra` quotes such a
+value before Hydra parses the command line, so it reaches the config as typed;
+:func:`expand` turns it into the path it names where a path is used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+#: ``~`` anywhere, or ``$`` not opening an OmegaConf interpolation ``${...}``.
+_NEEDS_QUOTES = re.compile(r"~|\$(?!\{)")
+
+
+def quote_for_hydra(override: str) -> str:
+    """``key=~/x`` → ``key='~/x'`` (already quoted values, sweeps and lists are left as they are)."""
+    key, sep, value = override.partition("=")
+    if not sep or not value or value[0] in "'\"[{(" or "," in value or not _NEEDS_QUOTES.search(value):
+        return override
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"{key}='{escaped}'"
+
+
+def expand(path: str | os.PathLike) -> Path:
+    """``path`` with ``~`` and ``$VARS`` expanded."""
+    return Path(os.path.expandvars(os.path.expanduser(os.fspath(path))))

@@ -1,0 +1,112 @@
+"""The run directory: the name of every file a run writes, and reading its history back.
+
+This module is the one owner of that layout. Writers (the pipeline, the
+trainer, the reports), readers (``kexp.compare``, ``kexp.evaluate``,
+``kexp.predict``, the resume checks) and the loggers that copy a run elsewhere
+(MLflow) take the names from here; ``docs/getting-started.md``'s table of run
+files is tested against :data:`RUN_FILES`. Nothing here imports Keras.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+# -- what a finished run holds ------------------------------------------------------------
+HISTORY_FILE = "history.csv"
+METRICS_FILE = "metrics.csv"
+PER_CLASS_FILE = "per_class.csv"
+CLASSES_FILE = "classes.csv"
+CONFUSION_CSV = "confusion_matrix.csv"
+CONFUSION_PNG = "confusion_matrix.png"
+RUN_FILE = "run.yaml"
+CURVES_FILE = "curves.png"
+CHECKPOINT_DIR = "checkpoints"
+TENSORBOARD_DIR = "tensorboard"
+SUMMARY_FILE = "model.txt"
+GRADIENTS_CSV = "gradients.csv"
+GRADIENTS_PNG = "gradients.png"
+MODEL_FILE = "model.keras"
+LOG_FILE = "kexp.log"
+HYDRA_DIR = ".hydra"
+STATE_DIR = ".kexp"
+EVALUATIONS_DIR = "evaluations"
+BACKUP_DIR = "backup"
+#: A table fitted on the training split and needed again by evaluate/predict (``data=csv``).
+PREPROCESSING_FILE = "preprocessing.joblib"
+
+#: Every entry a run directory can have, with what it is (the docs' table, in this order).
+RUN_FILES: dict[str, str] = {
+    HISTORY_FILE: "one row per epoch",
+    METRICS_FILE: "one row, the last file a run writes",
+    PER_CLASS_FILE: "classification: scores of every class on the test split",
+    CLASSES_FILE: "data with class names",
+    f"{CONFUSION_CSV}, {CONFUSION_PNG}": "classification: the test split's confusion matrix",
+    RUN_FILE: "provenance",
+    CURVES_FILE: "accuracy and loss against epoch",
+    f"{CHECKPOINT_DIR}/": "trainer.checkpoint: best.keras / last.keras",
+    f"{TENSORBOARD_DIR}/": "logger=[csv,tensorboard]",
+    SUMMARY_FILE: "the whole Keras model summary and the MACs",
+    f"{GRADIENTS_CSV}, {GRADIENTS_PNG}": "gradient flow",
+    MODEL_FILE: "the trained model",
+    PREPROCESSING_FILE: "data=csv: the fitted feature encoding",
+    LOG_FILE: "the log",
+    f"{HYDRA_DIR}/": "Hydra's resolved config, its own config, the overrides",
+    f"{STATE_DIR}/": "the stored config, the lock, logger state",
+    f"{EVALUATIONS_DIR}/": "python -m kexp.evaluate's results",
+    f"{BACKUP_DIR}/": "only while a run is unfinished",
+}
+
+#: What a logger copies out of a finished run (MLflow's artifacts), when present.
+ARTIFACT_FILES = (CURVES_FILE, HISTORY_FILE, METRICS_FILE, SUMMARY_FILE, RUN_FILE, PER_CLASS_FILE,
+                  CLASSES_FILE, CONFUSION_CSV, CONFUSION_PNG, GRADIENTS_CSV, GRADIENTS_PNG,
+                  PREPROCESSING_FILE, f"{HYDRA_DIR}/config.yaml", f"{HYDRA_DIR}/overrides.yaml")
+
+# -- .hydra/ (written by Hydra) and .kexp/ (kexp's own state) -------------------------------
+HYDRA_CONFIG = f"{HYDRA_DIR}/config.yaml"
+HYDRA_OVERRIDES = f"{HYDRA_DIR}/overrides.yaml"
+LOCK_FILE = f"{STATE_DIR}/lock"
+STORED_CONFIG = f"{STATE_DIR}/config.yaml"
+MLFLOW_STATE = f"{STATE_DIR}/mlflow.yaml"
+MLFLOW_PARENT_STATE = f"{STATE_DIR}/mlflow-parent.yaml"
+
+# -- while training: the stream CSVLogger appends to, and the backup ------------------------
+HISTORY_STREAM = ".history.stream.csv"
+#: ``backup/epoch-NNNN/``: Keras BackupAndRestore's files of the last completed epoch.
+EPOCH_PREFIX = "epoch-"
+#: ``backup/trained/``: the weights at the end of training and how it ended.
+TRAINED_DIR = "trained"
+#: ``cache/``: ``data.cache=disk`` without a ``data.cache_dir``.
+CACHE_DIR = "cache"
+
+# -- what a sweep directory holds besides its jobs ------------------------------------------
+SUMMARY_CSV = "summary.csv"
+SUMMARY_MD = "summary.md"
+REPORT_FILE = "report.html"
+STUDY_FILE = "study.csv"
+SWEEP_FILES = (SUMMARY_CSV, SUMMARY_MD, REPORT_FILE)
+
+
+def is_run(path: Path) -> bool:
+    """Whether ``path`` is a run directory (Hydra wrote its resolved config there)."""
+    return (Path(path) / HYDRA_CONFIG).is_file()
+
+
+def read_history(run_dir: Path) -> pd.DataFrame:
+    """``history.csv`` of ``run_dir`` (an empty table before the first epoch)."""
+    path = Path(run_dir) / HISTORY_FILE
+    return pd.read_csv(path) if path.is_file() else pd.DataFrame()
+
+
+def epoch_dirs(backup_dir: Path) -> list[Path]:
+    """The complete epoch backups in ``backup_dir``, oldest first."""
+    if not Path(backup_dir).is_dir():
+        return []
+    return sorted(p for p in Path(backup_dir).iterdir() if p.is_dir() and p.name.startswith(EPOCH_PREFIX))
+
+
+def completed_epochs(backup_dir: Path) -> int:
+    """Epochs the newest complete backup holds (0 when there is none)."""
+    found = epoch_dirs(backup_dir)
+    return int(found[-1].name[len(EPOCH_PREFIX):]) if found else 0
