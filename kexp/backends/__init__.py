@@ -11,7 +11,6 @@ The rest of kexp uses ``keras`` and ``keras.ops`` only.
 
 from __future__ import annotations
 
-
 import json
 import os
 from pathlib import Path

@@ -7,11 +7,11 @@ batches are ever in memory.
 
 from __future__ import annotations
 
-import numpy as np
 import keras
+import numpy as np
 
-from kexp.data.prepare import Split, read_rows
 from kexp.config.errors import DataError
+from kexp.data.prepare import Split, read_rows
 
 
 def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
@@ -37,14 +37,23 @@ class SplitBatches(keras.utils.PyDataset):
     ``b = batch_size / count``.
     """
 
-    def __init__(self, split: Split, batch_size: int, seed: int | None = None,
-                 first_epoch: int = 0, workers: int = 4, shard: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self,
+        split: Split,
+        batch_size: int,
+        seed: int | None = None,
+        first_epoch: int = 0,
+        workers: int = 4,
+        shard: tuple[int, int] | None = None,
+    ) -> None:
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=8)
         self.split, self.batch_size, self.seed = split, batch_size, seed
         self.shard = shard
         if shard is not None and (batch_size % shard[1] or len(split) < batch_size):
-            raise DataError(f"{len(split)} samples cannot be split into whole global batches of "
-                            f"{batch_size} over {shard[1]} process(es); lower trainer.batch_size")
+            raise DataError(
+                f"{len(split)} samples cannot be split into whole global batches of "
+                f"{batch_size} over {shard[1]} process(es); lower trainer.batch_size"
+            )
         self.epoch = first_epoch
         self.order = self._order()
 
@@ -59,10 +68,10 @@ class SplitBatches(keras.utils.PyDataset):
         return -(-len(self.split) // self.batch_size)
 
     def __getitem__(self, index: int):
-        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
         if self.shard is not None:
             local = self.batch_size // self.shard[1]
-            rows = rows[self.shard[0] * local:(self.shard[0] + 1) * local]
+            rows = rows[self.shard[0] * local : (self.shard[0] + 1) * local]
         x, y = read_rows(self.split.x, rows), self.split.y[rows]
         if self.split.weights is None or self.seed is None:
             return x, y

@@ -30,8 +30,12 @@ def initialize_processes(coordinator: str, num_processes: int, process_id: int, 
     wraps, here with its time-out), before JAX first touches a device."""
     import jax
 
-    jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes,
-                               process_id=process_id, initialization_timeout=max(int(timeout), 1))
+    jax.distributed.initialize(
+        coordinator_address=coordinator,
+        num_processes=num_processes,
+        process_id=process_id,
+        initialization_timeout=max(int(timeout), 1),
+    )
 
 
 def process_shard() -> tuple[int, int]:

@@ -24,8 +24,7 @@ def split_address(coordinator: str) -> tuple[str, int]:
     """``host:port`` → ``(host, port)``; a one-line ConfigError otherwise."""
     host, _, port = str(coordinator).rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"{KEY}={coordinator} — must be host:port, e.g. 10.0.0.1:1234 "
-                          "(the address of process 0)")
+        raise ConfigError(f"{KEY}={coordinator} — must be host:port, e.g. 10.0.0.1:1234 (the address of process 0)")
     return host.strip("[]"), int(port)
 
 
@@ -46,8 +45,9 @@ def _host_meeting(port: int, num_processes: int, deadline: float, coordinator: s
         server.bind(("", port))
     except OSError as err:
         server.close()
-        raise ConfigError(f"{KEY}={coordinator} — process 0 cannot listen on port {port} "
-                          f"({err.strerror}); choose a free port") from None
+        raise ConfigError(
+            f"{KEY}={coordinator} — process 0 cannot listen on port {port} ({err.strerror}); choose a free port"
+        ) from None
     server.listen(num_processes)
     peers: dict[int, socket.socket] = {}
     try:
@@ -55,12 +55,14 @@ def _host_meeting(port: int, num_processes: int, deadline: float, coordinator: s
             server.settimeout(max(deadline - time.monotonic(), 0.01))
             try:
                 peer, _ = server.accept()
-            except socket.timeout:
+            except TimeoutError:
                 missing = sorted(set(range(1, num_processes)) - set(peers))
-                raise ConfigError(f"{KEY}={coordinator} — {len(peers) + 1} of {num_processes} processes "
-                                  f"arrived within {timeout:g} s (missing process_id "
-                                  f"{', '.join(map(str, missing))}); start them with the same coordinator, "
-                                  "or raise trainer.distributed.timeout") from None
+                raise ConfigError(
+                    f"{KEY}={coordinator} — {len(peers) + 1} of {num_processes} processes "
+                    f"arrived within {timeout:g} s (missing process_id "
+                    f"{', '.join(map(str, missing))}); start them with the same coordinator, "
+                    "or raise trainer.distributed.timeout"
+                ) from None
             peer.settimeout(max(deadline - time.monotonic(), 0.01))
             try:
                 number = int(peer.recv(16).decode() or -1)
@@ -85,17 +87,18 @@ def _host_meeting(port: int, num_processes: int, deadline: float, coordinator: s
         server.close()
 
 
-def _join_meeting(host: str, port: int, process_id: int, deadline: float, coordinator: str,
-                  timeout: float) -> None:
+def _join_meeting(host: str, port: int, process_id: int, deadline: float, coordinator: str, timeout: float) -> None:
     while True:
         try:
             connection = socket.create_connection((host, port), timeout=max(deadline - time.monotonic(), 0.01))
             break
         except OSError as err:
             if time.monotonic() >= deadline:
-                raise ConfigError(f"{KEY}={coordinator} — not reachable from process {process_id} within "
-                                  f"{timeout:g} s ({err.strerror or err}); start process 0 first, or check "
-                                  "the address") from None
+                raise ConfigError(
+                    f"{KEY}={coordinator} — not reachable from process {process_id} within "
+                    f"{timeout:g} s ({err.strerror or err}); start process 0 first, or check "
+                    "the address"
+                ) from None
             time.sleep(0.2)
     with connection:
         connection.settimeout(max(deadline - time.monotonic(), 0.01))
@@ -104,6 +107,8 @@ def _join_meeting(host: str, port: int, process_id: int, deadline: float, coordi
             if connection.recv(16) != GO:
                 raise OSError("no go")
         except OSError:
-            raise ConfigError(f"{KEY}={coordinator} — process {process_id} was not admitted within "
-                              f"{timeout:g} s (another process with the same process_id, or not all "
-                              "processes arrived)") from None
+            raise ConfigError(
+                f"{KEY}={coordinator} — process {process_id} was not admitted within "
+                f"{timeout:g} s (another process with the same process_id, or not all "
+                "processes arrived)"
+            ) from None

@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass
-from typing import ContextManager
 
 from kexp.config.errors import ConfigError
 
@@ -14,7 +13,6 @@ log = logging.getLogger(__name__)
 
 
 #: ``trainer.precision`` values (Keras dtype policies).
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 #: Environment variable that splits the CPU into N logical devices (TensorFlow;
 #: lets ``trainer.strategy=mirrored`` be tried without GPUs).
 LOGICAL_CPUS_VARIABLE = "KEXP_LOGICAL_CPUS"
@@ -31,12 +29,15 @@ class BackendInfo:
 
     def describe(self) -> str:
         """One line for the log: ``Keras 3.15.1, backend tensorflow, precision float32, devices: CPU``."""
-        return (f"Keras {self.keras}, backend {self.backend}, precision {self.precision}, "
-                f"devices: {', '.join(self.devices)}")
+        return (
+            f"Keras {self.keras}, backend {self.backend}, precision {self.precision}, "
+            f"devices: {', '.join(self.devices)}"
+        )
 
 
-def start_backend(seed: int, deterministic: bool = False, threads: int | None = None,
-                  precision: str = "float32", distributed=None) -> BackendInfo:
+def start_backend(
+    seed: int, deterministic: bool = False, threads: int | None = None, precision: str = "float32", distributed=None
+) -> BackendInfo:
     """Import Keras, prepare the devices, seed Python/NumPy/backend; what was started.
 
     ``deterministic`` asks the backend for reproducible kernels (TensorFlow:
@@ -71,13 +72,14 @@ def start_backend(seed: int, deterministic: bool = False, threads: int | None = 
 
         devices = [str(d) for d in jax.devices()]
         if deterministic and any(d.platform == "gpu" for d in jax.devices()) and not _xla_flag_set():
-            log.warning("trainer.deterministic=true: JAX started before kexp could set "
-                        "XLA_FLAGS=%s; GPU results may vary from run to run", DETERMINISTIC_XLA_FLAG)
+            log.warning(
+                "trainer.deterministic=true: JAX started before kexp could set "
+                "XLA_FLAGS=%s; GPU results may vary from run to run",
+                DETERMINISTIC_XLA_FLAG,
+            )
     else:
         devices = ["(see backend)"]
     keras.utils.clear_session()  # also resets the dtype policy: set it after
-    if precision not in PRECISIONS:
-        raise ConfigError.bad_value("trainer.precision", precision, "must be " + ", ".join(PRECISIONS))
     keras.config.set_dtype_policy(precision)
     keras.utils.set_random_seed(seed)
     info = BackendInfo(backend=backend, keras=keras.__version__, precision=precision, devices=list(devices))
@@ -107,8 +109,12 @@ def start_processes(distributed) -> None:
     from kexp.backends.jax import initialize_processes
     from kexp.backends.rendezvous import rendezvous
 
-    args = (str(distributed.coordinator), int(distributed.num_processes), int(distributed.process_id),
-            float(distributed.timeout))
+    args = (
+        str(distributed.coordinator),
+        int(distributed.num_processes),
+        int(distributed.process_id),
+        float(distributed.timeout),
+    )
     log.info("process %d of %d: meeting the others at %s", args[2], args[1], args[0])
     rendezvous(*args)
     initialize_processes(*args)
@@ -132,15 +138,21 @@ def check_processes(backend: str, strategy: str, num_processes: int, process_id:
     if num_processes <= 1:
         return
     if backend != "jax":
-        raise ConfigError(f"trainer.distributed.num_processes={num_processes} — needs KERAS_BACKEND=jax "
-                          f"(this run: {backend}); TensorFlow's MultiWorkerMirroredStrategy does not work "
-                          "with Keras 3 (keras-team/keras#20585)")
+        raise ConfigError(
+            f"trainer.distributed.num_processes={num_processes} — needs KERAS_BACKEND=jax "
+            f"(this run: {backend}); TensorFlow's MultiWorkerMirroredStrategy does not work "
+            "with Keras 3 (keras-team/keras#20585)"
+        )
     if strategy != "data_parallel":
-        raise ConfigError(f"trainer.distributed.num_processes={num_processes} — needs "
-                          f"trainer.strategy=data_parallel (this run: {strategy})")
+        raise ConfigError(
+            f"trainer.distributed.num_processes={num_processes} — needs "
+            f"trainer.strategy=data_parallel (this run: {strategy})"
+        )
     if not 0 <= process_id < num_processes:
-        raise ConfigError(f"trainer.distributed.process_id={process_id} — must be in 0..{num_processes - 1} "
-                          f"(trainer.distributed.num_processes={num_processes})")
+        raise ConfigError(
+            f"trainer.distributed.process_id={process_id} — must be in 0..{num_processes - 1} "
+            f"(trainer.distributed.num_processes={num_processes})"
+        )
 
 
 def process_shard() -> tuple[int, int]:
@@ -166,8 +178,10 @@ def batch_shard() -> tuple[int, int] | None:
 
 #: ``trainer.strategy`` values and the backends each runs on (default: every backend).
 STRATEGY_BACKENDS = {"default": None, "mirrored": ("tensorflow",), "data_parallel": ("jax",)}
-_OTHERWISE = {"mirrored": "on JAX use data_parallel; or default",
-              "data_parallel": "on TensorFlow use mirrored; or default"}
+_OTHERWISE = {
+    "mirrored": "on JAX use data_parallel; or default",
+    "data_parallel": "on TensorFlow use mirrored; or default",
+}
 
 
 def check_strategy(name: str, backend: str) -> None:
@@ -176,11 +190,13 @@ def check_strategy(name: str, backend: str) -> None:
         raise ConfigError.bad_value("trainer.strategy", name, "must be " + ", ".join(STRATEGY_BACKENDS))
     allowed = STRATEGY_BACKENDS[name]
     if allowed and backend not in allowed:
-        raise ConfigError(f"trainer.strategy={name} — needs KERAS_BACKEND={' or '.join(allowed)} "
-                          f"(this run: {backend}); {_OTHERWISE[name]}")
+        raise ConfigError(
+            f"trainer.strategy={name} — needs KERAS_BACKEND={' or '.join(allowed)} "
+            f"(this run: {backend}); {_OTHERWISE[name]}"
+        )
 
 
-def device_strategy(name: str) -> tuple[ContextManager, int]:
+def device_strategy(name: str) -> tuple[contextlib.AbstractContextManager, int]:
     """``(scope to build and compile in, replicas)`` for ``trainer.strategy``.
 
     ``default``: one device. ``mirrored``: TensorFlow's ``MirroredStrategy``
@@ -200,10 +216,15 @@ def device_strategy(name: str) -> tuple[ContextManager, int]:
         devices = keras.distribution.list_devices()  # (every process's devices)
         index, count = process_shard()
         # several processes: each feeds its own shard (kexp.data.pipeline), Keras must not shard again
-        keras.distribution.set_distribution(keras.distribution.DataParallel(
-            devices=devices, auto_shard_dataset=count == 1))
-        log.info("DataParallel over %d devices: %s%s", len(devices), ", ".join(devices),
-                 f" (process {index} of {count})" if count > 1 else "")
+        keras.distribution.set_distribution(
+            keras.distribution.DataParallel(devices=devices, auto_shard_dataset=count == 1)
+        )
+        log.info(
+            "DataParallel over %d devices: %s%s",
+            len(devices),
+            ", ".join(devices),
+            f" (process {index} of {count})" if count > 1 else "",
+        )
         return contextlib.nullcontext(), len(devices)
     from kexp.backends.tensorflow import mirrored_strategy
 

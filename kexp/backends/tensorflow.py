@@ -48,8 +48,7 @@ def split_cpu(count: int) -> None:
 
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)])
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)])
     except RuntimeError:  # the runtime already started: keep what it has
         log.warning("TensorFlow already started: the CPU stays one device")
 
@@ -110,8 +109,11 @@ def ordered_dataset(split, batch_size: int):
     if isinstance(split.x, ImageFiles):
         dataset = _decoded_batches(split.x, _file_columns(split, weights=False), batch_size)
     else:
-        dataset = tf.data.Dataset.range(len(split)).batch(batch_size).map(
-            _batch_reader(split, weights=False), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        dataset = (
+            tf.data.Dataset.range(len(split))
+            .batch(batch_size)
+            .map(_batch_reader(split, weights=False), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        )
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
@@ -128,10 +130,12 @@ def _decoded_batches(files, columns: tuple, batch_size: int):
     import tensorflow as tf
 
     decode = image_decoder(files)
-    return (tf.data.Dataset.from_tensor_slices(columns)
-            .map(lambda path, *rest: (decode(path), *rest), num_parallel_calls=tf.data.AUTOTUNE,
-                 deterministic=True)
-            .batch(batch_size).map(_to_unit_range))
+    return (
+        tf.data.Dataset.from_tensor_slices(columns)
+        .map(lambda path, *rest: (decode(path), *rest), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .batch(batch_size)
+        .map(_to_unit_range)
+    )
 
 
 def _targets(split, weights: bool) -> tuple:
@@ -202,8 +206,7 @@ def undecodable_files(paths, channels: int) -> list[int]:
         image = tf.io.decode_image(tf.io.read_file(names[i]), channels=channels, expand_animations=False)
         return i, tf.size(image)
 
-    dataset = (tf.data.Dataset.range(len(paths)).map(check, num_parallel_calls=tf.data.AUTOTUNE)
-               .ignore_errors())
+    dataset = tf.data.Dataset.range(len(paths)).map(check, num_parallel_calls=tf.data.AUTOTUNE).ignore_errors()
     good = {int(i) for i, _ in dataset.as_numpy_iterator()}
     return sorted(set(range(len(paths))) - good)
 

@@ -12,10 +12,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m kexp.compare",
         description="Compare kexp runs: summary.csv, summary.md, compare_accuracy.png, "
-                    "compare_loss.png and report.html.")
+        "compare_loss.png and report.html.",
+    )
     parser.add_argument("paths", nargs="+", type=Path, help="run directories or sweep directories (mixed)")
-    parser.add_argument("--metric", default="val_accuracy",
-                        help="rank by this summary column (default val_accuracy = best validation accuracy)")
+    parser.add_argument(
+        "--metric",
+        default="val_accuracy",
+        help="rank by this summary column (default val_accuracy = best validation accuracy)",
+    )
     parser.add_argument("--out", type=Path, help="where to write (default: the first PATH)")
     args = parser.parse_args(argv)
     from kexp.reporting.compare import compare

@@ -31,10 +31,14 @@ EVALUATIONS_DIR = "evaluations"
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m kexp.evaluate",
-        description="Evaluate a finished kexp run's model.keras on its test split or on other data.")
+        description="Evaluate a finished kexp run's model.keras on its test split or on other data.",
+    )
     parser.add_argument("run_dir", type=Path, help="a run directory with model.keras")
-    parser.add_argument("overrides", nargs="*", help="key=value changes of the run's config, "
-                        "e.g. data.path=OTHER_DIR (its test split is evaluated)")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        help="key=value changes of the run's config, e.g. data.path=OTHER_DIR (its test split is evaluated)",
+    )
     parser.add_argument("--out", type=Path, help="output directory (default RUN_DIR/evaluations/<time>)")
     parser.add_argument("--batch-size", type=int, help="default: the run's trainer.batch_size")
     return parser.parse_args(argv)
@@ -53,13 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def evaluate_run(run_dir: Path, overrides: list[str], out: Path | None = None,
-                 batch_size: int | None = None) -> Path:
+def evaluate_run(run_dir: Path, overrides: list[str], out: Path | None = None, batch_size: int | None = None) -> Path:
     """Evaluate ``run_dir``'s model as the module docstring says; the directory written."""
+    from kexp.config.validation import validate
     from kexp.data import load_data
     from kexp.data.bad_images import bad_images_named, skip_bad_images
     from kexp.training.tasks import Task, check_task_fits_data
-    from kexp.config.validation import validate
 
     run_dir = Path(run_dir)
     cfg = with_overrides(finished_run_config(run_dir), overrides)
@@ -77,8 +80,10 @@ def evaluate_run(run_dir: Path, overrides: list[str], out: Path | None = None,
     model = load_model(run_dir, cfg)
     expected = tuple(model.input_shape[1:])
     if expected != tuple(data.input_shape):
-        raise DataError(f"{data.origin or 'data'} — inputs of {'x'.join(map(str, data.input_shape))}, but "
-                        f"the model of {run_dir} takes {'x'.join(map(str, expected))}")
+        raise DataError(
+            f"{data.origin or 'data'} — inputs of {'x'.join(map(str, data.input_shape))}, but "
+            f"the model of {run_dir} takes {'x'.join(map(str, expected))}"
+        )
     out = new_directory(Path(out) if out else run_dir / EVALUATIONS_DIR / timestamp())
     try:
         with bad_images_named(data):
@@ -106,8 +111,10 @@ def in_run_classes(data, run_dir: Path):
     trained = pd.read_csv(classes)["name"].astype(str).tolist()
     unknown = [name for name in data.class_names if name not in trained]
     if unknown:
-        raise DataError(f"{data.origin or 'data'} — classes {', '.join(unknown)} are not among the run's "
-                        f"classes ({', '.join(trained)})")
+        raise DataError(
+            f"{data.origin or 'data'} — classes {', '.join(unknown)} are not among the run's "
+            f"classes ({', '.join(trained)})"
+        )
     if list(data.class_names) == trained:
         return data
     mapping = np.array([trained.index(name) for name in data.class_names])
@@ -117,29 +124,32 @@ def in_run_classes(data, run_dir: Path):
 
 def write_evaluation(model, data, cfg, out: Path, batch_size: int) -> None:
     """metrics.csv, and for classification per_class.csv and the confusion matrix, into ``out``."""
-    from kexp.runs import atomic, layout
     from kexp.reporting.confusion import confusion_table, save_confusion
     from kexp.reporting.evaluation import class_names, evaluate, per_class_scores, predicted_labels
+    from kexp.runs import atomic, layout
 
     scores = evaluate(model, data, batch_size)
     row = {"data": data.name, "origin": data.origin, "test_samples": len(data.y_test), **scores}
     if data.has_class_labels:
         predicted = predicted_labels(model, data, batch_size)
         atomic.write_csv(out / layout.PER_CLASS_FILE, per_class_scores(model, data, batch_size, predicted))
-        save_confusion(confusion_table(data.y_test.astype("int64"), predicted, class_names(data)), out,
-                       title=f"{cfg.name}: confusion matrix ({data.origin or data.name}, test split)")
+        save_confusion(
+            confusion_table(data.y_test.astype("int64"), predicted, class_names(data)),
+            out,
+            title=f"{cfg.name}: confusion matrix ({data.origin or data.name}, test split)",
+        )
     atomic.write_csv(out / layout.METRICS_FILE, pd.DataFrame([row]))
 
 
-def write_provenance(out: Path, run_dir: Path, overrides: list[str], seed: int, backend,
-                     samples: int) -> None:
+def write_provenance(out: Path, run_dir: Path, overrides: list[str], seed: int, backend, samples: int) -> None:
     """``evaluation.yaml``: the run, the overrides, the samples, and :mod:`kexp.runs.provenance`'s facts."""
     from kexp.runs.atomic import write_text
     from kexp.runs.provenance import now, provenance
 
     facts = provenance(seed, backend, module="kexp.evaluate")
-    facts.update({"finished": now(), "run_dir": str(run_dir.resolve()), "overrides": list(overrides),
-                  "test_samples": samples})
+    facts.update(
+        {"finished": now(), "run_dir": str(run_dir.resolve()), "overrides": list(overrides), "test_samples": samples}
+    )
     write_text(out / "evaluation.yaml", yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
 
 

@@ -15,8 +15,8 @@ import string
 
 from omegaconf import OmegaConf, open_dict
 
-from kexp.compat import hydra as hydra_compat
 from kexp.cli.preflight import compose, create_hydra, parse_args, visible
+from kexp.compat import hydra as hydra_compat
 
 
 def wants_help(argv: list[str]) -> bool:
@@ -32,8 +32,7 @@ def render_help(argv: list[str]) -> str:
         cfg = compose(hydra, args.config_name or "config", args.overrides)
         loader = hydra.config_loader
         groups = sorted(g for g in loader.list_groups("") if g != "hydra")
-        group_lines = "\n".join(f"{g}: {', '.join(visible(loader.get_group_options(g)))}"
-                                for g in groups)
+        group_lines = "\n".join(f"{g}: {', '.join(visible(loader.get_group_options(g)))}" for g in groups)
         help_cfg = cfg.hydra.help
         app_cfg = copy.deepcopy(cfg)
         with open_dict(app_cfg):
@@ -42,6 +41,7 @@ def render_help(argv: list[str]) -> str:
             APP_CONFIG_GROUPS=group_lines,
             CONFIG=OmegaConf.to_yaml(app_cfg, resolve=bool(args.resolve)),
             FLAGS_HELP="Run 'python -m kexp --hydra-help' for Hydra's flags.",
-            HYDRA_CONFIG_GROUPS="Run 'python -m kexp --hydra-help' for Hydra's groups.")
+            HYDRA_CONFIG_GROUPS="Run 'python -m kexp --hydra-help' for Hydra's groups.",
+        )
     finally:
         hydra_compat.clear()

@@ -13,8 +13,8 @@ import warnings
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from kexp.config.location import config_dir
 from kexp.config.errors import KexpError
+from kexp.config.location import config_dir
 
 _MAX_SUFFIX = 60
 
@@ -48,7 +48,7 @@ def run_dir_suffix(override_dirname: str) -> str:
     for item in items:
         if kept and len(",".join(kept + [item])) > _MAX_SUFFIX:
             break
-        kept.append(item[: _MAX_SUFFIX])
+        kept.append(item[:_MAX_SUFFIX])
     if not kept:
         return ""
     left_out = len(items) - len(kept)
@@ -72,8 +72,7 @@ def register_resolvers() -> None:
     from kexp.config.schema import register_schemas
 
     register_schemas()
-    for name, function in (("kexp_suffix", run_dir_suffix), ("kexp_claim", _claim),
-                           ("kexp_direction", _direction)):
+    for name, function in (("kexp_suffix", run_dir_suffix), ("kexp_claim", _claim), ("kexp_direction", _direction)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, function, use_cache=name == "kexp_claim")
 
@@ -96,8 +95,13 @@ def absolute_sweep_dir(argv: list[str]) -> list[str]:
     out = []
     for arg in argv:
         key, sep, value = arg.partition("=")
-        if sep and key.lstrip("+") == "hydra.sweep.dir" and value \
-                and "${" not in value and not os.path.isabs(os.path.expanduser(value)):
+        if (
+            sep
+            and key.lstrip("+") == "hydra.sweep.dir"
+            and value
+            and "${" not in value
+            and not os.path.isabs(os.path.expanduser(value))
+        ):
             arg = f"{key}={os.path.abspath(value)}"
         out.append(arg)
     return out
@@ -123,7 +127,6 @@ def main() -> None:
             print(err.one_line(), file=sys.stderr)
             sys.exit(2)
     from kexp.cli.help import render_help, wants_help
-
 
     if wants_help(argv):
         print(render_help(argv))

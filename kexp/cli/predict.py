@@ -24,8 +24,9 @@ from kexp.runs.saved import class_names, finished_run_config, load_model
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m kexp.predict",
-                                     description="Predict with a finished kexp run's model.keras.")
+    parser = argparse.ArgumentParser(
+        prog="python -m kexp.predict", description="Predict with a finished kexp run's model.keras."
+    )
     parser.add_argument("run_dir", type=Path, help="a run directory with model.keras")
     parser.add_argument("files", nargs="+", type=Path, help="image files, or CSV files of feature rows")
     parser.add_argument("--top-k", type=int, default=3, help="classes shown per input (default 3)")
@@ -93,19 +94,22 @@ def read_inputs(cfg, model, files: list[Path]) -> tuple[list[str], np.ndarray]:
 
     shape = tuple(model.input_shape[1:])
     if len(shape) != 3 or shape[-1] not in (1, 3):
-        raise DataError(f"{files[0]} — the model of this run takes inputs of "
-                        f"{'x'.join(map(str, shape))}, not images")
-    images = ImageFiles(np.array([str(p) for p in files]), shape[:2],
-                        "grayscale" if shape[-1] == 1 else "rgb",
-                        bool(cfg.data.get("crop_to_aspect_ratio", False)))
+        raise DataError(f"{files[0]} — the model of this run takes inputs of {'x'.join(map(str, shape))}, not images")
+    images = ImageFiles(
+        np.array([str(p) for p in files]),
+        shape[:2],
+        "grayscale" if shape[-1] == 1 else "rgb",
+        bool(cfg.data.get("crop_to_aspect_ratio", False)),
+    )
     return [str(p) for p in files], images.load()
 
 
 def csv_rows(cfg, files: list[Path]) -> tuple[list[str], np.ndarray]:
     """Rows of ``files`` encoded as the run's training rows were (data=csv runs)."""
     if cfg.data.name != "csv":
-        raise DataError(f"{files[0]} — CSV rows need a run trained with data=csv (this run: "
-                        f"data={cfg.data.name}); give image files")
+        raise DataError(
+            f"{files[0]} — CSV rows need a run trained with data=csv (this run: data={cfg.data.name}); give image files"
+        )
     from kexp.data.csv_table import training_encoder
 
     encoder = training_encoder(cfg.data, cfg.seed)
@@ -114,8 +118,9 @@ def csv_rows(cfg, files: list[Path]) -> tuple[list[str], np.ndarray]:
         rows = pd.read_csv(path)
         missing = [c for c in encoder.columns if c not in rows]
         if missing:
-            raise DataError(f"{path} — has no column {', '.join(missing)} (the run's features: "
-                            f"{', '.join(encoder.columns)})")
+            raise DataError(
+                f"{path} — has no column {', '.join(missing)} (the run's features: {', '.join(encoder.columns)})"
+            )
         parts.append(encoder.transform(rows))
         names += [f"{path}:{i + 1}" for i in range(len(rows))]
     return names, np.concatenate(parts)

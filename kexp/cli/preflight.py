@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import tempfile
 import re
+import tempfile
 from argparse import Namespace
 from pathlib import Path
 
@@ -26,11 +26,11 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from kexp.compat import hydra as hydra_compat
-from kexp.config.location import config_dir
 from kexp.config.errors import ConfigError
-from kexp.runs.directory import check_rerun, given_run_dir
+from kexp.config.location import config_dir
 from kexp.config.renamed import check_overrides as check_renamed
 from kexp.config.validation import validate
+from kexp.runs.directory import check_rerun, given_run_dir
 
 #: Beyond this many jobs only the first ones are checked up front.
 MAX_CHECKED_JOBS = 256
@@ -100,8 +100,9 @@ def parse_overrides(texts: list[str], hydra) -> list[Override]:
             parser.parse_overrides([text])
         except HydraException as err:
             first = next((line.strip() for line in str(err).splitlines() if line.strip()), "")
-            raise ConfigError(f"{text} — not a valid override ({first}); see "
-                              "https://hydra.cc/docs/advanced/override_grammar/basic/") from err
+            raise ConfigError(
+                f"{text} — not a valid override ({first}); see https://hydra.cc/docs/advanced/override_grammar/basic/"
+            ) from err
     return parser.parse_overrides(texts)
 
 
@@ -140,8 +141,9 @@ def check_output_dir(args: Namespace) -> None:
         os.rmdir(tempfile.mkdtemp(prefix=".kexp-probe-", dir=ancestor))
     except OSError as err:
         reason = "not a directory" if not ancestor.is_dir() else (err.strerror or str(err)).lower()
-        raise ConfigError.bad_value(key, given or "outputs/...",
-                                    f"cannot create the run directory in {ancestor} ({reason})") from err
+        raise ConfigError.bad_value(
+            key, given or "outputs/...", f"cannot create the run directory in {ancestor} ({reason})"
+        ) from err
 
 
 #: Group options that need a Hydra plugin: (group, option) → (the plugin's module, kexp's extra).
@@ -161,8 +163,10 @@ def check_plugin(group: str, option: str) -> None:
 
     module, extra = PLUGINS.get((group, option), (None, None))
     if module is not None and importlib.util.find_spec(module) is None:
-        raise ConfigError(f"{group}={option} — needs the Hydra plugin {module.split('.')[1]}, "
-                          f"not installed: pip install 'kexp[{extra}]'")
+        raise ConfigError(
+            f"{group}={option} — needs the Hydra plugin {module.split('.')[1]}, "
+            f"not installed: pip install 'kexp[{extra}]'"
+        )
 
 
 def check_group_choices(hydra, overrides: list[Override]) -> None:
@@ -182,7 +186,8 @@ def check_group_choices(hydra, overrides: list[Override]) -> None:
                 check_plugin(group, option)
                 if option not in options and option != "null":
                     raise ConfigError.bad_value(
-                        group, option, "unknown option; available: " + ", ".join(visible(options)))
+                        group, option, "unknown option; available: " + ", ".join(visible(options))
+                    )
 
 
 def visible(options: list[str]) -> list[str]:
@@ -215,17 +220,29 @@ _FULL_KEY = re.compile(r"full_key: (\S+)")
 _WRONG_TYPE = [
     (re.compile(r"could not be converted to (\w+)"), lambda m: _BY_TYPE.get(m.group(1), m.group(1))),
     (re.compile(r"is not a valid bool"), lambda m: _BY_TYPE["Boolean"]),
-    (re.compile(r"Invalid value '.*', expected one of \[(.*)\]"),
-     lambda m: "must be one of " + m.group(1).replace("'", "")),
+    (
+        re.compile(r"Invalid value '.*', expected one of \[(.*)\]"),
+        lambda m: "must be one of " + m.group(1).replace("'", ""),
+    ),
     (re.compile(r"Key .* is incompatible with \((\w+)\)"), lambda m: f"its keys must be of type {m.group(1)}"),
     (re.compile(r"Incompatible value 'None' for field|is not Optional"), lambda m: "must not be null"),
-    (re.compile(r"Incompatible value '.*' for field of type '(\w+)'"),
-     lambda m: _BY_TYPE.get(m.group(1), f"must be of type {m.group(1)}")),
+    (
+        re.compile(r"Incompatible value '.*' for field of type '(\w+)'"),
+        lambda m: _BY_TYPE.get(m.group(1), f"must be of type {m.group(1)}"),
+    ),
 ]
-_BY_TYPE = {"Integer": "must be an integer", "int": "must be an integer", "Float": "must be a number",
-            "float": "must be a number", "Boolean": "must be true or false",
-            "String": "must be a string", "str": "must be a string",
-            "list": "must be a list", "List": "must be a list", "dict": "must be a mapping"}
+_BY_TYPE = {
+    "Integer": "must be an integer",
+    "int": "must be an integer",
+    "Float": "must be a number",
+    "float": "must be a number",
+    "Boolean": "must be true or false",
+    "String": "must be a string",
+    "str": "must be a string",
+    "list": "must be a list",
+    "List": "must be a list",
+    "dict": "must be a mapping",
+}
 
 
 def explain(hydra, config_name: str, overrides: list[str], err: Exception) -> ConfigError:
@@ -266,7 +283,8 @@ def _unknown_key(hydra, config_name: str, overrides: list[str], key: str, given:
     except (HydraException, OmegaConfBaseException):
         node = None
     if isinstance(node, DictConfig):
-        known = ", ".join(str(k) for k in node.keys() if k != "hydra")
-        return ConfigError(f"{given} — unknown key {leaf!r}; {parent or 'the config'} has: "
-                           f"{known} (to add a new key write +{given})")
+        known = ", ".join(str(k) for k in node if k != "hydra")
+        return ConfigError(
+            f"{given} — unknown key {leaf!r}; {parent or 'the config'} has: {known} (to add a new key write +{given})"
+        )
     return ConfigError(f"{given} — unknown key {key!r}")

@@ -23,10 +23,8 @@ from omegaconf import DictConfig
 #: The private names this module relies on (checked by the compatibility test).
 PRIVATE_API = {
     "hydra._internal.hydra.Hydra.create_main_hydra2": ("task_name", "config_search_path"),
-    "hydra._internal.hydra.Hydra.compose_config": ("config_name", "overrides", "run_mode",
-                                                   "with_log_configuration"),
-    "hydra._internal.utils.create_automatic_config_search_path": ("calling_file", "calling_module",
-                                                                  "config_path"),
+    "hydra._internal.hydra.Hydra.compose_config": ("config_name", "overrides", "run_mode", "with_log_configuration"),
+    "hydra._internal.utils.create_automatic_config_search_path": ("calling_file", "calling_module", "config_path"),
     "hydra._internal.utils.get_args_parser": (),
 }
 
@@ -49,16 +47,18 @@ def create_hydra(primary_config_dir: str, user_config_dir: str | None = None) ->
     """
     search_path = create_automatic_config_search_path(None, None, primary_config_dir)
     if user_config_dir is not None:
-        search_path.prepend(provider="command-line", path=f"file://{os.path.abspath(user_config_dir)}",
-                            anchor=SearchPathQuery(provider="schema"))
+        search_path.prepend(
+            provider="command-line",
+            path=f"file://{os.path.abspath(user_config_dir)}",
+            anchor=SearchPathQuery(provider="schema"),
+        )
     GlobalHydra.instance().clear()
     return Hydra.create_main_hydra2(task_name="kexp", config_search_path=search_path)
 
 
 def compose(hydra: Hydra, config_name: str, overrides: list[str]) -> DictConfig:
     """The config of one single run for ``overrides`` (Hydra's exceptions pass through)."""
-    return hydra.compose_config(config_name, overrides, run_mode=RunMode.RUN,
-                                with_log_configuration=False)
+    return hydra.compose_config(config_name, overrides, run_mode=RunMode.RUN, with_log_configuration=False)
 
 
 def clear() -> None:

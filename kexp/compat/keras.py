@@ -18,8 +18,14 @@ import keras
 #: Private names kexp relies on: ``(class, attribute)``; the instance attributes are set by
 #: the class's ``__init__`` or ``on_train_begin`` (the test builds one and checks).
 PRIVATE_API = {
-    "keras.callbacks.BackupAndRestore": ("_weights_path", "_training_metadata_path", "_prev_weights_path",
-                                         "_current_epoch", "_last_batch_seen", "_save_model"),
+    "keras.callbacks.BackupAndRestore": (
+        "_weights_path",
+        "_training_metadata_path",
+        "_prev_weights_path",
+        "_current_epoch",
+        "_last_batch_seen",
+        "_save_model",
+    ),
     "keras.callbacks.ModelCheckpoint": ("_is_improvement", "_set_monitor_op", "monitor_op", "best"),
     "keras.random.SeedGenerator": ("state",),  # variables named ``seed_generator_state``
 }

@@ -54,7 +54,5 @@ class Registry(Generic[F]):
         """The function registered as ``name``; a ConfigError naming the choices otherwise."""
         self._discover()
         if name not in self._entries:
-            raise ConfigError.bad_value(
-                self.config_key, name, "unknown; available: " + ", ".join(self.names())
-            )
+            raise ConfigError.bad_value(self.config_key, name, "unknown; available: " + ", ".join(self.names()))
         return self._entries[name]

@@ -54,7 +54,7 @@ def current_target(value: object) -> object:
     if isinstance(value, str):
         for old, new in MOVED_TARGETS.items():
             if value.startswith(old):
-                return new + value[len(old):]
+                return new + value[len(old) :]
     return value
 
 
@@ -65,8 +65,11 @@ def current_names(flat: dict[str, object]) -> dict[str, object]:
     (``data.test_split`` was a null key of every source before it took over
     ``data.test_fraction``).
     """
-    out = {key: current_target(value) if key.endswith("_target_") else value
-           for key, value in flat.items() if key not in REMOVED and key not in RENAMED}
+    out = {
+        key: current_target(value) if key.endswith("_target_") else value
+        for key, value in flat.items()
+        if key not in REMOVED and key not in RENAMED
+    }
     for old, new in RENAMED.items():
         if old in flat and (out.get(new) is None):
             out[new] = flat[old]

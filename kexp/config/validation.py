@@ -16,10 +16,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from kexp.config.choices import ACTIVATIONS, BLOCK_TYPES, NEEDS_TARGETS, PRECISIONS
 from kexp.config.errors import ConfigError
-from kexp.models import ACTIVATIONS
-from kexp.backends.start import PRECISIONS, check_devices
-from kexp.training.tasks import NEEDS_TARGETS, check_task_fits_data
 
 _MISSING = object()
 
@@ -76,14 +74,20 @@ def class_weights(v: Any) -> bool:
     """none, balanced, or a mapping label → weight ≥ 0."""
     if v in ("none", "balanced", None):
         return True
-    return isinstance(v, dict) and len(v) > 0 and all(
-        _is_int(k) and k >= 0 and _is_number(w) and w >= 0 for k, w in v.items())
+    return (
+        isinstance(v, dict)
+        and len(v) > 0
+        and all(_is_int(k) and k >= 0 and _is_number(w) and w >= 0 for k, w in v.items())
+    )
 
 
 def fractions_by_label(v: Any) -> bool:
     """A mapping label → fraction in [0, 1)."""
-    return isinstance(v, dict) and len(v) > 0 and all(
-        _is_int(k) and k >= 0 and fraction_below_one(f) for k, f in v.items())
+    return (
+        isinstance(v, dict)
+        and len(v) > 0
+        and all(_is_int(k) and k >= 0 and fraction_below_one(f) for k, f in v.items())
+    )
 
 
 def image_size(v: Any) -> bool:
@@ -108,14 +112,22 @@ RULES: list[Rule] = [
     Rule("trainer.verbose", one_of("auto", 0, 1, 2), "must be one of auto, 0, 1, 2"),
     Rule("trainer.jit_compile", one_of("auto", True, False), "must be auto, true or false"),
     Rule("trainer.steps_per_execution", int_at_least(1), "must be an integer ≥ 1"),
-    Rule("trainer.class_weight", class_weights, "must be none, balanced or a mapping "
-         "{label: weight ≥ 0}, e.g. {0: 1.0, 3: 5.0}"),
-    Rule("trainer.callbacks", lambda v: isinstance(v, list) and all(
-        isinstance(c, dict) and "_target_" in c for c in v),
-         "must be a list of mappings with _target_, e.g. [{_target_: keras.callbacks.ProgbarLogger}]"),
+    Rule(
+        "trainer.class_weight",
+        class_weights,
+        "must be none, balanced or a mapping {label: weight ≥ 0}, e.g. {0: 1.0, 3: 5.0}",
+    ),
+    Rule(
+        "trainer.callbacks",
+        lambda v: isinstance(v, list) and all(isinstance(c, dict) and "_target_" in c for c in v),
+        "must be a list of mappings with _target_, e.g. [{_target_: keras.callbacks.ProgbarLogger}]",
+    ),
     Rule("trainer.precision", one_of(*PRECISIONS), "must be " + ", ".join(PRECISIONS)),
-    Rule("trainer.strategy", one_of("default", "mirrored", "data_parallel"),
-         "must be default, mirrored (TensorFlow) or data_parallel (JAX)"),
+    Rule(
+        "trainer.strategy",
+        one_of("default", "mirrored", "data_parallel"),
+        "must be default, mirrored (TensorFlow) or data_parallel (JAX)",
+    ),
     Rule("trainer.distributed.num_processes", int_at_least(1), "must be an integer ≥ 1"),
     Rule("trainer.distributed.timeout", number_above(0), "must be a number of seconds > 0"),
     Rule("optimizer.learning_rate", number_above(0), "must be a number > 0"),
@@ -133,23 +145,39 @@ RULES: list[Rule] = [
     Rule("regularization.l2", number_at_least(0), "must be a number ≥ 0"),
     Rule("regularization.label_smoothing", fraction_below_one, "must be in [0, 1)"),
     Rule("regularization.augment.flip", one_of("auto", True, False), "must be auto, true or false"),
-    Rule("regularization.augment.translate", lambda v: _is_number(v) and 0 <= v < 1,
-         "must be in [0, 1) (a fraction of height/width; 0 = off)"),
-    Rule("regularization.augment.rotate", lambda v: _is_number(v) and 0 <= v <= 0.5,
-         "must be in [0, 0.5] (a fraction of a full turn; 0 = off)"),
-    Rule("regularization.augment.zoom", lambda v: _is_number(v) and 0 <= v < 1,
-         "must be in [0, 1) (0 = off)"),
-    Rule("regularization.early_stopping.patience", optional(int_at_least(0)),
-         "must be null (off) or an integer ≥ 0"),
+    Rule(
+        "regularization.augment.translate",
+        lambda v: _is_number(v) and 0 <= v < 1,
+        "must be in [0, 1) (a fraction of height/width; 0 = off)",
+    ),
+    Rule(
+        "regularization.augment.rotate",
+        lambda v: _is_number(v) and 0 <= v <= 0.5,
+        "must be in [0, 0.5] (a fraction of a full turn; 0 = off)",
+    ),
+    Rule("regularization.augment.zoom", lambda v: _is_number(v) and 0 <= v < 1, "must be in [0, 1) (0 = off)"),
+    Rule("regularization.early_stopping.patience", optional(int_at_least(0)), "must be null (off) or an integer ≥ 0"),
     Rule("task.name", one_of(*NEEDS_TARGETS), "must be " + ", ".join(NEEDS_TARGETS)),
-    Rule("task.positive_class", optional(lambda v: int_at_least(0)(v) or (isinstance(v, str) and v != "")),
-         "must be null, a label ≥ 0 or a class name"),
-    Rule("data.target_type", one_of("labels", "numbers", "auto"),
-         "must be labels, numbers or auto (data=csv: decided by the target column's type)"),
-    Rule("data.imbalance", optional(fractions_by_label),
-         "must be null or a mapping {label: fraction of its training samples to drop in [0, 1)}"),
-    Rule("data.sample_weight", optional(lambda v: isinstance(v, str) and v != ""),
-         "must be null or the name of an array in data.path"),
+    Rule(
+        "task.positive_class",
+        optional(lambda v: int_at_least(0)(v) or (isinstance(v, str) and v != "")),
+        "must be null, a label ≥ 0 or a class name",
+    ),
+    Rule(
+        "data.target_type",
+        one_of("labels", "numbers", "auto"),
+        "must be labels, numbers or auto (data=csv: decided by the target column's type)",
+    ),
+    Rule(
+        "data.imbalance",
+        optional(fractions_by_label),
+        "must be null or a mapping {label: fraction of its training samples to drop in [0, 1)}",
+    ),
+    Rule(
+        "data.sample_weight",
+        optional(lambda v: isinstance(v, str) and v != ""),
+        "must be null or the name of an array in data.path",
+    ),
     Rule("data.val_split", fraction_below_one, "must be in [0, 1)"),
     Rule("data.train_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
     Rule("data.test_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
@@ -161,9 +189,13 @@ RULES: list[Rule] = [
     Rule("data.fill_missing", optional(one_of("none", "mean", "zero")), "must be none, mean or zero"),
     Rule("model.dropout", optional(fraction_below_one), "must be in [0, 1)"),
     Rule("model.activation", lambda v: v in ACTIVATIONS, "unknown; available: " + ", ".join(ACTIVATIONS)),
-    Rule("model.kernel_initializer", lambda v: isinstance(v, str) and v.isidentifier(),
-         "must be a Keras initializer name such as glorot_uniform or he_normal"),
+    Rule(
+        "model.kernel_initializer",
+        lambda v: isinstance(v, str) and v.isidentifier(),
+        "must be a Keras initializer name such as glorot_uniform or he_normal",
+    ),
     Rule("model.stem", one_of("auto", "imagenet", "small"), "must be auto, imagenet or small"),
+    Rule("model.block_type", one_of(*BLOCK_TYPES), "must be basic or bottleneck"),
     Rule("model.block", one_of("v1", "v2"), "must be v1 (post-activation) or v2 (pre-activation)"),
     Rule("model.se_ratio", lambda v: _is_number(v) and 0 <= v <= 1, "must be in [0, 1] (0 = off)"),
     Rule("model.inception", one_of("naive", "reduction"), "must be naive or reduction"),
@@ -171,8 +203,11 @@ RULES: list[Rule] = [
     Rule("model.filters", list_of_positive_ints, "must be a list of integers ≥ 1"),
     Rule("model.dense_units", layer_widths, "must be a list of integers ≥ 1"),
     Rule("model.hidden_units", layer_widths, "must be a list of integers ≥ 1"),
-    Rule("model.kernel_size", lambda v: int_at_least(1)(v) or list_of_positive_ints(v),
-         "must be an integer ≥ 1 or a list of them (one per conv)"),
+    Rule(
+        "model.kernel_size",
+        lambda v: int_at_least(1)(v) or list_of_positive_ints(v),
+        "must be an integer ≥ 1 or a list of them (one per conv)",
+    ),
     Rule("model.pool_size", int_at_least(1), "must be an integer ≥ 1"),
     Rule("model.pool_strides", optional(int_at_least(1)), "must be null (= pool_size) or an integer ≥ 1"),
     Rule("model.pool_every", int_at_least(1), "must be an integer ≥ 1"),
@@ -180,16 +215,29 @@ RULES: list[Rule] = [
     Rule("model.conv_dropout", fraction_below_one, "must be in [0, 1)"),
     Rule("model.pooling", one_of("avg", "max"), "must be avg or max"),
     Rule("model.image_size", optional(image_size), "must be null, an integer ≥ 8 or [height, width] of them"),
-    Rule("model.weights", optional(lambda v: isinstance(v, str) and v != ""),
-         "must be imagenet, null (random initialisation) or the path of a weights file"),
+    Rule(
+        "model.weights",
+        optional(lambda v: isinstance(v, str) and v != ""),
+        "must be imagenet, null (random initialisation) or the path of a weights file",
+    ),
     Rule("trainer.fine_tune.freeze_epochs", int_at_least(0), "must be an integer ≥ 0 (0: no phases)"),
-    Rule("trainer.fine_tune.unfreeze_layers", optional(int_at_least(1)),
-         "must be null (the whole backbone) or an integer ≥ 1 (its top layers)"),
-    Rule("trainer.fine_tune.learning_rate", optional(number_above(0)),
-         "must be null (a tenth of optimizer.learning_rate) or a number > 0"),
-    Rule("model.padding", lambda v: v in ("valid", "same") or (
-        isinstance(v, list) and len(v) > 0 and all(p in ("valid", "same") for p in v)),
-         "must be valid or same, or a list of them (one per conv)"),
+    Rule(
+        "trainer.fine_tune.unfreeze_layers",
+        optional(int_at_least(1)),
+        "must be null (the whole backbone) or an integer ≥ 1 (its top layers)",
+    ),
+    Rule(
+        "trainer.fine_tune.learning_rate",
+        optional(number_above(0)),
+        "must be null (a tenth of optimizer.learning_rate) or a number > 0",
+    ),
+    Rule(
+        "model.padding",
+        lambda v: (
+            v in ("valid", "same") or (isinstance(v, list) and len(v) > 0 and all(p in ("valid", "same") for p in v))
+        ),
+        "must be valid or same, or a list of them (one per conv)",
+    ),
 ]
 
 
@@ -208,9 +256,13 @@ def validate(cfg: DictConfig) -> None:
             raise ConfigError.bad_value(rule.key, _show(value), rule.allowed)
     _check_environment(cfg)
     _check_fine_tune(cfg)
-    check_task_fits_data(str(OmegaConf.select(cfg, "task.name", default="multiclass")),
-                         str(OmegaConf.select(cfg, "data.target_type", default="labels")),
-                         str(OmegaConf.select(cfg, "data.name", default="?")))
+    from kexp.training.tasks import check_task_fits_data
+
+    check_task_fits_data(
+        str(OmegaConf.select(cfg, "task.name", default="multiclass")),
+        str(OmegaConf.select(cfg, "data.target_type", default="labels")),
+        str(OmegaConf.select(cfg, "data.name", default="?")),
+    )
     if OmegaConf.select(cfg, "data.name", default=None):
         from kexp.data.sources import check_source
 
@@ -241,19 +293,26 @@ def _check_fine_tune(cfg: DictConfig) -> None:
         return
     key = f"trainer.fine_tune.freeze_epochs={freeze}"
     if OmegaConf.select(cfg, "model.builder", default=None) != "backbone":
-        raise ConfigError(f"{key} — needs model=backbone (a pretrained backbone to freeze); "
-                          f"this run: model={OmegaConf.select(cfg, 'model.name', default='?')}")
+        raise ConfigError(
+            f"{key} — needs model=backbone (a pretrained backbone to freeze); "
+            f"this run: model={OmegaConf.select(cfg, 'model.name', default='?')}"
+        )
     if OmegaConf.select(cfg, "schedule.name", default="constant") != "constant":
-        raise ConfigError(f"{key} — works with schedule=constant (each phase has its own rate: "
-                          "optimizer.learning_rate, then trainer.fine_tune.learning_rate)")
+        raise ConfigError(
+            f"{key} — works with schedule=constant (each phase has its own rate: "
+            "optimizer.learning_rate, then trainer.fine_tune.learning_rate)"
+        )
     if OmegaConf.select(cfg, "regularization.early_stopping.patience", default=None) is not None:
-        raise ConfigError(f"{key} — early stopping would end phase 1 early; use "
-                          "regularization.early_stopping.patience=null with fine-tuning")
+        raise ConfigError(
+            f"{key} — early stopping would end phase 1 early; use "
+            "regularization.early_stopping.patience=null with fine-tuning"
+        )
 
 
 def _check_environment(cfg: DictConfig) -> None:
     """Options that need TensorFlow (or an optional package) on this machine."""
     from kexp.backends import configured_backend
+    from kexp.backends.start import check_devices
 
     check_devices(cfg.trainer, configured_backend())
     from kexp.loggers import check_loggers

@@ -56,15 +56,24 @@ def skip_bad_images(data: Dataset) -> Dataset:
     for name, split in _splits(data).items():
         bad = undecodable(split.x)
         if bad:
-            log.warning("data.on_bad_image=skip: %d of %d %s images cannot be decoded and are left "
-                        "out: %s%s", len(bad), len(split), name, ", ".join(split.x.paths[bad[:3]]),
-                        " ..." if len(bad) > 3 else "")
+            log.warning(
+                "data.on_bad_image=skip: %d of %d %s images cannot be decoded and are left out: %s%s",
+                len(bad),
+                len(split),
+                name,
+                ", ".join(split.x.paths[bad[:3]]),
+                " ..." if len(bad) > 3 else "",
+            )
             kept[name] = split.take(np.setdiff1d(np.arange(len(split)), bad))
     if not kept:
         return data
     test = kept.get("test", data.test)
-    return replace(data, train=kept.get("train", data.train), test=test,
-                   val=test if data.val_is_test else kept.get("val", data.val))
+    return replace(
+        data,
+        train=kept.get("train", data.train),
+        test=test,
+        val=test if data.val_is_test else kept.get("val", data.val),
+    )
 
 
 def first_bad_image(data: Dataset) -> BadImageError | None:

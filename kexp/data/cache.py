@@ -42,8 +42,9 @@ def cache_splits(data: Dataset, mode: str, directory: Path) -> Dataset:
         return replace(split, x=LazyRows(disk_cache(split, name, directory), np.arange(len(split)), 255.0))
 
     test = cached(data.test, "test")
-    return replace(data, train=cached(data.train, "train"), test=test,
-                   val=test if data.val_is_test else cached(data.val, "val"))
+    return replace(
+        data, train=cached(data.train, "train"), test=test, val=test if data.val_is_test else cached(data.val, "val")
+    )
 
 
 def fingerprint(files: ImageFiles) -> str:
@@ -65,7 +66,7 @@ def disk_cache(split: Split, name: str, directory: Path) -> np.memmap:
         try:
             out = np.lib.format.open_memmap(partial, mode="w+", dtype="uint8", shape=split.x.shape)
             for start, batch in enumerate_batches(split, 256):
-                out[start:start + len(batch)] = np.clip(np.rint(batch * 255.0), 0, 255)
+                out[start : start + len(batch)] = np.clip(np.rint(batch * 255.0), 0, 255)
             out.flush()
             del out
             os.replace(partial, path)

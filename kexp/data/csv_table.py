@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from kexp.data.sources import SOURCES, Source, stratified_split
 from kexp.config.errors import DataError
+from kexp.data.sources import SOURCES, Source, stratified_split
 
 
 def read_table(cfg: DictConfig) -> tuple[pd.DataFrame, pd.Series]:
@@ -32,27 +32,29 @@ def read_table(cfg: DictConfig) -> tuple[pd.DataFrame, pd.Series]:
     try:
         table = pd.read_csv(path)
     except Exception as err:  # pandas: empty file, bad quoting, encoding
-        raise DataError(f"data.path={cfg.path} — not a readable CSV file "
-                        f"({str(err).splitlines()[0]})") from err
+        raise DataError(f"data.path={cfg.path} — not a readable CSV file ({str(err).splitlines()[0]})") from err
     columns = [str(c) for c in table.columns]
     if not cfg.get("target"):
-        raise DataError(f"data.target=??? — data=csv needs the column to predict, one of: "
-                        f"{', '.join(columns)}")
+        raise DataError(f"data.target=??? — data=csv needs the column to predict, one of: {', '.join(columns)}")
     if cfg.target not in columns:
-        raise DataError(f"data.target={cfg.target} — no such column in {cfg.path} "
-                        f"(columns: {', '.join(columns)})")
+        raise DataError(f"data.target={cfg.target} — no such column in {cfg.path} (columns: {', '.join(columns)})")
     features = list(cfg.features) if cfg.features else [c for c in columns if c != cfg.target]
     unknown = [c for c in features if c not in columns or c == cfg.target]
     if unknown or not features:
-        raise DataError(f"data.features={unknown or '[]'} — must be columns of {cfg.path} other than "
-                        f"the target (columns: {', '.join(columns)})")
+        raise DataError(
+            f"data.features={unknown or '[]'} — must be columns of {cfg.path} other than "
+            f"the target (columns: {', '.join(columns)})"
+        )
     target = table[cfg.target]
     if target.isna().any():
-        raise DataError(f"data.target={cfg.target} — {int(target.isna().sum())} rows of {cfg.path} "
-                        "have no target; drop them first")
+        raise DataError(
+            f"data.target={cfg.target} — {int(target.isna().sum())} rows of {cfg.path} have no target; drop them first"
+        )
     if target.nunique() < 2:
-        raise DataError(f"data.target={cfg.target} — holds a single value ({target.iloc[0]}) in "
-                        f"{cfg.path}; there is nothing to learn")
+        raise DataError(
+            f"data.target={cfg.target} — holds a single value ({target.iloc[0]}) in "
+            f"{cfg.path}; there is nothing to learn"
+        )
     return table[features], target
 
 
@@ -67,8 +69,10 @@ def _check_missing(features: pd.DataFrame, path: str) -> None:
     missing = features.isna().sum()
     if missing.any():
         column = missing[missing > 0].index[0]
-        raise DataError(f"data.path={path} — column {column} has {int(missing[column])} missing "
-                        "values; clean it, or set data.fill_missing=mean or zero")
+        raise DataError(
+            f"data.path={path} — column {column} has {int(missing[column])} missing "
+            "values; clean it, or set data.fill_missing=mean or zero"
+        )
 
 
 def target_kind(target: pd.Series, setting: str) -> str:
@@ -82,8 +86,10 @@ def encode_targets(target: pd.Series, kind: str, path: str) -> tuple[np.ndarray,
     """Targets as numbers, or labels 0..n-1 with their names (sorted values)."""
     if kind == "numbers":
         if not pd.api.types.is_numeric_dtype(target):
-            raise DataError(f"data.target_type=numbers — column {target.name} of {path} holds text; "
-                            "use data.target_type=labels (or auto)")
+            raise DataError(
+                f"data.target_type=numbers — column {target.name} of {path} holds text; "
+                "use data.target_type=labels (or auto)"
+            )
         return target.to_numpy("float32"), None
     names = sorted(target.unique().tolist())
     labels = np.searchsorted(np.array(names, dtype=object), target.to_numpy(object))
@@ -100,8 +106,9 @@ class FeatureEncoder:
         self.mean = train[self.numeric].mean()
         self.std = train[self.numeric].std(ddof=0).replace(0.0, 1.0).fillna(1.0)
         self.categories = {c: sorted(train[c].dropna().astype(str).unique()) for c in self.categorical}
-        self.most_frequent = {c: train[c].dropna().astype(str).mode().iloc[0]
-                              if train[c].notna().any() else "" for c in self.categorical}
+        self.most_frequent = {
+            c: train[c].dropna().astype(str).mode().iloc[0] if train[c].notna().any() else "" for c in self.categorical
+        }
 
     @property
     def columns(self) -> list[str]:
@@ -121,8 +128,7 @@ class FeatureEncoder:
         parts = [((numeric - self.mean) / self.std).to_numpy("float32")]
         for column in self.categorical:
             values = rows[column].astype(str).where(rows[column].notna(), self.most_frequent[column])
-            parts.append((values.to_numpy()[:, None] == np.array(self.categories[column])[None, :])
-                         .astype("float32"))
+            parts.append((values.to_numpy()[:, None] == np.array(self.categories[column])[None, :]).astype("float32"))
         return np.concatenate(parts, axis=1)
 
 
@@ -148,9 +154,15 @@ def csv(cfg: DictConfig, seed: int) -> Source:
     """The rows of ``data.path``: test split drawn by ``data.test_split`` (stratified for labels)."""
     features, y, names, kind, train, test = _split_table(cfg, seed)
     encoder = FeatureEncoder(features.iloc[train], cfg.fill_missing)
-    return Source(encoder.transform(features.iloc[train]), y[train],
-                  encoder.transform(features.iloc[test]), y[test],
-                  class_names=names, targets=kind, origin=f"data.path={cfg.path}")
+    return Source(
+        encoder.transform(features.iloc[train]),
+        y[train],
+        encoder.transform(features.iloc[test]),
+        y[test],
+        class_names=names,
+        targets=kind,
+        origin=f"data.path={cfg.path}",
+    )
 
 
 csv.check = check  # type: ignore[attr-defined]

@@ -26,9 +26,9 @@ from collections.abc import Mapping
 import numpy as np
 from omegaconf import DictConfig
 
+from kexp.config.errors import DataError
 from kexp.data.images import ImageFiles, image_size
 from kexp.data.sources import SOURCES, Source
-from kexp.config.errors import DataError
 
 SPLITS = ("train", "test", "validation")
 
@@ -48,10 +48,11 @@ def _inputs(x, cfg: DictConfig, split: str):
     if isinstance(x, np.ndarray):
         return x
     if isinstance(x, (list, tuple)) and x and all(isinstance(p, str) for p in x):
-        return ImageFiles(np.array(x), image_size(cfg.image_size), cfg.color_mode,
-                          bool(cfg.crop_to_aspect_ratio))
-    raise DataError(f"data.loader={_target(cfg)} — its {split} inputs are {type(x).__name__}; "
-                    "must be a NumPy array or a list of image file paths")
+        return ImageFiles(np.array(x), image_size(cfg.image_size), cfg.color_mode, bool(cfg.crop_to_aspect_ratio))
+    raise DataError(
+        f"data.loader={_target(cfg)} — its {split} inputs are {type(x).__name__}; "
+        "must be a NumPy array or a list of image file paths"
+    )
 
 
 @SOURCES.register("custom")
@@ -64,24 +65,32 @@ def custom(cfg: DictConfig, seed: int) -> Source:
         loaded = instantiate(cfg.loader)
     except Exception as err:
         cause = err.__cause__ or err
-        raise DataError(f"data.loader={target} — failed: {type(cause).__name__}: "
-                        f"{str(cause).splitlines()[0] if str(cause) else ''}") from err
+        raise DataError(
+            f"data.loader={target} — failed: {type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
+        ) from err
     splits = {}
     for split in SPLITS:
         pair = _field(loaded, split)
         if pair is None:
             if split != "validation":
-                raise DataError(f"data.loader={target} — returned no {split} split; it must "
-                                "return train=(x, y) and test=(x, y) (see kexp/data/custom.py)")
+                raise DataError(
+                    f"data.loader={target} — returned no {split} split; it must "
+                    "return train=(x, y) and test=(x, y) (see kexp/data/custom.py)"
+                )
             continue
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise DataError(f"data.loader={target} — its {split} split must be a pair (x, y)")
         splits[split] = (_inputs(pair[0], cfg, split), np.asarray(pair[1]))
     names = _field(loaded, "class_names")
     val = splits.get("validation", (None, None))
-    return Source(*splits["train"], *splits["test"], x_val=val[0], y_val=val[1],
-                  class_names=tuple(str(n) for n in names) if names is not None else None,
-                  origin=f"data.loader={target}")
+    return Source(
+        *splits["train"],
+        *splits["test"],
+        x_val=val[0],
+        y_val=val[1],
+        class_names=tuple(str(n) for n in names) if names is not None else None,
+        origin=f"data.loader={target}",
+    )
 
 
 def check(cfg: DictConfig) -> None:
@@ -89,8 +98,10 @@ def check(cfg: DictConfig) -> None:
     from omegaconf import OmegaConf
 
     if OmegaConf.is_missing(cfg.loader, "_target_") or not cfg.loader.get("_target_"):
-        raise DataError("data.loader._target_=??? — data=custom needs your loader function, "
-                        "e.g. 'data.loader._target_=mypkg.data.load' (see README \"Your own data\")")
+        raise DataError(
+            "data.loader._target_=??? — data=custom needs your loader function, "
+            "e.g. 'data.loader._target_=mypkg.data.load' (see README \"Your own data\")"
+        )
 
 
 custom.check = check  # type: ignore[attr-defined]

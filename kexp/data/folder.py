@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from omegaconf import DictConfig
 
+from kexp.config.errors import DataError
 from kexp.data.images import IMAGE_SUFFIXES, ImageFiles, image_size
 from kexp.data.sources import SOURCES, Source, stratified_split
-from kexp.config.errors import DataError
 
 SPLIT_FOLDERS = {"train": ("train",), "val": ("val", "validation"), "test": ("test",)}
 
@@ -40,25 +40,26 @@ def class_folders(root: Path, key: str = "data.path") -> tuple[list[str], Labell
     One-line DataErrors for what cannot be trained on: no class folders, only
     one class, an empty class folder.
     """
-    names = sorted(entry.name for entry in os.scandir(root)
-                   if entry.is_dir() and not entry.name.startswith("."))
+    names = sorted(entry.name for entry in os.scandir(root) if entry.is_dir() and not entry.name.startswith("."))
     if not names:
         loose = sum(1 for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         hint = f" (it holds {loose} images directly)" if loose else ""
-        raise DataError(f"{key}={root} — has no class folders{hint}; put each class's images in "
-                        f"a sub-folder named after it: {root}/<class>/*.png")
+        raise DataError(
+            f"{key}={root} — has no class folders{hint}; put each class's images in "
+            f"a sub-folder named after it: {root}/<class>/*.png"
+        )
     paths, labels = [], []
     for label, name in enumerate(names):
-        files = sorted(str(p) for p in (root / name).rglob("*")
-                       if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        files = sorted(str(p) for p in (root / name).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
         if not files:
-            raise DataError(f"{key}={root} — class folder {name}/ holds no images "
-                            f"({', '.join(IMAGE_SUFFIXES)}); remove it or add images")
+            raise DataError(
+                f"{key}={root} — class folder {name}/ holds no images "
+                f"({', '.join(IMAGE_SUFFIXES)}); remove it or add images"
+            )
         paths += files
         labels += [label] * len(files)
     if len(names) < 2:
-        raise DataError(f"{key}={root} — only one class folder ({names[0]}/); "
-                        "classification needs at least two")
+        raise DataError(f"{key}={root} — only one class folder ({names[0]}/); classification needs at least two")
     return names, LabelledFiles(np.array(paths), np.array(labels, dtype="int64"))
 
 
@@ -77,8 +78,7 @@ def list_folder(path: str) -> tuple[list[str], dict[str, LabelledFiles]]:
     """Class names and the labelled files of each given split (just ``train`` without split folders)."""
     root = Path(path).expanduser()
     if not root.is_dir():
-        raise DataError(f"data.path={path} — " + ("not a directory" if root.exists() else
-                                                  "no such directory"))
+        raise DataError(f"data.path={path} — " + ("not a directory" if root.exists() else "no such directory"))
     splits = split_folders(root)
     if not splits:
         names, files = class_folders(root)
@@ -90,10 +90,12 @@ def list_folder(path: str) -> tuple[list[str], dict[str, LabelledFiles]]:
             these, files = class_folders(splits[split])
             unknown = sorted(set(these) - set(names))
             if unknown:
-                raise DataError(f"data.path={path} — {splits[split].name}/ has classes that "
-                                f"train/ has not: {', '.join(unknown)}")
-            listed[split] = LabelledFiles(files.paths, np.array(
-                [names.index(these[i]) for i in files.labels], dtype="int64"))
+                raise DataError(
+                    f"data.path={path} — {splits[split].name}/ has classes that train/ has not: {', '.join(unknown)}"
+                )
+            listed[split] = LabelledFiles(
+                files.paths, np.array([names.index(these[i]) for i in files.labels], dtype="int64")
+            )
     return names, listed
 
 
@@ -118,9 +120,16 @@ def folder(cfg: DictConfig, seed: int) -> Source:
         keep, held_out = stratified_split(train.labels, cfg.test_split, seed)
         train, test = (LabelledFiles(train.paths[i], train.labels[i]) for i in (keep, held_out))
     val = listed.get("val")
-    return Source(images(train.paths), train.labels, images(test.paths), test.labels,
-                  x_val=images(val.paths) if val else None, y_val=val.labels if val else None,
-                  class_names=tuple(names), origin=f"data.path={cfg.path}")
+    return Source(
+        images(train.paths),
+        train.labels,
+        images(test.paths),
+        test.labels,
+        x_val=images(val.paths) if val else None,
+        y_val=val.labels if val else None,
+        class_names=tuple(names),
+        origin=f"data.path={cfg.path}",
+    )
 
 
 folder.check = check  # type: ignore[attr-defined]

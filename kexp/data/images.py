@@ -37,7 +37,7 @@ class ImageFiles:
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, index) -> "ImageFiles":
+    def __getitem__(self, index) -> ImageFiles:
         """The files at ``index`` (an index array or slice), still undecoded."""
         return replace(self, paths=np.asarray(self.paths[index]))
 
@@ -68,9 +68,13 @@ class ImageFiles:
         out = np.empty((len(paths), *self.size, self.channels), dtype="float32")
         for i, path in enumerate(paths):
             try:
-                image = keras.utils.load_img(str(path), color_mode=self.color_mode,
-                                             target_size=self.size, interpolation="bilinear",
-                                             keep_aspect_ratio=self.crop_to_aspect_ratio)
+                image = keras.utils.load_img(
+                    str(path),
+                    color_mode=self.color_mode,
+                    target_size=self.size,
+                    interpolation="bilinear",
+                    keep_aspect_ratio=self.crop_to_aspect_ratio,
+                )
             except Exception as err:  # Pillow: UnidentifiedImageError, OSError (truncated), ...
                 raise BadImageError(path, err) from err
             out[i] = keras.utils.img_to_array(image, dtype="float32") / 255.0
@@ -83,8 +87,10 @@ class BadImageError(DataError):
     def __init__(self, path: str | Path, cause: object = "") -> None:
         self.path = str(path)
         reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
-        super().__init__(f"{path} — cannot be decoded as an image ({reason}); fix or remove it, "
-                         "or set data.on_bad_image=skip to leave such files out")
+        super().__init__(
+            f"{path} — cannot be decoded as an image ({reason}); fix or remove it, "
+            "or set data.on_bad_image=skip to leave such files out"
+        )
 
 
 def image_size(value) -> tuple[int, int]:
@@ -111,7 +117,7 @@ class LazyRows:
     def __len__(self) -> int:
         return len(self.index)
 
-    def __getitem__(self, index) -> "LazyRows":
+    def __getitem__(self, index) -> LazyRows:
         return replace(self, index=np.asarray(self.index[index]))
 
     @property

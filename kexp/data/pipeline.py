@@ -28,8 +28,9 @@ def _on_tensorflow() -> bool:
     return keras.backend.backend() == "tensorflow"
 
 
-def training_inputs(split: Split, batch_size: int, seed: int, first_epoch: int, epochs: int,
-                    shard: tuple[int, int] | None = None) -> dict:
+def training_inputs(
+    split: Split, batch_size: int, seed: int, first_epoch: int, epochs: int, shard: tuple[int, int] | None = None
+) -> dict:
     """``fit`` keyword arguments for the training batches of epochs ``first_epoch .. epochs-1``.
 
     ``shard=(index, count)`` (a batch split over several devices, JAX's
@@ -39,8 +40,7 @@ def training_inputs(split: Split, batch_size: int, seed: int, first_epoch: int, 
     if shard is not None:
         from kexp.backends.batches import SplitBatches
 
-        return {"x": SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch, shard=shard),
-                "shuffle": False}
+        return {"x": SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch, shard=shard), "shuffle": False}
     if _on_tensorflow():
         from kexp.backends.tensorflow import epoch_seeded_dataset
 
@@ -49,10 +49,8 @@ def training_inputs(split: Split, batch_size: int, seed: int, first_epoch: int, 
     if split.streamed:
         from kexp.backends.batches import SplitBatches
 
-        return {"x": SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch),
-                "shuffle": False}
-    return {"x": split.x, "y": split.y, "sample_weight": split.weights,
-            "batch_size": batch_size, "shuffle": True}
+        return {"x": SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch), "shuffle": False}
+    return {"x": split.x, "y": split.y, "sample_weight": split.weights, "batch_size": batch_size, "shuffle": True}
 
 
 def ordered_inputs(split: Split, batch_size: int) -> dict:
@@ -84,7 +82,7 @@ def decode_all(split: Split, batch_size: int = 256) -> np.ndarray:
     """Every input of ``split`` as one float32 array (for ``data.cache=memory``), decoded in parallel."""
     out = np.empty(split.x.shape, dtype="float32")
     for start, batch in enumerate_batches(split, batch_size):
-        out[start:start + len(batch)] = batch
+        out[start : start + len(batch)] = batch
     return out
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from omegaconf import DictConfig
 
+from kexp.config.errors import DataError
 from kexp.data.images import ImageFiles, LazyRows
 from kexp.data.sources import Source, load_source, stratified_split, stratify_by
-from kexp.config.errors import DataError
 
 
 @dataclass(frozen=True)
@@ -22,17 +22,16 @@ class Split:
     labels 0..n-1 (int64) or numbers (float32).
     """
 
-    x: "np.ndarray | ImageFiles"
+    x: np.ndarray | ImageFiles
     y: np.ndarray
     weights: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.y)
 
-    def take(self, index: np.ndarray) -> "Split":
+    def take(self, index: np.ndarray) -> Split:
         """The samples at ``index`` (files stay undecoded)."""
-        return Split(self.x[index], self.y[index],
-                     self.weights[index] if self.weights is not None else None)
+        return Split(self.x[index], self.y[index], self.weights[index] if self.weights is not None else None)
 
     @property
     def streamed(self) -> bool:
@@ -88,14 +87,20 @@ class Dataset:
         """The name of class ``label`` (its number where the source has no names)."""
         return self.class_names[label] if self.class_names else str(label)
 
-    def map_targets(self, function, num_classes: int) -> "Dataset":
+    def map_targets(self, function, num_classes: int) -> Dataset:
         """The dataset with ``function`` applied to every split's targets."""
+
         def mapped(split: Split) -> Split:
             return replace(split, y=function(split.y))
 
         test = mapped(self.test)
-        return replace(self, train=mapped(self.train), test=test, num_classes=num_classes,
-                       val=test if self.val_is_test else mapped(self.val))
+        return replace(
+            self,
+            train=mapped(self.train),
+            test=test,
+            num_classes=num_classes,
+            val=test if self.val_is_test else mapped(self.val),
+        )
 
 
 def load_data(cfg: DictConfig, seed: int) -> Dataset:
@@ -126,8 +131,7 @@ def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
     else:
         y_train, y_test, num_classes = y_train.astype("float32"), y_test.astype("float32"), 0
         y_val = y_val.astype("float32") if given_val else None
-    train = Split(x_train, y_train, weights).take(
-        _subsample(y_train, cfg.train_size, seed, "data.train_size", classes))
+    train = Split(x_train, y_train, weights).take(_subsample(y_train, cfg.train_size, seed, "data.train_size", classes))
     test = Split(x_test, y_test).take(_subsample(y_test, cfg.test_size, seed, "data.test_size", classes))
     scale = pixel_scale(train.x)
     train = replace(train, x=_as_inputs(train.x, "x_train", scale))
@@ -141,25 +145,31 @@ def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
         val = test
     if cfg.imbalance:
         train = train.take(_imbalanced(train.y, cfg.imbalance, seed, classes))
-    return Dataset(cfg.name, train, val, test, num_classes, source.class_names,
-                   val_is_test=val is test, origin=source.origin)
+    return Dataset(
+        cfg.name, train, val, test, num_classes, source.class_names, val_is_test=val is test, origin=source.origin
+    )
 
 
-def _count_classes(y_train: np.ndarray, y_test: np.ndarray, y_val: np.ndarray | None,
-                   names: tuple[str, ...] | None) -> int:
+def _count_classes(
+    y_train: np.ndarray, y_test: np.ndarray, y_val: np.ndarray | None, names: tuple[str, ...] | None
+) -> int:
     """The number of classes; a DataError for labels outside it or classes without training samples."""
     num_classes = len(names) if names else int(y_train.max()) + 1
     for y, key in ((y_test, "y_test"), (y_val, "y_val")):
         if y is not None and y.max() >= num_classes:
-            raise DataError(f"{key} has label {y.max()} but y_train only 0..{num_classes - 1} "
-                            "— labels must be integers 0..num_classes-1 in both splits")
+            raise DataError(
+                f"{key} has label {y.max()} but y_train only 0..{num_classes - 1} "
+                "— labels must be integers 0..num_classes-1 in both splits"
+            )
     counts = np.bincount(y_train, minlength=num_classes)
     empty = np.flatnonzero(counts == 0)
     if len(empty):
         shown = ", ".join(map(str, empty[:5])) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
-        raise DataError(f"y_train has labels 0..{num_classes - 1} but no sample of class {shown} "
-                        f"— labels must be the integers 0..n-1 with every class present "
-                        f"(a stray label such as {num_classes - 1} makes a {num_classes}-way classifier)")
+        raise DataError(
+            f"y_train has labels 0..{num_classes - 1} but no sample of class {shown} "
+            f"— labels must be the integers 0..n-1 with every class present "
+            f"(a stray label such as {num_classes - 1} makes a {num_classes}-way classifier)"
+        )
     return num_classes
 
 
@@ -182,8 +192,7 @@ def _targets(y: np.ndarray, key: str) -> np.ndarray:
         y = y[:, 0]
     if y.ndim != 1 or y.size == 0:
         raise DataError(f"{key} has shape {y.shape} — targets must be one number per sample")
-    if not np.issubdtype(y.dtype, np.number) or (
-            not np.issubdtype(y.dtype, np.integer) and not np.all(np.isfinite(y))):
+    if not np.issubdtype(y.dtype, np.number) or (not np.issubdtype(y.dtype, np.integer) and not np.all(np.isfinite(y))):
         raise DataError(f"{key} — targets must be finite numbers")
     return y
 
@@ -191,8 +200,10 @@ def _targets(y: np.ndarray, key: str) -> np.ndarray:
 def _class_labels(y: np.ndarray, key: str) -> np.ndarray:
     """Integers 0..n-1 as int64 (whole floats accepted)."""
     if not np.issubdtype(y.dtype, np.integer) and not np.all(y == np.round(y)):
-        raise DataError(f"{key} — labels must be integers 0..num_classes-1 "
-                        "(numeric targets: data.target_type=numbers with task=regression)")
+        raise DataError(
+            f"{key} — labels must be integers 0..num_classes-1 "
+            "(numeric targets: data.target_type=numbers with task=regression)"
+        )
     y = y.astype("int64")
     if y.min() < 0:
         raise DataError(f"{key} has label {y.min()} — labels must be integers 0..num_classes-1")
@@ -208,19 +219,21 @@ def _sample_weights(cfg: DictConfig, count: int) -> np.ndarray | None:
         raise DataError(f"data.sample_weight={name} — needs data.path=<file.npz> holding that array")
     with np.load(cfg.path, allow_pickle=False) as npz:
         if name not in npz.files:
-            raise DataError(f"data.sample_weight={name} — no such array in {cfg.path} "
-                            f"(found: {', '.join(npz.files)})")
+            raise DataError(f"data.sample_weight={name} — no such array in {cfg.path} (found: {', '.join(npz.files)})")
         weights = np.asarray(npz[name], dtype="float64").reshape(-1)
     if len(weights) != count or not np.all(np.isfinite(weights)) or weights.min() < 0:
-        raise DataError(f"data.sample_weight={name} — must hold {count} finite weights ≥ 0 "
-                        f"(one per x_train sample); got {len(weights)}")
+        raise DataError(
+            f"data.sample_weight={name} — must hold {count} finite weights ≥ 0 "
+            f"(one per x_train sample); got {len(weights)}"
+        )
     return weights.astype("float32")
 
 
 def _check_pair(x, y: np.ndarray, x_key: str, y_key: str) -> None:
     if x.ndim not in (2, 3, 4):
-        raise DataError(f"{x_key} has shape {x.shape} — inputs must be images (N, H, W) or "
-                        "(N, H, W, C), or a table (N, features)")
+        raise DataError(
+            f"{x_key} has shape {x.shape} — inputs must be images (N, H, W) or (N, H, W, C), or a table (N, features)"
+        )
     if len(x) != len(y):
         raise DataError(f"{x_key} has {len(x)} samples but {y_key} has {len(y)} — they must match")
 
@@ -254,8 +267,9 @@ def _as_inputs(x: np.ndarray, key: str, scale: float) -> np.ndarray:
     if not np.issubdtype(x.dtype, np.number):
         raise DataError(f"{key} has dtype {x.dtype} — images must be numeric")
     if not np.issubdtype(x.dtype, np.integer) and not np.isfinite(x).all():
-        raise DataError(f"{key} has {int(np.size(x) - np.isfinite(x).sum())} NaN or infinite "
-                        "values — clean the data first")
+        raise DataError(
+            f"{key} has {int(np.size(x) - np.isfinite(x).sum())} NaN or infinite values — clean the data first"
+        )
     if x.ndim == 2:
         return x.astype("float32")
     if x.ndim == 3:
@@ -275,8 +289,9 @@ def _subsample(y: np.ndarray, size: int | None, seed: int, key: str, classes: bo
         raise DataError(f"{key}={size} — must be ≥ the number of classes ({count})")
     from sklearn.model_selection import train_test_split
 
-    keep, _ = train_test_split(np.arange(len(y)), train_size=size,
-                               stratify=stratify_by(y, classes, len(y) - size), random_state=seed)
+    keep, _ = train_test_split(
+        np.arange(len(y)), train_size=size, stratify=stratify_by(y, classes, len(y) - size), random_state=seed
+    )
     return keep
 
 
@@ -288,7 +303,7 @@ def _imbalanced(y: np.ndarray, drop: DictConfig, seed: int, classes: bool) -> np
     keep = np.ones(len(y), dtype=bool)
     for label, fraction in drop.items():
         members = np.flatnonzero(y == int(label))
-        dropped = rng.choice(members, size=int(round(len(members) * float(fraction))), replace=False)
+        dropped = rng.choice(members, size=round(len(members) * float(fraction)), replace=False)
         keep[dropped] = False
     return np.flatnonzero(keep)
 

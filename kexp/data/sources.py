@@ -75,7 +75,8 @@ def load_npz(path: str | Path, arrays: bool = True) -> Arrays:
                 raise DataError(
                     f"data.path={path} — missing arrays {', '.join(missing)}; "
                     f"a dataset .npz needs {', '.join(NPZ_KEYS)} "
-                    f"(found: {', '.join(npz.files) or 'none'})")
+                    f"(found: {', '.join(npz.files) or 'none'})"
+                )
             return tuple(np.asarray(npz[k]) for k in NPZ_KEYS) if arrays else ()  # type: ignore[return-value]
     except DataError:
         raise
@@ -96,8 +97,8 @@ def digits(cfg: DictConfig, seed: int) -> Arrays:
     factor = size / images.shape[1]
     images = np.clip(zoom(images, (1, factor, factor), order=1), 0.0, 1.0).astype("float32")
     x_train, x_test, y_train, y_test = train_test_split(
-        images, bunch.target.astype("int64"), test_size=cfg.test_split,
-        stratify=bunch.target, random_state=seed)
+        images, bunch.target.astype("int64"), test_size=cfg.test_split, stratify=bunch.target, random_state=seed
+    )
     return x_train, y_train, x_test, y_test
 
 
@@ -111,7 +112,8 @@ def _keras_dataset(name: str) -> SourceFn:
         except Exception as err:
             raise DataError(
                 f"data={name} — could not be downloaded ({type(err).__name__}); "
-                f"use data.path=<file.npz> to load it from a local file") from err
+                f"use data.path=<file.npz> to load it from a local file"
+            ) from err
         return x_train, y_train, x_test, y_test
 
     load.__doc__ = f"keras.datasets.{name}, downloaded once into ~/.keras/datasets."
@@ -154,14 +156,16 @@ def stratify_by(labels: np.ndarray, classes: bool, *part_sizes: int) -> np.ndarr
     return labels
 
 
-def stratified_split(labels: np.ndarray, fraction: float, seed: int,
-                     classes: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(
+    labels: np.ndarray, fraction: float, seed: int, classes: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Indices (kept, held out) with ``fraction`` held out, stratified where every class can be split."""
     from sklearn.model_selection import train_test_split
 
-    held = max(1, int(round(len(labels) * fraction)))
-    return train_test_split(np.arange(len(labels)), test_size=held,
-                            stratify=stratify_by(labels, classes, held), random_state=seed)
+    held = max(1, round(len(labels) * fraction))
+    return train_test_split(
+        np.arange(len(labels)), test_size=held, stratify=stratify_by(labels, classes, held), random_state=seed
+    )
 
 
 @SOURCES.register("diabetes")
@@ -176,6 +180,6 @@ def diabetes(cfg: DictConfig, seed: int) -> Arrays:
 
     bunch = load_diabetes()
     x_train, x_test, y_train, y_test = train_test_split(
-        bunch.data.astype("float32"), bunch.target.astype("float32"),
-        test_size=cfg.test_split, random_state=seed)
+        bunch.data.astype("float32"), bunch.target.astype("float32"), test_size=cfg.test_split, random_state=seed
+    )
     return x_train, y_train, x_test, y_test

@@ -41,7 +41,7 @@ class RunLogger:
         """Raise a one-line ConfigError when this logger cannot run here (e.g. a package is missing)."""
 
     @classmethod
-    def open(cls, cfg: DictConfig, run_dir: Path) -> "RunLogger":
+    def open(cls, cfg: DictConfig, run_dir: Path) -> RunLogger:
         """Start logging the run of ``cfg`` in ``run_dir``."""
         return cls()
 

@@ -25,15 +25,14 @@ import contextlib
 import importlib.util
 import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
-from kexp.loggers import LOGGERS, RunLogger
 from kexp.config.flat import flat_config
+from kexp.loggers import LOGGERS, RunLogger
 from kexp.runs import layout
 from kexp.runs.directory import file_lock
 from kexp.runs.layout import MLFLOW_PARENT_STATE, MLFLOW_STATE
@@ -54,8 +53,7 @@ MAX_PARAM_LENGTH = 6000
 def check_installed() -> None:
     """A one-line ConfigError when the mlflow package is missing."""
     if importlib.util.find_spec("mlflow") is None:
-        raise ConfigError.bad_value("logger", "[...,mlflow]", "needs the mlflow package "
-                                    "(pip install 'kexp[mlflow]')")
+        raise ConfigError.bad_value("logger", "[...,mlflow]", "needs the mlflow package (pip install 'kexp[mlflow]')")
 
 
 def tracking_uri(cfg: DictConfig) -> str:
@@ -117,8 +115,7 @@ def open_store(uri: str):
 
 
 def _store_error(uri: str, reason: str) -> ConfigError:
-    return ConfigError(f"logger.mlflow.tracking_uri={uri} — cannot open the MLflow tracking store "
-                       f"({reason[:200]})")
+    return ConfigError(f"logger.mlflow.tracking_uri={uri} — cannot open the MLflow tracking store ({reason[:200]})")
 
 
 def experiment_id(client, name: str, artifact_root: str | None) -> str:
@@ -145,8 +142,7 @@ def sweep_parent(client, experiment: str, sweep_dir: Path, tags: dict[str, str])
             client.update_run(run_id, status="RUNNING")
             return run_id
         parent = client.create_run(experiment, run_name=f"sweep {sweep_dir.name}", tags=tags)
-        state.write_text(yaml.safe_dump({"run_id": parent.info.run_id,
-                                         "tracking_uri": client.tracking_uri}))
+        state.write_text(yaml.safe_dump({"run_id": parent.info.run_id, "tracking_uri": client.tracking_uri}))
         return parent.info.run_id
 
 
@@ -170,8 +166,7 @@ def _epoch_callback():
 
         def on_epoch_end(self, epoch, logs=None):
             if logs:
-                log_metrics({key: float(value) for key, value in logs.items()}, step=epoch + 1,
-                            synchronous=False)
+                log_metrics({key: float(value) for key, value in logs.items()}, step=epoch + 1, synchronous=False)
 
     return EpochMetrics()
 
@@ -185,7 +180,7 @@ class MlflowLogger(RunLogger):
         check_installed()
 
     @classmethod
-    def open(cls, cfg: DictConfig, run_dir: Path) -> "MlflowLogger":
+    def open(cls, cfg: DictConfig, run_dir: Path) -> MlflowLogger:
         """Start (or, for a resumed run, reopen) the run's MLflow run and log its params."""
         return cls(cfg, run_dir, start_run(cfg, run_dir))
 
@@ -202,9 +197,13 @@ class MlflowLogger(RunLogger):
 
         if record is not None:
             row = record.row()
-            mlflow.log_metrics({key: float(value) for key, value in row.items()
-                                if isinstance(value, (int, float)) and not isinstance(value, bool)
-                                and value == value})
+            mlflow.log_metrics(
+                {
+                    key: float(value)
+                    for key, value in row.items()
+                    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+                }
+            )
             if row.get("error"):
                 mlflow.set_tag("kexp.error", str(row["error"])[:5000])
         for name in ARTIFACT_FILES:
@@ -269,15 +268,16 @@ def start_run(cfg: DictConfig, run_dir: Path) -> str:
         tags, sweep_dir = _run_tags(cfg, run_dir)
         parent = None
         if sweep_dir is not None:
-            parent = sweep_parent(client, experiment, sweep_dir,
-                                  {"kexp.sweep_dir": str(sweep_dir), "kexp.sweep": "true"})
-        run = mlflow.start_run(experiment_id=experiment, run_name=_run_name(cfg, sweep_dir),
-                               tags=tags, parent_run_id=parent)
+            parent = sweep_parent(
+                client, experiment, sweep_dir, {"kexp.sweep_dir": str(sweep_dir), "kexp.sweep": "true"}
+            )
+        run = mlflow.start_run(
+            experiment_id=experiment, run_name=_run_name(cfg, sweep_dir), tags=tags, parent_run_id=parent
+        )
         from kexp.runs.atomic import write_text
 
         state.parent.mkdir(exist_ok=True)
-        write_text(state, yaml.safe_dump({"run_id": run.info.run_id, "tracking_uri": uri,
-                                          "experiment_id": experiment}))
+        write_text(state, yaml.safe_dump({"run_id": run.info.run_id, "tracking_uri": uri, "experiment_id": experiment}))
         log.info("mlflow: run %s in %s (experiment %s)", run.info.run_id, uri, experiment_name(cfg))
     mlflow.log_params(params)
     mlflow.set_tag("kexp.status", "running")

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
+
 from kexp.runs.layout import HYDRA_CONFIG, SWEEP_FILES
 
 log = logging.getLogger("kexp")

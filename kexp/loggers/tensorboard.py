@@ -43,11 +43,14 @@ class TensorBoardLogger(RunLogger):
     @classmethod
     def check(cls, cfg: DictConfig) -> None:
         if missing := missing_packages():
-            raise ConfigError.bad_value("logger", "[...,tensorboard]", f"needs the {' and '.join(missing)} package "
-                                        "(pip install 'kexp[tensorboard]')")
+            raise ConfigError.bad_value(
+                "logger",
+                "[...,tensorboard]",
+                f"needs the {' and '.join(missing)} package (pip install 'kexp[tensorboard]')",
+            )
 
     @classmethod
-    def open(cls, cfg: DictConfig, run_dir: Path) -> "TensorBoardLogger":
+    def open(cls, cfg: DictConfig, run_dir: Path) -> TensorBoardLogger:
         cls.check(cfg)
         node = OmegaConf.select(cfg, "logger.tensorboard", default=None)
         options = OmegaConf.to_container(node, resolve=True) if node is not None else {}
@@ -59,8 +62,7 @@ class TensorBoardLogger(RunLogger):
         return [keras.callbacks.TensorBoard(log_dir=str(self.run_dir / LOG_DIR), **self.options)]
 
 
-def write_hparams(sweep_dir: Path, jobs: list[tuple[Path, dict[str, str], dict[str, object]]],
-                  keys: list[str]) -> None:
+def write_hparams(sweep_dir: Path, jobs: list[tuple[Path, dict[str, str], dict[str, object]]], keys: list[str]) -> None:
     """HParams summaries of a sweep: ``jobs`` are (run dir, overrides, metrics row); ``keys`` the swept keys."""
     from tensorboard.plugins.hparams import api as hp
 
@@ -70,8 +72,7 @@ def write_hparams(sweep_dir: Path, jobs: list[tuple[Path, dict[str, str], dict[s
     for run_dir, overrides, row in jobs:
         values = {key: _hparam_value(overrides.get(key, "")) for key in keys}
         summaries = [hp.hparams_pb(values, trial_id=run_dir.name)]
-        summaries += [_scalar(name, float(row[name])) for name in HPARAMS_METRICS
-                      if _is_number(row.get(name))]
+        summaries += [_scalar(name, float(row[name])) for name in HPARAMS_METRICS if _is_number(row.get(name))]
         _write_events(run_dir / LOG_DIR, summaries)
 
 

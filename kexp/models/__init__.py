@@ -25,13 +25,14 @@ Builder = Callable[[DictConfig, tuple[int, ...], int, DictConfig], "keras.Model"
 
 MODELS: Registry[Builder] = Registry("model.builder", "kexp.models")
 
-#: Names accepted by ``model.activation`` (Keras activations plus RReLU and Maxout).
-ACTIVATIONS = ("relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "swish", "tanh",
-               "sigmoid", "rrelu", "maxout")
 
-
-def build_model(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
-                regularization: DictConfig, output_activation: str = "softmax") -> "keras.Model":
+def build_model(
+    cfg: DictConfig,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    regularization: DictConfig,
+    output_activation: str = "softmax",
+) -> keras.Model:
     """Build the model that ``cfg.name`` names, for this input shape and output width.
 
     ``output_activation`` comes from the task (softmax, sigmoid or linear);
@@ -42,6 +43,7 @@ def build_model(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
     from kexp.config.schema.model import family, typed_model
 
     builder = MODELS.get(family(cfg))
-    cfg = OmegaConf.merge(OmegaConf.to_container(typed_model(cfg), resolve=True),
-                          {"output_activation": output_activation})
+    cfg = OmegaConf.merge(
+        OmegaConf.to_container(typed_model(cfg), resolve=True), {"output_activation": output_activation}
+    )
     return builder(cfg, tuple(input_shape), int(num_classes), regularization)

@@ -10,8 +10,9 @@ from kexp.models.blocks import LayerFactory, small_input
 
 
 @MODELS.register("alexnet")
-def build_alexnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
-                  regularization: DictConfig) -> keras.Model:
+def build_alexnet(
+    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+) -> keras.Model:
     """5 convs (``filters``, ``kernel_sizes``), max-pools after ``pool_after``, dense + dropout.
 
     ImageNet stem: 11x11 stride-4 conv1 (zero padding 2), 3x3 stride-2 pools;

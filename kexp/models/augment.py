@@ -26,12 +26,11 @@ class Augmentation:
     zoom: float = 0.0
 
     @classmethod
-    def from_config(cls, cfg: DictConfig | dict | None) -> "Augmentation":
+    def from_config(cls, cfg: DictConfig | dict | None) -> Augmentation:
         """Read ``regularization.augment``; ``flip: auto`` counts as on (see :func:`resolve_flip`)."""
         if cfg is None:
             return cls()
-        return cls(flip=cfg.flip in (True, "auto"), translate=cfg.translate, rotate=cfg.rotate,
-                   zoom=cfg.zoom)
+        return cls(flip=cfg.flip in (True, "auto"), translate=cfg.translate, rotate=cfg.rotate, zoom=cfg.zoom)
 
     @property
     def active(self) -> bool:
@@ -43,17 +42,20 @@ class Augmentation:
         if not self.active:
             return []
         if len(input_shape) != 3:
-            raise ConfigError.bad_value("regularization.augment", self.describe(),
-                                        f"needs images (H, W, C); this data has shape {input_shape}")
+            raise ConfigError.bad_value(
+                "regularization.augment", self.describe(), f"needs images (H, W, C); this data has shape {input_shape}"
+            )
         layers: list[keras.Layer] = []
         if self.flip:
             layers.append(keras.layers.RandomFlip("horizontal", name="augment_flip"))
         if self.translate > 0:
-            layers.append(keras.layers.RandomTranslation(self.translate, self.translate,
-                                                         fill_mode="constant", name="augment_translate"))
+            layers.append(
+                keras.layers.RandomTranslation(
+                    self.translate, self.translate, fill_mode="constant", name="augment_translate"
+                )
+            )
         if self.rotate > 0:
-            layers.append(keras.layers.RandomRotation(self.rotate, fill_mode="constant",
-                                                      name="augment_rotate"))
+            layers.append(keras.layers.RandomRotation(self.rotate, fill_mode="constant", name="augment_rotate"))
         if self.zoom > 0:
             layers.append(keras.layers.RandomZoom(self.zoom, fill_mode="constant", name="augment_zoom"))
         return layers

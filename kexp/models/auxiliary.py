@@ -46,10 +46,13 @@ class AuxiliaryLossModel(keras.Model):
         return super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def get_config(self) -> dict:
-        return {"network": keras.saving.serialize_keras_object(self.network),
-                "aux_weight": self.aux_weight, "name": self.name}
+        return {
+            "network": keras.saving.serialize_keras_object(self.network),
+            "aux_weight": self.aux_weight,
+            "name": self.name,
+        }
 
     @classmethod
-    def from_config(cls, config: dict) -> "AuxiliaryLossModel":
+    def from_config(cls, config: dict) -> AuxiliaryLossModel:
         network = keras.saving.deserialize_keras_object(config.pop("network"))
         return cls(network, **config)

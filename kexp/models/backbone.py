@@ -35,15 +35,17 @@ BACKBONE_LAYER = "backbone"
 
 def architectures() -> list[str]:
     """The model constructors ``keras.applications`` exports (ResNet50V2, EfficientNetV2B0, ...)."""
-    return sorted(name for name in dir(keras.applications)
-                  if name[:1].isupper() and callable(getattr(keras.applications, name)))
+    return sorted(
+        name for name in dir(keras.applications) if name[:1].isupper() and callable(getattr(keras.applications, name))
+    )
 
 
 def application(arch: str):
     """The ``keras.applications`` constructor named ``arch``; a ConfigError listing the choices."""
     if arch not in architectures():
-        raise ConfigError.bad_value("model.arch", arch, "not a keras.applications model; available: "
-                                    + ", ".join(architectures()))
+        raise ConfigError.bad_value(
+            "model.arch", arch, "not a keras.applications model; available: " + ", ".join(architectures())
+        )
     return getattr(keras.applications, arch)
 
 
@@ -84,8 +86,11 @@ def weights_argument(value: str | None) -> str | None:
         return value
     path = Path(value).expanduser()
     if not path.is_file():
-        raise ConfigError.bad_value("model.weights", value, "no such file; use imagenet, null (random "
-                                    "initialisation) or the path of a weights file")
+        raise ConfigError.bad_value(
+            "model.weights",
+            value,
+            "no such file; use imagenet, null (random initialisation) or the path of a weights file",
+        )
     return str(path)
 
 
@@ -98,12 +103,16 @@ def keras_backbone(cfg: DictConfig, shape: tuple[int, int, int]) -> keras.Model:
     except ValueError as err:
         if found := re.search(r"at least (\d+)x(\d+)", str(err)):
             minimum = found.group(1)
-            raise ConfigError(f"model.arch={cfg.arch} — needs images of at least {minimum}x{minimum} "
-                              f"(these are {shape[0]}x{shape[1]}); set model.image_size={minimum} to "
-                              "resize them inside the model") from err
+            raise ConfigError(
+                f"model.arch={cfg.arch} — needs images of at least {minimum}x{minimum} "
+                f"(these are {shape[0]}x{shape[1]}); set model.image_size={minimum} to "
+                "resize them inside the model"
+            ) from err
         if weights not in (None, "imagenet"):
-            raise ConfigError(f"model.weights={cfg.weights} — does not fit {cfg.arch} with "
-                              f"include_top=False ({str(err).splitlines()[0][:160]})") from err
+            raise ConfigError(
+                f"model.weights={cfg.weights} — does not fit {cfg.arch} with "
+                f"include_top=False ({str(err).splitlines()[0][:160]})"
+            ) from err
         raise
     except Exception as err:  # keras.utils.get_file: no network, a proxy, a broken download
         if weights != "imagenet":
@@ -120,9 +129,11 @@ def download_failure(arch: str, err: BaseException) -> str:
     url = re.search(r"https?://[^\s:]+(?::\d+)?[^\s:]*", text)
     reason = text.split(" -- ")[-1][:120]
     where = f" from {url.group(0)}" if url else ""
-    return (f"model.weights=imagenet — the ImageNet weights of {arch} could not be downloaded{where} "
-            f"({reason}); download the file elsewhere and set model.weights=<file>, or "
-            "model.weights=null to start from random weights")
+    return (
+        f"model.weights=imagenet — the ImageNet weights of {arch} could not be downloaded{where} "
+        f"({reason}); download the file elsewhere and set model.weights=<file>, or "
+        "model.weights=null to start from random weights"
+    )
 
 
 def hub_backbone(cfg: DictConfig) -> tuple[keras.Model, keras.Layer | None]:
@@ -131,11 +142,13 @@ def hub_backbone(cfg: DictConfig) -> tuple[keras.Model, keras.Layer | None]:
     try:
         import keras_hub
     except ImportError as err:
-        raise ConfigError.bad_value("model.preset", cfg.preset, "needs the keras-hub package "
-                                    "(pip install 'kexp[hub]')") from err
+        raise ConfigError.bad_value(
+            "model.preset", cfg.preset, "needs the keras-hub package (pip install 'kexp[hub]')"
+        ) from err
     try:
-        backbone = keras_hub.models.Backbone.from_preset(str(cfg.preset), load_weights=cfg.weights is not None,
-                                                        name=BACKBONE_LAYER)
+        backbone = keras_hub.models.Backbone.from_preset(
+            str(cfg.preset), load_weights=cfg.weights is not None, name=BACKBONE_LAYER
+        )
     except Exception as err:  # an unknown preset, no network for a remote one, a damaged directory
         reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
         raise ConfigError.bad_value("model.preset", cfg.preset, f"cannot be loaded ({reason})") from err
@@ -147,16 +160,20 @@ def hub_backbone(cfg: DictConfig) -> tuple[keras.Model, keras.Layer | None]:
 
 
 @MODELS.register("backbone")
-def build_backbone(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
-                   regularization: DictConfig) -> keras.Model:
+def build_backbone(
+    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+) -> keras.Model:
     """input → (resize) → preprocess → backbone → pooling → dropout → head.
 
     The backbone is called with training=False as the Keras guide does; Keras 3's fit overrides
     that inside a functional model, so kexp.training.fine_tune keeps BatchNormalization frozen itself.
     """
     if len(input_shape) != 3 or input_shape[-1] not in (1, 3):
-        raise ConfigError.bad_value("model", "backbone", f"needs images (height x width x 1 or 3); "
-                                    f"this data has inputs of {'x'.join(map(str, input_shape))}")
+        raise ConfigError.bad_value(
+            "model",
+            "backbone",
+            f"needs images (height x width x 1 or 3); this data has inputs of {'x'.join(map(str, input_shape))}",
+        )
     make = LayerFactory.from_config(cfg, regularization)
     inputs, x = make.input(input_shape)  # (with regularization=augment's layers)
     height, width = input_shape[:2]

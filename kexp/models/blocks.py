@@ -20,13 +20,21 @@ import keras
 from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
-from kexp.models import ACTIVATIONS
 from kexp.models.augment import Augmentation
 from kexp.models.layers import Maxout, RReLU
 
 #: Suggested names for ``model.kernel_initializer``; any Keras initializer name works.
-INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
-                "lecun_uniform", "orthogonal", "truncated_normal", "variance_scaling")
+INITIALIZERS = (
+    "glorot_uniform",
+    "glorot_normal",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "orthogonal",
+    "truncated_normal",
+    "variance_scaling",
+)
 _FUSABLE = {"relu", "leaky_relu", "elu", "selu", "gelu", "swish", "tanh", "sigmoid"}
 
 
@@ -51,42 +59,57 @@ class LayerFactory:
     rrelu_lower: float = 1 / 8
     rrelu_upper: float = 1 / 3
     output_activation: str = "softmax"
-    augment: Augmentation = Augmentation()
+    augment: Augmentation = Augmentation()  # noqa: RUF009 — frozen, so one shared default is safe
 
     @classmethod
-    def from_config(cls, cfg: DictConfig, regularization: DictConfig, *,
-                    batchnorm_default: bool = False, batchnorm_required: bool = False,
-                    maxout_allowed: bool = True) -> "LayerFactory":
+    def from_config(
+        cls,
+        cfg: DictConfig,
+        regularization: DictConfig,
+        *,
+        batchnorm_default: bool = False,
+        batchnorm_required: bool = False,
+        maxout_allowed: bool = True,
+    ) -> LayerFactory:
         """Resolve the model config and ``regularization`` into one factory."""
-        activation = cfg.activation
-        if activation not in ACTIVATIONS:
-            raise ConfigError.bad_value("model.activation", activation,
-                                        "unknown; available: " + ", ".join(ACTIVATIONS))
+        activation = cfg.activation  # (one of config.choices.ACTIVATIONS: checked in validation)
         if activation == "maxout" and not maxout_allowed:
             raise ConfigError.bad_value(
-                "model.activation", activation,
+                "model.activation",
+                activation,
                 f"not available for {cfg.name}: its residual additions need the channel count "
-                "kept, and maxout divides it; use it with cnn, mlp, bn_cnn, alexnet, vgg or googlenet")
+                "kept, and maxout divides it; use it with cnn, mlp, bn_cnn, alexnet, vgg or googlenet",
+            )
         initializer = cfg.kernel_initializer
         try:
             keras.initializers.get(initializer)
         except ValueError:
-            raise ConfigError.bad_value("model.kernel_initializer", initializer,
-                                        "unknown; use a Keras initializer name such as "
-                                        + ", ".join(INITIALIZERS)) from None
-        batchnorm, key = _first_set((regularization.batchnorm, "regularization.batchnorm"),
-                                    (cfg.batchnorm, "model.batchnorm"),
-                                    (batchnorm_default, ""))
+            raise ConfigError.bad_value(
+                "model.kernel_initializer",
+                initializer,
+                "unknown; use a Keras initializer name such as " + ", ".join(INITIALIZERS),
+            ) from None
+        batchnorm, key = _first_set(
+            (regularization.batchnorm, "regularization.batchnorm"),
+            (cfg.batchnorm, "model.batchnorm"),
+            (batchnorm_default, ""),
+        )
         if batchnorm_required and not batchnorm:
-            raise ConfigError.bad_value(key, "false", f"{cfg.name} is built with BatchNormalization; "
-                                        "use true or null")
-        dropout, _ = _first_set((regularization.dropout, ""), (cfg.dropout, ""),
-                                (0.0, ""))
-        return cls(activation=activation, kernel_initializer=initializer,
-                   l1=regularization.l1, l2=regularization.l2, batchnorm=batchnorm,
-                   dropout=dropout, maxout_pieces=cfg.maxout_pieces, rrelu_lower=cfg.rrelu_lower,
-                   rrelu_upper=cfg.rrelu_upper, output_activation=cfg.output_activation,
-                   augment=Augmentation.from_config(regularization.augment))
+            raise ConfigError.bad_value(key, "false", f"{cfg.name} is built with BatchNormalization; use true or null")
+        dropout, _ = _first_set((regularization.dropout, ""), (cfg.dropout, ""), (0.0, ""))
+        return cls(
+            activation=activation,
+            kernel_initializer=initializer,
+            l1=regularization.l1,
+            l2=regularization.l2,
+            batchnorm=batchnorm,
+            dropout=dropout,
+            maxout_pieces=cfg.maxout_pieces,
+            rrelu_lower=cfg.rrelu_lower,
+            rrelu_upper=cfg.rrelu_upper,
+            output_activation=cfg.output_activation,
+            augment=Augmentation.from_config(regularization.augment),
+        )
 
     # -- single layers -------------------------------------------------------------
     def regularizer(self) -> keras.regularizers.Regularizer | None:
@@ -123,16 +146,32 @@ class LayerFactory:
         return self.activation if activated and not batchnorm and self.activation in _FUSABLE else None
 
     # -- blocks --------------------------------------------------------------------
-    def conv(self, filters: int, kernel_size: int | tuple, name: str, strides: int = 1,
-             padding: str = "same", activated: bool = True,
-             batchnorm: bool | None = None) -> list[keras.Layer]:
+    def conv(
+        self,
+        filters: int,
+        kernel_size: int | tuple,
+        name: str,
+        strides: int = 1,
+        padding: str = "same",
+        activated: bool = True,
+        batchnorm: bool | None = None,
+    ) -> list[keras.Layer]:
         """Conv2D [→ BatchNorm] [→ activation]; the activation is fused when it can be."""
         batchnorm = self.batchnorm if batchnorm is None else batchnorm
         fused = self._fused(activated, batchnorm)
-        layers: list[keras.Layer] = [keras.layers.Conv2D(
-            self._width(filters, activated), kernel_size, strides=strides, padding=padding,
-            use_bias=not batchnorm, activation=fused, name=name,
-            kernel_initializer=self.kernel_initializer, kernel_regularizer=self.regularizer())]
+        layers: list[keras.Layer] = [
+            keras.layers.Conv2D(
+                self._width(filters, activated),
+                kernel_size,
+                strides=strides,
+                padding=padding,
+                use_bias=not batchnorm,
+                activation=fused,
+                name=name,
+                kernel_initializer=self.kernel_initializer,
+                kernel_regularizer=self.regularizer(),
+            )
+        ]
         if batchnorm:
             layers.append(keras.layers.BatchNormalization(name=f"{name}_bn"))
         if activated and fused is None:
@@ -142,9 +181,16 @@ class LayerFactory:
     def dense(self, units: int, name: str, dropout: bool = True) -> list[keras.Layer]:
         """A hidden Dense layer [→ BatchNorm] → activation [→ Dropout]."""
         fused = self._fused(True, self.batchnorm)
-        layers: list[keras.Layer] = [keras.layers.Dense(
-            self._width(units, True), use_bias=not self.batchnorm, activation=fused, name=name,
-            kernel_initializer=self.kernel_initializer, kernel_regularizer=self.regularizer())]
+        layers: list[keras.Layer] = [
+            keras.layers.Dense(
+                self._width(units, True),
+                use_bias=not self.batchnorm,
+                activation=fused,
+                name=name,
+                kernel_initializer=self.kernel_initializer,
+                kernel_regularizer=self.regularizer(),
+            )
+        ]
         if self.batchnorm:
             layers.append(keras.layers.BatchNormalization(name=f"{name}_bn"))
         if fused is None:
@@ -159,9 +205,14 @@ class LayerFactory:
         Under a mixed-precision policy the rest of the net computes in 16 bits;
         the output (and so the loss) stays float32, as Keras recommends.
         """
-        return keras.layers.Dense(num_classes, activation=self.output_activation, name=name,
-                                  kernel_initializer=self.kernel_initializer,
-                                  kernel_regularizer=self.regularizer(), dtype="float32")
+        return keras.layers.Dense(
+            num_classes,
+            activation=self.output_activation,
+            name=name,
+            kernel_initializer=self.kernel_initializer,
+            kernel_regularizer=self.regularizer(),
+            dtype="float32",
+        )
 
 
 def _first_set(*candidates: tuple[object, str]) -> tuple[object, str]:

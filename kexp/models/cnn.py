@@ -15,8 +15,9 @@ def per_layer(value, index: int):
 
 
 @MODELS.register("cnn")
-def build_cnn(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
-              regularization: DictConfig) -> keras.Model:
+def build_cnn(
+    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+) -> keras.Model:
     """conv{i} per entry of ``filters`` with a max_pool after every ``pool_every`` convs,
     flatten, fc{j} per ``dense_units``.
 
@@ -33,13 +34,16 @@ def build_cnn(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
     conv_dropout = cfg.conv_dropout
     pools = 0
     for i, filters in enumerate(cfg.filters, start=1):
-        layers += make.conv(filters, per_layer(cfg.kernel_size, i - 1), f"conv{i}",
-                            padding=per_layer(cfg.padding, i - 1))
+        layers += make.conv(
+            filters, per_layer(cfg.kernel_size, i - 1), f"conv{i}", padding=per_layer(cfg.padding, i - 1)
+        )
         if i % pool_every == 0:
             pools += 1
-            layers.append(keras.layers.MaxPooling2D(
-                cfg.pool_size, strides=cfg.pool_strides,
-                padding=cfg.pool_padding, name=f"max_pool{pools}"))
+            layers.append(
+                keras.layers.MaxPooling2D(
+                    cfg.pool_size, strides=cfg.pool_strides, padding=cfg.pool_padding, name=f"max_pool{pools}"
+                )
+            )
             if conv_dropout > 0:
                 layers.append(keras.layers.Dropout(conv_dropout, name=f"max_pool{pools}_dropout"))
     layers.append(keras.layers.Flatten(name="flatten"))

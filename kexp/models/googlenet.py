@@ -21,17 +21,19 @@ def inception_module(x, spec: list[int], kind: str, make: LayerFactory, name: st
     n1, n3_reduce, n3, n5_reduce, n5, pool_proj = spec
     pooled = keras.layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
     if kind == "naive":
-        branches = [apply(make.conv(n1, 1, f"{name}_1x1"), x),
-                    apply(make.conv(n3, 3, f"{name}_3x3"), x),
-                    apply(make.conv(n5, 5, f"{name}_5x5"), x),
-                    pooled]
+        branches = [
+            apply(make.conv(n1, 1, f"{name}_1x1"), x),
+            apply(make.conv(n3, 3, f"{name}_3x3"), x),
+            apply(make.conv(n5, 5, f"{name}_5x5"), x),
+            pooled,
+        ]
     else:
-        branches = [apply(make.conv(n1, 1, f"{name}_1x1"), x),
-                    apply(make.conv(n3_reduce, 1, f"{name}_3x3_reduce")
-                          + make.conv(n3, 3, f"{name}_3x3"), x),
-                    apply(make.conv(n5_reduce, 1, f"{name}_5x5_reduce")
-                          + make.conv(n5, 5, f"{name}_5x5"), x),
-                    apply(make.conv(pool_proj, 1, f"{name}_pool_proj"), pooled)]
+        branches = [
+            apply(make.conv(n1, 1, f"{name}_1x1"), x),
+            apply(make.conv(n3_reduce, 1, f"{name}_3x3_reduce") + make.conv(n3, 3, f"{name}_3x3"), x),
+            apply(make.conv(n5_reduce, 1, f"{name}_5x5_reduce") + make.conv(n5, 5, f"{name}_5x5"), x),
+            apply(make.conv(pool_proj, 1, f"{name}_pool_proj"), pooled),
+        ]
     return keras.layers.Concatenate(name=f"{name}_concat")(branches)
 
 
@@ -47,8 +49,9 @@ def auxiliary_head(x, num_classes: int, make: LayerFactory, name: str):
 
 
 @MODELS.register("googlenet")
-def build_googlenet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
-                    regularization: DictConfig) -> keras.Model:
+def build_googlenet(
+    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+) -> keras.Model:
     """Stem, Inception stages (max-pool between), GAP, dropout, softmax; aux heads in training.
 
     ImageNet stem: 7x7/2 conv, 3x3/2 pool, 1x1 64, 3x3 192, 3x3/2 pool. Small

@@ -14,8 +14,7 @@ class RReLU(keras.layers.Layer):
     drawn per element. Inference: the mean slope ``(lower + upper) / 2``.
     """
 
-    def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3, seed: int | None = None,
-                 **kwargs) -> None:
+    def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3, seed: int | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         if not 0 <= lower <= upper:
             raise ValueError(f"RReLU needs 0 <= lower <= upper, got {lower}, {upper}")
@@ -24,8 +23,9 @@ class RReLU(keras.layers.Layer):
 
     def call(self, inputs, training: bool = False):
         if training:
-            slope = keras.random.uniform(ops.shape(inputs), self.lower, self.upper,
-                                         dtype=inputs.dtype, seed=self.seed_generator)
+            slope = keras.random.uniform(
+                ops.shape(inputs), self.lower, self.upper, dtype=inputs.dtype, seed=self.seed_generator
+            )
         else:
             slope = (self.lower + self.upper) / 2
         return ops.where(inputs >= 0, inputs, inputs * slope)

@@ -57,14 +57,14 @@ def residual_unit(x, filters: int, stride: int, spec: UnitSpec, make: LayerFacto
     for i, (width, kernel, conv_stride) in enumerate(convs, start=1):
         last = i == len(convs)
         if spec.version == "v1":
-            y = apply(make.conv(width, kernel, f"{name}_conv{i}", strides=conv_stride,
-                                activated=not last), y)
+            y = apply(make.conv(width, kernel, f"{name}_conv{i}", strides=conv_stride, activated=not last), y)
         else:
             if i > 1:
                 y = keras.layers.BatchNormalization(name=f"{name}_conv{i}_prebn")(y)
                 y = make.activation_layer(f"{name}_conv{i}_pre{make.activation}", spatial=True)(y)
-            y = apply(make.conv(width, kernel, f"{name}_conv{i}", strides=conv_stride,
-                                activated=False, batchnorm=False), y)
+            y = apply(
+                make.conv(width, kernel, f"{name}_conv{i}", strides=conv_stride, activated=False, batchnorm=False), y
+            )
     if spec.se_ratio > 0:
         y = squeeze_excite(y, spec.se_ratio, name)
     if spec.shortcut == "none":
@@ -75,8 +75,17 @@ def residual_unit(x, filters: int, stride: int, spec: UnitSpec, make: LayerFacto
             if spec.shortcut == "pad":
                 shortcut = ChannelPad(out_channels, stride, name=f"{name}_shortcut_pad")(x)
             else:
-                shortcut = apply(make.conv(out_channels, 1, f"{name}_shortcut", strides=stride,
-                                           activated=False, batchnorm=spec.version == "v1"), shortcut)
+                shortcut = apply(
+                    make.conv(
+                        out_channels,
+                        1,
+                        f"{name}_shortcut",
+                        strides=stride,
+                        activated=False,
+                        batchnorm=spec.version == "v1",
+                    ),
+                    shortcut,
+                )
         elif spec.version == "v2":
             shortcut = x
         out = keras.layers.Add(name=f"{name}_add")([shortcut, y])
@@ -103,13 +112,15 @@ def _spec(cfg: DictConfig, shortcut: str) -> UnitSpec:
 
 
 def _factory(cfg: DictConfig, regularization: DictConfig) -> LayerFactory:
-    return LayerFactory.from_config(cfg, regularization, batchnorm_default=True,
-                                    batchnorm_required=True, maxout_allowed=False)
+    return LayerFactory.from_config(
+        cfg, regularization, batchnorm_default=True, batchnorm_required=True, maxout_allowed=False
+    )
 
 
 @MODELS.register("resnet")
-def build_resnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
-                 regularization: DictConfig) -> keras.Model:
+def build_resnet(
+    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+) -> keras.Model:
     """ImageNet ResNet: 7x7/2 stem + 3x3/2 max-pool (small images: 3x3/1, no pool), stages, GAP.
 
     At 224x224x3/1000: resnet18 11,689,512; resnet34 21,797,672; resnet50 25,557,032;
@@ -120,11 +131,14 @@ def build_resnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int
     inputs, image = make.input(input_shape)
     width = cfg.stem_filters
     if small_input(input_shape, cfg.stem):
-        x = apply(make.conv(width, 3, "stem_conv", activated=spec.version == "v1",
-                            batchnorm=spec.version == "v1"), image)
+        x = apply(
+            make.conv(width, 3, "stem_conv", activated=spec.version == "v1", batchnorm=spec.version == "v1"), image
+        )
     else:
-        x = apply(make.conv(width, 7, "stem_conv", strides=2, activated=spec.version == "v1",
-                            batchnorm=spec.version == "v1"), image)
+        x = apply(
+            make.conv(width, 7, "stem_conv", strides=2, activated=spec.version == "v1", batchnorm=spec.version == "v1"),
+            image,
+        )
         x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
     x = _stages(x, cfg, spec, make, first_stride=1)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
@@ -132,8 +146,9 @@ def build_resnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int
 
 
 @MODELS.register("cifar_resnet")
-def build_cifar_resnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
-                       regularization: DictConfig) -> keras.Model:
+def build_cifar_resnet(
+    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+) -> keras.Model:
     """CIFAR ResNet of He et al. §4.2: 3x3 conv, 3 stages of n units (16/32/64), GAP, dense.
 
     ``residual: false`` removes every skip connection (the plain nets);
@@ -144,8 +159,7 @@ def build_cifar_resnet(cfg: DictConfig, input_shape: tuple[int, ...], num_classe
     spec = _spec(cfg, cfg.shortcut if cfg.residual else "none")
     inputs, image = make.input(input_shape)
     width = cfg.stackwise_filters[0]
-    x = apply(make.conv(width, 3, "stem_conv", activated=spec.version == "v1",
-                        batchnorm=spec.version == "v1"), image)
+    x = apply(make.conv(width, 3, "stem_conv", activated=spec.version == "v1", batchnorm=spec.version == "v1"), image)
     x = _stages(x, cfg, spec, make, first_stride=1)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     return keras.Model(inputs, make.classifier(num_classes)(x), name=cfg.name)

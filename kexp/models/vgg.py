@@ -10,8 +10,9 @@ from kexp.models.blocks import LayerFactory
 
 
 @MODELS.register("vgg")
-def build_vgg(cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int,
-              regularization: DictConfig) -> keras.Model:
+def build_vgg(
+    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+) -> keras.Model:
     """``stages``: filters of each 3x3 conv per stage ("conv3-64"); a 2x2 max-pool ends a stage.
 
     Small inputs keep the design but skip a stage's pool once the feature map

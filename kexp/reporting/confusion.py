@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-
 #: Above this many classes the cells are not annotated with their counts.
 ANNOTATE_UP_TO = 20
 
@@ -21,8 +20,7 @@ def confusion_table(truth: np.ndarray, predicted: np.ndarray, names: list[str]) 
     from sklearn.metrics import confusion_matrix
 
     counts = confusion_matrix(truth, predicted, labels=np.arange(len(names)))
-    return pd.DataFrame(counts, index=pd.Index(names, name="true"),
-                        columns=pd.Index(names, name="predicted"))
+    return pd.DataFrame(counts, index=pd.Index(names, name="true"), columns=pd.Index(names, name="predicted"))
 
 
 def confusion_figure(table: pd.DataFrame, title: str = ""):
@@ -42,8 +40,15 @@ def confusion_figure(table: pd.DataFrame, title: str = ""):
         ax.set_yticks(range(count), [str(n) for n in table.index])
     if count <= ANNOTATE_UP_TO:
         for (row, column), value in np.ndenumerate(table.to_numpy()):
-            ax.text(column, row, str(value), ha="center", va="center", fontsize=9,
-                    color="white" if rates[row, column] > 0.5 else "black")
+            ax.text(
+                column,
+                row,
+                str(value),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if rates[row, column] > 0.5 else "black",
+            )
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(title or "confusion matrix (test split)")

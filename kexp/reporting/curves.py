@@ -16,7 +16,6 @@ VAL_COLOR = "tab:red"
 
 def curves_figure(history: pd.DataFrame, title: str = ""):
     """Two panels (accuracy or MAE, loss) against epoch; returns the matplotlib Figure."""
-    import matplotlib
 
     from matplotlib.figure import Figure
 
@@ -24,11 +23,9 @@ def curves_figure(history: pd.DataFrame, title: str = ""):
     axes = fig.subplots(1, 2)
     score = "mae" if "mae" in history and "accuracy" not in history else "accuracy"
     for ax, metric in zip(axes, (score, "loss")):
-        for column, color, label in ((metric, TRAIN_COLOR, "training"),
-                                     (f"val_{metric}", VAL_COLOR, "validation")):
+        for column, color, label in ((metric, TRAIN_COLOR, "training"), (f"val_{metric}", VAL_COLOR, "validation")):
             if column in history:
-                ax.plot(history["epoch"], history[column], color=color, marker="o",
-                        markersize=3, label=label)
+                ax.plot(history["epoch"], history[column], color=color, marker="o", markersize=3, label=label)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
@@ -38,8 +35,15 @@ def curves_figure(history: pd.DataFrame, title: str = ""):
         if "phase" in history and (history["phase"] == 2).any():  # kexp.training.fine_tune: the backbone unfrozen
             start = history.loc[history["phase"] == 2, "epoch"].min() - 0.5
             ax.axvline(start, color="gray", linestyle="--", linewidth=1)
-            ax.annotate("fine-tuning", (start, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
-                        textcoords="offset points", color="gray", fontsize=9)
+            ax.annotate(
+                "fine-tuning",
+                (start, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -12),
+                textcoords="offset points",
+                color="gray",
+                fontsize=9,
+            )
     if title:
         fig.suptitle(title)
     return fig

@@ -30,8 +30,9 @@ def class_names(data: Dataset) -> list[str]:
     return [data.class_name(label) for label in range(max(data.num_classes, 2))]
 
 
-def per_class_scores(model: keras.Model, data: Dataset, batch_size: int,
-                     predicted: np.ndarray | None = None) -> pd.DataFrame | None:
+def per_class_scores(
+    model: keras.Model, data: Dataset, batch_size: int, predicted: np.ndarray | None = None
+) -> pd.DataFrame | None:
     """Precision, recall, F1 and support per class on the test split (None for regression).
 
     Binary tasks threshold the sigmoid at 0.5 (classes 0 = rest, 1 = positive).
@@ -46,8 +47,8 @@ def per_class_scores(model: keras.Model, data: Dataset, batch_size: int,
         predicted = predicted_labels(model, data, batch_size)
     truth = data.y_test.astype("int64").reshape(-1)
     labels = np.arange(max(data.num_classes, 2))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        truth, predicted, labels=labels, zero_division=0)
+    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
     names = class_names(data) if data.class_names else labels
-    return pd.DataFrame({"class": labels, "name": names, "precision": precision, "recall": recall, "f1": f1,
-                         "support": support})
+    return pd.DataFrame(
+        {"class": labels, "name": names, "precision": precision, "recall": recall, "f1": f1, "support": support}
+    )

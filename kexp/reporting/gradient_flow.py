@@ -24,9 +24,9 @@ import keras
 import numpy as np
 import pandas as pd
 
+from kexp.config.errors import ConfigError
 from kexp.runs.atomic import save_figure, write_csv
 from kexp.runs.layout import GRADIENTS_CSV, GRADIENTS_PNG
-from kexp.config.errors import ConfigError
 
 COLUMNS = ["epoch", "layer", "depth", "grad_norm", "weight_norm"]
 
@@ -37,8 +37,11 @@ def loss_gradients(model: keras.Model, x: np.ndarray, y: np.ndarray, variables: 
 
     module = backend_module()
     if module is None:
-        raise ConfigError.bad_value("trainer.gradient_flow", "true", "needs the tensorflow or jax "
-                                    f"backend (this run: {keras.backend.backend()})")
+        raise ConfigError.bad_value(
+            "trainer.gradient_flow",
+            "true",
+            f"needs the tensorflow or jax backend (this run: {keras.backend.backend()})",
+        )
     gradients = module.loss_gradients
     loss = keras.losses.get(model.loss or "sparse_categorical_crossentropy")
     # Under mixed_float16 small gradients underflow in float16: scale the loss as Keras's
@@ -70,18 +73,27 @@ def kernels(model: keras.Model) -> list[tuple[str, keras.Variable]]:
     """``(layer name, kernel)`` of every trainable conv/dense layer, input side first."""
     from kexp.reporting.macs import leaf_layers
 
-    return [(layer.name, layer.kernel) for layer in leaf_layers(model)
-            if isinstance(getattr(layer, "kernel", None), keras.Variable) and layer.kernel.trainable]
+    return [
+        (layer.name, layer.kernel)
+        for layer in leaf_layers(model)
+        if isinstance(getattr(layer, "kernel", None), keras.Variable) and layer.kernel.trainable
+    ]
 
 
 def gradient_rows(model: keras.Model, x: np.ndarray, y: np.ndarray, epoch: int) -> list[dict]:
     """One row per kernel: its gradient's and its own L2 norm at this moment."""
     named = kernels(model)
     grads = loss_gradients(model, x, y, [v for _, v in named])
-    return [{"epoch": epoch, "layer": name, "depth": depth,
-             "grad_norm": float(np.linalg.norm(g)) if g is not None else float("nan"),
-             "weight_norm": float(np.linalg.norm(keras.ops.convert_to_numpy(v)))}
-            for depth, ((name, v), g) in enumerate(zip(named, grads))]
+    return [
+        {
+            "epoch": epoch,
+            "layer": name,
+            "depth": depth,
+            "grad_norm": float(np.linalg.norm(g)) if g is not None else float("nan"),
+            "weight_norm": float(np.linalg.norm(keras.ops.convert_to_numpy(v))),
+        }
+        for depth, ((name, v), g) in enumerate(zip(named, grads))
+    ]
 
 
 class GradientFlow(keras.callbacks.Callback):
@@ -116,15 +128,13 @@ def fixed_batch(split, size: int = 128, seed: int = 0) -> tuple[np.ndarray, np.n
     (seeded choice; files are decoded once, here)."""
     from kexp.data.prepare import read_rows
 
-    index = np.sort(np.random.default_rng(seed).choice(len(split), size=min(size, len(split)),
-                                                       replace=False))
+    index = np.sort(np.random.default_rng(seed).choice(len(split), size=min(size, len(split)), replace=False))
     return read_rows(split.x, index), split.y[index]
 
 
 def gradient_figure(table: pd.DataFrame, title: str = ""):
     """Gradient norm against depth, one line per epoch (light = early, dark = late)."""
     import matplotlib
-
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(9, 5), layout="constrained")
@@ -133,9 +143,15 @@ def gradient_figure(table: pd.DataFrame, title: str = ""):
     colours = matplotlib.colormaps["viridis"]
     for i, epoch in enumerate(epochs):
         rows = table[table["epoch"] == epoch].sort_values("depth")
-        ax.plot(rows["depth"], rows["grad_norm"], marker="o", markersize=2.5, linewidth=1.2,
-                color=colours(i / max(len(epochs) - 1, 1)),
-                label="before training" if epoch == 0 else f"epoch {epoch}")
+        ax.plot(
+            rows["depth"],
+            rows["grad_norm"],
+            marker="o",
+            markersize=2.5,
+            linewidth=1.2,
+            color=colours(i / max(len(epochs) - 1, 1)),
+            label="before training" if epoch == 0 else f"epoch {epoch}",
+        )
     ax.set_yscale("log")
     ax.set_xlabel("depth (trainable kernel, input side = 0)")
     ax.set_ylabel("‖∂loss/∂kernel‖₂")

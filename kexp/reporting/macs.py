@@ -40,21 +40,53 @@ def _shape(tensor_or_list):
 
 
 #: Layer types that cost no multiply-adds worth counting.
-FREE_LAYERS = frozenset({
-    "InputLayer", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Flatten", "Reshape",
-    "Dropout", "SpatialDropout2D", "ZeroPadding2D", "Concatenate", "RandomFlip",
-    "RandomTranslation", "RandomRotation", "RandomZoom", "ChannelPad", "Identity", "Cropping2D",
-    "Permute", "RepeatVector"})
-_COUNTED = frozenset({"MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-                      "GlobalMaxPooling2D", "BatchNormalization", "PReLU", "RReLU", "Maxout", "Add",
-                      "LayerNormalization", "Multiply", "Rescaling"})
+FREE_LAYERS = frozenset(
+    {
+        "InputLayer",
+        "Activation",
+        "ReLU",
+        "LeakyReLU",
+        "ELU",
+        "Softmax",
+        "Flatten",
+        "Reshape",
+        "Dropout",
+        "SpatialDropout2D",
+        "ZeroPadding2D",
+        "Concatenate",
+        "RandomFlip",
+        "RandomTranslation",
+        "RandomRotation",
+        "RandomZoom",
+        "ChannelPad",
+        "Identity",
+        "Cropping2D",
+        "Permute",
+        "RepeatVector",
+    }
+)
+_COUNTED = frozenset(
+    {
+        "MaxPooling2D",
+        "AveragePooling2D",
+        "GlobalAveragePooling2D",
+        "GlobalMaxPooling2D",
+        "BatchNormalization",
+        "PReLU",
+        "RReLU",
+        "Maxout",
+        "Add",
+        "LayerNormalization",
+        "Multiply",
+        "Rescaling",
+    }
+)
 
 
 def is_known(layer: keras.Layer) -> bool:
     """Whether the counter knows what ``layer`` costs (counted, or free by design)."""
     name = type(layer).__name__
-    return (isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)) or name in _COUNTED
-            or name in FREE_LAYERS)
+    return isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)) or name in _COUNTED or name in FREE_LAYERS
 
 
 def layer_macs(layer: keras.Layer) -> int:
@@ -98,8 +130,10 @@ def inference_model(model: keras.Model) -> keras.Model:
 
 def macs_table(model: keras.Model) -> pd.DataFrame:
     """One row per layer of the inference path: ``layer``, ``type``, ``macs``, ``known``."""
-    rows = [{"layer": layer.name, "type": type(layer).__name__, "macs": layer_macs(layer),
-             "known": is_known(layer)} for layer in leaf_layers(inference_model(model))]
+    rows = [
+        {"layer": layer.name, "type": type(layer).__name__, "macs": layer_macs(layer), "known": is_known(layer)}
+        for layer in leaf_layers(inference_model(model))
+    ]
     return pd.DataFrame(rows, columns=["layer", "type", "macs", "known"])
 
 
@@ -121,14 +155,18 @@ def macs_text(model: keras.Model) -> str:
     table = macs_table(model)
     counted = table[table["macs"] > 0]
     width = max([len(n) for n in counted["layer"]] + [5])
-    lines = ["Multiply-accumulates (MACs, \"FLOPs\") of one forward pass, per sample:",
-             f"{'layer':<{width}}  {'type':<22}  {'MACs':>15}"]
+    lines = [
+        'Multiply-accumulates (MACs, "FLOPs") of one forward pass, per sample:',
+        f"{'layer':<{width}}  {'type':<22}  {'MACs':>15}",
+    ]
     lines += [f"{r.layer:<{width}}  {r.type:<22}  {r.macs:>15,}" for r in counted.itertuples()]
     lines.append(f"{'total':<{width}}  {'':<22}  {int(table['macs'].sum()):>15,}")
     if extra := training_only_macs(model):
         lines.append(f"(not counted: {extra:,} MACs of the training-only auxiliary heads)")
     unknown = table[~table["known"]]
     if len(unknown):
-        lines.append("not counted, unknown to the MAC counter: "
-                     + ", ".join(f"{r.layer} ({r.type})" for r in unknown.itertuples()))
+        lines.append(
+            "not counted, unknown to the MAC counter: "
+            + ", ".join(f"{r.layer} ({r.type})" for r in unknown.itertuples())
+        )
     return "\n".join(lines) + "\n"

@@ -41,7 +41,7 @@ FREE_KEYS = ("trainer.verbose",)
 EXTENSIBLE_KEYS = ("trainer.epochs",)
 
 _claimed: dict[str, str] = {}
-_held: dict[Path, "RunLock"] = {}
+_held: dict[Path, RunLock] = {}
 
 
 def new_directory(path: Path, key: str = "hydra.run.dir", what: str = "the run directory") -> Path:
@@ -62,8 +62,7 @@ def new_directory(path: Path, key: str = "hydra.run.dir", what: str = "the run d
                 continue
             return candidate
     except OSError as err:  # permissions, a read-only or special file system, a full disk
-        raise ConfigError(f"{key}={path} — cannot create {what}: "
-                          f"{(err.strerror or str(err)).lower()}") from err
+        raise ConfigError(f"{key}={path} — cannot create {what}: {(err.strerror or str(err)).lower()}") from err
     raise ConfigError(f"{key}={path} — could not create a new directory beside it")
 
 
@@ -109,7 +108,7 @@ class RunLock:
         self._handle = handle
 
     @classmethod
-    def acquire(cls, run_dir: Path, key: str = "hydra.run.dir") -> "RunLock":
+    def acquire(cls, run_dir: Path, key: str = "hydra.run.dir") -> RunLock:
         """Lock ``run_dir`` for this process (again: the lock it holds); ConfigError if another holds it."""
         run_dir = Path(run_dir).resolve()
         if run_dir in _held:
@@ -117,8 +116,7 @@ class RunLock:
         handle = open_locked(run_dir / LOCK_FILE, wait=False)
         if handle is None:
             holder = (run_dir / LOCK_FILE).read_text(encoding="utf-8").strip() or "another process"
-            raise ConfigError(f"{key}={run_dir} — in use by {holder}; wait for it to end "
-                              "or choose another directory")
+            raise ConfigError(f"{key}={run_dir} — in use by {holder}; wait for it to end or choose another directory")
         handle.seek(0)
         handle.truncate()
         handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
@@ -167,8 +165,7 @@ def read_stored_config(run_dir: Path) -> dict[str, object]:
     return {k: v for k, v in current_names(stored).items() if v != {}}
 
 
-def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int,
-                      may_extend: bool = True) -> None:
+def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int, may_extend: bool = True) -> None:
     """Store the config at a run's first start; on a rerun, refuse one with other values.
 
     ConfigError names every key that differs. With ``may_extend`` (an
@@ -184,20 +181,26 @@ def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int,
         write_text(stored_path, yaml.safe_dump(current, sort_keys=True, allow_unicode=True))
         return
     stored = read_stored_config(run_dir)
-    differ = sorted(k for k in set(stored) | set(current)
-                    if k not in FREE_KEYS and stored.get(k, "<absent>") != current.get(k, "<absent>"))
-    extended = [k for k in differ if may_extend and k in EXTENSIBLE_KEYS
-                and isinstance(current.get(k), int) and current[k] >= completed_epochs]
+    differ = sorted(
+        k
+        for k in set(stored) | set(current)
+        if k not in FREE_KEYS and stored.get(k, "<absent>") != current.get(k, "<absent>")
+    )
+    extended = [
+        k
+        for k in differ
+        if may_extend and k in EXTENSIBLE_KEYS and isinstance(current.get(k), int) and current[k] >= completed_epochs
+    ]
     refused = [k for k in differ if k not in extended]
     if refused:
-        shown = ", ".join(f"{k}={current.get(k, '<absent>')} (was {stored.get(k, '<absent>')})"
-                          for k in refused[:6])
+        shown = ", ".join(f"{k}={current.get(k, '<absent>')} (was {stored.get(k, '<absent>')})" for k in refused[:6])
         more = f" and {len(refused) - 6} more" if len(refused) > 6 else ""
-        raise ConfigError(f"hydra.run.dir={run_dir} — holds a run with another config: {shown}{more}; "
-                          "rerun with the same values to resume, or use a new directory")
+        raise ConfigError(
+            f"hydra.run.dir={run_dir} — holds a run with another config: {shown}{more}; "
+            "rerun with the same values to resume, or use a new directory"
+        )
     for key in extended:
-        log.info("%s changed from %s to %s: training continues to the new value",
-                 key, stored[key], current[key])
+        log.info("%s changed from %s to %s: training continues to the new value", key, stored[key], current[key])
         stored[key] = current[key]
     if extended:
         from kexp.runs.atomic import write_text

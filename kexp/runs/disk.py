@@ -52,9 +52,11 @@ def check_free_space(path: Path, needed: int, what: str) -> None:
     """DiskFullError unless ``needed`` bytes are free where ``path`` is."""
     free = free_bytes(path)
     if free < needed:
-        raise DiskFullError(f"{what} needs about {human(needed)} in {path}, but only {human(free)} "
-                            "is free — free some space (a rerun resumes), or set hydra.run.dir to a "
-                            "disk with room")
+        raise DiskFullError(
+            f"{what} needs about {human(needed)} in {path}, but only {human(free)} "
+            "is free — free some space (a rerun resumes), or set hydra.run.dir to a "
+            "disk with room"
+        )
 
 
 def run_peak_bytes(model, checkpoints: int = 0, early_stopping_copy: bool = False) -> int:
@@ -75,8 +77,7 @@ def run_peak_bytes(model, checkpoints: int = 0, early_stopping_copy: bool = Fals
     return (4 + checkpoints) * state + (weights if early_stopping_copy else 0) + SMALL_FILES_BYTES
 
 
-def check_room_for_run(run_dir: Path, model, checkpoints: int = 0,
-                       early_stopping_copy: bool = False) -> int:
+def check_room_for_run(run_dir: Path, model, checkpoints: int = 0, early_stopping_copy: bool = False) -> int:
     """DiskFullError when the run directory's disk cannot hold the run; returns the estimate."""
     needed = run_peak_bytes(model, checkpoints, early_stopping_copy)
     check_free_space(run_dir, needed, "this run (model, backups, checkpoints)")
@@ -106,9 +107,11 @@ def full_file(err: BaseException, default: Path) -> str:
 
 def disk_full_message(where: str) -> str:
     """One line: which file could not be written, and how much space is left there."""
-    return (f"kexp: disk error: no space left on the device writing {where} "
-            f"({human(free_bytes(Path(where)))} free); the last backup is intact: free some space "
-            "and run the same command to resume")
+    return (
+        f"kexp: disk error: no space left on the device writing {where} "
+        f"({human(free_bytes(Path(where)))} free); the last backup is intact: free some space "
+        "and run the same command to resume"
+    )
 
 
 _H5PY_DEALLOC = "Can't decrement id ref count"

@@ -23,12 +23,12 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from kexp.runs.disk import DiskFullError
 from kexp.config.errors import KexpError
+from kexp.config.validation import validate
+from kexp.runs.disk import DiskFullError
 from kexp.runs.layout import HISTORY_FILE, HYDRA_DIR, LOG_FILE, STATE_DIR
 from kexp.runs.record import RunRecord, objective_direction, objective_metric
 from kexp.training.signals import TrainingInterrupted
-from kexp.config.validation import validate
 
 log = logging.getLogger("kexp")
 
@@ -80,8 +80,7 @@ def objective_value(cfg: DictConfig, record: RunRecord | None) -> float:
     return math.inf if objective_direction(cfg.objective, cfg.task.name) == "minimize" else -math.inf
 
 
-def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool,
-                      hydra_cfg: DictConfig) -> RunRecord | None:
+def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: DictConfig) -> RunRecord | None:
     """Lock ``run_dir`` and run the job there; the run's record (None if it did not run)."""
     try:
         from kexp.runs.directory import RunLock
@@ -98,8 +97,7 @@ def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool,
         lock.release()
 
 
-def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool,
-                hydra_cfg: DictConfig) -> RunRecord | None:
+def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: DictConfig) -> RunRecord | None:
     fresh = _is_fresh(run_dir)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
@@ -122,8 +120,7 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool,
     except TrainingInterrupted as stop:
         key, where = ("hydra.sweep.dir", run_dir.parent) if in_sweep else ("hydra.run.dir", run_dir)
         print(f"kexp: run directory {run_dir}")
-        print(f"kexp: interrupted ({stop}); to continue, run the same command with {key}={where}",
-              file=sys.stderr)
+        print(f"kexp: interrupted ({stop}); to continue, run the same command with {key}={where}", file=sys.stderr)
         _exit(128 + stop.signum)
     except Exception as err:  # a bug or a resource problem: keep what ran, say what broke
         from kexp.runs.disk import is_disk_full
@@ -146,22 +143,29 @@ def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool) -
         if in_sweep:
             log.error("job diverged; the sweep goes on")
             return
-        print(f"kexp: diverged: the loss became NaN or infinite; training stopped in epoch "
-              f"{record.epochs}; lower optimizer.learning_rate (now {cfg.optimizer.learning_rate:g})",
-              file=sys.stderr)
+        print(
+            f"kexp: diverged: the loss became NaN or infinite; training stopped in epoch "
+            f"{record.epochs}; lower optimizer.learning_rate (now {cfg.optimizer.learning_rate:g})",
+            file=sys.stderr,
+        )
         _exit(EXIT_DIVERGED)
     row = record.row()
-    scores = ", ".join(f"{key} {row[key]:.4f}" for key in row
-                       if key.startswith("test_") and row[key] == row[key]) or \
-        "test scores in process 0's run directory"  # (process 1.. of a multi-process run)
-    val = (f"val_accuracy {record.final_val_accuracy:.4f}, "
-           if record.final_val_accuracy == record.final_val_accuracy else "")
-    print(f"kexp: {record.name}: {record.parameters:,} parameters, {record.epochs} epochs, "
-          f"{val}{scores}, {record.train_seconds:.1f} s")
+    scores = (
+        ", ".join(f"{key} {row[key]:.4f}" for key in row if key.startswith("test_") and row[key] == row[key])
+        or "test scores in process 0's run directory"
+    )  # (process 1.. of a multi-process run)
+    val = (
+        f"val_accuracy {record.final_val_accuracy:.4f}, "
+        if record.final_val_accuracy == record.final_val_accuracy
+        else ""
+    )
+    print(
+        f"kexp: {record.name}: {record.parameters:,} parameters, {record.epochs} epochs, "
+        f"{val}{scores}, {record.train_seconds:.1f} s"
+    )
 
 
-def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool,
-                started: bool) -> None:
+def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool, started: bool) -> None:
     """One line on stderr. A sweep job that never started records why and the sweep goes on;
     a single run exits 2, its directory removed unless an earlier start left results there."""
     if os.environ.get("HYDRA_FULL_ERROR") == "1":
@@ -181,8 +185,14 @@ def _record_failure(cfg: DictConfig, run_dir: Path, message: str) -> None:
     """``metrics.csv`` with status failed and the error, the epochs done counted."""
     from kexp.runs.layout import read_history
 
-    RunRecord.from_history(str(cfg.name), str(cfg.model.name), str(cfg.optimizer.name),
-                           read_history(run_dir), status="failed", error=message).write(run_dir)
+    RunRecord.from_history(
+        str(cfg.name),
+        str(cfg.model.name),
+        str(cfg.optimizer.name),
+        read_history(run_dir),
+        status="failed",
+        error=message,
+    ).write(run_dir)
 
 
 def _end_on_full_disk(cfg: DictConfig, run_dir: Path, err: Exception, hard: bool = True) -> None:

@@ -59,9 +59,22 @@ RUN_FILES: dict[str, str] = {
 }
 
 #: What a logger copies out of a finished run (MLflow's artifacts), when present.
-ARTIFACT_FILES = (CURVES_FILE, HISTORY_FILE, METRICS_FILE, SUMMARY_FILE, RUN_FILE, PER_CLASS_FILE,
-                  CLASSES_FILE, CONFUSION_CSV, CONFUSION_PNG, GRADIENTS_CSV, GRADIENTS_PNG,
-                  PREPROCESSING_FILE, f"{HYDRA_DIR}/config.yaml", f"{HYDRA_DIR}/overrides.yaml")
+ARTIFACT_FILES = (
+    CURVES_FILE,
+    HISTORY_FILE,
+    METRICS_FILE,
+    SUMMARY_FILE,
+    RUN_FILE,
+    PER_CLASS_FILE,
+    CLASSES_FILE,
+    CONFUSION_CSV,
+    CONFUSION_PNG,
+    GRADIENTS_CSV,
+    GRADIENTS_PNG,
+    PREPROCESSING_FILE,
+    f"{HYDRA_DIR}/config.yaml",
+    f"{HYDRA_DIR}/overrides.yaml",
+)
 
 # -- .hydra/ (written by Hydra) and .kexp/ (kexp's own state) -------------------------------
 HYDRA_CONFIG = f"{HYDRA_DIR}/config.yaml"
@@ -109,4 +122,4 @@ def epoch_dirs(backup_dir: Path) -> list[Path]:
 def completed_epochs(backup_dir: Path) -> int:
     """Epochs the newest complete backup holds (0 when there is none)."""
     found = epoch_dirs(backup_dir)
-    return int(found[-1].name[len(EPOCH_PREFIX):]) if found else 0
+    return int(found[-1].name[len(EPOCH_PREFIX) :]) if found else 0

@@ -21,10 +21,10 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig
 
-from kexp.reporting import summary
-from kexp.runs import atomic, layout
 from kexp.config.errors import DataError
+from kexp.reporting import summary
 from kexp.reporting.curves import save_curves
+from kexp.runs import atomic, layout
 from kexp.runs.processes import end_other_process, local_model, process_directory, writes_artifacts
 from kexp.runs.record import RunRecord
 from kexp.training.signals import TrainingInterrupted, guarded
@@ -61,32 +61,48 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         data = task.prepare(data)
         from kexp.backends.start import start_backend
 
-        backend = start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, threads=threads,
-                                    precision=cfg.trainer.precision, distributed=cfg.trainer.distributed)
+        backend = start_backend(
+            cfg.seed,
+            deterministic=cfg.trainer.deterministic,
+            threads=threads,
+            precision=cfg.trainer.precision,
+            distributed=cfg.trainer.distributed,
+        )
         run_dir = process_directory(run_dir)
         write_run_file(run_dir, provenance(cfg.seed, backend))
         with bad_images_named(data):
             data = streamed_data(cfg.data, data, run_dir)
-        log.info("data %s: train %d, validation %d%s, test %d, input %s, %d classes",
-                 data.name, len(data.y_train), len(data.y_val),
-                 " (the test split)" if data.val_is_test else "", len(data.y_test),
-                 "x".join(map(str, data.input_shape)), data.num_classes)
+        log.info(
+            "data %s: train %d, validation %d%s, test %d, input %s, %d classes",
+            data.name,
+            len(data.y_train),
+            len(data.y_val),
+            " (the test split)" if data.val_is_test else "",
+            len(data.y_test),
+            "x".join(map(str, data.input_shape)),
+            data.num_classes,
+        )
         model, replicas = build_and_compile(cfg, data, task)
         from kexp.reporting.macs import macs_text, total_macs
-
         from kexp.training.fine_tune import fine_tuning, phases_text
 
         flops = total_macs(model)
         phases = phases_text(model, cfg) if fine_tuning(cfg) else ""
-        atomic.write_text(run_dir / layout.SUMMARY_FILE,
-                             summary.model_summary_text(model) + "\n" + macs_text(model) + phases)
+        atomic.write_text(
+            run_dir / layout.SUMMARY_FILE, summary.model_summary_text(model) + "\n" + macs_text(model) + phases
+        )
         if phases:
             log.info(phases.strip().replace("\n ", ";"))
-        log.info("model %s: %s parameters, %s MACs per sample", cfg.model.name,
-                 f"{model.count_params():,}", f"{flops:,}")
-        facts = {"name": str(cfg.name), "model": str(cfg.model.name),
-                 "optimizer": str(cfg.optimizer.name), "parameters": int(model.count_params()),
-                 "flops": flops}
+        log.info(
+            "model %s: %s parameters, %s MACs per sample", cfg.model.name, f"{model.count_params():,}", f"{flops:,}"
+        )
+        facts = {
+            "name": str(cfg.name),
+            "model": str(cfg.model.name),
+            "optimizer": str(cfg.optimizer.name),
+            "parameters": int(model.count_params()),
+            "flops": flops,
+        }
         from kexp.loggers import open_loggers
 
         with open_loggers(cfg, run_dir, enabled=writes_artifacts()) as loggers:
@@ -108,8 +124,10 @@ def streamed_data(cfg: DictConfig, data, run_dir: Path):
     from kexp.data.cache import cache_splits
 
     if data.class_names:
-        atomic.write_csv(run_dir / layout.CLASSES_FILE, pd.DataFrame(
-            {"class": range(len(data.class_names)), "name": data.class_names}))
+        atomic.write_csv(
+            run_dir / layout.CLASSES_FILE,
+            pd.DataFrame({"class": range(len(data.class_names)), "name": data.class_names}),
+        )
     if cfg.get("on_bad_image") == "skip":
         data = skip_bad_images(data)
     cache_dir = Path(cfg.cache_dir).expanduser() if cfg.get("cache_dir") else run_dir / layout.CACHE_DIR
@@ -126,34 +144,49 @@ def build_and_compile(cfg: DictConfig, data, task):
 
     scope, replicas = device_strategy(cfg.trainer.strategy)
     if replicas > 1:
-        log.info("trainer.strategy=%s: batch_size %d per device, global batch %d",
-                 cfg.trainer.strategy, cfg.trainer.batch_size, cfg.trainer.batch_size * replicas)
+        log.info(
+            "trainer.strategy=%s: batch_size %d per device, global batch %d",
+            cfg.trainer.strategy,
+            cfg.trainer.batch_size,
+            cfg.trainer.batch_size * replicas,
+        )
     with scope:
         try:
-            model = build_model(cfg.model, data.input_shape, task.output_units(data.num_classes),
-                                resolve_flip(cfg.regularization, cfg.data), task.output_activation)
+            model = build_model(
+                cfg.model,
+                data.input_shape,
+                task.output_units(data.num_classes),
+                resolve_flip(cfg.regularization, cfg.data),
+                task.output_activation,
+            )
         except ValueError as err:  # Keras: a negative dimension somewhere down the net
             shape = "x".join(map(str, data.input_shape))
             where = f"{data.origin} — " if data.origin else ""
-            raise DataError(f"{where}images of {shape} are too small for model={cfg.model.name} "
-                            f"({str(err).splitlines()[0]})") from err
+            raise DataError(
+                f"{where}images of {shape} are too small for model={cfg.model.name} ({str(err).splitlines()[0]})"
+            ) from err
         model = task.finish_model(model, data)
-        compile_model(model, build_optimizer(cfg.optimizer), task,
-                      jit_compile=cfg.trainer.jit_compile,
-                      steps_per_execution=cfg.trainer.steps_per_execution)
+        compile_model(
+            model,
+            build_optimizer(cfg.optimizer),
+            task,
+            jit_compile=cfg.trainer.jit_compile,
+            steps_per_execution=cfg.trainer.steps_per_execution,
+        )
     return model, replicas
 
 
-def train(cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int,
-          logger_callbacks: list | None = None, task=None) -> dict[str, object]:
+def train(
+    cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int, logger_callbacks: list | None = None, task=None
+) -> dict[str, object]:
     """Phase 1 and 2: train (or resume), then keep the trained weights; how training ended.
 
     ``logger_callbacks`` (:mod:`kexp.loggers`) run after the configured callbacks.
     A run whose training already ended (``backup/trained``) gets those weights back instead.
     """
+    from kexp.runs.disk import check_room_for_run
     from kexp.training.backup import load_trained, save_trained
     from kexp.training.configured_callbacks import configured_callbacks
-    from kexp.runs.disk import check_room_for_run
     from kexp.training.trainer import fit, previous_history
 
     trained = load_trained(model, run_dir)
@@ -162,8 +195,12 @@ def train(cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int,
         return trained
     checkpoint = cfg.trainer.checkpoint
     early = cfg.regularization.early_stopping
-    check_room_for_run(run_dir, model, checkpoints=int(checkpoint.best) + int(checkpoint.last),
-                       early_stopping_copy=early.patience is not None and early.restore_best_weights)
+    check_room_for_run(
+        run_dir,
+        model,
+        checkpoints=int(checkpoint.best) + int(checkpoint.last),
+        early_stopping_copy=early.patience is not None and early.restore_best_weights,
+    )
     previous = previous_history(run_dir)
     if previous is not None:
         log.info("resuming after epoch %d", len(previous))
@@ -173,21 +210,20 @@ def train(cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int,
     if fine_tuning(cfg):  # (model=backbone: backbone frozen, then unfrozen)
         result = train_in_phases(model, data, cfg, run_dir, guard, task, callbacks, replicas)
     else:
-        result = fit(model, data, cfg.trainer, run_dir, guard, seed=cfg.seed, callbacks=callbacks,
-                     replicas=replicas)
-    trained = {"status": result.status, "train_seconds": result.train_seconds,
-               "images_seen": result.images_seen}
+        result = fit(model, data, cfg.trainer, run_dir, guard, seed=cfg.seed, callbacks=callbacks, replicas=replicas)
+    trained = {"status": result.status, "train_seconds": result.train_seconds, "images_seen": result.images_seen}
     save_trained(model, run_dir, trained)
     return trained
 
 
-def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, object],
-           facts: dict[str, object], replicas: int) -> RunRecord:
+def finish(
+    cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, object], facts: dict[str, object], replicas: int
+) -> RunRecord:
     """Phase 3: evaluate, save the model and curves, write ``metrics.csv``, drop the backup."""
-    from kexp.training.backup import remove_backup
-    from kexp.runs.provenance import mark_finished
     from kexp.reporting.confusion import confusion_table, save_confusion
     from kexp.reporting.evaluation import class_names, evaluate, per_class_scores, predicted_labels
+    from kexp.runs.provenance import mark_finished
+    from kexp.training.backup import remove_backup
 
     status = str(trained["status"])
     scores: dict[str, float] = {}
@@ -199,21 +235,29 @@ def finish(cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, objec
         scores = evaluate(model, data, batch_size)
         if data.has_class_labels:
             predicted = predicted_labels(model, data, batch_size)
-            atomic.write_csv(run_dir / layout.PER_CLASS_FILE,
-                                per_class_scores(model, data, batch_size, predicted))
-            save_confusion(confusion_table(data.y_test.astype("int64"), predicted, class_names(data)),
-                           run_dir, title=f"{cfg.name}: confusion matrix (test split)")
+            atomic.write_csv(run_dir / layout.PER_CLASS_FILE, per_class_scores(model, data, batch_size, predicted))
+            save_confusion(
+                confusion_table(data.y_test.astype("int64"), predicted, class_names(data)),
+                run_dir,
+                title=f"{cfg.name}: confusion matrix (test split)",
+            )
         if cfg.trainer.save_model:
             with atomic.atomic_path(run_dir / layout.MODEL_FILE) as tmp:
                 model.save(tmp)
     history = layout.read_history(run_dir)
     if len(history):
-        save_curves(history, run_dir / layout.CURVES_FILE,
-                    title=str(cfg.name) if status == "ok" else f"{cfg.name} ({status})")
+        save_curves(
+            history, run_dir / layout.CURVES_FILE, title=str(cfg.name) if status == "ok" else f"{cfg.name} ({status})"
+        )
     seconds = float(trained["train_seconds"])
     record = RunRecord.from_history(
-        **facts, history=history, test_scores=scores, train_seconds=seconds, status=status,
-        images_per_second=round(int(trained["images_seen"]) / seconds, 1) if seconds > 0 else float("nan"))
+        **facts,
+        history=history,
+        test_scores=scores,
+        train_seconds=seconds,
+        status=status,
+        images_per_second=round(int(trained["images_seen"]) / seconds, 1) if seconds > 0 else float("nan"),
+    )
     record.write(run_dir)
     mark_finished(run_dir, status)
     remove_backup(run_dir)

@@ -12,7 +12,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from kexp.runs import atomic, layout
+from kexp.runs import layout
 from kexp.runs.record import RunRecord
 
 log = logging.getLogger("kexp")
@@ -39,8 +39,12 @@ def process_directory(run_dir: Path) -> Path:
         return run_dir
     state = run_dir / layout.STATE_DIR / f"process-{index}"
     state.mkdir(parents=True, exist_ok=True)
-    log.info("process %d of %d: process 0 writes the run's files; this one keeps its training state "
-             "in %s", index, count, state)
+    log.info(
+        "process %d of %d: process 0 writes the run's files; this one keeps its training state in %s",
+        index,
+        count,
+        state,
+    )
     return state
 
 
@@ -73,11 +77,11 @@ def local_model(model, run_dir: Path):
     return local
 
 
-def end_other_process(state_dir: Path, trained: dict[str, object], facts: dict[str, object],
-                      status: str) -> RunRecord:
+def end_other_process(state_dir: Path, trained: dict[str, object], facts: dict[str, object], status: str) -> RunRecord:
     """Process 1.. of a multi-process run: its record (nothing written), its training state removed."""
     seconds = float(trained["train_seconds"])
-    record = RunRecord.from_history(**facts, history=layout.read_history(state_dir), status=status,
-                                    train_seconds=seconds)
+    record = RunRecord.from_history(
+        **facts, history=layout.read_history(state_dir), status=status, train_seconds=seconds
+    )
     shutil.rmtree(state_dir)
     return record

@@ -45,9 +45,11 @@ def package_versions() -> dict[str, str]:
 
 def git_state(directory: Path) -> dict[str, object] | None:
     """``{commit, dirty}`` of the git repository holding ``directory``; None outside one (or without git)."""
+
     def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True,
-                              check=True, timeout=10).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(directory), *args], capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
 
     try:
         commit = git("rev-parse", "HEAD")
@@ -62,8 +64,7 @@ def command_line(module: str = "kexp") -> str:
     return shlex.join([Path(sys.executable).name, "-m", module, *sys.argv[1:]])
 
 
-def provenance(seed: int, backend: BackendInfo, started: str | None = None,
-               module: str = "kexp") -> dict[str, object]:
+def provenance(seed: int, backend: BackendInfo, started: str | None = None, module: str = "kexp") -> dict[str, object]:
     """The facts of this process: command, start time, host, Python and package versions, backend
     (name, precision and devices as fields), git, seed."""
     facts: dict[str, object] = {
@@ -90,8 +91,10 @@ def write_run_file(run_dir: Path, facts: dict[str, object]) -> None:
     from kexp.runs.atomic import write_text
 
     previous = read_run_file(run_dir)
-    facts = {**facts, "first_started": previous.get("first_started", previous.get("started"))
-             if previous else facts["started"]}
+    facts = {
+        **facts,
+        "first_started": previous.get("first_started", previous.get("started")) if previous else facts["started"],
+    }
     write_text(run_dir / RUN_FILE, yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
 
 

@@ -21,13 +21,17 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
-from kexp.runs.layout import METRICS_FILE
 
+from kexp.runs.layout import METRICS_FILE
 
 #: Short names accepted wherever a metric is chosen (``kexp.compare --metric``,
 #: the sweep ``objective``), and the column each stands for.
-ALIASES = {"val_accuracy": "best_val_accuracy", "val_loss": "best_val_loss",
-           "accuracy": "test_accuracy", "loss": "test_loss"}
+ALIASES = {
+    "val_accuracy": "best_val_accuracy",
+    "val_loss": "best_val_loss",
+    "accuracy": "test_accuracy",
+    "loss": "test_loss",
+}
 #: Columns where a smaller value is better; every other metric is better larger.
 _SMALLER_IS_BETTER = ("loss", "seconds", "mae", "mse", "parameters", "flops")
 
@@ -56,17 +60,25 @@ class RunRecord:
     error: str = ""
 
     @classmethod
-    def from_history(cls, name: str, model: str, optimizer: str, history: pd.DataFrame,
-                     **values) -> "RunRecord":
+    def from_history(cls, name: str, model: str, optimizer: str, history: pd.DataFrame, **values) -> RunRecord:
         """A record whose per-epoch columns come from ``history`` (``history.csv``'s table)."""
+
         def column(key: str) -> pd.Series:
             return history[key].dropna() if key in history else pd.Series(dtype=float)
 
         loss, val_accuracy, val_loss = column("loss"), column("val_accuracy"), column("val_loss")
-        return cls(name=name, model=model, optimizer=optimizer, epochs=int(len(history)),
-                   final_loss=_last(loss), best_val_accuracy=_best(val_accuracy, max),
-                   final_val_accuracy=_last(val_accuracy), best_val_loss=_best(val_loss, min),
-                   final_val_loss=_last(val_loss), **values)
+        return cls(
+            name=name,
+            model=model,
+            optimizer=optimizer,
+            epochs=len(history),
+            final_loss=_last(loss),
+            best_val_accuracy=_best(val_accuracy, max),
+            final_val_accuracy=_last(val_accuracy),
+            best_val_loss=_best(val_loss, min),
+            final_val_loss=_last(val_loss),
+            **values,
+        )
 
     @property
     def ok(self) -> bool:
@@ -77,9 +89,11 @@ class RunRecord:
         """The ``metrics.csv`` row: fixed columns, test scores in place, status and error last."""
         values = asdict(self)
         scores = values.pop("test_scores")
-        ordered = {"test_accuracy": scores.get("test_accuracy", NAN),
-                   "test_loss": scores.get("test_loss", NAN),
-                   **{k: v for k, v in sorted(scores.items()) if k not in ("test_accuracy", "test_loss")}}
+        ordered = {
+            "test_accuracy": scores.get("test_accuracy", NAN),
+            "test_loss": scores.get("test_loss", NAN),
+            **{k: v for k, v in sorted(scores.items()) if k not in ("test_accuracy", "test_loss")},
+        }
         row: dict[str, object] = {}
         for key, value in values.items():
             if key == "train_seconds":
@@ -98,7 +112,7 @@ class RunRecord:
         return path
 
     @classmethod
-    def from_row(cls, row: dict[str, object]) -> "RunRecord":
+    def from_row(cls, row: dict[str, object]) -> RunRecord:
         """The record of a ``metrics.csv`` row (missing columns keep their defaults)."""
         known = {f.name for f in fields(cls)} - {"test_scores"}
         values = {k: v for k, v in row.items() if k in known and not _missing(v)}
@@ -113,7 +127,7 @@ class RunRecord:
         return cls(**names, **values, test_scores=scores)
 
     @classmethod
-    def read(cls, run_dir: Path) -> "RunRecord | None":
+    def read(cls, run_dir: Path) -> RunRecord | None:
         """The record in ``run_dir/metrics.csv``, or None when there is none (yet)."""
         path = Path(run_dir) / METRICS_FILE
         if not path.is_file():

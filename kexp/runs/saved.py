@@ -13,8 +13,8 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from kexp.runs.layout import CLASSES_FILE, HYDRA_CONFIG, MODEL_FILE, PER_CLASS_FILE
 from kexp.config.errors import ConfigError, KexpError
+from kexp.runs.layout import CLASSES_FILE, HYDRA_CONFIG, MODEL_FILE, PER_CLASS_FILE
 
 
 class RunError(KexpError):
@@ -31,8 +31,10 @@ def finished_run_config(run_dir: Path) -> DictConfig:
     if not config.is_file():
         raise RunError(f"{run_dir} — not a kexp run directory (no {HYDRA_CONFIG})")
     if not (run_dir / MODEL_FILE).is_file():
-        raise RunError(f"{run_dir} — has no finished model ({MODEL_FILE} is missing: the run did not end "
-                       "ok, or ran with trainer.save_model=false)")
+        raise RunError(
+            f"{run_dir} — has no finished model ({MODEL_FILE} is missing: the run did not end "
+            "ok, or ran with trainer.save_model=false)"
+        )
     from kexp.config.renamed import upgrade
 
     return upgrade(OmegaConf.load(config))  # (a run of an older kexp: today's key names)
@@ -56,11 +58,15 @@ def with_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
         except HydraException as err:
             raise ConfigError(f"{text} — not a valid override ({str(err).splitlines()[0]})") from err
         key = override.key_or_group
-        if not override.is_force_add() and (override.is_add() or override.is_delete() or "." not in key
-                                             or override.is_sweep_override()):
-            raise ConfigError.bad_value(key, override.get_value_element_as_str() if override.value() is not None
-                                        else "?", "evaluate takes key=value overrides of the run's config "
-                                        "with dotted keys, e.g. data.path=DIR or data.test_size=100")
+        if not override.is_force_add() and (
+            override.is_add() or override.is_delete() or "." not in key or override.is_sweep_override()
+        ):
+            raise ConfigError.bad_value(
+                key,
+                override.get_value_element_as_str() if override.value() is not None else "?",
+                "evaluate takes key=value overrides of the run's config "
+                "with dotted keys, e.g. data.path=DIR or data.test_size=100",
+            )
         if OmegaConf.select(cfg, key, default=_ABSENT) is _ABSENT:
             raise ConfigError.bad_value(key, override.get_value_element_as_str(), "not a key of the run's config")
         try:
@@ -78,8 +84,8 @@ def load_model(run_dir: Path, cfg: DictConfig | None = None):
     KerasHub's too when ``cfg`` is a run on a ``model.preset``)."""
     import keras
 
-    from kexp.training import losses
     from kexp.models import MODELS
+    from kexp.training import losses
     from kexp.training.optimizers import adabound, radam
 
     del losses, adabound, radam  # imported to register kexp's classes with Keras

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from optuna.samplers import RandomSampler, TPESampler
+from optuna.samplers import TPESampler
+
+from kexp.compat.optuna import reseed_tpe
 
 
 class TrialSeededTPESampler(TPESampler):
@@ -25,6 +27,5 @@ class TrialSeededTPESampler(TPESampler):
         """(Called first for every trial:) reseed for this trial, then ask TPE as usual."""
         if self._base_seed is not None:
             seed = int(np.random.SeedSequence([self._base_seed, trial.number]).generate_state(1)[0])
-            self._rng = np.random.RandomState(seed)
-            self._random_sampler = RandomSampler(seed=seed)
+            reseed_tpe(self, seed)
         return super().infer_relative_search_space(study, trial)

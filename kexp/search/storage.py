@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from kexp.compat.optuna import commit_alembic_stamp
 from kexp.config.errors import ConfigError
 
 #: The default study storage, beside MLflow's default store (relative to the working directory).
@@ -31,15 +32,16 @@ def open_storage(storage: str | None):
     """
     url = storage_url(storage)
     if url.startswith(("journal:", "file:")) or url.endswith((".log", ".journal")):
-        raise ConfigError(f"hparams_search.storage={url} — Optuna's journal storage needs Optuna ≥ 3.1, "
-                          "which hydra-optuna-sweeper (optuna<3) does not allow; use an SQLAlchemy URL "
-                          "(sqlite:///path/optuna.db, postgresql://…, mysql://…)")
+        raise ConfigError(
+            f"hparams_search.storage={url} — Optuna's journal storage needs Optuna ≥ 3.1, "
+            "which hydra-optuna-sweeper (optuna<3) does not allow; use an SQLAlchemy URL "
+            "(sqlite:///path/optuna.db, postgresql://…, mysql://…)"
+        )
     import optuna
     import sqlalchemy
 
-    _commit_alembic_stamp()
-    engine = {"connect_args": {"timeout": SQLITE_TIMEOUT}} if url.startswith("sqlite:") else \
-        {"pool_pre_ping": True}
+    commit_alembic_stamp()
+    engine = {"connect_args": {"timeout": SQLITE_TIMEOUT}} if url.startswith("sqlite:") else {"pool_pre_ping": True}
     for attempt in range(ATTEMPTS):
         try:
             if url.startswith("sqlite:///"):
@@ -53,35 +55,7 @@ def open_storage(storage: str | None):
         except (ValueError, ImportError, OSError) as err:
             failure = err
         reason = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
-        raise ConfigError(f"hparams_search.storage={url} — cannot be opened ({reason}); "
-                          "give an SQLAlchemy URL the study can be written to") from None
-
-
-def _commit_alembic_stamp() -> None:
-    """Optuna 2.10 (the newest hydra-optuna-sweeper allows) on SQLAlchemy 2: commit the schema stamp.
-
-    Optuna 2.10 stamps a new storage's schema version on a connection it never
-    commits; SQLAlchemy 2 dropped autocommit, so the stamp is rolled back and the
-    storage fails its own check (``assert version is not None``). Optuna 3.1
-    fixed it; this does the same stamp inside a transaction.
-    """
-    from optuna.storages._rdb import storage as rdb
-
-    manager = rdb._VersionManager
-    if getattr(manager, "_kexp_committed_stamp", False):
-        return
-
-    def set_alembic_revision(self, revision: str) -> None:
-        import alembic.migration
-
-        import sqlalchemy
-
-        try:
-            with self.engine.begin() as connection:
-                alembic.migration.MigrationContext.configure(connection).stamp(
-                    self._create_alembic_script(), revision)
-        except sqlalchemy.exc.IntegrityError:  # another searcher stamped it first
-            pass
-
-    manager._set_alembic_revision = set_alembic_revision
-    manager._kexp_committed_stamp = True
+        raise ConfigError(
+            f"hparams_search.storage={url} — cannot be opened ({reason}); "
+            "give an SQLAlchemy URL the study can be written to"
+        ) from None

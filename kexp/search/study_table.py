@@ -20,8 +20,11 @@ def write_study_table(study, path: Path) -> pd.DataFrame:
     """``study.csv``: one row per trial of the study — number, state, value, params, where it ran."""
     rows = []
     for trial in study.get_trials(deepcopy=False):
-        row: dict[str, Any] = {"trial": trial.number, "state": trial.state.name,
-                               "value": trial.value if len(study.directions) == 1 else trial.values}
+        row: dict[str, Any] = {
+            "trial": trial.number,
+            "state": trial.state.name,
+            "value": trial.value if len(study.directions) == 1 else trial.values,
+        }
         place = trial.user_attrs.get(ATTRIBUTE, {})
         row.update({column: place.get(column) for column in PLACES})
         row.update(trial.params)

@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from hydra_plugins.hydra_optuna_sweeper._impl import OptunaSweeperImpl, create_params_from_overrides
 from omegaconf import OmegaConf
 from optuna.trial import TrialState
 
+from kexp.compat.optuna import trial_to_resume
+from kexp.compat.optuna_sweeper import OptunaSweeperImpl, configure_trials, directions, search_space
 from kexp.search.storage import open_storage, storage_url
 from kexp.search.study_table import ATTRIBUTE, STUDY_FILE, write_study_table
 
@@ -47,29 +48,41 @@ class SharedStudySweeper(OptunaSweeperImpl):
             return super().sweep(arguments)
         from kexp.runs.directory import RunLock
 
-        space, fixed = self._search_space(arguments)
+        space, fixed = search_space(self, arguments)
         sweep_dir = Path(self.config.hydra.sweep.dir).resolve()
         lock = RunLock.acquire(sweep_dir, key="hydra.sweep.dir")
         try:
-            study = optuna.create_study(study_name=self.study_name, storage=open_storage(self.storage),
-                                        sampler=self.sampler, directions=self._get_directions(),
-                                        load_if_exists=True)
-            log.info("Optuna study %s in %s (%d trials so far)", study.study_name,
-                     storage_url(self.storage), len(study.trials))
-            mine = [t for t in study.get_trials(deepcopy=False)
-                    if t.user_attrs.get(ATTRIBUTE, {}).get("sweep_dir") == str(sweep_dir)]
+            study = optuna.create_study(
+                study_name=self.study_name,
+                storage=open_storage(self.storage),
+                sampler=self.sampler,
+                directions=directions(self),
+                load_if_exists=True,
+            )
+            log.info(
+                "Optuna study %s in %s (%d trials so far)",
+                study.study_name,
+                storage_url(self.storage),
+                len(study.trials),
+            )
+            mine = [
+                t
+                for t in study.get_trials(deepcopy=False)
+                if t.user_attrs.get(ATTRIBUTE, {}).get("sweep_dir") == str(sweep_dir)
+            ]
             left_running = [t for t in mine if t.state == TrialState.RUNNING]
             for frozen in left_running:
                 job = frozen.user_attrs[ATTRIBUTE]["job"]
                 log.info("resuming trial %d (job %d)", frozen.number, job)
-                self._run_trials(study, [optuna.trial.Trial(study, frozen._trial_id)], space, fixed, job)
+                self._run_trials(study, [trial_to_resume(study, frozen)], space, fixed, job)
             next_job = max((t.user_attrs[ATTRIBUTE]["job"] for t in mine), default=-1) + 1
             to_go = self.n_trials - len(mine)
             while to_go > 0:
                 trials = [study.ask() for _ in range(min(to_go, self.n_jobs))]
                 for job, trial in enumerate(trials, start=next_job):  # (one write: all or nothing)
-                    trial.set_user_attr(ATTRIBUTE, {"sweep_dir": str(sweep_dir), "job": job,
-                                                    "run_dir": str(sweep_dir / str(job))})
+                    trial.set_user_attr(
+                        ATTRIBUTE, {"sweep_dir": str(sweep_dir), "job": job, "run_dir": str(sweep_dir / str(job))}
+                    )
                 self._run_trials(study, trials, space, fixed, next_job)
                 next_job += len(trials)
                 to_go -= len(trials)
@@ -78,17 +91,9 @@ class SharedStudySweeper(OptunaSweeperImpl):
         finally:
             lock.release()
 
-    def _search_space(self, arguments: list[str]) -> tuple[dict, dict]:
-        """(distributions to sample, fixed parameters) from the config's params and the command line."""
-        self._process_searchspace_config()
-        params = self._parse_sweeper_params_config() + list(arguments)
-        distributions, fixed = create_params_from_overrides(params)
-        space = {**(self.search_space_distributions or {}), **distributions}
-        return {k: v for k, v in space.items() if k not in fixed}, fixed
-
     def _run_trials(self, study, trials: list, space: dict, fixed: dict, first_job: int) -> None:
         """Launch ``trials`` as jobs ``first_job, first_job + 1, …`` and tell the study their values."""
-        overrides = self._configure_trials(trials, space, fixed)
+        overrides = configure_trials(self, trials, space, fixed)
         returns = self.launcher.launch(overrides, initial_job_idx=first_job)
         self.job_idx = max(self.job_idx, first_job + len(returns))
         failures = 0
@@ -116,4 +121,3 @@ class SharedStudySweeper(OptunaSweeperImpl):
         elif complete:
             results["solutions"] = [{"params": t.params, "values": t.values} for t in study.best_trials]
         OmegaConf.save(OmegaConf.create(results), sweep_dir / "optimization_results.yaml")
-

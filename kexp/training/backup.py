@@ -26,11 +26,10 @@ from pathlib import Path
 
 import keras
 
-from kexp.runs.disk import check_free_space
-from kexp.config.errors import KexpError
-
 from kexp.compat import keras as keras_compat
-from kexp.runs.layout import BACKUP_DIR, EPOCH_PREFIX, HISTORY_FILE, TRAINED_DIR, completed_epochs, epoch_dirs
+from kexp.config.errors import KexpError
+from kexp.runs.disk import check_free_space
+from kexp.runs.layout import BACKUP_DIR, EPOCH_PREFIX, HISTORY_FILE, TRAINED_DIR, epoch_dirs
 
 WEIGHTS_FILE = "latest.weights.h5"
 METADATA_FILE = "training_metadata.json"
@@ -53,9 +52,11 @@ def remove_partial(backup_dir: Path) -> None:
 def damaged(path: Path, run_dir: Path, err: BaseException) -> DamagedBackupError:
     """The one-line error for a backup file that cannot be loaded."""
     reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-    return DamagedBackupError(f"{path} cannot be read ({reason[:120]}); to restart this run from "
-                              f"epoch 1, delete {run_dir / BACKUP_DIR} and {run_dir / HISTORY_FILE} "
-                              "(or run into a new directory)")
+    return DamagedBackupError(
+        f"{path} cannot be read ({reason[:120]}); to restart this run from "
+        f"epoch 1, delete {run_dir / BACKUP_DIR} and {run_dir / HISTORY_FILE} "
+        "(or run into a new directory)"
+    )
 
 
 class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
@@ -92,15 +93,13 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         self.folder.mkdir(parents=True, exist_ok=True)
         epoch, batch = keras_compat.backup_position(self)
         partial = self.folder / f"{_PARTIAL_PREFIX}{epoch:04d}-{os.getpid()}"
-        check_free_space(self.folder, int(self.last_size * 1.1) + 2**20,
-                         f"the backup of epoch {epoch}")
+        check_free_space(self.folder, int(self.last_size * 1.1) + 2**20, f"the backup of epoch {epoch}")
         try:
             partial.mkdir()
             self.model.save_weights(str(partial / WEIGHTS_FILE), overwrite=True)
-            # phase: which of kexp.training.fine_tune's phases the weights and optimizer slots belong to
-            (partial / METADATA_FILE).write_text(json.dumps(
-                {"epoch": epoch, "batch": self._last_batch_seen,
-                 "phase": int(getattr(self.model, "_kexp_phase", 1))}), encoding="utf-8")
+            (partial / METADATA_FILE).write_text(
+                json.dumps({"epoch": epoch, "batch": batch, "phase": self.phase}), encoding="utf-8"
+            )
             target = self.folder / f"{EPOCH_PREFIX}{epoch:04d}"
             shutil.rmtree(target, ignore_errors=True)
             os.rename(partial, target)

@@ -44,8 +44,9 @@ class EpochLogLine(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
-        shown = " ".join(f"{k}={v:.4g}" for k, v in logs.items()
-                         if k != "epoch_seconds" and isinstance(v, (int, float)))
+        shown = " ".join(
+            f"{k}={v:.4g}" for k, v in logs.items() if k != "epoch_seconds" and isinstance(v, (int, float))
+        )
         seconds = logs.get("epoch_seconds", float("nan"))
         log.info("epoch %d/%d %s (%.1f s)", epoch + 1, self.epochs, shown, seconds)
 

@@ -18,16 +18,17 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from kexp.training.callbacks import dispatch_async
-from kexp.data import Dataset
 from kexp.config.errors import ConfigError
+from kexp.data import Dataset
+from kexp.runs.layout import CHECKPOINT_DIR
+from kexp.training.callbacks import dispatch_async
 from kexp.training.resumable_callbacks import ResumableBestCheckpoint, ResumableEarlyStopping
 from kexp.training.schedules import build_schedule
-from kexp.runs.layout import CHECKPOINT_DIR
 
 
-def configured_callbacks(cfg: DictConfig, run_dir: Path, data: Dataset | None = None,
-                         previous: pd.DataFrame | None = None) -> list[keras.callbacks.Callback]:
+def configured_callbacks(
+    cfg: DictConfig, run_dir: Path, data: Dataset | None = None, previous: pd.DataFrame | None = None
+) -> list[keras.callbacks.Callback]:
     """Every callback ``cfg`` switches on, in the order they should run.
 
     ``data`` supplies the fixed batch of ``trainer.gradient_flow``; ``previous``
@@ -36,26 +37,36 @@ def configured_callbacks(cfg: DictConfig, run_dir: Path, data: Dataset | None = 
     """
     # Checkpoints before early stopping: EarlyStopping restores the best weights
     # in the epoch it stops, and last.keras must hold that epoch's own weights.
-    callbacks = [build_schedule(cfg.schedule, previous),
-                 *checkpoints(cfg.trainer.checkpoint, run_dir, previous),
-                 early_stopping(cfg.regularization.early_stopping, run_dir, previous),
-                 gradient_flow(cfg.trainer.gradient_flow, data, run_dir, cfg.seed),
-                 *user_callbacks(cfg.trainer.callbacks)]
+    callbacks = [
+        build_schedule(cfg.schedule, previous),
+        *checkpoints(cfg.trainer.checkpoint, run_dir, previous),
+        early_stopping(cfg.regularization.early_stopping, run_dir, previous),
+        gradient_flow(cfg.trainer.gradient_flow, data, run_dir, cfg.seed),
+        *user_callbacks(cfg.trainer.callbacks),
+    ]
     return [c for c in callbacks if c is not None]
 
 
-def early_stopping(cfg: DictConfig, run_dir: Path,
-                   previous: pd.DataFrame | None = None) -> keras.callbacks.EarlyStopping | None:
+def early_stopping(
+    cfg: DictConfig, run_dir: Path, previous: pd.DataFrame | None = None
+) -> keras.callbacks.EarlyStopping | None:
     """``keras.callbacks.EarlyStopping`` (resumable) when ``patience`` is set."""
     if cfg.patience is None:
         return None
-    return ResumableEarlyStopping(run_dir, previous, monitor=cfg.monitor, patience=cfg.patience,
-                                  min_delta=cfg.min_delta,
-                                  restore_best_weights=cfg.restore_best_weights, verbose=0)
+    return ResumableEarlyStopping(
+        run_dir,
+        previous,
+        monitor=cfg.monitor,
+        patience=cfg.patience,
+        min_delta=cfg.min_delta,
+        restore_best_weights=cfg.restore_best_weights,
+        verbose=0,
+    )
 
 
-def checkpoints(cfg: DictConfig, run_dir: Path,
-                previous: pd.DataFrame | None = None) -> list[keras.callbacks.ModelCheckpoint]:
+def checkpoints(
+    cfg: DictConfig, run_dir: Path, previous: pd.DataFrame | None = None
+) -> list[keras.callbacks.ModelCheckpoint]:
     """``ModelCheckpoint`` for ``checkpoints/best.keras`` and/or ``checkpoints/last.keras``."""
     folder = run_dir / CHECKPOINT_DIR
     found = []
@@ -68,8 +79,7 @@ def checkpoints(cfg: DictConfig, run_dir: Path,
     return found
 
 
-def gradient_flow(enabled: bool, data: Dataset | None, run_dir: Path,
-                  seed: int) -> keras.callbacks.Callback | None:
+def gradient_flow(enabled: bool, data: Dataset | None, run_dir: Path, seed: int) -> keras.callbacks.Callback | None:
     """:class:`kexp.reporting.gradient_flow.GradientFlow` on a fixed, seeded batch of training data."""
     if not enabled or data is None:
         return None
@@ -84,14 +94,14 @@ def user_callbacks(specs) -> list[keras.callbacks.Callback]:
     for index, spec in enumerate(specs):
         key = f"trainer.callbacks[{index}]"
         if not OmegaConf.is_dict(spec) or "_target_" not in spec:
-            raise ConfigError.bad_value(key, str(spec), "must be a mapping with _target_ "
-                                        "(a keras.callbacks.Callback class)")
+            raise ConfigError.bad_value(
+                key, str(spec), "must be a mapping with _target_ (a keras.callbacks.Callback class)"
+            )
         try:
             callback = instantiate(spec, _convert_="all")
         except InstantiationException as err:
             raise ConfigError(f"{key} ({spec._target_}) — {err.__cause__ or err}") from err
         if not isinstance(callback, keras.callbacks.Callback):
-            raise ConfigError.bad_value(key, str(spec._target_),
-                                        "must make a keras.callbacks.Callback")
+            raise ConfigError.bad_value(key, str(spec._target_), "must make a keras.callbacks.Callback")
         made.append(callback)
     return made

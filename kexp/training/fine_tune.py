@@ -61,7 +61,7 @@ def set_trainable(model: keras.Model, phase: int, unfreeze_layers: int | None) -
     backbone.trainable = phase == 2
     if phase == 2:
         layers = backbone.layers
-        for layer in layers[:-int(unfreeze_layers)] if unfreeze_layers else []:
+        for layer in layers[: -int(unfreeze_layers)] if unfreeze_layers else []:
             layer.trainable = False
         for layer in _all_layers(backbone):
             if isinstance(layer, keras.layers.BatchNormalization):
@@ -92,8 +92,13 @@ def configure_phase(model: keras.Model, cfg: DictConfig, task, phase: int) -> No
 
     set_trainable(model, phase, cfg.trainer.fine_tune.unfreeze_layers)
     optimizer_cfg = OmegaConf.merge(cfg.optimizer, {"learning_rate": phase_learning_rate(cfg, phase)})
-    compile_model(model, build_optimizer(optimizer_cfg), task, jit_compile=cfg.trainer.jit_compile,
-                  steps_per_execution=cfg.trainer.steps_per_execution)
+    compile_model(
+        model,
+        build_optimizer(optimizer_cfg),
+        task,
+        jit_compile=cfg.trainer.jit_compile,
+        steps_per_execution=cfg.trainer.steps_per_execution,
+    )
 
 
 def parameter_counts(model: keras.Model, cfg: DictConfig) -> list[tuple[int, int, int]]:
@@ -116,16 +121,19 @@ def phases_text(model: keras.Model, cfg: DictConfig) -> str:
         first, last = spans[phase]
         if first > last:
             continue
-        lines.append(f"  phase {phase}, epochs {first}-{last}, learning rate "
-                     f"{phase_learning_rate(cfg, phase):g}: {trainable:,} trainable, {frozen:,} frozen parameters")
+        lines.append(
+            f"  phase {phase}, epochs {first}-{last}, learning rate "
+            f"{phase_learning_rate(cfg, phase):g}: {trainable:,} trainable, {frozen:,} frozen parameters"
+        )
     return "\n".join(lines) + "\n"
 
 
-def train_in_phases(model: keras.Model, data, cfg: DictConfig, run_dir: Path, guard, task,
-                    callbacks: list, replicas: int):
+def train_in_phases(
+    model: keras.Model, data, cfg: DictConfig, run_dir: Path, guard, task, callbacks: list, replicas: int
+):
     """Fit phase 1 then phase 2 (or resume in the phase the backup is in); one combined FitResult."""
-    from kexp.training.backup import backup_phase, rewrite_backup
     from kexp.runs.layout import BACKUP_DIR, completed_epochs
+    from kexp.training.backup import backup_phase, rewrite_backup
     from kexp.training.trainer import fit
 
     freeze, epochs = int(cfg.trainer.fine_tune.freeze_epochs), int(cfg.trainer.epochs)
@@ -135,25 +143,51 @@ def train_in_phases(model: keras.Model, data, cfg: DictConfig, run_dir: Path, gu
     if freeze >= epochs or done < freeze or (done == freeze and backup_phase(run_dir) == 1):
         configure_phase(model, cfg, task, 1)
         phase_one = OmegaConf.merge(cfg.trainer, {"epochs": min(freeze, epochs)})
-        results.append(fit(model, data, phase_one, run_dir, guard, seed=cfg.seed,
-                           callbacks=[*callbacks, PhaseColumn(1)], replicas=replicas, phase=1))
+        results.append(
+            fit(
+                model,
+                data,
+                phase_one,
+                run_dir,
+                guard,
+                seed=cfg.seed,
+                callbacks=[*callbacks, PhaseColumn(1)],
+                replicas=replicas,
+                phase=1,
+            )
+        )
         if results[-1].status != "ok" or freeze >= epochs:
             return _combined(results)
         guard.check()  # a signal in phase 1's last epoch stops here: the rerun makes the switch
         configure_phase(model, cfg, task, 2)
         model.optimizer.build(model.trainable_variables)
         rewrite_backup(model, run_dir, epoch=freeze, phase=2)  # a kill from here on resumes in phase 2
-        log.info("fine-tuning: phase 2 from epoch %d, backbone unfrozen, learning rate %g",
-                 freeze + 1, phase_learning_rate(cfg, 2))
+        log.info(
+            "fine-tuning: phase 2 from epoch %d, backbone unfrozen, learning rate %g",
+            freeze + 1,
+            phase_learning_rate(cfg, 2),
+        )
     else:
         configure_phase(model, cfg, task, 2)
-    results.append(fit(model, data, cfg.trainer, run_dir, guard, seed=cfg.seed,
-                       callbacks=[*callbacks, PhaseColumn(2)], replicas=replicas, phase=2))
+    results.append(
+        fit(
+            model,
+            data,
+            cfg.trainer,
+            run_dir,
+            guard,
+            seed=cfg.seed,
+            callbacks=[*callbacks, PhaseColumn(2)],
+            replicas=replicas,
+            phase=2,
+        )
+    )
     return _combined(results)
 
 
 def _combined(results: list):
     """One FitResult for the phases: the last history and status, the summed time and images."""
     last = results[-1]
-    return replace(last, train_seconds=sum(r.train_seconds for r in results),
-                   images_seen=sum(r.images_seen for r in results))
+    return replace(
+        last, train_seconds=sum(r.train_seconds for r in results), images_seen=sum(r.images_seen for r in results)
+    )

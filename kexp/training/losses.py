@@ -15,8 +15,7 @@ class SparseCategoricalCrossentropyWithSmoothing(keras.losses.Loss):
     which does: targets become ``(1 − ε)·onehot + ε / classes``.
     """
 
-    def __init__(self, label_smoothing: float = 0.0, name: str = "smoothed_crossentropy",
-                 **kwargs) -> None:
+    def __init__(self, label_smoothing: float = 0.0, name: str = "smoothed_crossentropy", **kwargs) -> None:
         super().__init__(name=name, **kwargs)
         self.label_smoothing = label_smoothing
 
@@ -24,8 +23,7 @@ class SparseCategoricalCrossentropyWithSmoothing(keras.losses.Loss):
         """Per-sample loss."""
         labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
         one_hot = ops.one_hot(labels, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
-        return keras.losses.categorical_crossentropy(one_hot, y_pred,
-                                                     label_smoothing=self.label_smoothing)
+        return keras.losses.categorical_crossentropy(one_hot, y_pred, label_smoothing=self.label_smoothing)
 
     def get_config(self) -> dict:
         """Constructor arguments, for saving with the model."""

@@ -36,8 +36,7 @@ def replay_rows(history: pd.DataFrame | None) -> list[tuple[int, dict[str, float
     if history is None or not len(history):
         return []
     rows = history.to_dict("records")
-    return [(int(row["epoch"]) - 1, {k: float(v) for k, v in row.items() if k != "epoch"})
-            for row in rows]
+    return [(int(row["epoch"]) - 1, {k: float(v) for k, v in row.items() if k != "epoch"}) for row in rows]
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -68,11 +67,10 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         from kexp.runs.atomic import atomic_path
 
         self.best_weights_path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(self.best_weights_path) as tmp:
-            with open(tmp, "wb") as handle:
-                np.savez(handle, *self.best_weights)
-                handle.flush()
-                os.fsync(handle.fileno())
+        with atomic_path(self.best_weights_path) as tmp, open(tmp, "wb") as handle:
+            np.savez(handle, *self.best_weights)
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 class ResumablePlateau(keras.callbacks.ReduceLROnPlateau):

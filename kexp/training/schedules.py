@@ -37,8 +37,9 @@ def step_rate(epoch: int, learning_rate: float, milestones: Sequence[int], gamma
     return learning_rate * gamma ** sum(epoch >= m for m in milestones)
 
 
-def cosine_rate(epoch: int, learning_rate: float, epochs: int, warmup_epochs: int = 0,
-                min_learning_rate: float = 0.0) -> float:
+def cosine_rate(
+    epoch: int, learning_rate: float, epochs: int, warmup_epochs: int = 0, min_learning_rate: float = 0.0
+) -> float:
     """Linear warm-up over ``warmup_epochs`` (from lr/warmup to lr), then a cosine to the minimum."""
     if epoch < warmup_epochs:
         return learning_rate * (epoch + 1) / warmup_epochs
@@ -49,11 +50,11 @@ def cosine_rate(epoch: int, learning_rate: float, epochs: int, warmup_epochs: in
 
 def exponential_rate(epoch: int, learning_rate: float, gamma: float) -> float:
     """``learning_rate · gamma^epoch``."""
-    return learning_rate * gamma ** epoch
+    return learning_rate * gamma**epoch
 
 
 # -- factories named by conf/schedule/*.yaml ---------------------------------------------
-def _scheduler(rate: Schedule) -> "keras.callbacks.Callback":
+def _scheduler(rate: Schedule) -> keras.callbacks.Callback:
     import keras
 
     return keras.callbacks.LearningRateScheduler(lambda epoch, _current: float(rate(epoch)))
@@ -64,32 +65,39 @@ def constant(learning_rate: float | None = None) -> None:
     return None
 
 
-def step(learning_rate: float, milestones: Sequence[int], gamma: float = 0.1) -> "keras.callbacks.Callback":
+def step(learning_rate: float, milestones: Sequence[int], gamma: float = 0.1) -> keras.callbacks.Callback:
     """Multiply by ``gamma`` at each milestone epoch (the ResNet paper's recipe)."""
-    return _scheduler(partial(step_rate, learning_rate=learning_rate, milestones=list(milestones),
-                              gamma=gamma))
+    return _scheduler(partial(step_rate, learning_rate=learning_rate, milestones=list(milestones), gamma=gamma))
 
 
-def cosine(learning_rate: float, epochs: int, warmup_epochs: int = 0,
-           min_learning_rate: float = 0.0) -> "keras.callbacks.Callback":
+def cosine(
+    learning_rate: float, epochs: int, warmup_epochs: int = 0, min_learning_rate: float = 0.0
+) -> keras.callbacks.Callback:
     """Cosine decay over the run, after an optional linear warm-up."""
-    return _scheduler(partial(cosine_rate, learning_rate=learning_rate, epochs=epochs,
-                              warmup_epochs=warmup_epochs, min_learning_rate=min_learning_rate))
+    return _scheduler(
+        partial(
+            cosine_rate,
+            learning_rate=learning_rate,
+            epochs=epochs,
+            warmup_epochs=warmup_epochs,
+            min_learning_rate=min_learning_rate,
+        )
+    )
 
 
-def exponential(learning_rate: float, gamma: float = 0.9) -> "keras.callbacks.Callback":
+def exponential(learning_rate: float, gamma: float = 0.9) -> keras.callbacks.Callback:
     """Multiply by ``gamma`` every epoch."""
     return _scheduler(partial(exponential_rate, learning_rate=learning_rate, gamma=gamma))
 
 
-def plateau(learning_rate: float | None = None, **kwargs) -> "keras.callbacks.Callback":
+def plateau(learning_rate: float | None = None, **kwargs) -> keras.callbacks.Callback:
     """Keras ``ReduceLROnPlateau`` (monitor, factor, patience, min_lr, ... as in Keras), resumable."""
     from kexp.training.resumable_callbacks import ResumablePlateau
 
     return ResumablePlateau(**kwargs)
 
 
-def build_schedule(cfg: DictConfig, previous=None) -> "keras.callbacks.Callback | None":
+def build_schedule(cfg: DictConfig, previous=None) -> keras.callbacks.Callback | None:
     """The callback for the ``schedule`` group (None: a constant rate).
 
     ``previous`` (the epochs an unfinished run already trained) goes to a

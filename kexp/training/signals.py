@@ -39,7 +39,7 @@ class SignalGuard:
         self.deferred = False
         self._previous: dict[int, object] = {}
 
-    def install(self) -> "SignalGuard":
+    def install(self) -> SignalGuard:
         """Take over the signals (main thread only; elsewhere signals stay as they are)."""
         if threading.current_thread() is threading.main_thread():
             self._previous = {s: signal.signal(s, self._handle) for s in SIGNALS}
@@ -67,7 +67,7 @@ class SignalGuard:
             raise TrainingInterrupted(self.received)
 
     @contextlib.contextmanager
-    def deferring(self) -> Iterator["SignalGuard"]:
+    def deferring(self) -> Iterator[SignalGuard]:
         """Within the block a signal only marks the stop; :meth:`check` raises it."""
         self.deferred = True
         try:

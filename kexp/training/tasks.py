@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
     from kexp.data import Dataset
 
-#: What each task needs from ``data.target_type``.
-NEEDS_TARGETS = {"multiclass": "labels", "binary": "labels", "regression": "numbers"}
+from kexp.config.choices import NEEDS_TARGETS
+
 _SUGGEST = {"labels": "task=multiclass or task=binary", "numbers": "task=regression"}
 
 
@@ -39,11 +39,12 @@ def check_task_fits_data(task: str, targets: str, data_name: str) -> None:
     needed = NEEDS_TARGETS.get(task)
     if needed is None or needed == targets or targets == "auto":  # auto: checked once the data is read
         return
-    hint = (" — or data.target_type=numbers to regress on the label values" if task == "regression"
-            else "")
-    raise ConfigError(f"task={task} needs {'class labels' if needed == 'labels' else 'numeric targets'}"
-                      f", but data={data_name} has data.target_type={targets} — use {_SUGGEST[targets]}"
-                      f"{hint}")
+    hint = " — or data.target_type=numbers to regress on the label values" if task == "regression" else ""
+    raise ConfigError(
+        f"task={task} needs {'class labels' if needed == 'labels' else 'numeric targets'}"
+        f", but data={data_name} has data.target_type={targets} — use {_SUGGEST[targets]}"
+        f"{hint}"
+    )
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,18 @@ class Task:
     label_smoothing: float = 0.0
 
     @classmethod
-    def from_config(cls, task: DictConfig, regularization: DictConfig | None = None) -> "Task":
+    def from_config(cls, task: DictConfig, regularization: DictConfig | None = None) -> Task:
         """Read the ``task`` group and ``regularization.label_smoothing``."""
         smoothing = regularization.label_smoothing if regularization is not None else 0.0
         name = task.name
         if name not in NEEDS_TARGETS:
-            raise ConfigError.bad_value("task.name", name, "unknown; available: "
-                                        + ", ".join(NEEDS_TARGETS))
+            raise ConfigError.bad_value("task.name", name, "unknown; available: " + ", ".join(NEEDS_TARGETS))
         if name == "regression" and smoothing > 0:
-            raise ConfigError.bad_value("regularization.label_smoothing", str(smoothing),
-                                        "applies to classification; use 0 with task=regression")
+            raise ConfigError.bad_value(
+                "regularization.label_smoothing",
+                str(smoothing),
+                "applies to classification; use 0 with task=regression",
+            )
         return cls(name, task.positive_class, smoothing)
 
     @property
@@ -79,8 +82,7 @@ class Task:
     @property
     def metric_names(self) -> tuple[str, ...]:
         """The names the metrics get in history.csv (val_ prefixed for validation)."""
-        return {"multiclass": ("accuracy",), "binary": ("accuracy", "auc"),
-                "regression": ("mae",)}[self.name]
+        return {"multiclass": ("accuracy",), "binary": ("accuracy", "auc"), "regression": ("mae",)}[self.name]
 
     def metrics(self) -> list:
         """Keras metrics for ``compile``."""
@@ -92,7 +94,7 @@ class Task:
             return [keras.metrics.BinaryAccuracy(name="accuracy"), keras.metrics.AUC(name="auc")]
         return [keras.metrics.MeanAbsoluteError(name="mae")]
 
-    def loss(self) -> "keras.losses.Loss | str":
+    def loss(self) -> keras.losses.Loss | str:
         """The loss for ``compile``."""
         import keras
 
@@ -106,37 +108,44 @@ class Task:
             return keras.losses.BinaryCrossentropy(label_smoothing=self.label_smoothing)
         return "mean_squared_error"
 
-    def prepare(self, data: "Dataset") -> "Dataset":
+    def prepare(self, data: Dataset) -> Dataset:
         """The dataset with targets this task's loss expects (binary: 1 = positive class)."""
         if self.name == "binary":
             positive = self._positive_class(data)
             to_binary = lambda y: (y == positive).astype("float32")  # noqa: E731
-            names = ((f"not {data.class_name(positive)}", data.class_name(positive))
-                     if data.class_names else None)
+            names = (f"not {data.class_name(positive)}", data.class_name(positive)) if data.class_names else None
             return replace(data.map_targets(to_binary, num_classes=2), class_names=names)
         return data
 
-    def _positive_class(self, data: "Dataset") -> int:
+    def _positive_class(self, data: Dataset) -> int:
         """The label that counts as 1: ``task.positive_class`` as a label or a class name."""
         if isinstance(self.positive_class, str):
             names = data.class_names or ()
             if self.positive_class not in names:
-                raise ConfigError.bad_value("task.positive_class", self.positive_class,
-                                            f"not a class of data={data.name}; its classes: "
-                                            + (", ".join(names) or "unnamed, use a label 0..n-1"))
+                raise ConfigError.bad_value(
+                    "task.positive_class",
+                    self.positive_class,
+                    f"not a class of data={data.name}; its classes: "
+                    + (", ".join(names) or "unnamed, use a label 0..n-1"),
+                )
             return names.index(self.positive_class)
         if self.positive_class is None:
             if data.num_classes == 2:
                 return 1
-            raise ConfigError(f"task.positive_class=null — data={data.name} has {data.num_classes} "
-                              f"classes; set task.positive_class to one of 0..{data.num_classes - 1} "
-                              "(that class against the rest)")
+            raise ConfigError(
+                f"task.positive_class=null — data={data.name} has {data.num_classes} "
+                f"classes; set task.positive_class to one of 0..{data.num_classes - 1} "
+                "(that class against the rest)"
+            )
         if not 0 <= self.positive_class < data.num_classes:
-            raise ConfigError.bad_value("task.positive_class", str(self.positive_class),
-                                        f"must be a label of data={data.name}: 0..{data.num_classes - 1}")
+            raise ConfigError.bad_value(
+                "task.positive_class",
+                str(self.positive_class),
+                f"must be a label of data={data.name}: 0..{data.num_classes - 1}",
+            )
         return self.positive_class
 
-    def finish_model(self, model: "keras.Model", data: "Dataset") -> "keras.Model":
+    def finish_model(self, model: keras.Model, data: Dataset) -> keras.Model:
         """Regression: append ``Rescaling(std, mean)`` of the training targets; others: as is."""
         if self.name != "regression":
             return model

@@ -13,14 +13,20 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from kexp.runs.layout import HISTORY_FILE, HISTORY_STREAM
-from kexp.runs.layout import BACKUP_DIR, completed_epochs
-from kexp.training.backup import AtomicBackupAndRestore, remove_backup
-from kexp.training.callbacks import (EpochKeyedRandomness, EpochLogLine, EpochStats, HistoryLogger,
-                            StopOnSignal, TerminateOnNaNWithoutWaiting, publish_history)
+from kexp.config.errors import ConfigError
 from kexp.data import Dataset
 from kexp.data.pipeline import training_inputs, validation_inputs
-from kexp.config.errors import ConfigError
+from kexp.runs.layout import BACKUP_DIR, HISTORY_FILE, HISTORY_STREAM, completed_epochs
+from kexp.training.backup import AtomicBackupAndRestore, remove_backup
+from kexp.training.callbacks import (
+    EpochKeyedRandomness,
+    EpochLogLine,
+    EpochStats,
+    HistoryLogger,
+    StopOnSignal,
+    TerminateOnNaNWithoutWaiting,
+    publish_history,
+)
 from kexp.training.signals import SignalGuard
 from kexp.training.tasks import Task
 
@@ -44,9 +50,13 @@ def keras_verbose(setting: str | int) -> int:
     return int(setting)
 
 
-def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                  task: Task | None = None, jit_compile: str | bool = "auto",
-                  steps_per_execution: int = 1) -> None:
+def compile_model(
+    model: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    task: Task | None = None,
+    jit_compile: str | bool = "auto",
+    steps_per_execution: int = 1,
+) -> None:
     """Compile with the task's loss and metrics (default: multiclass, sparse cross-entropy).
 
     ``jit_compile`` (auto | true | false) and ``steps_per_execution`` go to
@@ -55,8 +65,13 @@ def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer,
     optimizer in a ``LossScaleOptimizer`` itself.
     """
     task = task or Task("multiclass")
-    model.compile(optimizer=optimizer, loss=task.loss(), metrics=task.metrics(),
-                  jit_compile=jit_compile, steps_per_execution=steps_per_execution)
+    model.compile(
+        optimizer=optimizer,
+        loss=task.loss(),
+        metrics=task.metrics(),
+        jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
+    )
 
 
 def training_weights(data: Dataset, class_weight) -> np.ndarray | None:
@@ -69,8 +84,9 @@ def training_weights(data: Dataset, class_weight) -> np.ndarray | None:
     if class_weight in (None, "none"):
         return weights
     if not data.has_class_labels:
-        raise ConfigError.bad_value("trainer.class_weight", str(class_weight),
-                                    "needs class labels; use none for regression")
+        raise ConfigError.bad_value(
+            "trainer.class_weight", str(class_weight), "needs class labels; use none for regression"
+        )
     labels = data.y_train.astype("int64").reshape(-1)
     present = np.unique(labels)
     if class_weight == "balanced":
@@ -79,8 +95,7 @@ def training_weights(data: Dataset, class_weight) -> np.ndarray | None:
         per_class = dict(zip(present, compute_class_weight("balanced", classes=present, y=labels)))
     else:
         per_class = {int(k): float(v) for k, v in dict(class_weight).items()}
-    by_sample = np.array([per_class.get(int(c), 1.0) for c in range(labels.max() + 1)],
-                         dtype="float32")[labels]
+    by_sample = np.array([per_class.get(int(c), 1.0) for c in range(labels.max() + 1)], dtype="float32")[labels]
     return by_sample if weights is None else by_sample * weights
 
 
@@ -98,9 +113,14 @@ def previous_history(run_dir: Path) -> pd.DataFrame | None:
     return table[table["epoch"] <= done].reset_index(drop=True)
 
 
-def training_callbacks(run_dir: Path, epochs: int, guard: SignalGuard,
-                       configured: list[keras.callbacks.Callback],
-                       append_history: bool = False, phase: int = 1) -> list[keras.callbacks.Callback]:
+def training_callbacks(
+    run_dir: Path,
+    epochs: int,
+    guard: SignalGuard,
+    configured: list[keras.callbacks.Callback],
+    append_history: bool = False,
+    phase: int = 1,
+) -> list[keras.callbacks.Callback]:
     """kexp's callbacks around the ``configured`` ones, in the order they must run.
 
     None of them waits on a step's results at a batch end, so Keras keeps its
@@ -118,9 +138,17 @@ def training_callbacks(run_dir: Path, epochs: int, guard: SignalGuard,
     ]
 
 
-def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard: SignalGuard,
-        seed: int = 0, callbacks: list[keras.callbacks.Callback] | None = None,
-        replicas: int = 1, phase: int = 1) -> FitResult:
+def fit(
+    model: keras.Model,
+    data: Dataset,
+    cfg: DictConfig,
+    run_dir: Path,
+    guard: SignalGuard,
+    seed: int = 0,
+    callbacks: list[keras.callbacks.Callback] | None = None,
+    replicas: int = 1,
+    phase: int = 1,
+) -> FitResult:
     """Train ``model`` on ``data``, streaming ``history.csv``; resume an unfinished run.
 
     ``backup/`` (:mod:`kexp.training.backup`) holds the last completed epoch: running
@@ -141,22 +169,38 @@ def fit(model: keras.Model, data: Dataset, cfg: DictConfig, run_dir: Path, guard
 
     shard = batch_shard()  # (None unless a batch is split over several devices)
     if shard is not None:
-        log.info("process %d of %d feeds %d of each global batch of %d; per epoch %d whole batches "
-                 "(%d training and %d validation samples left out of each epoch)", shard[0], shard[1],
-                 batch_size // shard[1], batch_size, len(train) // batch_size, len(train) % batch_size,
-                 len(data.val) % batch_size)
-    callbacks = training_callbacks(run_dir, cfg.epochs, guard, callbacks or [],
-                                   append_history=done_before > 0, phase=phase)
+        log.info(
+            "process %d of %d feeds %d of each global batch of %d; per epoch %d whole batches "
+            "(%d training and %d validation samples left out of each epoch)",
+            shard[0],
+            shard[1],
+            batch_size // shard[1],
+            batch_size,
+            len(train) // batch_size,
+            len(train) % batch_size,
+            len(data.val) % batch_size,
+        )
+    callbacks = training_callbacks(
+        run_dir, cfg.epochs, guard, callbacks or [], append_history=done_before > 0, phase=phase
+    )
     started = time.perf_counter()
     try:
-        model.fit(**training_inputs(train, batch_size, seed, done_before, cfg.epochs, shard),
-                  **validation_inputs(data.val, batch_size, shard), epochs=cfg.epochs, callbacks=callbacks, verbose=keras_verbose(cfg.verbose))
+        model.fit(
+            **training_inputs(train, batch_size, seed, done_before, cfg.epochs, shard),
+            **validation_inputs(data.val, batch_size, shard),
+            epochs=cfg.epochs,
+            callbacks=callbacks,
+            verbose=keras_verbose(cfg.verbose),
+        )
     finally:
         guard.deferred = False
         seconds = time.perf_counter() - started
         # (empty when fit failed before its first epoch ended: CSVLogger wrote no header yet)
-        history = (publish_history(stream, run_dir / HISTORY_FILE)
-                   if stream.is_file() and stream.stat().st_size else pd.DataFrame())
+        history = (
+            publish_history(stream, run_dir / HISTORY_FILE)
+            if stream.is_file() and stream.stat().st_size
+            else pd.DataFrame()
+        )
     status = "diverged" if len(history) and not np.isfinite(history["loss"].iloc[-1]) else "ok"
     trained_per_epoch = len(train) - len(train) % batch_size if shard is not None else len(train)
     images = trained_per_epoch * max(len(history) - done_before, 0)

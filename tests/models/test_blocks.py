@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from kexp.config.errors import ConfigError
-from kexp.models import ACTIVATIONS
+from kexp.config.choices import ACTIVATIONS
 from kexp.models.blocks import INITIALIZERS, LayerFactory
 from kexp.models.layers import Maxout, RReLU
 from tests.conftest import compose_config

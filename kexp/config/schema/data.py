@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from typing import Any, Optional
 
 from omegaconf import MISSING
 
@@ -38,6 +38,6 @@ class DataConfig:
     cache_dir: Optional[str] = None
     on_bad_image: Optional[str] = None
     target: Optional[str] = None
-    features: Optional[List[str]] = None
+    features: Optional[list[str]] = None
     fill_missing: Optional[str] = None
     loader: Any = None

@@ -120,9 +120,15 @@ class BackboneConfig(ModelConfig):
 
 
 FAMILIES: dict[str, type[ModelConfig]] = {
-    "mlp": MlpConfig, "cnn": CnnConfig, "alexnet": AlexNetConfig, "vgg": VggConfig,
-    "googlenet": GoogLeNetConfig, "resnet": ResNetConfig, "cifar_resnet": CifarResNetConfig,
-    "backbone": BackboneConfig}
+    "mlp": MlpConfig,
+    "cnn": CnnConfig,
+    "alexnet": AlexNetConfig,
+    "vgg": VggConfig,
+    "googlenet": GoogLeNetConfig,
+    "resnet": ResNetConfig,
+    "cifar_resnet": CifarResNetConfig,
+    "backbone": BackboneConfig,
+}
 
 
 def family(cfg: DictConfig) -> str:

@@ -54,5 +54,10 @@ class PlateauSchedule(ConstantSchedule):
     min_lr: float = MISSING
 
 
-SCHEMAS = {"constant": ConstantSchedule, "step": StepSchedule, "cosine": CosineSchedule,
-           "exponential": ExponentialSchedule, "plateau": PlateauSchedule}
+SCHEMAS = {
+    "constant": ConstantSchedule,
+    "step": StepSchedule,
+    "cosine": CosineSchedule,
+    "exponential": ExponentialSchedule,
+    "plateau": PlateauSchedule,
+}

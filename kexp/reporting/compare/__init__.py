@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kexp.runs.atomic import save_figure, write_csv, write_text
-from kexp.runs.layout import CONFUSION_PNG, REPORT_FILE, SUMMARY_CSV, SUMMARY_MD
 from kexp.reporting.compare.plots import compare_figure, gradient_compare_figure
 from kexp.reporting.compare.report import html_report
 from kexp.reporting.compare.runs import find_runs
 from kexp.reporting.compare.table import over_seeds, ranked, resolve_metric, summary_table, swept_keys, to_markdown
 from kexp.reporting.compare.versions import version_notes
+from kexp.runs.atomic import save_figure, write_csv, write_text
+from kexp.runs.layout import CONFUSION_PNG, REPORT_FILE, SUMMARY_CSV, SUMMARY_MD
 from kexp.runs.record import smaller_is_better
 
 CURVES = ("accuracy", "loss")
@@ -40,12 +40,17 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     written = {SUMMARY_CSV: out / SUMMARY_CSV, SUMMARY_MD: out / SUMMARY_MD}
     write_csv(written[SUMMARY_CSV], table)
     notes = version_notes(table)
-    markdown = [f"# {len(runs)} runs ranked by {column}\n", *[f"{note}\n" for note in notes],
-                to_markdown(best_first.drop(columns=["dir"]))]
+    markdown = [
+        f"# {len(runs)} runs ranked by {column}\n",
+        *[f"{note}\n" for note in notes],
+        to_markdown(best_first.drop(columns=["dir"])),
+    ]
     if seeds is not None:
         seed_col = f"{column}_mean" if f"{column}_mean" in seeds else seeds.columns[-1]
-        markdown += ["\n## Mean ± std over seeds\n",
-                     to_markdown(seeds.sort_values(seed_col, ascending=smaller_is_better(column)))]
+        markdown += [
+            "\n## Mean ± std over seeds\n",
+            to_markdown(seeds.sort_values(seed_col, ascending=smaller_is_better(column))),
+        ]
     write_text(written[SUMMARY_MD], "\n".join(markdown))
     for name in CURVES:
         path = written[f"compare_{name}.png"] = out / f"compare_{name}.png"
@@ -60,8 +65,7 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     if seeds is not None:
         tables.append(("Mean ± std over seeds", seeds))
     written[REPORT_FILE] = out / REPORT_FILE
-    write_text(written[REPORT_FILE], html_report(
-        f"kexp comparison: {len(runs)} runs", images, tables, notes))
+    write_text(written[REPORT_FILE], html_report(f"kexp comparison: {len(runs)} runs", images, tables, notes))
     return written
 
 
@@ -82,7 +86,12 @@ def best_confusion_matrices(runs: list, keys: list[str], best_first) -> list[tup
             best = min(members, key=lambda r: order.get(r.path, len(order)))
             found.append((order.get(best.path, len(order)), name, len(members), best))
     found.sort(key=lambda item: item[0])
-    shown = f" — the {MAX_CONFUSION_MATRICES} best of {len(found)} configurations" \
-        if len(found) > MAX_CONFUSION_MATRICES else ""
-    return [(f"Confusion matrix: {name} (best of {count}: {best.path.name}){shown}", best.path / CONFUSION_PNG)
-            for _, name, count, best in found[:MAX_CONFUSION_MATRICES]]
+    shown = (
+        f" — the {MAX_CONFUSION_MATRICES} best of {len(found)} configurations"
+        if len(found) > MAX_CONFUSION_MATRICES
+        else ""
+    )
+    return [
+        (f"Confusion matrix: {name} (best of {count}: {best.path.name}){shown}", best.path / CONFUSION_PNG)
+        for _, name, count, best in found[:MAX_CONFUSION_MATRICES]
+    ]

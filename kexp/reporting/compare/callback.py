@@ -26,7 +26,6 @@ class CompareSweep(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from kexp.reporting.compare import compare
-
         from kexp.search.study_table import study_run_dirs
 
         sweep_dir = Path(config.hydra.sweep.dir)

@@ -40,7 +40,6 @@ MAX_LEGEND_INSIDE = 10
 def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = ""):
     """One set of axes: ``metric`` and ``val_<metric>`` per configuration against epoch."""
     import matplotlib
-
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
@@ -57,17 +56,31 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
             stats = mean_and_std((r.history for r in members), column)
             if stats.empty:
                 continue
-            ax.plot(stats["epoch"], stats["mean"], style, color=colour, linewidth=1.6,
-                    marker="o" if len(stats) < 3 else None, markersize=4)  # (a point is no line)
+            ax.plot(
+                stats["epoch"],
+                stats["mean"],
+                style,
+                color=colour,
+                linewidth=1.6,
+                marker="o" if len(stats) < 3 else None,
+                markersize=4,
+            )  # (a point is no line)
             if len(members) > 1:
-                ax.fill_between(stats["epoch"], stats["mean"] - stats["std"],
-                                stats["mean"] + stats["std"], color=colour, alpha=0.15, linewidth=0)
+                ax.fill_between(
+                    stats["epoch"],
+                    stats["mean"] - stats["std"],
+                    stats["mean"] + stats["std"],
+                    color=colour,
+                    alpha=0.15,
+                    linewidth=0,
+                )
         seeds = f" (mean ± std of {len(members)} seeds)" if len(members) > 1 else ""
         handles.append(Line2D([], [], color=colour, label=f"{name}{seeds}"))
-    handles += [Line2D([], [], color="grey", linestyle="-", label="validation"),
-                Line2D([], [], color="grey", linestyle="--", label="training")]
-    epochs = max((int(r.history["epoch"].max()) for r in runs if "epoch" in r.history and len(r.history)),
-                 default=1)
+    handles += [
+        Line2D([], [], color="grey", linestyle="-", label="validation"),
+        Line2D([], [], color="grey", linestyle="--", label="training"),
+    ]
+    epochs = max((int(r.history["epoch"].max()) for r in runs if "epoch" in r.history and len(r.history)), default=1)
     if epochs <= 20:
         ax.set_xticks(range(1, epochs + 1))
     else:
@@ -96,7 +109,6 @@ def gradient_compare_figure(runs: list[Run], keys: list[str], title: str = ""):
     Configurations run with several seeds show the mean over their runs.
     """
     import matplotlib
-
     from matplotlib.figure import Figure
 
     groups = configurations([r for r in runs if len(r.gradients)], keys)
@@ -107,8 +119,15 @@ def gradient_compare_figure(runs: list[Run], keys: list[str], title: str = ""):
         last = [r.gradients[r.gradients["epoch"] == r.gradients["epoch"].max()] for r in members]
         profile = pd.concat(last).groupby("depth")["grad_norm"].mean()
         epoch = int(max(r.gradients["epoch"].max() for r in members))
-        ax.plot(profile.index, profile.to_numpy(), marker="o", markersize=2.5, linewidth=1.5,
-                color=colours(index % colours.N), label=f"{name} (epoch {epoch})")
+        ax.plot(
+            profile.index,
+            profile.to_numpy(),
+            marker="o",
+            markersize=2.5,
+            linewidth=1.5,
+            color=colours(index % colours.N),
+            label=f"{name} (epoch {epoch})",
+        )
     ax.set_yscale("log")
     ax.set_xlabel("depth (trainable kernel, input side = 0)")
     ax.set_ylabel("‖∂loss/∂kernel‖₂ on a fixed batch")

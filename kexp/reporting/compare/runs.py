@@ -8,9 +8,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from kexp.runs.record import RunRecord
 from kexp.runs.layout import GRADIENTS_CSV, HYDRA_CONFIG, HYDRA_OVERRIDES, is_run, read_history
-
+from kexp.runs.record import RunRecord
 
 
 @dataclass

@@ -12,12 +12,22 @@ from kexp.reporting.compare.runs import Run
 from kexp.runs.record import ALIASES, RunRecord, metric_column, smaller_is_better
 
 SEED = "seed"
-RESULT_COLUMNS = ["status", "epochs", "best_val_accuracy", "final_val_accuracy", "best_val_loss",
-                  "final_val_loss", "test_accuracy", "test_loss", "final_loss", "parameters", "flops",
-                  "train_seconds"]
+RESULT_COLUMNS = [
+    "status",
+    "epochs",
+    "best_val_accuracy",
+    "final_val_accuracy",
+    "best_val_loss",
+    "final_val_loss",
+    "test_accuracy",
+    "test_loss",
+    "final_loss",
+    "parameters",
+    "flops",
+    "train_seconds",
+]
 NUMERIC = RESULT_COLUMNS[1:]
-_FROM_HISTORY = ("epochs", "final_loss", "best_val_accuracy", "final_val_accuracy", "best_val_loss",
-                 "final_val_loss")
+_FROM_HISTORY = ("epochs", "final_loss", "best_val_accuracy", "final_val_accuracy", "best_val_loss", "final_val_loss")
 
 
 def swept_keys(runs: list[Run]) -> list[str]:
@@ -100,6 +110,7 @@ def over_seeds(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
 
 def to_markdown(table: pd.DataFrame, digits: int = 4) -> str:
     """A GitHub-style Markdown table (no extra dependency)."""
+
     def cell(value: object) -> str:
         if isinstance(value, float):
             return "" if np.isnan(value) else f"{value:.{digits}f}"

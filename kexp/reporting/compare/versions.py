@@ -21,8 +21,7 @@ def fingerprint(run: Run) -> dict[str, str]:
     facts = run.provenance
     if not facts:
         return {}
-    found = {name: str(version) for name, version in (facts.get("packages") or {}).items()
-             if name in COMPARED_PACKAGES}
+    found = {name: str(version) for name, version in (facts.get("packages") or {}).items() if name in COMPARED_PACKAGES}
     git = facts.get("git")
     if git:
         found["git"] = str(git.get("commit", ""))[:10] + (" dirty" if git.get("dirty") else "")
@@ -36,10 +35,10 @@ def fingerprint(run: Run) -> dict[str, str]:
 def differences(runs: list[Run]) -> list[str]:
     """Per run: ``"keras 3.14.0; git 1a2b3c4d5e dirty"`` for what differs from most runs ('' if nothing)."""
     prints = [fingerprint(run) for run in runs]
-    usual = {key: Counter(p[key] for p in prints if key in p).most_common(1)[0][0]
-             for key in {k for p in prints for k in p}}
-    return ["; ".join(f"{key} {value}" for key, value in sorted(p.items()) if value != usual[key])
-            for p in prints]
+    usual = {
+        key: Counter(p[key] for p in prints if key in p).most_common(1)[0][0] for key in {k for p in prints for k in p}
+    }
+    return ["; ".join(f"{key} {value}" for key, value in sorted(p.items()) if value != usual[key]) for p in prints]
 
 
 def kexp_versions(runs: list[Run]) -> list[str]:
@@ -52,8 +51,7 @@ def version_notes(table) -> list[str]:
     counts = Counter(v for v in table["kexp"] if v)
     notes = []
     if counts:
-        notes.append("kexp " + ", ".join(f"{v} ({n} runs)" if len(counts) > 1 else v
-                                         for v, n in counts.most_common()))
+        notes.append("kexp " + ", ".join(f"{v} ({n} runs)" if len(counts) > 1 else v for v, n in counts.most_common()))
     flagged = int((table["differs"] != "").sum())
     if flagged:
         notes.append(f"{flagged} run(s) differ in code or versions from the rest: see the differs column")

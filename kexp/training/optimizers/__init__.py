@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import keras
 
 
-def build_optimizer(cfg: DictConfig) -> "keras.optimizers.Optimizer":
+def build_optimizer(cfg: DictConfig) -> keras.optimizers.Optimizer:
     """Instantiate ``cfg`` (every key but ``_target_`` and ``name`` is a constructor argument).
 
     ``name`` is the YAML's short name (kept as the optimizer's Keras name).

@@ -24,20 +24,26 @@ from kexp.training.optimizers.moments import AdamMoments
 class AdaBound(AdamMoments):
     """AdaBound; ``final_lr`` is the SGD rate it converges to, ``gamma`` how fast."""
 
-    def __init__(self, learning_rate: float = 0.001, final_lr: float = 0.1, beta_1: float = 0.9,
-                 beta_2: float = 0.999, gamma: float = 1e-3, epsilon: float = 1e-8,
-                 name: str = "adabound", **kwargs) -> None:
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        final_lr: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        gamma: float = 1e-3,
+        epsilon: float = 1e-8,
+        name: str = "adabound",
+        **kwargs,
+    ) -> None:
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
         self.final_lr = final_lr
         self.gamma = gamma
-        self.initial_learning_rate = float(learning_rate) if isinstance(learning_rate, (int, float)) \
-            else None
+        self.initial_learning_rate = float(learning_rate) if isinstance(learning_rate, (int, float)) else None
 
     def update_step(self, gradient, variable, learning_rate) -> None:
         """One AdaBound step for ``variable``."""
         lr, step, m, v, beta_1, beta_2 = self.update_moments(gradient, variable, learning_rate)
-        final_lr = self.final_lr * (lr / self.initial_learning_rate if self.initial_learning_rate
-                                    else 1.0)
+        final_lr = self.final_lr * (lr / self.initial_learning_rate if self.initial_learning_rate else 1.0)
         lower = final_lr * (1 - 1 / (self.gamma * step + 1))
         upper = final_lr * (1 + 1 / (self.gamma * step))
         step_size = lr * ops.sqrt(1 - ops.power(beta_2, step)) / (1 - ops.power(beta_1, step))

@@ -13,8 +13,7 @@ class AdamMoments(keras.optimizers.Optimizer):
     use what it returns to take their own step.
     """
 
-    def __init__(self, learning_rate: float, beta_1: float, beta_2: float, epsilon: float,
-                 name: str, **kwargs) -> None:
+    def __init__(self, learning_rate: float, beta_1: float, beta_2: float, epsilon: float, name: str, **kwargs) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -25,8 +24,7 @@ class AdamMoments(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(var_list)
-        self._momentums, self._velocities = self.add_optimizer_variables(
-            var_list, ["momentum", "velocity"])
+        self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
 
     def update_moments(self, gradient, variable, learning_rate):
         """Update ``m`` and ``v`` for ``variable``; return ``(lr, step, m, v, β1, β2)`` in its dtype.

@@ -28,9 +28,16 @@ from kexp.training.optimizers.moments import AdamMoments
 class RAdam(AdamMoments):
     """Rectified Adam; ``beta_1``, ``beta_2``, ``epsilon`` as in Adam."""
 
-    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, rho_threshold: float = 4.0, name: str = "radam",
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        rho_threshold: float = 4.0,
+        name: str = "radam",
+        **kwargs,
+    ) -> None:
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
         self.rho_threshold = rho_threshold
 
@@ -44,8 +51,7 @@ class RAdam(AdamMoments):
         rectified = rho_t > self.rho_threshold
         # Guard the square root's argument so the unused branch stays finite.
         safe_rho_t = ops.where(rectified, rho_t, rho_inf)
-        r_t = ops.sqrt((safe_rho_t - 4) * (safe_rho_t - 2) * rho_inf
-                       / ((rho_inf - 4) * (rho_inf - 2) * safe_rho_t))
+        r_t = ops.sqrt((safe_rho_t - 4) * (safe_rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * safe_rho_t))
         adaptive = ops.divide(ops.sqrt(1 - beta_2_power), ops.add(ops.sqrt(v), self.epsilon))
         step_direction = ops.where(rectified, ops.multiply(r_t, ops.multiply(m_hat, adaptive)), m_hat)
         self.assign_sub(variable, ops.multiply(lr, step_direction))

@@ -1,0 +1,50 @@
+"""kexp's uses of Keras's private attributes still exist (kexp/compat/keras.py), and do what kexp needs.
+
+If this fails after a Keras upgrade, update kexp/compat/keras.py, and nothing else."""
+
+import keras
+import numpy as np
+import pytest
+
+from kexp.compat import keras as keras_compat
+from tests.compat.private_api import missing_attributes, resolve
+
+
+def instance_of(dotted: str):
+    if dotted.endswith("BackupAndRestore"):
+        return keras.callbacks.BackupAndRestore("/nonexistent/backup")
+    if dotted.endswith("ModelCheckpoint"):
+        return keras.callbacks.ModelCheckpoint("/nonexistent/best.keras", save_best_only=True)
+    return keras.random.SeedGenerator(0)
+
+
+@pytest.mark.parametrize("dotted, attributes", keras_compat.PRIVATE_API.items())
+def test_each_private_attribute_exists(dotted, attributes):
+    owner = resolve(dotted)
+    assert owner is not None, f"Keras no longer has {dotted}: update kexp/compat/keras.py"
+    missing = missing_attributes(owner, attributes, instance_of(dotted))
+    assert not missing, f"{dotted} no longer has {missing}: update kexp/compat/keras.py"
+
+
+def test_checkpoint_comparison_follows_its_mode():
+    lower = keras.callbacks.ModelCheckpoint("/nonexistent/a.keras", monitor="val_loss", mode="min", save_best_only=True)
+    higher = keras.callbacks.ModelCheckpoint("/nonexistent/b.keras", monitor="val_accuracy", mode="max", save_best_only=True)
+    assert keras_compat.checkpoint_improves(lower, 0.5) and keras_compat.checkpoint_improves(higher, 0.5)
+    lower.best, higher.best = 0.5, 0.5
+    assert keras_compat.checkpoint_improves(lower, 0.4) and not keras_compat.checkpoint_improves(lower, 0.6)
+    assert keras_compat.checkpoint_improves(higher, 0.6) and not keras_compat.checkpoint_improves(higher, 0.4)
+
+
+def test_seed_states_are_the_random_layers_generator_variables():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dropout(0.5, seed=7)])
+    states = keras_compat.seed_states(model)
+    assert len(states) == 1 and np.asarray(states[0]).shape == (2,)
+    assert keras_compat.seed_states(keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])) == []
+
+
+def test_backup_paths_and_position_are_set_and_read_back(tmp_path):
+    backup = keras.callbacks.BackupAndRestore(str(tmp_path / "b"))
+    keras_compat.point_backup_at(backup, tmp_path / "w.weights.h5", tmp_path / "meta.json")
+    assert keras_compat.backup_weights_path(backup) == tmp_path / "w.weights.h5"
+    keras_compat.set_backup_position(backup, 4, 2)
+    assert keras_compat.backup_position(backup) == (4, 2)
