@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from omegaconf import DictConfig
@@ -28,6 +29,9 @@ from kexp.runs import atomic, layout
 from kexp.runs.processes import end_other_process, local_model, process_directory, writes_artifacts
 from kexp.runs.record import RunRecord
 from kexp.training.signals import TrainingInterrupted, guarded
+
+if TYPE_CHECKING:
+    from kexp.training.backup import TrainingEnd
 
 log = logging.getLogger("kexp")
 
@@ -178,20 +182,20 @@ def build_and_compile(cfg: DictConfig, data, task):
 
 def train(
     cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int, logger_callbacks: list | None = None, task=None
-) -> dict[str, object]:
+) -> TrainingEnd:
     """Phase 1 and 2: train (or resume), then keep the trained weights; how training ended.
 
     ``logger_callbacks`` (:mod:`kexp.loggers`) run after the configured callbacks.
     A run whose training already ended (``backup/trained``) gets those weights back instead.
     """
     from kexp.runs.disk import check_room_for_run
-    from kexp.training.backup import load_trained, save_trained
+    from kexp.training.backup import TrainingEnd, load_trained, save_trained
     from kexp.training.configured_callbacks import configured_callbacks
     from kexp.training.trainer import fit, previous_history
 
     trained = load_trained(model, run_dir)
     if trained is not None:
-        log.info("training had ended (%s): evaluating and saving what is missing", trained["status"])
+        log.info("training had ended (%s): evaluating and saving what is missing", trained.status)
         return trained
     checkpoint = cfg.trainer.checkpoint
     early = cfg.regularization.early_stopping
@@ -211,13 +215,13 @@ def train(
         result = train_in_phases(model, data, cfg, run_dir, guard, task, callbacks, replicas)
     else:
         result = fit(model, data, cfg.trainer, run_dir, guard, seed=cfg.seed, callbacks=callbacks, replicas=replicas)
-    trained = {"status": result.status, "train_seconds": result.train_seconds, "images_seen": result.images_seen}
+    trained = TrainingEnd(result.status, result.train_seconds, result.images_seen)
     save_trained(model, run_dir, trained)
     return trained
 
 
 def finish(
-    cfg: DictConfig, model, data, run_dir: Path, trained: dict[str, object], facts: dict[str, object], replicas: int
+    cfg: DictConfig, model, data, run_dir: Path, trained: TrainingEnd, facts: dict[str, Any], replicas: int
 ) -> RunRecord:
     """Phase 3: evaluate, save the model and curves, write ``metrics.csv``, drop the backup."""
     from kexp.reporting.confusion import confusion_table, save_confusion
@@ -225,7 +229,7 @@ def finish(
     from kexp.runs.provenance import mark_finished
     from kexp.training.backup import remove_backup
 
-    status = str(trained["status"])
+    status = trained.status
     scores: dict[str, float] = {}
     model = local_model(model, run_dir)
     if model is None:  # (process 1.. of a multi-process run: process 0 evaluates and writes)
@@ -249,14 +253,13 @@ def finish(
         save_curves(
             history, run_dir / layout.CURVES_FILE, title=str(cfg.name) if status == "ok" else f"{cfg.name} ({status})"
         )
-    seconds = float(trained["train_seconds"])
     record = RunRecord.from_history(
         **facts,
         history=history,
         test_scores=scores,
-        train_seconds=seconds,
+        train_seconds=trained.train_seconds,
         status=status,
-        images_per_second=round(int(trained["images_seen"]) / seconds, 1) if seconds > 0 else float("nan"),
+        images_per_second=trained.images_per_second,
     )
     record.write(run_dir)
     mark_finished(run_dir, status)

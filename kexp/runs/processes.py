@@ -11,9 +11,13 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kexp.runs import layout
 from kexp.runs.record import RunRecord
+
+if TYPE_CHECKING:
+    from kexp.training.backup import TrainingEnd
 
 log = logging.getLogger("kexp")
 
@@ -77,11 +81,10 @@ def local_model(model, run_dir: Path):
     return local
 
 
-def end_other_process(state_dir: Path, trained: dict[str, object], facts: dict[str, object], status: str) -> RunRecord:
+def end_other_process(state_dir: Path, trained: TrainingEnd, facts: dict[str, Any], status: str) -> RunRecord:
     """Process 1.. of a multi-process run: its record (nothing written), its training state removed."""
-    seconds = float(trained["train_seconds"])
     record = RunRecord.from_history(
-        **facts, history=layout.read_history(state_dir), status=status, train_seconds=seconds
+        **facts, history=layout.read_history(state_dir), status=status, train_seconds=trained.train_seconds
     )
     shutil.rmtree(state_dir)
     return record

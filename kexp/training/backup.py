@@ -20,6 +20,7 @@ finished epochs again.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 import os
 import shutil
 from pathlib import Path
@@ -34,6 +35,20 @@ from kexp.runs.layout import BACKUP_DIR, EPOCH_PREFIX, HISTORY_FILE, TRAINED_DIR
 WEIGHTS_FILE = "latest.weights.h5"
 METADATA_FILE = "training_metadata.json"
 _PARTIAL_PREFIX = ".partial-"
+
+
+@dataclass(frozen=True)
+class TrainingEnd:
+    """How training ended, kept with the trained weights (``backup/trained/result.json``)."""
+
+    status: str  # ok | diverged
+    train_seconds: float
+    images_seen: int
+
+    @property
+    def images_per_second(self) -> float:
+        """Training throughput; NaN when no time was measured."""
+        return round(self.images_seen / self.train_seconds, 1) if self.train_seconds > 0 else float("nan")
 
 
 class DamagedBackupError(KexpError):
@@ -128,7 +143,7 @@ def rewrite_backup(model: keras.Model, run_dir: Path, epoch: int, phase: int) ->
     keras_compat.save_backup(backup)
 
 
-def save_trained(model: keras.Model, run_dir: Path, result: dict[str, object]) -> None:
+def save_trained(model: keras.Model, run_dir: Path, result: TrainingEnd) -> None:
     """Keep the weights at the end of training and how it ended, atomically (``backup/trained``)."""
     folder = run_dir / BACKUP_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -136,7 +151,7 @@ def save_trained(model: keras.Model, run_dir: Path, result: dict[str, object]) -
     try:
         partial.mkdir()
         model.save_weights(str(partial / "model.weights.h5"))
-        (partial / "result.json").write_text(json.dumps(result), encoding="utf-8")
+        (partial / "result.json").write_text(json.dumps(asdict(result)), encoding="utf-8")
         shutil.rmtree(folder / TRAINED_DIR, ignore_errors=True)
         os.rename(partial, folder / TRAINED_DIR)
     except BaseException:
@@ -144,7 +159,7 @@ def save_trained(model: keras.Model, run_dir: Path, result: dict[str, object]) -
         raise
 
 
-def load_trained(model: keras.Model, run_dir: Path) -> dict[str, object] | None:
+def load_trained(model: keras.Model, run_dir: Path) -> TrainingEnd | None:
     """Restore the weights of a run whose training already ended; its result, or None."""
     trained = run_dir / BACKUP_DIR / TRAINED_DIR
     if not (trained / "result.json").is_file():
@@ -154,7 +169,7 @@ def load_trained(model: keras.Model, run_dir: Path) -> dict[str, object] | None:
         if model.optimizer is not None and not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
         model.load_weights(str(weights))
-        return json.loads((trained / "result.json").read_text(encoding="utf-8"))
+        return TrainingEnd(**json.loads((trained / "result.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError) as err:
         raise damaged(weights, run_dir, err) from err
 
