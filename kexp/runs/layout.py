@@ -33,8 +33,6 @@ HYDRA_DIR = ".hydra"
 STATE_DIR = ".kexp"
 EVALUATIONS_DIR = "evaluations"
 BACKUP_DIR = "backup"
-#: A table fitted on the training split and needed again by evaluate/predict (``data=csv``).
-PREPROCESSING_FILE = "preprocessing.joblib"
 
 #: Every entry a run directory can have, with what it is (the docs' table, in this order).
 RUN_FILES: dict[str, str] = {
@@ -50,7 +48,6 @@ RUN_FILES: dict[str, str] = {
     SUMMARY_FILE: "the whole Keras model summary and the MACs",
     f"{GRADIENTS_CSV}, {GRADIENTS_PNG}": "gradient flow",
     MODEL_FILE: "the trained model",
-    PREPROCESSING_FILE: "data=csv: the fitted feature encoding",
     LOG_FILE: "the log",
     f"{HYDRA_DIR}/": "Hydra's resolved config, its own config, the overrides",
     f"{STATE_DIR}/": "the stored config, the lock, logger state",
@@ -71,7 +68,6 @@ ARTIFACT_FILES = (
     CONFUSION_PNG,
     GRADIENTS_CSV,
     GRADIENTS_PNG,
-    PREPROCESSING_FILE,
     f"{HYDRA_DIR}/config.yaml",
     f"{HYDRA_DIR}/overrides.yaml",
 )

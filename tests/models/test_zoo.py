@@ -17,9 +17,9 @@ MODEL_NAMES = sorted(p.stem for p in (config_dir() / "model").glob("*.yaml") if 
 
 
 def readme_counts() -> dict[str, int]:
-    """Parameters at 28x28x1/10 from the README's model table (rows with a number)."""
+    """Parameters at 28x28x1/10 from the docs' model table (docs/models.md, rows with a number)."""
     counts = {}
-    for line in (REPO / "README.md").read_text().splitlines():
+    for line in (REPO / "docs" / "models.md").read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 5 and cells[0].startswith("`") and cells[3][:1].isdigit():
             counts[cells[0].strip("`")] = int(cells[3].split()[0].replace(",", ""))
@@ -55,7 +55,7 @@ def test_every_model_builds_and_predicts_on_small_images(name):
     assert tuple(model(x, training=False).shape) == (2, 10)
     if name in README_COUNTS:
         inference = getattr(model, "inference_model", model)
-        assert inference.count_params() == README_COUNTS[name], "README model table is stale"
+        assert inference.count_params() == README_COUNTS[name], "docs/models.md model table is stale"
 
 
 #: One member of every family (and both ResNet unit types): what training one step exercises.

@@ -4,6 +4,7 @@ import subprocess
 
 import yaml
 
+from kexp.backends.start import BackendInfo
 from kexp.runs.provenance import git_state, mark_finished, provenance, write_run_file
 from tests.conftest import REPO
 
@@ -17,10 +18,13 @@ def test_the_git_state_is_the_repositorys_and_absent_outside_one(tmp_path):
 
 
 def test_a_resumed_run_keeps_its_first_start_and_ends_with_a_status(tmp_path):
-    write_run_file(tmp_path, provenance(3, "backend x", started="2026-01-01T00:00:00+00:00"))
-    write_run_file(tmp_path, provenance(3, "backend x", started="2026-01-02T00:00:00+00:00"))
+    backend = BackendInfo(backend="jax", keras="3.15.1", precision="float32", devices=["cpu:0", "cpu:1"])
+    write_run_file(tmp_path, provenance(3, backend, started="2026-01-01T00:00:00+00:00"))
+    write_run_file(tmp_path, provenance(3, backend, started="2026-01-02T00:00:00+00:00"))
     mark_finished(tmp_path, "ok")
     facts = yaml.safe_load((tmp_path / "run.yaml").read_text())
     assert facts["first_started"] == "2026-01-01T00:00:00+00:00"
     assert facts["started"] == "2026-01-02T00:00:00+00:00" and facts["status"] == "ok"
     assert facts["finished"] >= "2026" and facts["seed"] == 3 and facts["python"].count(".") == 2
+    # the backend as fields (kexp.compare reads them; no free text to parse)
+    assert (facts["backend"], facts["precision"], facts["devices"]) == ("jax", "float32", ["cpu:0", "cpu:1"])
