@@ -68,7 +68,10 @@ def evaluate_run(run_dir: Path, overrides: list[str], out: Path | None = None, b
     cfg = with_overrides(finished_run_config(run_dir), overrides)
     validate(cfg)
     task = Task.from_config(cfg.task, cfg.regularization)
-    data = load_data(cfg.data, seed=cfg.seed)
+    from kexp.runs.saved import load_preprocessing
+
+    # (data=csv: the run's own fitted encoding, never one fitted on the rows being scored)
+    data = load_data(cfg.data, seed=cfg.seed, encoder=load_preprocessing(run_dir))
     check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
     data = task.prepare(in_run_classes(data, run_dir))
     if cfg.data.get("on_bad_image") == "skip":

@@ -65,7 +65,7 @@ def predict_files(run_dir: Path, files: list[Path], top_k: int = 3) -> pd.DataFr
 
     start_backend(cfg.seed)
     model = load_model(Path(run_dir), cfg)
-    names, inputs = read_inputs(cfg, model, files)
+    names, inputs = read_inputs(cfg, model, files, Path(run_dir))
     outputs = np.asarray(model.predict(inputs, verbose=0), dtype="float64")
     if cfg.task.name == "regression":
         return pd.DataFrame({"input": names, "prediction": outputs[:, 0]})
@@ -83,13 +83,13 @@ def predict_files(run_dir: Path, files: list[Path], top_k: int = 3) -> pd.DataFr
     return pd.DataFrame(table)
 
 
-def read_inputs(cfg, model, files: list[Path]) -> tuple[list[str], np.ndarray]:
+def read_inputs(cfg, model, files: list[Path], run_dir: Path) -> tuple[list[str], np.ndarray]:
     """Input names and the model-ready array: every CSV's rows, or the decoded images."""
     csvs = [p for p in files if p.suffix.lower() == ".csv"]
     if csvs and len(csvs) < len(files):
         raise DataError(f"{csvs[0]} — give image files or CSV files, not both")
     if csvs:
-        return csv_rows(cfg, csvs)
+        return csv_rows(cfg, csvs, run_dir)
     from kexp.data.images import ImageFiles
 
     shape = tuple(model.input_shape[1:])
@@ -104,24 +104,22 @@ def read_inputs(cfg, model, files: list[Path]) -> tuple[list[str], np.ndarray]:
     return [str(p) for p in files], images.load()
 
 
-def csv_rows(cfg, files: list[Path]) -> tuple[list[str], np.ndarray]:
-    """Rows of ``files`` encoded as the run's training rows were (data=csv runs)."""
+def csv_rows(cfg, files: list[Path], run_dir: Path) -> tuple[list[str], np.ndarray]:
+    """Rows of ``files`` encoded by the preprocessing the run fitted on its training rows (data=csv runs)."""
     if cfg.data.name != "csv":
         raise DataError(
             f"{files[0]} — CSV rows need a run trained with data=csv (this run: data={cfg.data.name}); give image files"
         )
-    from kexp.data.csv_table import training_encoder
+    from kexp.data.csv_table import encode_rows, training_encoder
+    from kexp.runs.saved import load_preprocessing
 
-    encoder = training_encoder(cfg.data, cfg.seed)
+    encoder = load_preprocessing(run_dir)
+    if encoder is None:  # a run of kexp 0.1: fit again from its training CSV
+        encoder = training_encoder(cfg.data, cfg.seed)
     names, parts = [], []
     for path in files:
-        rows = pd.read_csv(path)
-        missing = [c for c in encoder.columns if c not in rows]
-        if missing:
-            raise DataError(
-                f"{path} — has no column {', '.join(missing)} (the run's features: {', '.join(encoder.columns)})"
-            )
-        parts.append(encoder.transform(rows))
+        parts.append(encode_rows(encoder, pd.read_csv(path), str(path)))
+        rows = parts[-1]
         names += [f"{path}:{i + 1}" for i in range(len(rows))]
     return names, np.concatenate(parts)
 

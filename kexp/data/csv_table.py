@@ -4,7 +4,10 @@
   other column) the inputs.
 - Numeric features are standardised with the training split's mean and
   standard deviation; string (categorical) features are one-hot encoded with
-  the categories seen in training (an unseen category is all zeros).
+  the categories seen in training (an unseen category is all zeros): a
+  scikit-learn ``ColumnTransformer`` fitted once and saved with the run
+  (``preprocessing.joblib``), so evaluate and predict never read the training
+  CSV again.
 - ``data.target_type=auto``: a string target is class labels (names sorted, as
   folders), a numeric one is a number to regress on; ``labels`` makes whole
   numbers class labels.
@@ -15,6 +18,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +26,9 @@ from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
 from kexp.data.sources import SOURCES, Source, stratified_split
+
+if TYPE_CHECKING:
+    from sklearn.compose import ColumnTransformer
 
 
 def read_table(cfg: DictConfig) -> tuple[pd.DataFrame, pd.Series]:
@@ -83,7 +90,8 @@ def target_kind(target: pd.Series, setting: str) -> str:
 
 
 def encode_targets(target: pd.Series, kind: str, path: str) -> tuple[np.ndarray, tuple[str, ...] | None]:
-    """Targets as numbers, or labels 0..n-1 with their names (sorted values)."""
+    """Targets as numbers, or labels 0..n-1 with their names (the sorted values: scikit-learn's
+    ``LabelEncoder``)."""
     if kind == "numbers":
         if not pd.api.types.is_numeric_dtype(target):
             raise DataError(
@@ -91,45 +99,61 @@ def encode_targets(target: pd.Series, kind: str, path: str) -> tuple[np.ndarray,
                 "use data.target_type=labels (or auto)"
             )
         return target.to_numpy("float32"), None
-    names = sorted(target.unique().tolist())
-    labels = np.searchsorted(np.array(names, dtype=object), target.to_numpy(object))
-    return labels.astype("int64"), tuple(str(n) for n in names)
+    from sklearn.preprocessing import LabelEncoder
+
+    encoder = LabelEncoder().fit(target.to_numpy(object))
+    labels = encoder.transform(target.to_numpy(object))
+    return labels.astype("int64"), tuple(str(n) for n in encoder.classes_)
 
 
-class FeatureEncoder:
-    """Standardise numeric columns and one-hot encode string columns, fitted on the training rows."""
+def fit_encoder(train: pd.DataFrame, fill_missing: str) -> ColumnTransformer:
+    """scikit-learn's preprocessing fitted on the training rows (saved with the run).
 
-    def __init__(self, train: pd.DataFrame, fill_missing: str) -> None:
-        self.numeric = [c for c in train.columns if pd.api.types.is_numeric_dtype(train[c])]
-        self.categorical = [c for c in train.columns if c not in self.numeric]
-        self.fill_missing = fill_missing
-        self.mean = train[self.numeric].mean()
-        self.std = train[self.numeric].std(ddof=0).replace(0.0, 1.0).fillna(1.0)
-        self.categories = {c: sorted(train[c].dropna().astype(str).unique()) for c in self.categorical}
-        self.most_frequent = {
-            c: train[c].dropna().astype(str).mode().iloc[0] if train[c].notna().any() else "" for c in self.categorical
-        }
+    Numeric columns: missing values filled as ``data.fill_missing`` says (mean or
+    zero), then standardised (``StandardScaler``: the training mean and standard
+    deviation). String columns: a missing value becomes the most frequent one,
+    then one-hot (``OneHotEncoder`` with the training categories; an unseen one
+    is all zeros). The output is float32, numeric columns first.
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-    @property
-    def columns(self) -> list[str]:
-        """The feature columns a row must have."""
-        return self.numeric + self.categorical
+    numeric = [c for c in train.columns if pd.api.types.is_numeric_dtype(train[c])]
+    categorical = [c for c in train.columns if c not in numeric]
+    numbers: list = [StandardScaler()]
+    if fill_missing != "none":
+        fill = (
+            SimpleImputer(strategy="mean")
+            if fill_missing == "mean"
+            else SimpleImputer(strategy="constant", fill_value=0.0)
+        )
+        numbers.insert(0, fill)
+    text = make_pipeline(
+        SimpleImputer(strategy="most_frequent"),
+        FunctionTransformer(as_text, feature_names_out="one-to-one"),
+        OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32),
+    )
+    encoder = ColumnTransformer(
+        [("numbers", make_pipeline(*numbers), numeric), ("categories", text, categorical)],
+        verbose_feature_names_out=False,
+    )
+    return encoder.fit(train)
 
-    @property
-    def names(self) -> list[str]:
-        """The encoded columns: numeric ones, then ``column=category`` one-hot columns."""
-        return self.numeric + [f"{c}={v}" for c in self.categorical for v in self.categories[c]]
 
-    def transform(self, rows: pd.DataFrame) -> np.ndarray:
-        """float32 (n, encoded columns)."""
-        numeric = rows[self.numeric]
-        if self.fill_missing != "none":
-            numeric = numeric.fillna(self.mean if self.fill_missing == "mean" else 0.0)
-        parts = [((numeric - self.mean) / self.std).to_numpy("float32")]
-        for column in self.categorical:
-            values = rows[column].astype(str).where(rows[column].notna(), self.most_frequent[column])
-            parts.append((values.to_numpy()[:, None] == np.array(self.categories[column])[None, :]).astype("float32"))
-        return np.concatenate(parts, axis=1)
+def as_text(values: np.ndarray) -> np.ndarray:
+    """Category values as strings (a column of 1, 2, 3 and one of "1", "2", "3" encode alike)."""
+    return np.asarray(values, dtype=object).astype(str)
+
+
+def encode_rows(encoder: ColumnTransformer, rows: pd.DataFrame, origin: str) -> np.ndarray:
+    """``rows`` encoded by a fitted ``encoder`` as float32; a DataError naming missing feature columns."""
+    columns = [str(c) for c in encoder.feature_names_in_]
+    missing = [c for c in columns if c not in rows]
+    if missing:
+        raise DataError(f"{origin} — has no column {', '.join(missing)} (the run's features: {', '.join(columns)})")
+    return np.asarray(encoder.transform(rows[columns]), dtype="float32")
 
 
 def _split_table(cfg: DictConfig, seed: int):
@@ -143,25 +167,29 @@ def _split_table(cfg: DictConfig, seed: int):
     return features, y, names, kind, train, test
 
 
-def training_encoder(cfg: DictConfig, seed: int) -> FeatureEncoder:
-    """The encoder a run with data config ``cfg`` and ``seed`` fitted (for new rows: kexp.predict)."""
+def training_encoder(cfg: DictConfig, seed: int) -> ColumnTransformer:
+    """The encoder a run with data config ``cfg`` and ``seed`` fitted, fitted again from its training
+    CSV (runs of kexp 0.1, which did not save it; newer runs keep ``preprocessing.joblib``)."""
     features, _, _, _, train, _ = _split_table(cfg, seed)
-    return FeatureEncoder(features.iloc[train], cfg.fill_missing)
+    return fit_encoder(features.iloc[train], cfg.fill_missing)
 
 
 @SOURCES.register("csv")
-def csv(cfg: DictConfig, seed: int) -> Source:
-    """The rows of ``data.path``: test split drawn by ``data.test_split`` (stratified for labels)."""
+def csv(cfg: DictConfig, seed: int, encoder: ColumnTransformer | None = None) -> Source:
+    """The rows of ``data.path``: test split drawn by ``data.test_split`` (stratified for labels),
+    encoded by ``encoder`` (a saved run's) or by one fitted here on the training rows."""
     features, y, names, kind, train, test = _split_table(cfg, seed)
-    encoder = FeatureEncoder(features.iloc[train], cfg.fill_missing)
+    encoder = encoder if encoder is not None else fit_encoder(features.iloc[train], cfg.fill_missing)
+    origin = f"data.path={cfg.path}"
     return Source(
-        encoder.transform(features.iloc[train]),
+        encode_rows(encoder, features.iloc[train], origin),
         y[train],
-        encoder.transform(features.iloc[test]),
+        encode_rows(encoder, features.iloc[test], origin),
         y[test],
         class_names=names,
         targets=kind,
-        origin=f"data.path={cfg.path}",
+        origin=origin,
+        encoder=encoder,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig
@@ -57,6 +58,8 @@ class Dataset:
     class_names: tuple[str, ...] | None = None
     val_is_test: bool = False
     origin: str = ""
+    #: the preprocessing fitted on the training split (``data=csv``), saved with the run
+    encoder: Any = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -103,9 +106,12 @@ class Dataset:
         )
 
 
-def load_data(cfg: DictConfig, seed: int) -> Dataset:
-    """Load ``cfg`` (the ``data`` group), subsample, split, scale and unbalance it."""
-    source = load_source(cfg, seed)
+def load_data(cfg: DictConfig, seed: int, encoder: Any = None) -> Dataset:
+    """Load ``cfg`` (the ``data`` group), subsample, split, scale and unbalance it.
+
+    ``encoder``: the preprocessing a saved run fitted (``data=csv``), used instead of fitting one.
+    """
+    source = load_source(cfg, seed, encoder)
     where = f"{source.origin} — " if source.origin else ""
     try:
         return _prepare(cfg, source, seed)
@@ -146,7 +152,15 @@ def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
     if cfg.imbalance:
         train = train.take(_imbalanced(train.y, cfg.imbalance, seed, classes))
     return Dataset(
-        cfg.name, train, val, test, num_classes, source.class_names, val_is_test=val is test, origin=source.origin
+        cfg.name,
+        train,
+        val,
+        test,
+        num_classes,
+        source.class_names,
+        val_is_test=val is test,
+        origin=source.origin,
+        encoder=source.encoder,
     )
 
 

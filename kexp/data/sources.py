@@ -45,6 +45,8 @@ class Source:
     class_names: tuple[str, ...] | None = None
     targets: str | None = None
     origin: str = ""
+    #: preprocessing fitted on the training split that new inputs need too (``data=csv``)
+    encoder: Any = None
 
 
 SourceFn = Callable[[DictConfig, int], "Arrays | Source"]
@@ -124,12 +126,15 @@ for _name in ("mnist", "fashion_mnist", "cifar10", "cifar100"):
     SOURCES.register(_name)(_keras_dataset(_name))
 
 
-def load_source(cfg: DictConfig, seed: int) -> Source:
-    """What ``cfg`` names: the named source, or the ``.npz`` of ``data.path`` in its place."""
+def load_source(cfg: DictConfig, seed: int, encoder: Any = None) -> Source:
+    """What ``cfg`` names: the named source, or the ``.npz`` of ``data.path`` in its place.
+
+    ``encoder``: a saved run's fitted preprocessing, for the sources that fit one (``csv``).
+    """
     function = SOURCES.get(cfg.name)
     if cfg.path and not getattr(function, "reads_path", False):
         return Source(*load_npz(cfg.path), origin=f"data.path={cfg.path}")
-    loaded = function(cfg, seed)
+    loaded = function(cfg, seed, encoder=encoder) if encoder is not None else function(cfg, seed)
     return loaded if isinstance(loaded, Source) else Source(*loaded)
 
 

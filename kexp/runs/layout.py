@@ -33,6 +33,8 @@ HYDRA_DIR = ".hydra"
 STATE_DIR = ".kexp"
 EVALUATIONS_DIR = "evaluations"
 BACKUP_DIR = "backup"
+#: ``data=csv``: the feature encoding fitted on the training split (scikit-learn, joblib).
+PREPROCESSING_FILE = "preprocessing.joblib"
 
 #: Every entry a run directory can have, with what it is (the docs' table, in this order).
 RUN_FILES: dict[str, str] = {
@@ -48,6 +50,7 @@ RUN_FILES: dict[str, str] = {
     SUMMARY_FILE: "the whole Keras model summary and the MACs",
     f"{GRADIENTS_CSV}, {GRADIENTS_PNG}": "gradient flow",
     MODEL_FILE: "the trained model",
+    PREPROCESSING_FILE: "data=csv: the fitted feature encoding",
     LOG_FILE: "the log",
     f"{HYDRA_DIR}/": "Hydra's resolved config, its own config, the overrides",
     f"{STATE_DIR}/": "the stored config, the lock, logger state",
@@ -68,6 +71,7 @@ ARTIFACT_FILES = (
     CONFUSION_PNG,
     GRADIENTS_CSV,
     GRADIENTS_PNG,
+    PREPROCESSING_FILE,
     f"{HYDRA_DIR}/config.yaml",
     f"{HYDRA_DIR}/overrides.yaml",
 )

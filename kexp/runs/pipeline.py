@@ -126,7 +126,10 @@ def streamed_data(cfg: DictConfig, data, run_dir: Path):
     ``classes.csv`` written for data with class names."""
     from kexp.data.bad_images import skip_bad_images
     from kexp.data.cache import cache_splits
+    from kexp.runs.saved import save_preprocessing
 
+    if data.encoder is not None:  # (data=csv) so that evaluate and predict never refit it
+        save_preprocessing(data.encoder, run_dir)
     if data.class_names:
         atomic.write_csv(
             run_dir / layout.CLASSES_FILE,

@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from kexp.config.errors import ConfigError, KexpError
-from kexp.runs.layout import CLASSES_FILE, HYDRA_CONFIG, MODEL_FILE, PER_CLASS_FILE
+from kexp.runs.layout import CLASSES_FILE, HYDRA_CONFIG, MODEL_FILE, PER_CLASS_FILE, PREPROCESSING_FILE
 
 
 class RunError(KexpError):
@@ -93,6 +93,27 @@ def load_model(run_dir: Path, cfg: DictConfig | None = None):
     if cfg is not None and OmegaConf.select(cfg, "model.preset", default=None):
         import keras_hub  # noqa: F401  (registers the KerasHub backbone classes)
     return keras.saving.load_model(run_dir / MODEL_FILE)
+
+
+def load_preprocessing(run_dir: Path):
+    """The table preprocessing a ``data=csv`` run fitted and saved, or None (other data, or a run of
+    kexp 0.1, which did not save it)."""
+    path = Path(run_dir) / PREPROCESSING_FILE
+    if not path.is_file():
+        return None
+    import joblib
+
+    return joblib.load(path)
+
+
+def save_preprocessing(encoder, run_dir: Path) -> None:
+    """Write the fitted table preprocessing into ``run_dir`` atomically."""
+    import joblib
+
+    from kexp.runs.atomic import atomic_path
+
+    with atomic_path(Path(run_dir) / PREPROCESSING_FILE) as tmp:
+        joblib.dump(encoder, tmp)
 
 
 def class_names(run_dir: Path, units: int) -> list[str]:

@@ -20,9 +20,9 @@ finished epochs again.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 import os
 import shutil
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import keras

@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kexp.config.errors import DataError
+
 from kexp.cli.predict import main, predict_files
 from kexp.runs.saved import load_model
 from tests.data.test_csv_table import write_table
@@ -42,6 +44,20 @@ def test_csv_rows_are_encoded_with_the_run_training_statistics(tmp_path):
     assert predicted.columns.tolist()[-1] == "probability_2"  # two classes: top-k capped at 2
     assert set(predicted["name_1"]) <= {"no", "yes"}
     assert (predicted["probability_1"] + predicted["probability_2"]).to_numpy() == pytest.approx(1, abs=1e-5)
+    # the encoding is saved with the run: move the training CSV away and change it, the same rows
+    # give exactly the same predictions (kexp 0.1 refitted the encoder from that file)
+    assert (run_dir / "preprocessing.joblib").is_file()
+    changed = pd.read_csv(table)
+    changed["size"] = changed["size"] * 10 + 5
+    changed["city"] = "paris"
+    table.rename(tmp_path / "moved.csv")
+    changed.to_csv(tmp_path / "moved.csv", index=False)
+    again = predict_files(run_dir, [tmp_path / "new.csv"], top_k=5)
+    pd.testing.assert_frame_equal(again, predicted)
+    # and the columns a row must have are the run's features
+    new_rows.drop(columns=["city"]).to_csv(tmp_path / "short.csv", index=False)
+    with pytest.raises(DataError, match=r"short.csv — has no column city \(the run's features: "):
+        predict_files(run_dir, [tmp_path / "short.csv"])
 
 
 def test_bad_input_is_one_line(saved_image_run, tmp_path, capsys):

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from kexp.data import load_data
-from kexp.data.csv_table import FeatureEncoder
+from kexp.data.csv_table import encode_rows, fit_encoder
 from kexp.config.errors import DataError
 from kexp.config.validation import validate
 from tests.conftest import compose_config
@@ -29,10 +29,17 @@ def csv_config(path, *extra):
 
 def test_the_encoder_uses_training_statistics_and_categories_only():
     train = pd.DataFrame({"x": [1.0, 3.0], "colour": ["red", "blue"]})
-    encoder = FeatureEncoder(train, "none")
-    assert encoder.names == ["x", "colour=blue", "colour=red"]
-    encoded = encoder.transform(pd.DataFrame({"x": [5.0], "colour": ["green"]}))
+    encoder = fit_encoder(train, "none")
+    assert encoder.get_feature_names_out().tolist() == ["x", "colour_blue", "colour_red"]
+    encoded = encode_rows(encoder, pd.DataFrame({"x": [5.0], "colour": ["green"]}), "new.csv")
     assert encoded.tolist() == [[3.0, 0.0, 0.0]]  # (5 - 2) / 1, an unseen colour is all zero
+    assert encoded.dtype == np.float32
+    # missing values: numbers filled with the training mean, strings with the most frequent value
+    gappy = pd.DataFrame({"x": [1.0, np.nan, 3.0, 4.0], "colour": ["red", None, "red", "blue"]})
+    filled = encode_rows(fit_encoder(gappy, "mean"), gappy, "t.csv")
+    x = np.array([1.0, 8 / 3, 3.0, 4.0])
+    np.testing.assert_allclose(filled[:, 0], (x - x.mean()) / x.std(), rtol=1e-6)
+    assert filled[:, 1:].tolist() == [[0, 1], [0, 1], [0, 1], [1, 0]]
 
 
 def test_a_string_target_is_labels_with_names_a_numeric_one_a_number(tmp_path):
