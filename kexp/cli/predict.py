@@ -74,7 +74,7 @@ def predict_files(run_dir: Path, files: list[Path], top_k: int = 3) -> pd.DataFr
     labels = class_names(Path(run_dir), outputs.shape[1])
     k = min(top_k, outputs.shape[1])
     order = np.argsort(-outputs, axis=1, kind="stable")[:, :k]
-    table = {"input": names}
+    table: dict[str, object] = {"input": names}
     for rank in range(k):
         chosen = order[:, rank]
         table[f"class_{rank + 1}"] = chosen

@@ -18,6 +18,7 @@ import re
 import tempfile
 from argparse import Namespace
 from pathlib import Path
+from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import IntervalSweep, Override
@@ -63,7 +64,7 @@ def preflight(argv: list[str]) -> None:
             validate(cfg)
         if args.multirun and cfg is not None:
             check_search_storage(cfg)
-        if not args.multirun and (run_dir := given_run_dir(args.overrides)) is not None:
+        if not args.multirun and cfg is not None and (run_dir := given_run_dir(args.overrides)) is not None:
             check_rerun(cfg, run_dir)  # before Hydra rewrites the directory's .hydra/
     finally:
         hydra_compat.clear()
@@ -109,13 +110,13 @@ def parse_overrides(texts: list[str], hydra) -> list[Override]:
 def override_values(override: Override) -> list[str]:
     """The ``key=value`` texts one override stands for (one unless it is a sweep)."""
     if not override.is_sweep_override():
-        return [override.input_line]
+        return [str(override.input_line)]
     key = override.get_key_element()
-    value = override.value()
+    value: Any = override.value()
     if isinstance(value, IntervalSweep):  # continuous: the sweeper draws from it
         # Hydra's interval() is a float range; tagged int, an integer one (as Optuna reads it)
-        cast = int if "int" in value.tags else float
-        return [f"{key}={cast(end)}" for end in (value.start, value.end)]
+        number = int if "int" in value.tags else float
+        return [f"{key}={number(end)}" for end in (value.start, value.end) if end is not None]
     return [f"{key}={item}" for item in override.sweep_string_iterator()]
 
 
@@ -216,6 +217,18 @@ def compose(hydra, config_name: str, overrides: list[str]) -> DictConfig:
 _COULD_NOT_OVERRIDE = re.compile(r"Could not (?:override|append to config\.) '([^']+)'")
 _MERGING = re.compile(r"Error merging override (\S+?)=")
 _FULL_KEY = re.compile(r"full_key: (\S+)")
+_BY_TYPE: dict[str, str] = {
+    "Integer": "must be an integer",
+    "int": "must be an integer",
+    "Float": "must be a number",
+    "float": "must be a number",
+    "Boolean": "must be true or false",
+    "String": "must be a string",
+    "str": "must be a string",
+    "list": "must be a list",
+    "List": "must be a list",
+    "dict": "must be a mapping",
+}
 #: OmegaConf's messages for a value of the wrong type, and what kexp says instead.
 _WRONG_TYPE = [
     (re.compile(r"could not be converted to (\w+)"), lambda m: _BY_TYPE.get(m.group(1), m.group(1))),
@@ -231,18 +244,6 @@ _WRONG_TYPE = [
         lambda m: _BY_TYPE.get(m.group(1), f"must be of type {m.group(1)}"),
     ),
 ]
-_BY_TYPE = {
-    "Integer": "must be an integer",
-    "int": "must be an integer",
-    "Float": "must be a number",
-    "float": "must be a number",
-    "Boolean": "must be true or false",
-    "String": "must be a string",
-    "str": "must be a string",
-    "list": "must be a list",
-    "List": "must be a list",
-    "dict": "must be a mapping",
-}
 
 
 def explain(hydra, config_name: str, overrides: list[str], err: Exception) -> ConfigError:

@@ -11,7 +11,7 @@ def flat_config(cfg: DictConfig) -> dict[str, object]:
 
     Lists stay values; empty mappings have no leaf and are left out.
     """
-    app = OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"])
+    app = OmegaConf.masked_copy(cfg, [str(key) for key in cfg if key != "hydra"])
     container = OmegaConf.to_container(app, resolve=True, enum_to_str=True)
     if not container:
         return {}

@@ -78,7 +78,7 @@ def current_names(flat: dict[str, object]) -> dict[str, object]:
 
 def upgrade(cfg: DictConfig) -> DictConfig:
     """A resolved config saved by an older kexp (a run's ``.hydra/config.yaml``) under today's names."""
-    cfg = OmegaConf.create(OmegaConf.to_container(cfg))
+    cfg = OmegaConf.create(OmegaConf.to_container(cfg))  # type: ignore[assignment]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)
     for old, new in RENAMED.items():
         value = OmegaConf.select(cfg, old, default=_ABSENT)
         if value is not _ABSENT:
@@ -97,10 +97,10 @@ _ABSENT = object()
 
 def _targets(node: object, prefix: str = "") -> list[tuple[str, object]]:
     """Every ``(dotted key, value)`` of a ``_target_`` in ``node``."""
-    found = []
+    found: list[tuple[str, object]] = []
     if isinstance(node, DictConfig):
         for key, value in node.items():
-            dotted = f"{prefix}.{key}" if prefix else str(key)
+            dotted = f"{prefix}.{key!s}" if prefix else str(key)
             if key == "_target_":
                 found.append((dotted, value))
             else:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import cast
 
 import numpy as np
 
@@ -54,14 +55,15 @@ def skip_bad_images(data: Dataset) -> Dataset:
     """``data`` without the image files that cannot be decoded; logs how many and which."""
     kept = {}
     for name, split in _splits(data).items():
-        bad = undecodable(split.x)
+        files = cast(ImageFiles, split.x)  # (_splits keeps the splits of image files only)
+        bad = undecodable(files)
         if bad:
             log.warning(
                 "data.on_bad_image=skip: %d of %d %s images cannot be decoded and are left out: %s%s",
                 len(bad),
                 len(split),
                 name,
-                ", ".join(split.x.paths[bad[:3]]),
+                ", ".join(files.paths[bad[:3]]),
                 " ..." if len(bad) > 3 else "",
             )
             kept[name] = split.take(np.setdiff1d(np.arange(len(split)), bad))
@@ -79,11 +81,12 @@ def skip_bad_images(data: Dataset) -> Dataset:
 def first_bad_image(data: Dataset) -> BadImageError | None:
     """The first image of ``data`` (train, test, validation) that cannot be decoded, as the error naming it."""
     for split in _splits(data).values():
-        bad = undecodable(split.x)
+        files = cast(ImageFiles, split.x)
+        bad = undecodable(files)
         if bad:
-            path = split.x.paths[bad[0]]
+            path = files.paths[bad[0]]
             try:
-                split.x.load([bad[0]])
+                files.load([bad[0]])
             except BadImageError as err:
                 return err
             return BadImageError(path, "the backend's decoder rejects it")

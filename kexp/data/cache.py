@@ -17,6 +17,7 @@ import logging
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def fingerprint(files: ImageFiles) -> str:
 
 def disk_cache(split: Split, name: str, directory: Path) -> np.memmap:
     """The decoded images of ``split`` as a memory-mapped uint8 ``.npy``, written on first use."""
-    path = Path(directory) / f"{name}-{fingerprint(split.x)}.npy"
+    path = Path(directory) / f"{name}-{fingerprint(cast(ImageFiles, split.x))}.npy"  # (only image files are cached)
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".partial.{path.name}")

@@ -12,6 +12,9 @@ from kexp.config.errors import DataError
 from kexp.data.images import ImageFiles, LazyRows
 from kexp.data.sources import Source, load_source, stratified_split, stratify_by
 
+#: What a split's inputs can be: an array in memory, image files, or a memory map read batch by batch.
+Inputs = np.ndarray | ImageFiles | LazyRows
+
 
 @dataclass(frozen=True)
 class Split:
@@ -23,7 +26,7 @@ class Split:
     labels 0..n-1 (int64) or numbers (float32).
     """
 
-    x: np.ndarray | ImageFiles
+    x: Inputs
     y: np.ndarray
     weights: np.ndarray | None = None
 
@@ -127,22 +130,22 @@ def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
     y_train, y_test = _targets(source.y_train, "y_train"), _targets(source.y_test, "y_test")
     _check_pair(x_train, y_train, "x_train", "y_train")
     _check_pair(x_test, y_test, "x_test", "y_test")
-    given_val = source.x_val is not None
-    y_val = _targets(source.y_val, "y_val") if given_val else None
+    given_val = source.x_val is not None and source.y_val is not None
+    y_val = _targets(source.y_val, "y_val") if source.y_val is not None and given_val else None
     classes = (source.targets or cfg.target_type) == "labels"
     if classes:
         y_train, y_test = _class_labels(y_train, "y_train"), _class_labels(y_test, "y_test")
-        y_val = _class_labels(y_val, "y_val") if given_val else None
+        y_val = _class_labels(y_val, "y_val") if y_val is not None else None
         num_classes = _count_classes(y_train, y_test, y_val, source.class_names)
     else:
         y_train, y_test, num_classes = y_train.astype("float32"), y_test.astype("float32"), 0
-        y_val = y_val.astype("float32") if given_val else None
+        y_val = y_val.astype("float32") if y_val is not None else None
     train = Split(x_train, y_train, weights).take(_subsample(y_train, cfg.train_size, seed, "data.train_size", classes))
     test = Split(x_test, y_test).take(_subsample(y_test, cfg.test_size, seed, "data.test_size", classes))
     scale = pixel_scale(train.x)
     train = replace(train, x=_as_inputs(train.x, "x_train", scale))
     test = replace(test, x=_as_inputs(test.x, "x_test", scale))
-    if given_val:
+    if y_val is not None:
         val = Split(_as_inputs(_lazy(source.x_val), "x_val", scale), y_val)
     elif cfg.val_split > 0:
         kept, held_out = stratified_split(train.y, cfg.val_split, seed, classes)
@@ -252,7 +255,7 @@ def _check_pair(x, y: np.ndarray, x_key: str, y_key: str) -> None:
         raise DataError(f"{x_key} has {len(x)} samples but {y_key} has {len(y)} — they must match")
 
 
-def pixel_scale(x_train: np.ndarray) -> float:
+def pixel_scale(x_train: Inputs) -> float:
     """What image pixels are divided by, decided once from the training split: 255 for
     integer images or floats above 1 (0..255 stored as floats), else 1 (already in [0, 1]).
 
@@ -270,7 +273,7 @@ def pixel_scale(x_train: np.ndarray) -> float:
     return 255.0 if finite.size and float(finite.max()) > 1.0 else 1.0
 
 
-def _as_inputs(x: np.ndarray, key: str, scale: float) -> np.ndarray:
+def _as_inputs(x: Inputs, key: str, scale: float) -> Inputs:
     """Images: float32 divided by ``scale``, with a channel axis. Tabular (N, features): float32 as given.
 
     Image files stay files (decoded to [0, 1] while training).
@@ -316,7 +319,7 @@ def _imbalanced(y: np.ndarray, drop: DictConfig, seed: int, classes: bool) -> np
     rng = np.random.default_rng(seed)
     keep = np.ones(len(y), dtype=bool)
     for label, fraction in drop.items():
-        members = np.flatnonzero(y == int(label))
+        members = np.flatnonzero(y == int(label))  # type: ignore[arg-type]  # (an OmegaConf key)
         dropped = rng.choice(members, size=round(len(members) * float(fraction)), replace=False)
         keep[dropped] = False
     return np.flatnonzero(keep)

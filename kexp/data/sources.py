@@ -49,7 +49,8 @@ class Source:
     encoder: Any = None
 
 
-SourceFn = Callable[[DictConfig, int], "Arrays | Source"]
+#: ``(data config, seed, **options)`` → what the source read (``encoder=``: see :func:`load_source`)
+SourceFn = Callable[..., "Arrays | Source"]
 
 SOURCES: Registry[SourceFn] = Registry("data", "kexp.data")
 

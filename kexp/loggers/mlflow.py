@@ -281,4 +281,4 @@ def start_run(cfg: DictConfig, run_dir: Path) -> str:
         log.info("mlflow: run %s in %s (experiment %s)", run.info.run_id, uri, experiment_name(cfg))
     mlflow.log_params(params)
     mlflow.set_tag("kexp.status", "running")
-    return mlflow.active_run().info.run_id
+    return mlflow.active_run().info.run_id  # type: ignore[union-attr]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -54,7 +55,7 @@ class TensorBoardLogger(RunLogger):
         cls.check(cfg)
         node = OmegaConf.select(cfg, "logger.tensorboard", default=None)
         options = OmegaConf.to_container(node, resolve=True) if node is not None else {}
-        return cls(dict(options), run_dir)
+        return cls(dict(options), run_dir)  # type: ignore[arg-type]  # (a mapping: the logger node)
 
     def callbacks(self) -> list:
         import keras
@@ -72,7 +73,8 @@ def write_hparams(sweep_dir: Path, jobs: list[tuple[Path, dict[str, str], dict[s
     for run_dir, overrides, row in jobs:
         values = {key: _hparam_value(overrides.get(key, "")) for key in keys}
         summaries = [hp.hparams_pb(values, trial_id=run_dir.name)]
-        summaries += [_scalar(name, float(row[name])) for name in HPARAMS_METRICS if _is_number(row.get(name))]
+        scores: dict[str, Any] = dict(row)
+        summaries += [_scalar(name, float(scores[name])) for name in HPARAMS_METRICS if _is_number(scores.get(name))]
         _write_events(run_dir / LOG_DIR, summaries)
 
 
@@ -107,7 +109,7 @@ def _hparam_value(text: str) -> float | str | bool:
         return text
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: Any) -> bool:
     try:
         return float(value) == float(value)  # not NaN
     except (TypeError, ValueError):

@@ -43,7 +43,7 @@ def build_model(
     from kexp.config.schema.model import family, typed_model
 
     builder = MODELS.get(family(cfg))
-    cfg = OmegaConf.merge(
+    cfg = OmegaConf.merge(  # type: ignore[assignment]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)
         OmegaConf.to_container(typed_model(cfg), resolve=True), {"output_activation": output_activation}
     )
     return builder(cfg, tuple(input_shape), int(num_classes), regularization)

@@ -30,7 +30,7 @@ class Augmentation:
         """Read ``regularization.augment``; ``flip: auto`` counts as on (see :func:`resolve_flip`)."""
         if cfg is None:
             return cls()
-        return cls(flip=cfg.flip in (True, "auto"), translate=cfg.translate, rotate=cfg.rotate, zoom=cfg.zoom)
+        return cls(flip=cfg.flip in (True, "auto"), translate=cfg.translate, rotate=cfg.rotate, zoom=cfg.zoom)  # type: ignore[union-attr]
 
     @property
     def active(self) -> bool:
@@ -75,4 +75,4 @@ def resolve_flip(regularization: DictConfig, data: DictConfig) -> DictConfig:
     resolved = OmegaConf.create(OmegaConf.to_container(regularization, resolve=True))
     if resolved.augment.flip == "auto":
         resolved.augment.flip = data.flippable
-    return resolved
+    return resolved  # type: ignore[return-value]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import keras
 from omegaconf import DictConfig
@@ -215,7 +216,7 @@ class LayerFactory:
         )
 
 
-def _first_set(*candidates: tuple[object, str]) -> tuple[object, str]:
+def _first_set(*candidates: tuple[Any, str]) -> tuple[Any, str]:
     """The first (value, key) whose value is not None."""
     for value, key in candidates:
         if value is not None:

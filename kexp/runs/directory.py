@@ -189,7 +189,10 @@ def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int, may
     extended = [
         k
         for k in differ
-        if may_extend and k in EXTENSIBLE_KEYS and isinstance(current.get(k), int) and current[k] >= completed_epochs
+        if may_extend
+        and k in EXTENSIBLE_KEYS
+        and isinstance(value := current.get(k), int)
+        and value >= completed_epochs
     ]
     refused = [k for k in differ if k not in extended]
     if refused:

@@ -84,7 +84,7 @@ def check_room_for_run(run_dir: Path, model, checkpoints: int = 0, early_stoppin
     return needed
 
 
-def is_disk_full(err: BaseException) -> bool:
+def is_disk_full(err: BaseException | None) -> bool:
     """Whether ``err`` (or what caused it) is a full disk or an exhausted quota."""
     while err is not None:
         if isinstance(err, OSError) and err.errno in _FULL_ERRNOS:
@@ -95,12 +95,14 @@ def is_disk_full(err: BaseException) -> bool:
     return False
 
 
-def full_file(err: BaseException, default: Path) -> str:
+def full_file(err: BaseException | None, default: Path) -> str:
     """The file a write that ran out of space was writing (from the error or its causes)."""
     while err is not None:
         match = _H5_FILENAME.search(str(err))
-        if getattr(err, "filename", None) or match:
-            return str(getattr(err, "filename", None) or match.group(1))
+        if getattr(err, "filename", None):
+            return str(getattr(err, "filename"))  # noqa: B009 — OSError and h5py's errors have one
+        if match:
+            return match.group(1)
         err = err.__cause__ or err.__context__
     return str(default)
 
@@ -117,6 +119,9 @@ def disk_full_message(where: str) -> str:
 _H5PY_DEALLOC = "Can't decrement id ref count"
 
 
+_quieted = False
+
+
 def quiet_h5py_dealloc_errors() -> None:
     """Silence the one complaint h5py prints when it frees a file whose write failed.
 
@@ -126,8 +131,10 @@ def quiet_h5py_dealloc_errors() -> None:
     reporting goes through ``sys.excepthook`` and ``sys.unraisablehook``).
     Only that message is dropped; everything else reaches the previous hooks.
     """
-    if getattr(sys.unraisablehook, "kexp_quiet_h5py", False):
+    global _quieted
+    if _quieted:
         return
+    _quieted = True
     unraisable_hook, except_hook = sys.unraisablehook, sys.excepthook
 
     def unraisable(report) -> None:
@@ -138,7 +145,6 @@ def quiet_h5py_dealloc_errors() -> None:
         if _H5PY_DEALLOC not in str(value):
             except_hook(kind, value, traceback)
 
-    unraisable.kexp_quiet_h5py = True
     sys.unraisablehook, sys.excepthook = unraisable, excepthook
 
 

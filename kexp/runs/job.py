@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -80,7 +81,7 @@ def objective_value(cfg: DictConfig, record: RunRecord | None) -> float:
     return math.inf if objective_direction(cfg.objective, cfg.task.name) == "minimize" else -math.inf
 
 
-def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: DictConfig) -> RunRecord | None:
+def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) -> RunRecord | None:
     """Lock ``run_dir`` and run the job there; the run's record (None if it did not run)."""
     try:
         from kexp.runs.directory import RunLock
@@ -97,7 +98,7 @@ def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg:
         lock.release()
 
 
-def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: DictConfig) -> RunRecord | None:
+def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) -> RunRecord | None:
     fresh = _is_fresh(run_dir)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
@@ -113,10 +114,12 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: DictC
         record = run(cfg, run_dir, threads=threads_per_job(hydra_cfg))
     except DiskFullError as err:
         if fresh and not (run_dir / HISTORY_FILE).exists():  # refused before training
-            return _user_error(err, cfg, run_dir, in_sweep, started=False)
+            _user_error(err, cfg, run_dir, in_sweep, started=False)
+            return None
         _end_on_full_disk(cfg, run_dir, err, hard=False)
     except KexpError as err:
-        return _user_error(err, cfg, run_dir, in_sweep, started=not fresh)
+        _user_error(err, cfg, run_dir, in_sweep, started=not fresh)
+        return None
     except TrainingInterrupted as stop:
         key, where = ("hydra.sweep.dir", run_dir.parent) if in_sweep else ("hydra.run.dir", run_dir)
         print(f"kexp: run directory {run_dir}")
@@ -211,7 +214,7 @@ def _end_on_full_disk(cfg: DictConfig, run_dir: Path, err: Exception, hard: bool
         gc.collect()
         message = disk_full_message(where)
     else:
-        message = err.one_line()
+        message = err.one_line() if isinstance(err, KexpError) else str(err)
     print(message, file=sys.stderr)
     log.error(message)
     try:

@@ -273,7 +273,7 @@ def finish(
     return record
 
 
-def record_interruption(cfg: DictConfig, run_dir: Path, facts: dict[str, object]) -> RunRecord:
+def record_interruption(cfg: DictConfig, run_dir: Path, facts: dict[str, Any]) -> RunRecord:
     """``metrics.csv`` (status interrupted) and curves for the epochs done; the backup stays."""
     history = layout.read_history(run_dir)
     if len(history):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -112,10 +113,10 @@ class RunRecord:
         return path
 
     @classmethod
-    def from_row(cls, row: dict[str, object]) -> RunRecord:
+    def from_row(cls, row: dict[str, Any]) -> RunRecord:
         """The record of a ``metrics.csv`` row (missing columns keep their defaults)."""
         known = {f.name for f in fields(cls)} - {"test_scores"}
-        values = {k: v for k, v in row.items() if k in known and not _missing(v)}
+        values: dict[str, Any] = {k: v for k, v in row.items() if k in known and not _missing(v)}
         for key in ("name", "model", "optimizer", "status", "error"):
             if key in values:
                 values[key] = str(values[key])

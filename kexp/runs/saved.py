@@ -37,7 +37,8 @@ def finished_run_config(run_dir: Path) -> DictConfig:
         )
     from kexp.config.renamed import upgrade
 
-    return upgrade(OmegaConf.load(config))  # (a run of an older kexp: today's key names)
+    # (a run of an older kexp: read under today's key names)
+    return upgrade(OmegaConf.load(config))  # type: ignore[arg-type]
 
 
 def with_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
@@ -51,7 +52,8 @@ def with_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
 
     from kexp.config.paths import quote_for_hydra
 
-    cfg = OmegaConf.create(OmegaConf.to_container(cfg))  # a copy that takes values of any type
+    # a copy that takes values of any type
+    cfg = OmegaConf.create(OmegaConf.to_container(cfg))  # type: ignore[assignment]
     for text in map(quote_for_hydra, overrides):
         try:
             override = OverridesParser.create().parse_override(text)

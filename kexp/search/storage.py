@@ -53,7 +53,7 @@ def open_storage(storage: str | None):
                 continue
             failure = err
         except (ValueError, ImportError, OSError) as err:
-            failure = err
+            failure = err  # type: ignore[assignment]  # (any of the errors above)
         reason = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
         raise ConfigError(
             f"hparams_search.storage={url} — cannot be opened ({reason}); "

@@ -49,7 +49,7 @@ class SharedStudySweeper(OptunaSweeperImpl):
         from kexp.runs.directory import RunLock
 
         space, fixed = search_space(self, arguments)
-        sweep_dir = Path(self.config.hydra.sweep.dir).resolve()
+        sweep_dir = Path(self.config.hydra.sweep.dir).resolve()  # type: ignore[union-attr]
         lock = RunLock.acquire(sweep_dir, key="hydra.sweep.dir")
         try:
             study = optuna.create_study(
@@ -94,7 +94,7 @@ class SharedStudySweeper(OptunaSweeperImpl):
     def _run_trials(self, study, trials: list, space: dict, fixed: dict, first_job: int) -> None:
         """Launch ``trials`` as jobs ``first_job, first_job + 1, …`` and tell the study their values."""
         overrides = configure_trials(self, trials, space, fixed)
-        returns = self.launcher.launch(overrides, initial_job_idx=first_job)
+        returns = self.launcher.launch(overrides, initial_job_idx=first_job)  # type: ignore[union-attr]
         self.job_idx = max(self.job_idx, first_job + len(returns))
         failures = 0
         for trial, ret in zip(trials, returns):

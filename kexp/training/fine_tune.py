@@ -94,7 +94,7 @@ def configure_phase(model: keras.Model, cfg: DictConfig, task, phase: int) -> No
     optimizer_cfg = OmegaConf.merge(cfg.optimizer, {"learning_rate": phase_learning_rate(cfg, phase)})
     compile_model(
         model,
-        build_optimizer(optimizer_cfg),
+        build_optimizer(optimizer_cfg),  # type: ignore[arg-type]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)
         task,
         jit_compile=cfg.trainer.jit_compile,
         steps_per_execution=cfg.trainer.steps_per_execution,
@@ -147,7 +147,7 @@ def train_in_phases(
             fit(
                 model,
                 data,
-                phase_one,
+                phase_one,  # type: ignore[arg-type]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)
                 run_dir,
                 guard,
                 seed=cfg.seed,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
@@ -103,7 +103,8 @@ def build_schedule(cfg: DictConfig, previous=None) -> keras.callbacks.Callback |
     ``previous`` (the epochs an unfinished run already trained) goes to a
     schedule with state of its own (``plateau``).
     """
-    options = {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "name"}
+    container = cast(dict, OmegaConf.to_container(cfg, resolve=True))
+    options = {k: v for k, v in container.items() if k != "name"}
     try:
         callback = instantiate(options, _convert_="all")
     except InstantiationException as err:

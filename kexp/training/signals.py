@@ -17,6 +17,7 @@ import logging
 import signal
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 log = logging.getLogger("kexp")
 
@@ -37,7 +38,7 @@ class SignalGuard:
     def __init__(self) -> None:
         self.received: int | None = None
         self.deferred = False
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, Any] = {}
 
     def install(self) -> SignalGuard:
         """Take over the signals (main thread only; elsewhere signals stay as they are)."""

@@ -40,6 +40,6 @@ def register_schemas() -> None:
     store.store(group="task", name="_schema", node=task.TaskConfig)
     for name, node in model.FAMILIES.items():
         store.store(group="model", name=f"_schema_{name}", node=node)
-    for name, node in schedule.SCHEMAS.items():
-        store.store(group="schedule", name=f"_schema_{name}", node=node)
+    for name, schema in schedule.SCHEMAS.items():
+        store.store(group="schedule", name=f"_schema_{name}", node=schema)
     _registered = True

@@ -145,4 +145,4 @@ def typed_model(cfg: DictConfig) -> DictConfig:
     schema = FAMILIES.get(family(cfg))
     if schema is None or OmegaConf.get_type(cfg) is schema:
         return cfg
-    return OmegaConf.merge(OmegaConf.structured(schema), cfg)
+    return OmegaConf.merge(OmegaConf.structured(schema), cfg)  # type: ignore[return-value]

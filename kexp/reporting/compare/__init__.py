@@ -55,7 +55,7 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     for name in CURVES:
         path = written[f"compare_{name}.png"] = out / f"compare_{name}.png"
         save_figure(compare_figure(runs, keys, name), path)
-    images = [written[f"compare_{n}.png"] for n in CURVES]
+    images: list[Path | tuple[str, Path]] = [written[f"compare_{n}.png"] for n in CURVES]
     if any(len(r.gradients) for r in runs):  # runs with trainer.gradient_flow=true
         path = written["compare_gradients.png"] = out / "compare_gradients.png"
         save_figure(gradient_compare_figure(runs, keys), path)
