@@ -21,8 +21,6 @@ from kexp.data.prepare import Dataset, Split
 
 log = logging.getLogger("kexp")
 
-ON_BAD_IMAGE = ("error", "skip")
-
 
 def undecodable(files: ImageFiles) -> list[int]:
     """Indices of ``files`` the running backend's decoder rejects (decoded in parallel)."""

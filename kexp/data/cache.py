@@ -27,8 +27,6 @@ from kexp.data.prepare import Dataset, Split
 
 log = logging.getLogger("kexp")
 
-CACHE_MODES = ("none", "memory", "disk")
-
 
 def cache_splits(data: Dataset, mode: str, directory: Path) -> Dataset:
     """``data`` with its image-file splits decoded as ``mode`` says (``none``: unchanged)."""

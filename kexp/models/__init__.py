@@ -1,6 +1,6 @@
 """The ``model`` config group: registered builders, one module per family.
 
-A builder is ``fn(cfg, input_shape, num_classes, regularization) -> keras.Model``
+A builder is ``fn(cfg, input_shape, output_units, regularization) -> keras.Model``
 registered with ``@MODELS.register("family")``; ``conf/model/<variant>.yaml``
 holds one variant's settings: ``name`` (the variant, e.g. vgg16) and
 ``builder`` (the family, e.g. vgg; defaults to ``name``). A new depth or width
@@ -29,7 +29,7 @@ MODELS: Registry[Builder] = Registry("model.builder", "kexp.models")
 def build_model(
     cfg: DictConfig,
     input_shape: tuple[int, ...],
-    num_classes: int,
+    output_units: int,
     regularization: DictConfig,
     output_activation: str = "softmax",
 ) -> keras.Model:
@@ -46,4 +46,4 @@ def build_model(
     cfg = OmegaConf.merge(  # type: ignore[assignment]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)
         OmegaConf.to_container(typed_model(cfg), resolve=True), {"output_activation": output_activation}
     )
-    return builder(cfg, tuple(input_shape), int(num_classes), regularization)
+    return builder(cfg, tuple(input_shape), int(output_units), regularization)

@@ -11,7 +11,7 @@ from kexp.models.blocks import LayerFactory, small_input
 
 @MODELS.register("alexnet")
 def build_alexnet(
-    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
 ) -> keras.Model:
     """5 convs (``filters``, ``kernel_sizes``), max-pools after ``pool_after``, dense + dropout.
 
@@ -34,5 +34,5 @@ def build_alexnet(
     layers.append(keras.layers.Flatten(name="flatten"))
     for j, units in enumerate(cfg.dense_units, start=1):
         layers += make.dense(units, f"fc{j}")
-    layers.append(make.classifier(num_classes))
+    layers.append(make.classifier(output_units))
     return keras.Sequential(layers, name=cfg.name)

@@ -161,7 +161,7 @@ def hub_backbone(cfg: DictConfig) -> tuple[keras.Model, keras.Layer | None]:
 
 @MODELS.register("backbone")
 def build_backbone(
-    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
 ) -> keras.Model:
     """input → (resize) → preprocess → backbone → pooling → dropout → head.
 
@@ -195,5 +195,5 @@ def build_backbone(
     x = pool(name="pool")(features)
     if make.dropout:
         x = keras.layers.Dropout(make.dropout, name="head_dropout")(x)
-    outputs = make.classifier(num_classes)(x)
+    outputs = make.classifier(output_units)(x)
     return keras.Model(inputs, outputs, name=str(cfg.name))

@@ -200,14 +200,14 @@ class LayerFactory:
             layers.append(keras.layers.Dropout(self.dropout, name=f"{name}_dropout"))
         return layers
 
-    def classifier(self, num_classes: int, name: str = "predictions") -> keras.Layer:
-        """The output layer: Dense(num_classes, ``output_activation``), always float32.
+    def classifier(self, output_units: int, name: str = "predictions") -> keras.Layer:
+        """The output layer: Dense(output_units, ``output_activation``), always float32.
 
         Under a mixed-precision policy the rest of the net computes in 16 bits;
         the output (and so the loss) stays float32, as Keras recommends.
         """
         return keras.layers.Dense(
-            num_classes,
+            output_units,
             activation=self.output_activation,
             name=name,
             kernel_initializer=self.kernel_initializer,

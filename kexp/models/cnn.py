@@ -16,7 +16,7 @@ def per_layer(value, index: int):
 
 @MODELS.register("cnn")
 def build_cnn(
-    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
 ) -> keras.Model:
     """conv{i} per entry of ``filters`` with a max_pool after every ``pool_every`` convs,
     flatten, fc{j} per ``dense_units``.
@@ -49,5 +49,5 @@ def build_cnn(
     layers.append(keras.layers.Flatten(name="flatten"))
     for j, units in enumerate(cfg.dense_units, start=1):
         layers += make.dense(units, f"fc{j}")
-    layers.append(make.classifier(num_classes))
+    layers.append(make.classifier(output_units))
     return keras.Sequential(layers, name=cfg.name)

@@ -37,7 +37,7 @@ def inception_module(x, spec: list[int], kind: str, make: LayerFactory, name: st
     return keras.layers.Concatenate(name=f"{name}_concat")(branches)
 
 
-def auxiliary_head(x, num_classes: int, make: LayerFactory, name: str):
+def auxiliary_head(x, output_units: int, make: LayerFactory, name: str):
     """5x5/3 average pool → 1x1 conv 128 → dense 1024 → dropout 0.7 → softmax."""
     pool = min(5, x.shape[1], x.shape[2])
     x = keras.layers.AveragePooling2D(pool, strides=3 if pool == 5 else 1, name=f"{name}_pool")(x)
@@ -45,12 +45,12 @@ def auxiliary_head(x, num_classes: int, make: LayerFactory, name: str):
     x = keras.layers.Flatten(name=f"{name}_flatten")(x)
     x = apply(make.dense(1024, f"{name}_fc", dropout=False), x)
     x = keras.layers.Dropout(0.7, name=f"{name}_dropout")(x)
-    return make.classifier(num_classes, name=name)(x)
+    return make.classifier(output_units, name=name)(x)
 
 
 @MODELS.register("googlenet")
 def build_googlenet(
-    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
 ) -> keras.Model:
     """Stem, Inception stages (max-pool between), GAP, dropout, softmax; aux heads in training.
 
@@ -80,11 +80,11 @@ def build_googlenet(
         for letter, spec in zip("abcdefgh", modules):
             x = inception_module(x, list(spec), kind, make, f"inception_{stage}{letter}")
             if f"{stage}{letter}" in aux_after:
-                auxiliary.append(auxiliary_head(x, num_classes, make, f"aux_{stage}{letter}"))
+                auxiliary.append(auxiliary_head(x, output_units, make, f"aux_{stage}{letter}"))
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     if make.dropout > 0:
         x = keras.layers.Dropout(make.dropout, name="dropout")(x)
-    main = make.classifier(num_classes)(x)
+    main = make.classifier(output_units)(x)
     aux_weight = cfg.aux_weight
     if not auxiliary or aux_weight == 0:
         return keras.Model(inputs, main, name=cfg.name)

@@ -119,7 +119,7 @@ def _factory(cfg: DictConfig, regularization: DictConfig) -> LayerFactory:
 
 @MODELS.register("resnet")
 def build_resnet(
-    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
 ) -> keras.Model:
     """ImageNet ResNet: 7x7/2 stem + 3x3/2 max-pool (small images: 3x3/1, no pool), stages, GAP.
 
@@ -142,12 +142,12 @@ def build_resnet(
         x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
     x = _stages(x, cfg, spec, make, first_stride=1)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    return keras.Model(inputs, make.classifier(num_classes)(x), name=cfg.name)
+    return keras.Model(inputs, make.classifier(output_units)(x), name=cfg.name)
 
 
 @MODELS.register("cifar_resnet")
 def build_cifar_resnet(
-    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
 ) -> keras.Model:
     """CIFAR ResNet of He et al. §4.2: 3x3 conv, 3 stages of n units (16/32/64), GAP, dense.
 
@@ -162,4 +162,4 @@ def build_cifar_resnet(
     x = apply(make.conv(width, 3, "stem_conv", activated=spec.version == "v1", batchnorm=spec.version == "v1"), image)
     x = _stages(x, cfg, spec, make, first_stride=1)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    return keras.Model(inputs, make.classifier(num_classes)(x), name=cfg.name)
+    return keras.Model(inputs, make.classifier(output_units)(x), name=cfg.name)

@@ -11,7 +11,7 @@ from kexp.models.blocks import LayerFactory
 
 @MODELS.register("vgg")
 def build_vgg(
-    cfg: DictConfig, input_shape: tuple[int, ...], num_classes: int, regularization: DictConfig
+    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
 ) -> keras.Model:
     """``stages``: filters of each 3x3 conv per stage ("conv3-64"); a 2x2 max-pool ends a stage.
 
@@ -31,5 +31,5 @@ def build_vgg(
     layers.append(keras.layers.Flatten(name="flatten"))
     for j, units in enumerate(cfg.dense_units, start=1):
         layers += make.dense(units, f"fc{j}")
-    layers.append(make.classifier(num_classes))
+    layers.append(make.classifier(output_units))
     return keras.Sequential(layers, name=cfg.name)

@@ -90,7 +90,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         from kexp.reporting.macs import macs_text, total_macs
         from kexp.training.fine_tune import fine_tuning, phases_text
 
-        flops = total_macs(model)
+        macs = total_macs(model)
         phases = phases_text(model, cfg) if fine_tuning(cfg) else ""
         atomic.write_text(
             run_dir / layout.SUMMARY_FILE, summary.model_summary_text(model) + "\n" + macs_text(model) + phases
@@ -98,14 +98,14 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         if phases:
             log.info(phases.strip().replace("\n ", ";"))
         log.info(
-            "model %s: %s parameters, %s MACs per sample", cfg.model.name, f"{model.count_params():,}", f"{flops:,}"
+            "model %s: %s parameters, %s MACs per sample", cfg.model.name, f"{model.count_params():,}", f"{macs:,}"
         )
         facts = {
             "name": str(cfg.name),
             "model": str(cfg.model.name),
             "optimizer": str(cfg.optimizer.name),
             "parameters": int(model.count_params()),
-            "flops": flops,
+            "macs": macs,
         }
         from kexp.loggers import open_loggers
 

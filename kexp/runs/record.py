@@ -5,7 +5,7 @@ itself (:mod:`kexp.runs.pipeline`), the job function's failure record and finish
 check (:mod:`kexp.runs.job`), the sweep's exit status and the comparison
 (:mod:`kexp.compare`). Columns, in this order::
 
-    name, model, optimizer, parameters, flops, epochs, final_loss,
+    name, model, optimizer, parameters, macs, epochs, final_loss,
     best_val_accuracy, final_val_accuracy, best_val_loss, final_val_loss,
     test_accuracy, test_loss, test_<other metrics of the task>...,
     train_seconds, images_per_second, status, error
@@ -34,7 +34,7 @@ ALIASES = {
     "loss": "test_loss",
 }
 #: Columns where a smaller value is better; every other metric is better larger.
-_SMALLER_IS_BETTER = ("loss", "seconds", "mae", "mse", "parameters", "flops")
+_SMALLER_IS_BETTER = ("loss", "seconds", "mae", "mse", "parameters", "macs")
 
 NAN = float("nan")
 
@@ -47,7 +47,7 @@ class RunRecord:
     model: str
     optimizer: str
     parameters: int | None = None
-    flops: int | None = None
+    macs: int | None = None  # multiply-accumulates of one forward pass per sample (papers' "FLOPs")
     epochs: int = 0
     final_loss: float = NAN
     best_val_accuracy: float = NAN
@@ -116,11 +116,13 @@ class RunRecord:
     def from_row(cls, row: dict[str, Any]) -> RunRecord:
         """The record of a ``metrics.csv`` row (missing columns keep their defaults)."""
         known = {f.name for f in fields(cls)} - {"test_scores"}
+        if "flops" in row and "macs" not in row:  # (metrics.csv of kexp 0.1 named the MACs flops)
+            row = {**row, "macs": row["flops"]}
         values: dict[str, Any] = {k: v for k, v in row.items() if k in known and not _missing(v)}
         for key in ("name", "model", "optimizer", "status", "error"):
             if key in values:
                 values[key] = str(values[key])
-        for key in ("parameters", "flops", "epochs"):
+        for key in ("parameters", "macs", "epochs"):
             if key in values:
                 values[key] = int(values[key])
         scores = {k: float(v) for k, v in row.items() if k.startswith("test_") and not _missing(v)}

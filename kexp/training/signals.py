@@ -67,16 +67,6 @@ class SignalGuard:
         if self.received is not None:
             raise TrainingInterrupted(self.received)
 
-    @contextlib.contextmanager
-    def deferring(self) -> Iterator[SignalGuard]:
-        """Within the block a signal only marks the stop; :meth:`check` raises it."""
-        self.deferred = True
-        try:
-            yield self
-        finally:
-            self.deferred = False
-        self.check()
-
 
 _active: SignalGuard | None = None
 

@@ -79,11 +79,6 @@ class Task:
         """Units of the output layer."""
         return num_classes if self.name == "multiclass" else 1
 
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        """The names the metrics get in history.csv (val_ prefixed for validation)."""
-        return {"multiclass": ("accuracy",), "binary": ("accuracy", "auc"), "regression": ("mae",)}[self.name]
-
     def metrics(self) -> list:
         """Keras metrics for ``compile``."""
         import keras

@@ -60,7 +60,7 @@ def test_degradation_sweeps_plain_and_residual_nets_with_diagnostics_end_to_end(
     assert result.returncode == 0, result.stderr[-3000:]
     summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
     assert summary["model"].tolist() == ["plain20", "resnet20"]
-    assert (summary["status"] == "ok").all() and summary["flops"].gt(0).all()
+    assert (summary["status"] == "ok").all() and summary["macs"].gt(0).all()
     assert (tmp_path / "sweep" / "compare_gradients.png").is_file()
     depths = pd.read_csv(tmp_path / "sweep" / "0" / "gradients.csv")["depth"]
     assert depths.max() == 20 - 1  # 19 conv kernels + the classifier of plain20

@@ -13,7 +13,7 @@ from tests.conftest import compose_config
 from tests.conftest import REPO
 
 # (model=backbone wraps keras.applications at their own minimum sizes: tests/models/test_backbone.py)
-MODEL_NAMES = sorted(p.stem for p in (config_dir() / "model").glob("*.yaml") if p.stem != "backbone")
+MODEL_NAMES = sorted(p.stem for p in (config_dir() / "model").glob("*.yaml") if p.stem != "backbone" and not p.stem.startswith("_"))
 
 
 def readme_counts() -> dict[str, int]:

@@ -50,7 +50,7 @@ def test_history_csv_has_one_row_per_epoch(finished_run):
 def test_metrics_csv_is_one_row_with_the_headline_numbers(finished_run):
     metrics = pd.read_csv(finished_run[0] / "metrics.csv")
     assert metrics.columns.tolist() == [
-        "name", "model", "optimizer", "parameters", "flops", "epochs", "final_loss",
+        "name", "model", "optimizer", "parameters", "macs", "epochs", "final_loss",
         "best_val_accuracy", "final_val_accuracy", "best_val_loss", "final_val_loss", "test_accuracy",
         "test_loss", "train_seconds", "images_per_second", "status", "error"]
     row = metrics.iloc[0]
@@ -67,7 +67,7 @@ def test_metrics_csv_is_one_row_with_the_headline_numbers(finished_run):
     assert row["final_loss"] == pytest.approx(history["loss"].iloc[-1])
     # MACs by hand: conv1 24·24·8·25, pool1 12·12·8·4, conv2 8·8·16·(25·8), pool2 4·4·16·4,
     # fc1 256·32, predictions 32·10
-    assert row["flops"] == 115_200 + 4_608 + 204_800 + 1_024 + 8_192 + 320
+    assert row["macs"] == 115_200 + 4_608 + 204_800 + 1_024 + 8_192 + 320
     assert row["images_per_second"] == pytest.approx(180 * 2 / row["train_seconds"], rel=0.01)
 
 

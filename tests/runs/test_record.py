@@ -17,7 +17,7 @@ HISTORY = pd.DataFrame({"epoch": [1, 2, 3], "loss": [0.9, 0.5, 0.4],
 
 def record(**values) -> RunRecord:
     values = {"test_scores": {"test_accuracy": 0.8, "test_loss": 0.65, "test_auc": 0.9}, **values}
-    return RunRecord.from_history("cnn-adam", "cnn", "adam", HISTORY, parameters=100, flops=2000,
+    return RunRecord.from_history("cnn-adam", "cnn", "adam", HISTORY, parameters=100, macs=2000,
                                   train_seconds=1.23456, images_per_second=50.0, **values)
 
 
@@ -25,7 +25,7 @@ def test_columns_in_order_and_values_from_the_history(tmp_path):
     path = record().write(tmp_path)
     table = pd.read_csv(path)
     assert table.columns.tolist() == [
-        "name", "model", "optimizer", "parameters", "flops", "epochs", "final_loss",
+        "name", "model", "optimizer", "parameters", "macs", "epochs", "final_loss",
         "best_val_accuracy", "final_val_accuracy", "best_val_loss", "final_val_loss",
         "test_accuracy", "test_loss", "test_auc", "train_seconds", "images_per_second", "status", "error"]
     row = table.iloc[0]
@@ -73,3 +73,9 @@ def test_the_sweep_objective_follows_the_task():
     assert objective_direction("auto", "regression") == "minimize"
     assert objective_direction("auto", "binary") == "maximize"
     assert smaller_is_better("test_mae") and not smaller_is_better("best_val_accuracy")
+
+
+def test_a_metrics_row_of_kexp_0_1_reads_its_flops_column_as_macs():
+    old = RunRecord.from_row({"name": "cnn-adam", "model": "cnn", "optimizer": "adam", "parameters": 10,
+                              "flops": 2000, "epochs": 1, "status": "ok"})
+    assert old.macs == 2000 and "flops" not in old.row() and old.row()["macs"] == 2000

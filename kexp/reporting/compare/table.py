@@ -23,7 +23,7 @@ RESULT_COLUMNS = [
     "test_loss",
     "final_loss",
     "parameters",
-    "flops",
+    "macs",
     "train_seconds",
 ]
 NUMERIC = RESULT_COLUMNS[1:]
