@@ -185,9 +185,7 @@ def check_group_choices(hydra, overrides: list[Override]) -> None:
             chosen = value[1:-1].split(",") if value.startswith("[") and value.endswith("]") else [value]
             for option in (o.strip() for o in chosen if o.strip()):
                 check_plugin(group, option)
-                if (
-                    option not in options or option.startswith("_")
-                ) and option != "null":  # (_name: a base, not a choice)
+                if option not in options and option != "null":
                     raise ConfigError.bad_value(
                         group, option, "unknown option; available: " + ", ".join(visible(options))
                     )
