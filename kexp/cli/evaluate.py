@@ -127,20 +127,12 @@ def in_run_classes(data, run_dir: Path):
 
 def write_evaluation(model, data, cfg, out: Path, batch_size: int) -> None:
     """metrics.csv, and for classification per_class.csv and the confusion matrix, into ``out``."""
-    from kexp.reporting.confusion import confusion_table, save_confusion
-    from kexp.reporting.evaluation import class_names, evaluate, per_class_scores, predicted_labels
+    from kexp.reporting.evaluation import score_test_split
     from kexp.runs import atomic, layout
 
-    scores = evaluate(model, data, batch_size)
+    title = f"{cfg.name}: confusion matrix ({data.origin or data.name}, test split)"
+    scores = score_test_split(model, data, batch_size, out, title)
     row = {"data": data.name, "origin": data.origin, "test_samples": len(data.y_test), **scores}
-    if data.has_class_labels:
-        predicted = predicted_labels(model, data, batch_size)
-        atomic.write_csv(out / layout.PER_CLASS_FILE, per_class_scores(model, data, batch_size, predicted))
-        save_confusion(
-            confusion_table(data.y_test.astype("int64"), predicted, class_names(data)),
-            out,
-            title=f"{cfg.name}: confusion matrix ({data.origin or data.name}, test split)",
-        )
     atomic.write_csv(out / layout.METRICS_FILE, pd.DataFrame([row]))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pandas as pd
@@ -52,3 +54,18 @@ def per_class_scores(
     return pd.DataFrame(
         {"class": labels, "name": names, "precision": precision, "recall": recall, "f1": f1, "support": support}
     )
+
+
+def score_test_split(model: keras.Model, data: Dataset, batch_size: int, out: Path, title: str) -> dict[str, float]:
+    """The test scores of ``model``; for classification also ``per_class.csv`` and the confusion
+    matrix (``title`` on its figure) written into ``out``."""
+    from kexp.reporting.confusion import confusion_table, save_confusion
+    from kexp.runs.atomic import write_csv
+    from kexp.runs.layout import PER_CLASS_FILE
+
+    scores = evaluate(model, data, batch_size)
+    if data.has_class_labels:
+        predicted = predicted_labels(model, data, batch_size)
+        write_csv(out / PER_CLASS_FILE, per_class_scores(model, data, batch_size, predicted))
+        save_confusion(confusion_table(data.y_test.astype("int64"), predicted, class_names(data)), out, title=title)
+    return scores

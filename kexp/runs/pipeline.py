@@ -227,8 +227,7 @@ def finish(
     cfg: DictConfig, model, data, run_dir: Path, trained: TrainingEnd, facts: dict[str, Any], replicas: int
 ) -> RunRecord:
     """Phase 3: evaluate, save the model and curves, write ``metrics.csv``, drop the backup."""
-    from kexp.reporting.confusion import confusion_table, save_confusion
-    from kexp.reporting.evaluation import class_names, evaluate, per_class_scores, predicted_labels
+    from kexp.reporting.evaluation import score_test_split
     from kexp.runs.provenance import mark_finished
     from kexp.training.backup import remove_backup
 
@@ -239,15 +238,7 @@ def finish(
         return end_other_process(run_dir, trained, facts, status)
     if status == "ok":
         batch_size = cfg.trainer.batch_size * replicas
-        scores = evaluate(model, data, batch_size)
-        if data.has_class_labels:
-            predicted = predicted_labels(model, data, batch_size)
-            atomic.write_csv(run_dir / layout.PER_CLASS_FILE, per_class_scores(model, data, batch_size, predicted))
-            save_confusion(
-                confusion_table(data.y_test.astype("int64"), predicted, class_names(data)),
-                run_dir,
-                title=f"{cfg.name}: confusion matrix (test split)",
-            )
+        scores = score_test_split(model, data, batch_size, run_dir, f"{cfg.name}: confusion matrix (test split)")
         if cfg.trainer.save_model:
             with atomic.atomic_path(run_dir / layout.MODEL_FILE) as tmp:
                 model.save(tmp)
