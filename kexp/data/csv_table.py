@@ -25,7 +25,7 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
-from kexp.data.sources import SOURCES, Source, stratified_split
+from kexp.data.sources import Source, register_source, stratified_split
 
 if TYPE_CHECKING:
     from sklearn.compose import ColumnTransformer
@@ -174,7 +174,6 @@ def training_encoder(cfg: DictConfig, seed: int) -> ColumnTransformer:
     return fit_encoder(features.iloc[train], cfg.fill_missing)
 
 
-@SOURCES.register("csv")
 def csv(cfg: DictConfig, seed: int, encoder: ColumnTransformer | None = None) -> Source:
     """The rows of ``data.path``: test split drawn by ``data.test_split`` (stratified for labels),
     encoded by ``encoder`` (a saved run's) or by one fitted here on the training rows."""
@@ -193,5 +192,4 @@ def csv(cfg: DictConfig, seed: int, encoder: ColumnTransformer | None = None) ->
     )
 
 
-csv.check = check  # type: ignore[attr-defined]
-csv.reads_path = True  # type: ignore[attr-defined]
+register_source("csv", check=check, reads_path=True)(csv)

@@ -28,7 +28,7 @@ from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
 from kexp.data.images import ImageFiles, image_size
-from kexp.data.sources import SOURCES, Source
+from kexp.data.sources import Source, register_source
 
 SPLITS = ("train", "test", "validation")
 
@@ -55,7 +55,6 @@ def _inputs(x, cfg: DictConfig, split: str):
     )
 
 
-@SOURCES.register("custom")
 def custom(cfg: DictConfig, seed: int) -> Source:
     """What the loader of ``data.loader`` returns, checked."""
     from hydra.utils import instantiate
@@ -104,6 +103,4 @@ def check(cfg: DictConfig) -> None:
         )
 
 
-custom.check = check  # type: ignore[attr-defined]
-custom.reads_path = True  # type: ignore[attr-defined]
-custom.needs_path = False  # type: ignore[attr-defined]
+register_source("custom", check=check, reads_path=True, needs_path=False)(custom)

@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
 from kexp.data.images import IMAGE_SUFFIXES, ImageFiles, image_size
-from kexp.data.sources import SOURCES, Source, stratified_split
+from kexp.data.sources import Source, register_source, stratified_split
 
 SPLIT_FOLDERS = {"train": ("train",), "val": ("val", "validation"), "test": ("test",)}
 
@@ -104,7 +104,6 @@ def check(cfg: DictConfig) -> None:
     list_folder(cfg.path)
 
 
-@SOURCES.register("folder")
 def folder(cfg: DictConfig, seed: int) -> Source:
     """The images under ``data.path``; a test split drawn by ``data.test_split`` unless given."""
     names, listed = list_folder(cfg.path)
@@ -132,5 +131,4 @@ def folder(cfg: DictConfig, seed: int) -> Source:
     )
 
 
-folder.check = check  # type: ignore[attr-defined]
-folder.reads_path = True  # type: ignore[attr-defined]
+register_source("folder", check=check, reads_path=True)(folder)

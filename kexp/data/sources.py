@@ -4,10 +4,12 @@ Images come back as arrays of shape (N, H, W) or (N, H, W, C) or as
 :class:`~kexp.data.images.ImageFiles` (decoded while training), labels as
 integers; scaling and splitting happen in :mod:`kexp.data.prepare`.
 
-A source function may carry two attributes: ``reads_path = True`` when it
-reads ``data.path`` itself (otherwise ``data.path`` names a ``.npz`` that
-replaces the source), and ``check(cfg)``, a cheap preflight check run before
-the backend starts (a file listing, a CSV header).
+Each source is registered as a :class:`DataSource`: its load function and
+what it declares — ``reads_path`` when it reads ``data.path`` itself
+(otherwise ``data.path`` names a ``.npz`` that replaces the source),
+``needs_path`` when it cannot do without one, and ``check(cfg)``, a cheap
+preflight check run before the backend starts (a file listing, a CSV header).
+A new dataset is one function and :func:`register_source`.
 """
 
 from __future__ import annotations
@@ -52,7 +54,38 @@ class Source:
 #: ``(data config, seed, **options)`` → what the source read (``encoder=``: see :func:`load_source`)
 SourceFn = Callable[..., "Arrays | Source"]
 
-SOURCES: Registry[SourceFn] = Registry("data", "kexp.data")
+
+@dataclass(frozen=True)
+class DataSource:
+    """One option of the ``data`` group: how it loads, and what it declares before it loads."""
+
+    load: SourceFn
+    #: a cheap check of ``cfg`` before any backend starts (raises DataError)
+    check: Callable[[DictConfig], None] | None = None
+    #: the source reads ``data.path`` itself (else ``data.path`` is a .npz that replaces it)
+    reads_path: bool = False
+    #: ``data.path`` must be set (for sources that read it)
+    needs_path: bool = True
+
+    def __call__(self, cfg: DictConfig, seed: int, **options: Any) -> Arrays | Source:
+        """Load: ``(x_train, y_train, x_test, y_test)`` or a :class:`Source`."""
+        return self.load(cfg, seed, **options)
+
+
+SOURCES: Registry[DataSource] = Registry("data", "kexp.data")
+
+
+def register_source(
+    name: str, *, check: Callable[[DictConfig], None] | None = None, reads_path: bool = False, needs_path: bool = True
+) -> Callable[[SourceFn], SourceFn]:
+    """Decorator: register ``fn`` as the ``data=<name>`` source, with what it declares."""
+
+    def decorator(fn: SourceFn) -> SourceFn:
+        SOURCES.register(name)(DataSource(fn, check, reads_path, needs_path))
+        return fn
+
+    return decorator
+
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
@@ -87,7 +120,7 @@ def load_npz(path: str | Path, arrays: bool = True) -> Arrays:
         raise DataError(f"data.path={path} — not a readable .npz file ({err})") from err
 
 
-@SOURCES.register("digits")
+@register_source("digits")
 def digits(cfg: DictConfig, seed: int) -> Arrays:
     """scikit-learn's bundled 8x8 digits, resized to ``image_size``, split stratified."""
     from scipy.ndimage import zoom
@@ -124,7 +157,7 @@ def _keras_dataset(name: str) -> SourceFn:
 
 
 for _name in ("mnist", "fashion_mnist", "cifar10", "cifar100"):
-    SOURCES.register(_name)(_keras_dataset(_name))
+    register_source(_name)(_keras_dataset(_name))
 
 
 def load_source(cfg: DictConfig, seed: int, encoder: Any = None) -> Source:
@@ -132,23 +165,23 @@ def load_source(cfg: DictConfig, seed: int, encoder: Any = None) -> Source:
 
     ``encoder``: a saved run's fitted preprocessing, for the sources that fit one (``csv``).
     """
-    function = SOURCES.get(cfg.name)
-    if cfg.path and not getattr(function, "reads_path", False):
+    source = SOURCES.get(cfg.name)
+    if cfg.path and not source.reads_path:
         return Source(*load_npz(cfg.path), origin=f"data.path={cfg.path}")
-    loaded = function(cfg, seed, encoder=encoder) if encoder is not None else function(cfg, seed)
+    loaded = source(cfg, seed, encoder=encoder) if encoder is not None else source(cfg, seed)
     return loaded if isinstance(loaded, Source) else Source(*loaded)
 
 
 def check_source(cfg: DictConfig) -> None:
     """Preflight for ``cfg`` (the data group): the source's own check, or the ``.npz`` of ``data.path``."""
-    function = SOURCES.get(cfg.name)
-    if getattr(function, "reads_path", False):
-        if not cfg.get("path") and getattr(function, "needs_path", True):
+    source = SOURCES.get(cfg.name)
+    if source.reads_path:
+        if not cfg.get("path") and source.needs_path:
             raise DataError(f"data.path=null — data={cfg.name} needs data.path")
     elif cfg.get("path"):
         check_npz(cfg.path)
-    if hasattr(function, "check"):
-        function.check(cfg)
+    if source.check is not None:
+        source.check(cfg)
 
 
 def stratify_by(labels: np.ndarray, classes: bool, *part_sizes: int) -> np.ndarray | None:
@@ -174,7 +207,7 @@ def stratified_split(
     )
 
 
-@SOURCES.register("diabetes")
+@register_source("diabetes")
 def diabetes(cfg: DictConfig, seed: int) -> Arrays:
     """scikit-learn's bundled diabetes table: 442 patients, 10 features, a numeric target.
 
