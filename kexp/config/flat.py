@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 
@@ -15,6 +14,8 @@ def flat_config(cfg: DictConfig) -> dict[str, object]:
     container = OmegaConf.to_container(app, resolve=True, enum_to_str=True)
     if not container:
         return {}
+    import pandas as pd  # (here: the command line checks configs without importing pandas)
+
     return {str(k): _plain(v) for k, v in pd.json_normalize(container, sep=".").iloc[0].items()}
 
 

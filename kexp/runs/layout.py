@@ -10,8 +10,10 @@ files is tested against :data:`RUN_FILES`. Nothing here imports Keras.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 # -- what a finished run holds ------------------------------------------------------------
 HISTORY_FILE = "history.csv"
@@ -108,6 +110,8 @@ def is_run(path: Path) -> bool:
 
 def read_history(run_dir: Path) -> pd.DataFrame:
     """``history.csv`` of ``run_dir`` (an empty table before the first epoch)."""
+    import pandas as pd  # (lazily: the command line names run files without pandas)
+
     path = Path(run_dir) / HISTORY_FILE
     return pd.read_csv(path) if path.is_file() else pd.DataFrame()
 

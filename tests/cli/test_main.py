@@ -41,6 +41,22 @@ def test_startup_path_imports_neither_tensorflow_nor_keras():
     assert out.stdout.strip() == "[]"
 
 
+def test_the_help_path_imports_neither_the_backend_nor_pandas():
+    # (pandas alone costs about a second of --help on the 2-core build machine)
+    code = (
+        "import sys\n"
+        "from kexp.cli.help import render_help\n"
+        "from kexp.cli.main import register_resolvers\n"
+        "from kexp.cli.preflight import preflight\n"
+        "register_resolvers()\n"
+        "preflight(['--help'])\n"
+        "assert 'model' in render_help(['--help'])\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'pandas', 'sklearn') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_run_dir_suffix_is_one_safe_path_component():
     assert run_dir_suffix("") == ""
     assert run_dir_suffix("model=mlp,optimizer=sgd") == "_model=mlp,optimizer=sgd"
