@@ -109,14 +109,8 @@ def over_seeds(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
 
 
 def to_markdown(table: pd.DataFrame, digits: int = 4) -> str:
-    """A GitHub-style Markdown table (no extra dependency)."""
-
-    def cell(value: object) -> str:
-        if isinstance(value, float):
-            return "" if np.isnan(value) else f"{value:.{digits}f}"
-        return str(value).replace("|", "\\|")
-
-    header = "| " + " | ".join(map(str, table.columns)) + " |"
-    rule = "| " + " | ".join("---" for _ in table.columns) + " |"
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
-    return "\n".join([header, rule, *body]) + "\n"
+    """A GitHub-style Markdown table (pandas' ``to_markdown``, i.e. tabulate's pipe format): floats
+    with ``digits`` decimals, missing values empty, ``|`` inside a cell escaped."""
+    escaped = table.map(lambda v: v.replace("|", "\\|") if isinstance(v, str) else v)
+    cells = escaped.astype(object).where(table.notna(), None)
+    return cells.to_markdown(index=False, floatfmt=f".{digits}f", missingval="") + "\n"

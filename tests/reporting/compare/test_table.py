@@ -1,5 +1,6 @@
 """The summary: swept keys as columns, statuses, ranking, mean ± std over seeds."""
 
+import re
 import math
 
 from kexp.reporting.compare.runs import find_runs
@@ -52,5 +53,8 @@ def test_mean_and_std_over_seeds(tmp_path):
 def test_markdown_table():
     import pandas as pd
 
-    text = to_markdown(pd.DataFrame({"a": ["x|y"], "b": [0.123456]}))
-    assert text.splitlines() == ["| a | b |", "| --- | --- |", "| x\\|y | 0.1235 |"]
+    text = to_markdown(pd.DataFrame({"a": ["x|y", "z"], "b": [0.123456, float("nan")]}))
+    header, rule, *rows = text.splitlines()
+    assert [c.strip() for c in header.strip("|").split("|")] == ["a", "b"] and set(rule) <= set("|:- ")
+    cells = [[c.strip() for c in re.split(r"(?<!\\)\|", row.strip("|"))] for row in rows]
+    assert cells == [["x\\|y", "0.1235"], ["z", ""]]  # 4 decimals, the pipe escaped, NaN empty
