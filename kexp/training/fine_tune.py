@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import keras
 from omegaconf import DictConfig, OmegaConf
@@ -139,23 +140,26 @@ def train_in_phases(
     freeze, epochs = int(cfg.trainer.fine_tune.freeze_epochs), int(cfg.trainer.epochs)
     done = completed_epochs(run_dir / BACKUP_DIR)
     results = []
+
+    def fit_phase(trainer: DictConfig, phase: int):
+        """One phase's ``fit``: its epochs, its phase column, its backups."""
+        return fit(
+            model,
+            data,
+            trainer,
+            run_dir,
+            guard,
+            seed=cfg.seed,
+            callbacks=[*callbacks, PhaseColumn(phase)],
+            replicas=replicas,
+            phase=phase,
+        )
+
     # a backup of the last phase-1 epoch still in phase 1: killed before the switch was kept
     if freeze >= epochs or done < freeze or (done == freeze and backup_phase(run_dir) == 1):
         configure_phase(model, cfg, task, 1)
-        phase_one = OmegaConf.merge(cfg.trainer, {"epochs": min(freeze, epochs)})
-        results.append(
-            fit(
-                model,
-                data,
-                phase_one,  # type: ignore[arg-type]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)
-                run_dir,
-                guard,
-                seed=cfg.seed,
-                callbacks=[*callbacks, PhaseColumn(1)],
-                replicas=replicas,
-                phase=1,
-            )
-        )
+        phase_one = cast(DictConfig, OmegaConf.merge(cfg.trainer, {"epochs": min(freeze, epochs)}))
+        results.append(fit_phase(phase_one, 1))
         if results[-1].status != "ok" or freeze >= epochs:
             return _combined(results)
         guard.check()  # a signal in phase 1's last epoch stops here: the rerun makes the switch
@@ -169,19 +173,7 @@ def train_in_phases(
         )
     else:
         configure_phase(model, cfg, task, 2)
-    results.append(
-        fit(
-            model,
-            data,
-            cfg.trainer,
-            run_dir,
-            guard,
-            seed=cfg.seed,
-            callbacks=[*callbacks, PhaseColumn(2)],
-            replicas=replicas,
-            phase=2,
-        )
-    )
+    results.append(fit_phase(cfg.trainer, 2))
     return _combined(results)
 
 
