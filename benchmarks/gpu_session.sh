@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The GPU numbers of docs/performance.md, as one script for a borrowed GPU machine that has JAX
+# but no TensorFlow (run from the repository root):
+#   bash benchmarks/gpu_session.sh [MNIST_NPZ]
+# Wheels of keras and kexp's pure-Python dependencies travel in .whl/ (docs/development.md says
+# how to fetch them); MNIST_NPZ (default .gpudata/mnist.npz) is linked where the benchmarks look
+# for it (../shared/data/mnist.npz). Each step has its own time limit, so one slow step cannot
+# take the others' time; the log goes to $OUT/gpu.log when OUT is set.
+set -u
+LOG="${OUT:-/tmp}/gpu.log"
+exec > >(tee "$LOG") 2>&1
+if [ -d .whl ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
+  export PYTHONPATH=/tmp/site
+fi
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" KERAS_BACKEND=jax PYTHONUNBUFFERED=1
+# XLA's persistent cache: the fresh model of each timed repeat reuses the first compile, so the
+# epochs timed on a GPU are not mostly compiling (both paths alike)
+export JAX_COMPILATION_CACHE_DIR=/tmp/jax-cache JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
+npz="${1:-.gpudata/mnist.npz}"
+if [ -f "$npz" ] && [ ! -f ../shared/data/mnist.npz ]; then
+  mkdir -p ../shared/data && ln -sf "$PWD/$npz" ../shared/data/mnist.npz
+fi
+step() { local limit=$1; shift; echo "=== $* (limit ${limit}s)"; local t0=$SECONDS
+  timeout "$limit" "$@"; echo "=== exit $? after $((SECONDS - t0)) s"; }
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+python3 -c "import jax, keras; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__)"
+step 90 python3 -m kexp trainer.epochs=3 hydra.run.dir=/tmp/kexp-gpu-run
+cat /tmp/kexp-gpu-run/metrics.csv 2>/dev/null; grep -i -A2 devices /tmp/kexp-gpu-run/run.yaml 2>/dev/null
+step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200
+step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --set trainer.precision=mixed_bfloat16
+step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 25600 --repeats 2
+step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 25600 --repeats 2 --set trainer.precision=mixed_bfloat16
+step 60 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --set trainer.steps_per_execution=8
+step 100 python3 benchmarks/data_pipeline.py --parts 1 --images 25600 --cache /tmp/kexp-bench
