@@ -35,6 +35,33 @@ class EpochStats(keras.callbacks.Callback):
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))
 
 
+class PerBatchRate(keras.callbacks.Callback):
+    """Set the optimizer's learning rate before every batch to ``rate(step, total_steps)``.
+
+    ``step`` counts batches over the whole run (``epoch · steps per epoch +
+    batch``) and ``total_steps`` is ``epochs · steps per epoch``, both from what
+    Keras tells the callbacks (``params["steps"]``), so a resumed run, which
+    Keras starts at its next epoch, continues the same curve. ``history.csv``'s
+    ``learning_rate`` is the rate of each epoch's last batch.
+    """
+
+    def __init__(self, rate, epochs: int) -> None:
+        super().__init__()
+        self.rate = rate
+        self.epochs = epochs
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        steps = self.params.get("steps")
+        if not steps:
+            raise RuntimeError("a per-batch schedule needs the number of batches per epoch, which Keras did not give")
+        step = self._epoch * steps + batch
+        self.model.optimizer.learning_rate = self.rate(step, total_steps=self.epochs * steps)
+
+
 class EpochLogLine(keras.callbacks.Callback):
     """One log line per epoch (goes to the console and the run's ``.log`` file)."""
 

@@ -53,6 +53,37 @@ def exponential_rate(epoch: int, learning_rate: float, gamma: float) -> float:
     return learning_rate * gamma**epoch
 
 
+def one_cycle_rate(
+    step: int,
+    total_steps: int,
+    learning_rate: float,
+    pct_start: float = 0.3,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+    anneal: str = "cos",
+) -> float:
+    """The one-cycle rate of batch ``step`` (0-based) of ``total_steps`` (Smith & Topin 2018).
+
+    From ``learning_rate / div_factor`` up to ``learning_rate`` (the peak) over
+    the first ``pct_start`` of the steps, then down to ``learning_rate /
+    div_factor / final_div_factor`` at the last step; each half a cosine (or a
+    straight line with ``anneal="linear"``). The same curve as PyTorch's
+    ``OneCycleLR`` (two phases).
+    """
+    initial = learning_rate / div_factor
+    final = initial / final_div_factor
+    peak_step = float(pct_start * total_steps) - 1
+    last_step = float(total_steps - 1)
+    if step <= peak_step:
+        start, end, progress = initial, learning_rate, step / peak_step if peak_step > 0 else 1.0
+    else:
+        start, end, progress = learning_rate, final, (step - peak_step) / max(last_step - peak_step, 1e-12)
+    progress = min(max(progress, 0.0), 1.0)
+    if anneal == "linear":
+        return start + (end - start) * progress
+    return end + (start - end) / 2 * (math.cos(math.pi * progress) + 1)
+
+
 # -- factories named by conf/schedule/*.yaml ---------------------------------------------
 def _scheduler(rate: Schedule) -> keras.callbacks.Callback:
     import keras
@@ -88,6 +119,30 @@ def cosine(
 def exponential(learning_rate: float, gamma: float = 0.9) -> keras.callbacks.Callback:
     """Multiply by ``gamma`` every epoch."""
     return _scheduler(partial(exponential_rate, learning_rate=learning_rate, gamma=gamma))
+
+
+def one_cycle(
+    learning_rate: float,
+    epochs: int,
+    pct_start: float = 0.3,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+    anneal: str = "cos",
+) -> keras.callbacks.Callback:
+    """One cycle per run, set before every batch (:func:`one_cycle_rate`); ``learning_rate`` is the peak."""
+    from kexp.training.callbacks import PerBatchRate
+
+    return PerBatchRate(
+        partial(
+            one_cycle_rate,
+            learning_rate=learning_rate,
+            pct_start=pct_start,
+            div_factor=div_factor,
+            final_div_factor=final_div_factor,
+            anneal=anneal,
+        ),
+        epochs=epochs,
+    )
 
 
 def plateau(learning_rate: float | None = None, **kwargs) -> keras.callbacks.Callback:

@@ -1,12 +1,17 @@
 """The ``schedule`` group: the rate functions, and the rate each epoch really used."""
 
 import math
+import os
+import signal
+
+import keras
 
 import pandas as pd
 import pytest
 
 from kexp.config.errors import ConfigError
-from kexp.training.schedules import build_schedule, cosine_rate, exponential_rate, step_rate
+from kexp.training.schedules import build_schedule, cosine_rate, exponential_rate, one_cycle_rate, step_rate
+from kexp.training.signals import TrainingInterrupted
 from tests.conftest import TINY_CNN, compose_config, run_in_process
 
 TINY_RUN = [*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.save_model=false"]
@@ -53,3 +58,47 @@ def test_history_records_the_rate_each_epoch_used(tmp_path, overrides, expected)
                    tmp_path)
     history = pd.read_csv(tmp_path / "history.csv")
     assert history["learning_rate"].tolist() == pytest.approx(expected, rel=1e-5)
+
+
+def test_one_cycle_rises_to_the_peak_then_falls_to_the_floor():
+    rate = [one_cycle_rate(s, 100, 1.0, pct_start=0.3, div_factor=25, final_div_factor=1e4) for s in range(100)]
+    assert rate[0] == pytest.approx(1 / 25)  # starts at peak / div_factor
+    assert rate[29] == pytest.approx(1.0) and max(rate) == pytest.approx(1.0)  # the peak after 30 % of the steps
+    assert rate[99] == pytest.approx(1 / 25 / 1e4)  # ends at the floor
+    assert all(a < b for a, b in zip(rate[:29], rate[1:30])) and all(a > b for a, b in zip(rate[29:], rate[30:]))
+    # half-way up the cosine (step 5 of 0..10) is the middle of the two ends
+    assert one_cycle_rate(5, 22, 2.0, pct_start=0.5, div_factor=4) == pytest.approx((0.5 + 2.0) / 2)
+    linear = [one_cycle_rate(s, 11, 1.0, pct_start=6 / 11, div_factor=5, anneal="linear") for s in range(6)]
+    assert linear == pytest.approx([0.2, 0.36, 0.52, 0.68, 0.84, 1.0])  # a straight line up
+
+
+class InterruptAtEpochEnd(keras.callbacks.Callback):
+    """Ctrl-C, as the user would press it, at the end of epoch ``epoch`` (1-based)."""
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.epoch:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_one_cycle_sets_the_rate_per_batch_and_resumes_on_the_same_curve(tmp_path, caplog):
+    # 100 images less the 10 % validation split = 90, batch 25: 4 batches per epoch, 12 in the run
+    args = [*TINY_RUN, "trainer.epochs=3", "trainer.batch_size=25", "optimizer.learning_rate=0.01",
+            "schedule=one_cycle"]
+    run_in_process(args, tmp_path / "whole")
+    history = pd.read_csv(tmp_path / "whole" / "history.csv")
+    expected = [one_cycle_rate(4 * epoch + 3, 12, 0.01) for epoch in range(3)]  # each epoch's last batch
+    assert history["learning_rate"].tolist() == pytest.approx(expected, rel=1e-5)
+    interrupted = tmp_path / "interrupted"
+    stop = '+trainer.callbacks=[{_target_: tests.training.test_schedules.InterruptAtEpochEnd, epoch: 1}]'
+    with pytest.raises(TrainingInterrupted):
+        run_in_process([*args, stop], interrupted)
+    assert len(pd.read_csv(interrupted / "history.csv")) == 1
+    caplog.clear()
+    run_in_process(args, interrupted)  # the rerun continues after epoch 1
+    assert "resuming after epoch 1" in caplog.text
+    resumed = pd.read_csv(interrupted / "history.csv")
+    assert resumed["learning_rate"].tolist() == pytest.approx(expected, rel=1e-5)

@@ -43,6 +43,18 @@ class ExponentialSchedule(ConstantSchedule):
 
 
 @dataclass
+class OneCycleSchedule(ConstantSchedule):
+    """``schedule=one_cycle``: per batch, up to the peak ``learning_rate`` and down (Smith & Topin 2018)."""
+
+    learning_rate: float = MISSING
+    epochs: int = MISSING
+    pct_start: float = MISSING
+    div_factor: float = MISSING
+    final_div_factor: float = MISSING
+    anneal: str = MISSING
+
+
+@dataclass
 class PlateauSchedule(ConstantSchedule):
     """``schedule=plateau``: Keras ReduceLROnPlateau."""
 
@@ -59,5 +71,6 @@ SCHEMAS = {
     "step": StepSchedule,
     "cosine": CosineSchedule,
     "exponential": ExponentialSchedule,
+    "one_cycle": OneCycleSchedule,
     "plateau": PlateauSchedule,
 }
