@@ -124,7 +124,11 @@ RULES: list[Rule] = [
     ),
     Rule("trainer.distributed.num_processes", int_at_least(1), "must be an integer ≥ 1"),
     Rule("trainer.distributed.timeout", number_above(0), "must be a number of seconds > 0"),
-    Rule("optimizer.learning_rate", number_above(0), "must be a number > 0"),
+    Rule(
+        "optimizer.learning_rate",
+        lambda v: v == "find" or number_above(0)(v),
+        "must be a number > 0, or find (a learning-rate range test chooses it)",
+    ),
     Rule("optimizer.weight_decay", optional(number_at_least(0)), "must be null or a number ≥ 0"),
     Rule("optimizer.clipnorm", optional(number_above(0)), "must be null or a number > 0"),
     Rule("optimizer.global_clipnorm", optional(number_above(0)), "must be null or a number > 0"),

@@ -34,6 +34,7 @@ def validate(cfg: DictConfig) -> None:
             raise ConfigError.bad_value(rule.key, _show(value), rule.allowed)
     _check_environment(cfg)
     _check_fine_tune(cfg)
+    _check_learning_rate_find(cfg)
     from kexp.training.tasks import check_task_fits_data
 
     check_task_fits_data(
@@ -84,6 +85,18 @@ def _check_fine_tune(cfg: DictConfig) -> None:
         raise ConfigError(
             f"{key} — early stopping would end phase 1 early; use "
             "regularization.early_stopping.patience=null with fine-tuning"
+        )
+
+
+def _check_learning_rate_find(cfg: DictConfig) -> None:
+    """``optimizer.learning_rate=find`` tests on this process's data alone: not across processes."""
+    if str(OmegaConf.select(cfg, "optimizer.learning_rate", default="")) != "find":
+        return
+    processes = OmegaConf.select(cfg, "trainer.distributed.num_processes", default=1) or 1
+    if processes > 1:
+        raise ConfigError(
+            f"optimizer.learning_rate=find — not with trainer.distributed.num_processes={processes}: "
+            "run python -m kexp.lr_find on one process and give the rate it suggests"
         )
 
 

@@ -35,6 +35,10 @@ HYDRA_DIR = ".hydra"
 STATE_DIR = ".kexp"
 EVALUATIONS_DIR = "evaluations"
 BACKUP_DIR = "backup"
+#: the learning-rate range test (``python -m kexp.lr_find``, ``optimizer.learning_rate=find``)
+LR_FIND_CSV = "lr_find.csv"
+LR_FIND_PNG = "lr_find.png"
+LR_FIND_YAML = "lr_find.yaml"
 #: ``data=csv``: the feature encoding fitted on the training split (scikit-learn, joblib).
 PREPROCESSING_FILE = "preprocessing.joblib"
 
@@ -53,6 +57,7 @@ RUN_FILES: dict[str, str] = {
     f"{GRADIENTS_CSV}, {GRADIENTS_PNG}": "gradient flow",
     MODEL_FILE: "the trained model",
     PREPROCESSING_FILE: "data=csv: the fitted feature encoding",
+    f"{LR_FIND_CSV}, {LR_FIND_PNG}, {LR_FIND_YAML}": "optimizer.learning_rate=find: the range test and its suggestion",
     LOG_FILE: "the log",
     f"{HYDRA_DIR}/": "Hydra's resolved config, its own config, the overrides",
     f"{STATE_DIR}/": "the stored config, the lock, logger state",

@@ -86,6 +86,10 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
             "x".join(map(str, data.input_shape)),
             data.num_classes,
         )
+        from kexp.runs.lr_find import wants_range_test, with_found_rate
+
+        if wants_range_test(cfg):
+            cfg = with_found_rate(cfg, data, task, run_dir)
         model, replicas = build_and_compile(cfg, data, task)
         from kexp.reporting.macs import macs_text, total_macs
         from kexp.training.fine_tune import fine_tuning, phases_text

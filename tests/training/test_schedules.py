@@ -1,5 +1,6 @@
 """The ``schedule`` group: the rate functions, and the rate each epoch really used."""
 
+import logging
 import math
 import os
 import signal
@@ -98,6 +99,7 @@ def test_one_cycle_sets_the_rate_per_batch_and_resumes_on_the_same_curve(tmp_pat
         run_in_process([*args, stop], interrupted)
     assert len(pd.read_csv(interrupted / "history.csv")) == 1
     caplog.clear()
+    caplog.set_level(logging.INFO, logger="kexp")
     run_in_process(args, interrupted)  # the rerun continues after epoch 1
     assert "resuming after epoch 1" in caplog.text
     resumed = pd.read_csv(interrupted / "history.csv")

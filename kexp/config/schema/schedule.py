@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from omegaconf import MISSING
 
@@ -19,7 +20,7 @@ class ConstantSchedule:
 class StepSchedule(ConstantSchedule):
     """``schedule=step``: × gamma after each milestone epoch."""
 
-    learning_rate: float = MISSING
+    learning_rate: Any = MISSING  # ${optimizer.learning_rate}: a number, or find (set before training)
     milestones: list[int] = MISSING
     gamma: float = MISSING
 
@@ -28,7 +29,7 @@ class StepSchedule(ConstantSchedule):
 class CosineSchedule(ConstantSchedule):
     """``schedule=cosine``: linear warm-up, then a half cosine to ``min_learning_rate``."""
 
-    learning_rate: float = MISSING
+    learning_rate: Any = MISSING  # ${optimizer.learning_rate}: a number, or find (set before training)
     epochs: int = MISSING
     warmup_epochs: int = MISSING
     min_learning_rate: float = MISSING
@@ -38,7 +39,7 @@ class CosineSchedule(ConstantSchedule):
 class ExponentialSchedule(ConstantSchedule):
     """``schedule=exponential``: × gamma every epoch."""
 
-    learning_rate: float = MISSING
+    learning_rate: Any = MISSING  # ${optimizer.learning_rate}: a number, or find (set before training)
     gamma: float = MISSING
 
 
@@ -46,7 +47,7 @@ class ExponentialSchedule(ConstantSchedule):
 class OneCycleSchedule(ConstantSchedule):
     """``schedule=one_cycle``: per batch, up to the peak ``learning_rate`` and down (Smith & Topin 2018)."""
 
-    learning_rate: float = MISSING
+    learning_rate: Any = MISSING  # ${optimizer.learning_rate}: a number, or find (set before training)
     epochs: int = MISSING
     pct_start: float = MISSING
     div_factor: float = MISSING

@@ -1,0 +1,121 @@
+"""``python -m kexp.lr_find [key=value ...]``: which learning rate to train with.
+
+Runs the learning-rate range test (:mod:`kexp.training.lr_finder`) on the
+model, data and optimizer that ``python -m kexp`` with the same overrides would
+train, writes ``lr_find.csv``, ``lr_find.png`` and ``lr_find.yaml`` into a new
+directory (``outputs/lr_find/<date>_<time>`` unless ``--out`` says where) and
+prints the suggestion with the command that trains with it. Config errors are
+one line and exit 2, found before TensorFlow is imported; an error leaves no
+directory behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from kexp.config.errors import ConfigError, KexpError
+
+log = logging.getLogger("kexp")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m kexp.lr_find",
+        description="Learning-rate range test (Smith 2017) of the config python -m kexp would train.",
+    )
+    parser.add_argument("overrides", nargs="*", help="key=value, as for python -m kexp (e.g. model=resnet20)")
+    parser.add_argument("--start", type=float, default=1e-7, help="the first batch's rate (default 1e-7)")
+    parser.add_argument("--end", type=float, default=10.0, help="the last batch's rate (default 10)")
+    parser.add_argument("--steps", type=int, default=100, help="batches per test at most (default 100)")
+    parser.add_argument("--repeats", type=int, default=3, help="tests, each with its own seed (default 3)")
+    parser.add_argument("--out", type=Path, help="output directory (default outputs/lr_find/<date>_<time>)")
+    return parser.parse_args(argv)
+
+
+def compose_run_config(overrides: list[str]) -> DictConfig:
+    """The checked config ``python -m kexp OVERRIDES`` would run (one job), without Hydra's own node."""
+    from kexp.cli.main import register_resolvers
+    from kexp.cli.preflight import check_group_choices, compose, create_hydra, parse_args, parse_overrides
+    from kexp.compat import hydra as hydra_compat
+    from kexp.config.renamed import check_overrides
+    from kexp.config.validation import validate
+
+    register_resolvers()
+    args = parse_args(overrides)
+    check_overrides(args.overrides)
+    hydra = create_hydra(args)
+    try:
+        parsed = parse_overrides(args.overrides, hydra)
+        if any(o.is_sweep_override() for o in parsed):
+            sweep = next(str(o.input_line) for o in parsed if o.is_sweep_override())
+            raise ConfigError(f"{sweep} — the range test takes one value per key (it tests one config)")
+        check_group_choices(hydra, parsed)
+        cfg = compose(hydra, args.config_name or "config", args.overrides)
+        validate(cfg)
+    finally:
+        hydra_compat.clear()
+    container = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(container, dict)
+    container.pop("hydra", None)
+    return OmegaConf.create(container)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line: one line on stderr and exit 2 for a user error."""
+    from kexp.training.lr_finder import RangeTestSettings
+
+    args = parse_args(argv)
+    settings = RangeTestSettings(args.start, args.end, args.steps, args.repeats)
+    out: Path | None = None
+    try:
+        settings.check()
+        cfg = compose_run_config(args.overrides)
+        if str(cfg.optimizer.learning_rate) == "find":
+            raise ConfigError("optimizer.learning_rate=find — the range test varies the rate itself; leave it out")
+        from kexp.runs.directory import new_directory
+        from kexp.runs.saved import timestamp
+
+        out = new_directory(args.out or Path("outputs") / "lr_find" / timestamp(), key="--out", what="the output")
+        summary = find(cfg, settings, out)
+    except KexpError as err:
+        if out is not None:
+            shutil.rmtree(out, ignore_errors=True)
+        print(err.one_line(), file=sys.stderr)
+        return 2
+    shown = " ".join(f"{s:.3g}" for s in summary["suggestions"])  # type: ignore[union-attr]
+    print(f"kexp: range test written to {out}")
+    print(
+        f"kexp: suggested optimizer.learning_rate={summary['suggestion']:.3g} "
+        f"(repeats {shown}; spread {summary['spread']:.2f}x)"
+    )
+    kept = [o for o in args.overrides if not o.startswith("optimizer.learning_rate=")]
+    command = shlex.join(["python", "-m", "kexp", *kept, f"optimizer.learning_rate={summary['suggestion']:.3g}"])
+    print(f"kexp: to train with it: {command}")
+    return 0
+
+
+def find(cfg: DictConfig, settings, out: Path) -> dict[str, object]:
+    """Load the data, start the backend, run the tests, write the files into ``out``; the summary."""
+    from kexp.backends.start import start_backend
+    from kexp.data import load_data
+    from kexp.runs.lr_find import write_range_test
+    from kexp.runs.pipeline import streamed_data
+    from kexp.training.range_test import range_test
+    from kexp.training.tasks import Task, check_task_fits_data
+
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)s][%(levelname)s] - %(message)s")
+    task = Task.from_config(cfg.task, cfg.regularization)
+    data = load_data(cfg.data, seed=cfg.seed)
+    check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
+    data = task.prepare(data)
+    start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, precision=cfg.trainer.precision)
+    data = streamed_data(cfg.data, data, out)
+    result = range_test(cfg, data, task, settings)
+    return write_range_test(out, result, settings, title=f"{cfg.name}: learning-rate range test")
