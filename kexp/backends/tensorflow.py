@@ -218,3 +218,18 @@ def loss_gradients(model, loss_fn, x, y, variables) -> list:
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(loss_fn(y, model(x, training=True)))
     return [g.numpy() if g is not None else None for g in tape.gradient(loss, variables)]
+
+
+def litert_int8_options() -> dict:
+    """``model.export(format="litert")`` options for int8 weights (the converter's dynamic-range quantization)."""
+    import tensorflow as tf
+
+    return {"optimizations": [tf.lite.Optimize.DEFAULT]}
+
+
+def saved_model_predictor(path):
+    """A SavedModel exported by Keras, loaded by TensorFlow: a function from a NumPy batch to outputs."""
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(path))
+    return lambda x: loaded.serve(tf.constant(x)).numpy()

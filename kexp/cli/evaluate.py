@@ -59,12 +59,33 @@ def main(argv: list[str] | None = None) -> int:
 
 def evaluate_run(run_dir: Path, overrides: list[str], out: Path | None = None, batch_size: int | None = None) -> Path:
     """Evaluate ``run_dir``'s model as the module docstring says; the directory written."""
-    from kexp.config.validation import validate
-    from kexp.data import load_data
-    from kexp.data.bad_images import bad_images_named, skip_bad_images
-    from kexp.training.tasks import Task, check_task_fits_data
+    from kexp.data.bad_images import bad_images_named
 
     run_dir = Path(run_dir)
+    cfg, data, model, backend = load_scoring(run_dir, overrides)
+    out = new_directory(Path(out) if out else run_dir / EVALUATIONS_DIR / timestamp())
+    try:
+        with bad_images_named(data):
+            write_evaluation(model, data, cfg, out, batch_size or int(cfg.trainer.batch_size))
+        write_provenance(out, run_dir, overrides, cfg.seed, backend, len(data.y_test))
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    return out
+
+
+def load_scoring(run_dir: Path, overrides: list[str]):
+    """A finished run's config (with ``overrides``), its test data, its model and the started backend.
+
+    The test split is rebuilt exactly as the run made it (same data config and
+    seed), or from other data where the overrides say so; labels are renumbered
+    to the run's classes; a model whose input does not fit the data is a DataError.
+    """
+    from kexp.config.validation import validate
+    from kexp.data import load_data
+    from kexp.data.bad_images import skip_bad_images
+    from kexp.training.tasks import Task, check_task_fits_data
+
     cfg = with_overrides(finished_run_config(run_dir), overrides)
     validate(cfg)
     task = Task.from_config(cfg.task, cfg.regularization)
@@ -87,15 +108,7 @@ def evaluate_run(run_dir: Path, overrides: list[str], out: Path | None = None, b
             f"{data.origin or 'data'} — inputs of {'x'.join(map(str, data.input_shape))}, but "
             f"the model of {run_dir} takes {'x'.join(map(str, expected))}"
         )
-    out = new_directory(Path(out) if out else run_dir / EVALUATIONS_DIR / timestamp())
-    try:
-        with bad_images_named(data):
-            write_evaluation(model, data, cfg, out, batch_size or int(cfg.trainer.batch_size))
-        write_provenance(out, run_dir, overrides, cfg.seed, backend, len(data.y_test))
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
-        raise
-    return out
+    return cfg, data, model, backend
 
 
 def in_run_classes(data, run_dir: Path):

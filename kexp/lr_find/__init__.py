@@ -1,1 +1,1 @@
-"""``python -m kexp.evaluate``: the entry point only; the command is :mod:`kexp.cli.evaluate`."""
+"""``python -m kexp.lr_find``: the entry point only; the command is :mod:`kexp.cli.lr_find`."""

@@ -1,0 +1,91 @@
+"""``python -m kexp.export RUN_DIR --format onnx|saved_model|litert|openvino [--quantize int8] [key=value ...]``.
+
+Exports a finished run's ``model.keras`` with Keras's own ``model.export``
+into a new directory (``RUN_DIR/exports/<format>_<date>_<time>`` unless
+``--out`` says where), runs the exported file with its own runtime on the
+run's test split (or other data, as ``kexp.evaluate``: ``data.path=…``) beside
+the Keras model, and writes ``export.yaml``: the file and its size, the largest
+output difference, top-1 agreement, the test accuracy from each, images/second
+of each, and the provenance. A format that this backend or these packages
+cannot make is one line naming what is needed; errors exit 2 and leave no
+directory behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+from kexp.config.errors import KexpError
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from kexp.runs.export import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="python -m kexp.export", description="Export a finished run's model and check that it computes the same."
+    )
+    parser.add_argument("run_dir", type=Path, help="a run directory with model.keras")
+    parser.add_argument("overrides", nargs="*", help="key=value changes of the run's config (e.g. data.path=OTHER)")
+    parser.add_argument("--format", required=True, help=f"one of {', '.join(FORMATS)}")
+    parser.add_argument("--quantize", help="int8: int8 weights (LiteRT's converter; Keras's quantize otherwise)")
+    parser.add_argument("--out", type=Path, help="output directory (default RUN_DIR/exports/<format>_<time>)")
+    parser.add_argument("--batch-size", type=int, default=64, help="batch of the parity check (default 64)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line: one line on stderr and exit 2 for a user error."""
+    args = parse_args(argv)
+    try:
+        out, facts = export_run(args.run_dir, args.overrides, args.format, args.quantize, args.out, args.batch_size)
+    except KexpError as err:
+        print(err.one_line(), file=sys.stderr)
+        return 2
+    print(f"kexp: exported to {out / str(facts['file'])} ({int(facts['bytes']):,} bytes)")  # type: ignore[call-overload]
+    shown = ("max_abs_difference", "top1_agreement", "test_accuracy", "keras_test_accuracy")
+    print("kexp: parity: " + ", ".join(f"{k} {facts[k]:.6g}" for k in shown if k in facts))  # type: ignore[str-format]
+    print(f"kexp: {facts['images_per_second']} images/s exported vs {facts['keras_images_per_second']} with Keras")
+    return 0
+
+
+def export_run(run_dir: Path, overrides: list[str], format_name: str, quantize, out: Path | None, batch_size: int):
+    """Export and check as the module docstring says; ``(directory written, export.yaml's facts)``."""
+    from kexp.backends import configured_backend
+    from kexp.cli.evaluate import load_scoring
+    from kexp.data.pipeline import decode_all
+    from kexp.runs.atomic import write_text
+    from kexp.runs.export import export_format, export_model, parity, runtime
+    from kexp.runs.provenance import now, provenance
+    from kexp.runs.saved import new_directory, timestamp
+
+    run_dir = Path(run_dir)
+    chosen = export_format(format_name, configured_backend(), quantize)  # before the slow imports
+    cfg, data, model, backend = load_scoring(run_dir, overrides)
+    import keras
+
+    suffix = f"{chosen.name}-int8" if quantize else chosen.name
+    out = new_directory(Path(out) if out else run_dir / "exports" / f"{suffix}_{timestamp()}")
+    try:
+        x = data.test.x if not data.test.streamed else decode_all(data.test)
+        model(x[:1].astype("float32"))  # (ONNX: Keras exports only a model that has been called)
+        path = export_model(model, chosen, out, quantize)
+        facts: dict[str, object] = {
+            "format": chosen.name,
+            "file": path.name,
+            "bytes": sum(f.stat().st_size for f in path.parent.rglob("*") if f.is_file()),
+            "quantize": quantize,
+            "keras": keras.__version__,
+            **parity(model, runtime(chosen, path), x.astype("float32"), data.y_test, batch_size),
+        }
+        facts.update(provenance(cfg.seed, backend, module="kexp.export"))
+        facts.update({"finished": now(), "run_dir": str(run_dir.resolve()), "overrides": list(overrides)})
+        write_text(out / "export.yaml", yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    return out, facts

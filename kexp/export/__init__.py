@@ -1,0 +1,1 @@
+"""``python -m kexp.export``: the entry point only; the command is :mod:`kexp.cli.export`."""
