@@ -2,6 +2,20 @@
 
 Importing the package is cheap on purpose: TensorFlow/Keras are imported only
 when a run starts (see :mod:`kexp.runs.pipeline`), so ``python -m kexp --help`` is fast.
+From Python: ``kexp.run``, ``kexp.sweep``, ``kexp.compare`` (:mod:`kexp.api`),
+loaded on first use. (``python -m kexp.compare`` is the command line's
+compare; after ``import kexp.compare`` the name ``kexp.compare`` is that
+package: call :func:`kexp.api.compare` then.)
 """
 
 __version__ = "0.1.0"
+
+_API = ("run", "sweep", "compare", "Result", "Sweep", "KexpError")
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from kexp import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'kexp' has no attribute {name!r}")

@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     except KexpError as err:
         print(err.one_line(), file=sys.stderr)
         return 2
-    print(f"kexp: exported to {out / str(facts['file'])} ({int(facts['bytes']):,} bytes)")  # type: ignore[call-overload]
+    print(f"kexp: exported to {out / str(facts['file'])} ({int(facts['bytes']):,} bytes)")
     shown = ("max_abs_difference", "top1_agreement", "test_accuracy", "keras_test_accuracy")
-    print("kexp: parity: " + ", ".join(f"{k} {facts[k]:.6g}" for k in shown if k in facts))  # type: ignore[str-format]
+    print("kexp: parity: " + ", ".join(f"{k} {facts[k]:.6g}" for k in shown if k in facts))
     print(f"kexp: {facts['images_per_second']} images/s exported vs {facts['keras_images_per_second']} with Keras")
     return 0
 

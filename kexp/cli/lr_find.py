@@ -17,6 +17,7 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
+from typing import cast
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out, ignore_errors=True)
         print(err.one_line(), file=sys.stderr)
         return 2
-    shown = " ".join(f"{s:.3g}" for s in summary["suggestions"])  # type: ignore[union-attr]
+    shown = " ".join(f"{s:.3g}" for s in cast(list, summary["suggestions"]))
     print(f"kexp: range test written to {out}")
     print(
         f"kexp: suggested optimizer.learning_rate={summary['suggestion']:.3g} "
@@ -106,7 +107,7 @@ def find(cfg: DictConfig, settings, out: Path) -> dict[str, object]:
     from kexp.backends.start import start_backend
     from kexp.data import load_data
     from kexp.runs.lr_find import write_range_test
-    from kexp.runs.pipeline import streamed_data
+    from kexp.runs.pipeline import build_and_compile, streamed_data
     from kexp.training.range_test import range_test
     from kexp.training.tasks import Task, check_task_fits_data
 
@@ -117,5 +118,5 @@ def find(cfg: DictConfig, settings, out: Path) -> dict[str, object]:
     data = task.prepare(data)
     start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, precision=cfg.trainer.precision)
     data = streamed_data(cfg.data, data, out)
-    result = range_test(cfg, data, task, settings)
+    result = range_test(cfg, data, settings, lambda c: build_and_compile(c, data, task)[0])
     return write_range_test(out, result, settings, title=f"{cfg.name}: learning-rate range test")

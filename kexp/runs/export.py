@@ -58,9 +58,7 @@ FORMATS: dict[str, ExportFormat] = {
         "onnx", "onnx", "model.onnx", {"tensorflow": ("tf2onnx", "onnxruntime"), "jax": ("jax2onnx", "onnxruntime")}
     ),
     "litert": ExportFormat("litert", "litert", "model.tflite", {"tensorflow": ("ai_edge_litert",)}),
-    "openvino": ExportFormat(
-        "openvino", "openvino", "model.xml", {"tensorflow": ("openvino",), "jax": ("openvino",)}
-    ),
+    "openvino": ExportFormat("openvino", "openvino", "model.xml", {"tensorflow": ("openvino",), "jax": ("openvino",)}),
 }
 
 
@@ -98,7 +96,9 @@ def export_model(model, chosen: ExportFormat, out: Path, quantize: str | None) -
         model.export(str(path), format=chosen.keras_format, verbose=False, **options)
     except (ImportError, NotImplementedError, ValueError, TypeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigError(f"--format {chosen.name} — Keras {keras.__version__} could not export this model: {first}")
+        raise ConfigError(
+            f"--format {chosen.name} — Keras {keras.__version__} could not export this model: {first}"
+        ) from err
     return path
 
 

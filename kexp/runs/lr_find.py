@@ -41,10 +41,10 @@ def write_range_test(out_dir: Path, result, settings, title: str = "") -> dict[s
     return summary
 
 
-def with_found_rate(cfg: DictConfig, data, task, run_dir: Path) -> DictConfig:
+def with_found_rate(cfg: DictConfig, data, run_dir: Path, build) -> DictConfig:
     """``cfg`` with ``optimizer.learning_rate`` set to the range test's suggestion (tested once per run).
 
-    The test's models are other instances: afterwards the seed is set again, so
+    ``build(cfg)`` makes a fresh compiled model. The test's models are other instances: afterwards the seed is set again, so
     the model trained next starts from the weights it would have had with that
     rate given directly.
     """
@@ -67,7 +67,7 @@ def with_found_rate(cfg: DictConfig, data, task, run_dir: Path) -> DictConfig:
             settings.end,
             settings.steps,
         )
-        result = range_test(cfg, data, task, settings)
+        result = range_test(cfg, data, settings, build)
         write_range_test(run_dir, result, settings, title=f"{cfg.name}: learning-rate range test")
         rate = result.suggestion
         log.info(

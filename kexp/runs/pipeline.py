@@ -89,7 +89,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         from kexp.runs.lr_find import wants_range_test, with_found_rate
 
         if wants_range_test(cfg):
-            cfg = with_found_rate(cfg, data, task, run_dir)
+            cfg = with_found_rate(cfg, data, run_dir, lambda c: build_and_compile(c, data, task)[0])
         model, replicas = build_and_compile(cfg, data, task)
         from kexp.reporting.macs import macs_text, total_macs
         from kexp.training.fine_tune import fine_tuning, phases_text

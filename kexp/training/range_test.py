@@ -6,7 +6,8 @@ What it suggests and why: :mod:`kexp.training.lr_finder`.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import keras
 import pandas as pd
@@ -63,15 +64,20 @@ class RangeTest(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def range_test(cfg: DictConfig, data, task, settings: RangeTestSettings) -> RangeTestResult:
-    """Run ``settings.repeats`` range tests of ``cfg``'s model and optimizer on ``data``'s training split."""
+def range_test(
+    cfg: DictConfig, data, settings: RangeTestSettings, build: Callable[[DictConfig], keras.Model]
+) -> RangeTestResult:
+    """Run ``settings.repeats`` range tests of ``cfg``'s model and optimizer on ``data``'s training split.
+
+    ``build(cfg)`` makes a fresh compiled model for a config (the run's own
+    builder, :func:`kexp.runs.pipeline.build_and_compile`).
+    """
     from omegaconf import OmegaConf
 
     from kexp.data.pipeline import training_inputs
-    from kexp.runs.pipeline import build_and_compile
 
     settings.check()
-    test_cfg = OmegaConf.merge(cfg, {"optimizer": {"learning_rate": settings.start}})
+    test_cfg = cast("DictConfig", OmegaConf.merge(cfg, {"optimizer": {"learning_rate": settings.start}}))
     test_cfg.trainer.steps_per_execution = 1  # the rate changes every batch
     batch_size = int(cfg.trainer.batch_size)
     samples = len(data.train)
@@ -81,7 +87,7 @@ def range_test(cfg: DictConfig, data, task, settings: RangeTestSettings) -> Rang
     for repeat in range(settings.repeats):
         seed = int(cfg.seed) + repeat
         keras.utils.set_random_seed(seed)
-        model, _ = build_and_compile(test_cfg, data, task)
+        model = build(test_cfg)
         test = RangeTest(settings, samples, batch_size)
         inputs = training_inputs(data.train, batch_size, seed, 0, epochs)
         model.fit(**inputs, epochs=epochs, callbacks=[test], verbose=0)
