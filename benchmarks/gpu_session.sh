@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GPU numbers of docs/performance.md, as one script for a borrowed GPU machine that has JAX
 # but no TensorFlow (run from the repository root):
-#   bash benchmarks/gpu_session.sh [MNIST_NPZ]
+#   bash benchmarks/gpu_session.sh [throughput|tools] [MNIST_NPZ]
+# throughput (default): the default run, benchmarks/throughput.py and data_pipeline.py part 1;
+# tools: benchmarks/lr_find.py (default run, seeds 0-2) and benchmarks/one_cycle.py (full MNIST).
 # Wheels of keras and kexp's pure-Python dependencies travel in .whl/ (docs/development.md says
 # how to fetch them); MNIST_NPZ (default .gpudata/mnist.npz) is linked where the benchmarks look
 # for it (../shared/data/mnist.npz). Each step has its own time limit, so one slow step cannot
@@ -17,7 +19,8 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" KERAS_BACKEND=jax PYTHONUNBU
 # XLA's persistent cache: the fresh model of each timed repeat reuses the first compile, so the
 # epochs timed on a GPU are not mostly compiling (both paths alike)
 export JAX_COMPILATION_CACHE_DIR=/tmp/jax-cache JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
-npz="${1:-.gpudata/mnist.npz}"
+part="${1:-throughput}"
+npz="${2:-.gpudata/mnist.npz}"
 if [ -f "$npz" ] && [ ! -f ../shared/data/mnist.npz ]; then
   mkdir -p ../shared/data && ln -sf "$PWD/$npz" ../shared/data/mnist.npz
 fi
@@ -25,6 +28,11 @@ step() { local limit=$1; shift; echo "=== $* (limit ${limit}s)"; local t0=$SECON
   timeout "$limit" "$@"; echo "=== exit $? after $((SECONDS - t0)) s"; }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 -c "import jax, keras; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__)"
+if [ "$part" = tools ]; then
+  step 300 python3 benchmarks/lr_find.py --seeds 0 1 2
+  step 200 python3 benchmarks/one_cycle.py --epochs 3 --target 0.99
+  exit 0
+fi
 step 90 python3 -m kexp trainer.epochs=3 hydra.run.dir=/tmp/kexp-gpu-run
 cat /tmp/kexp-gpu-run/metrics.csv 2>/dev/null; grep -i -A2 devices /tmp/kexp-gpu-run/run.yaml 2>/dev/null
 step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200

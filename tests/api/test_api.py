@@ -38,6 +38,7 @@ def test_run_sweep_and_compare_return_the_files_the_cli_writes(tmp_path, capsys)
 @pytest.mark.parametrize("call, line", [
     (lambda: kexp.run(["trainer.epochs=0"]), "kexp: config error: trainer.epochs=0 — must be an integer ≥ 1"),
     (lambda: kexp.run(["model=nope"]), "kexp: config error: model=nope — unknown option; available: "),
+    (lambda: kexp.run(["trainer.epoch=3"]), "kexp: config error: trainer.epoch=3 — unknown key 'epoch'; trainer has: "),
     (lambda: kexp.sweep({"model": ["cnn", "nope"]}), "kexp: config error: model=nope — unknown option"),
     (lambda: kexp.run("model=mlp"), "kexp: input error: overrides='model=mlp' — give a list, e.g. ['model=mlp']"),
     (lambda: kexp.compare(["nowhere"]), "kexp: input error: nowhere: no such directory"),
