@@ -9,11 +9,18 @@ import numpy as np
 from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
+from kexp.data.checks import (
+    Inputs,
+    as_inputs,
+    check_pair,
+    class_labels,
+    count_classes,
+    pixel_scale,
+    sample_weights,
+    targets,
+)
 from kexp.data.images import ImageFiles, LazyRows
 from kexp.data.sources import Source, load_source, stratified_split, stratify_by
-
-#: What a split's inputs can be: an array in memory, image files, or a memory map read batch by batch.
-Inputs = np.ndarray | ImageFiles | LazyRows
 
 
 @dataclass(frozen=True)
@@ -126,27 +133,27 @@ def load_data(cfg: DictConfig, seed: int, encoder: Any = None) -> Dataset:
 
 def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
     x_train, x_test = _lazy(source.x_train), _lazy(source.x_test)
-    weights = _sample_weights(cfg, len(source.y_train))
-    y_train, y_test = _targets(source.y_train, "y_train"), _targets(source.y_test, "y_test")
-    _check_pair(x_train, y_train, "x_train", "y_train")
-    _check_pair(x_test, y_test, "x_test", "y_test")
+    weights = sample_weights(cfg, len(source.y_train))
+    y_train, y_test = targets(source.y_train, "y_train"), targets(source.y_test, "y_test")
+    check_pair(x_train, y_train, "x_train", "y_train")
+    check_pair(x_test, y_test, "x_test", "y_test")
     given_val = source.x_val is not None and source.y_val is not None
-    y_val = _targets(source.y_val, "y_val") if source.y_val is not None and given_val else None
+    y_val = targets(source.y_val, "y_val") if source.y_val is not None and given_val else None
     classes = (source.targets or cfg.target_type) == "labels"
     if classes:
-        y_train, y_test = _class_labels(y_train, "y_train"), _class_labels(y_test, "y_test")
-        y_val = _class_labels(y_val, "y_val") if y_val is not None else None
-        num_classes = _count_classes(y_train, y_test, y_val, source.class_names)
+        y_train, y_test = class_labels(y_train, "y_train"), class_labels(y_test, "y_test")
+        y_val = class_labels(y_val, "y_val") if y_val is not None else None
+        num_classes = count_classes(y_train, y_test, y_val, source.class_names)
     else:
         y_train, y_test, num_classes = y_train.astype("float32"), y_test.astype("float32"), 0
         y_val = y_val.astype("float32") if y_val is not None else None
     train = Split(x_train, y_train, weights).take(_subsample(y_train, cfg.train_size, seed, "data.train_size", classes))
     test = Split(x_test, y_test).take(_subsample(y_test, cfg.test_size, seed, "data.test_size", classes))
     scale = pixel_scale(train.x)
-    train = replace(train, x=_as_inputs(train.x, "x_train", scale))
-    test = replace(test, x=_as_inputs(test.x, "x_test", scale))
+    train = replace(train, x=as_inputs(train.x, "x_train", scale))
+    test = replace(test, x=as_inputs(test.x, "x_test", scale))
     if y_val is not None:
-        val = Split(_as_inputs(_lazy(source.x_val), "x_val", scale), y_val)
+        val = Split(as_inputs(_lazy(source.x_val), "x_val", scale), y_val)
     elif cfg.val_split > 0:
         kept, held_out = stratified_split(train.y, cfg.val_split, seed, classes)
         train, val = train.take(kept), train.take(held_out)
@@ -167,29 +174,6 @@ def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
     )
 
 
-def _count_classes(
-    y_train: np.ndarray, y_test: np.ndarray, y_val: np.ndarray | None, names: tuple[str, ...] | None
-) -> int:
-    """The number of classes; a DataError for labels outside it or classes without training samples."""
-    num_classes = len(names) if names else int(y_train.max()) + 1
-    for y, key in ((y_test, "y_test"), (y_val, "y_val")):
-        if y is not None and y.max() >= num_classes:
-            raise DataError(
-                f"{key} has label {y.max()} but y_train only 0..{num_classes - 1} "
-                "— labels must be integers 0..num_classes-1 in both splits"
-            )
-    counts = np.bincount(y_train, minlength=num_classes)
-    empty = np.flatnonzero(counts == 0)
-    if len(empty):
-        shown = ", ".join(map(str, empty[:5])) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
-        raise DataError(
-            f"y_train has labels 0..{num_classes - 1} but no sample of class {shown} "
-            f"— labels must be the integers 0..n-1 with every class present "
-            f"(a stray label such as {num_classes - 1} makes a {num_classes}-way classifier)"
-        )
-    return num_classes
-
-
 def _lazy(x):
     """A memory-mapped array as :class:`LazyRows` (read batch by batch, never whole); others as they are.
 
@@ -200,101 +184,6 @@ def _lazy(x):
         return x
     scale = 255.0 if np.issubdtype(x.dtype, np.integer) and x.ndim > 2 else 1.0
     return LazyRows(x, np.arange(len(x)), scale)
-
-
-def _targets(y: np.ndarray, key: str) -> np.ndarray:
-    """One finite number per sample (a (N, 1) column is flattened)."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1 or y.size == 0:
-        raise DataError(f"{key} has shape {y.shape} — targets must be one number per sample")
-    if not np.issubdtype(y.dtype, np.number) or (not np.issubdtype(y.dtype, np.integer) and not np.all(np.isfinite(y))):
-        raise DataError(f"{key} — targets must be finite numbers")
-    return y
-
-
-def _class_labels(y: np.ndarray, key: str) -> np.ndarray:
-    """Integers 0..n-1 as int64 (whole floats accepted)."""
-    if not np.issubdtype(y.dtype, np.integer) and not np.all(y == np.round(y)):
-        raise DataError(
-            f"{key} — labels must be integers 0..num_classes-1 "
-            "(numeric targets: data.target_type=numbers with task=regression)"
-        )
-    y = y.astype("int64")
-    if y.min() < 0:
-        raise DataError(f"{key} has label {y.min()} — labels must be integers 0..num_classes-1")
-    return y
-
-
-def _sample_weights(cfg: DictConfig, count: int) -> np.ndarray | None:
-    """``data.sample_weight``: the name of an array in ``data.path`` with one weight per training sample."""
-    name = cfg.sample_weight
-    if not name:
-        return None
-    if not cfg.path:
-        raise DataError(f"data.sample_weight={name} — needs data.path=<file.npz> holding that array")
-    with np.load(cfg.path, allow_pickle=False) as npz:
-        if name not in npz.files:
-            raise DataError(f"data.sample_weight={name} — no such array in {cfg.path} (found: {', '.join(npz.files)})")
-        weights = np.asarray(npz[name], dtype="float64").reshape(-1)
-    if len(weights) != count or not np.all(np.isfinite(weights)) or weights.min() < 0:
-        raise DataError(
-            f"data.sample_weight={name} — must hold {count} finite weights ≥ 0 "
-            f"(one per x_train sample); got {len(weights)}"
-        )
-    return weights.astype("float32")
-
-
-def _check_pair(x, y: np.ndarray, x_key: str, y_key: str) -> None:
-    if x.ndim not in (2, 3, 4):
-        raise DataError(
-            f"{x_key} has shape {x.shape} — inputs must be images (N, H, W) or (N, H, W, C), or a table (N, features)"
-        )
-    if len(x) != len(y):
-        raise DataError(f"{x_key} has {len(x)} samples but {y_key} has {len(y)} — they must match")
-
-
-def pixel_scale(x_train: Inputs) -> float:
-    """What image pixels are divided by, decided once from the training split: 255 for
-    integer images or floats above 1 (0..255 stored as floats), else 1 (already in [0, 1]).
-
-    Every split gets the same scale, so a test split whose brightest pixel
-    happens to be ≤ 1 is not left 255 times brighter than training.
-    """
-    if isinstance(x_train, (ImageFiles, LazyRows)):
-        return 1.0  # decoded to [0, 1], or scaled as rows are read
-    x_train = np.asarray(x_train)
-    if x_train.ndim == 2 or not np.issubdtype(x_train.dtype, np.number):
-        return 1.0
-    if np.issubdtype(x_train.dtype, np.integer):
-        return 255.0
-    finite = x_train[np.isfinite(x_train)]
-    return 255.0 if finite.size and float(finite.max()) > 1.0 else 1.0
-
-
-def _as_inputs(x: Inputs, key: str, scale: float) -> Inputs:
-    """Images: float32 divided by ``scale``, with a channel axis. Tabular (N, features): float32 as given.
-
-    Image files stay files (decoded to [0, 1] while training).
-    """
-    if isinstance(x, (ImageFiles, LazyRows)):
-        return x
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.number):
-        raise DataError(f"{key} has dtype {x.dtype} — images must be numeric")
-    if not np.issubdtype(x.dtype, np.integer) and not np.isfinite(x).all():
-        raise DataError(
-            f"{key} has {int(np.size(x) - np.isfinite(x).sum())} NaN or infinite values — clean the data first"
-        )
-    if x.ndim == 2:
-        return x.astype("float32")
-    if x.ndim == 3:
-        x = x[..., np.newaxis]
-    out = x.astype("float32")
-    if scale != 1.0:
-        out /= scale
-    return out
 
 
 def _subsample(y: np.ndarray, size: int | None, seed: int, key: str, classes: bool) -> np.ndarray:
