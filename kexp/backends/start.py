@@ -82,7 +82,7 @@ def start_backend(
     keras.utils.clear_session()  # also resets the dtype policy: set it after
     keras.config.set_dtype_policy(precision)
     keras.utils.set_random_seed(seed)
-    info = BackendInfo(backend=backend, keras=keras.__version__, precision=precision, devices=list(devices))
+    info = BackendInfo(backend=backend, keras=keras.__version__, precision=str(precision), devices=list(devices))
     log.info(info.describe())
     return info
 

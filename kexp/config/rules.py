@@ -50,8 +50,12 @@ def optional(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
 
 
 def one_of(*allowed: Any) -> Callable[[Any], bool]:
-    """One of the given values."""
-    return lambda v: any(v == a and type(v) is type(a) for a in allowed)
+    """One of the given values (a string choice, also as its StrEnum member; ``True`` is not ``1``)."""
+
+    def same_kind(v: Any, a: Any) -> bool:
+        return (isinstance(v, str) and isinstance(a, str)) or type(v) is type(a)
+
+    return lambda v: any(v == a and same_kind(v, a) for a in allowed)
 
 
 def list_of_positive_ints(v: Any) -> bool:
@@ -116,7 +120,7 @@ RULES: list[Rule] = [
         lambda v: isinstance(v, list) and all(isinstance(c, dict) and "_target_" in c for c in v),
         "must be a list of mappings with _target_, e.g. [{_target_: keras.callbacks.ProgbarLogger}]",
     ),
-    Rule("trainer.precision", one_of(*PRECISIONS), "must be " + ", ".join(PRECISIONS)),
+    Rule("trainer.precision", one_of(*PRECISIONS), "must be one of " + ", ".join(PRECISIONS)),
     Rule(
         "trainer.strategy",
         one_of("default", "mirrored", "data_parallel"),
@@ -190,14 +194,14 @@ RULES: list[Rule] = [
     Rule("data.on_bad_image", optional(one_of("error", "skip")), "must be error or skip"),
     Rule("data.fill_missing", optional(one_of("none", "mean", "zero")), "must be none, mean or zero"),
     Rule("model.dropout", optional(fraction_below_one), "must be in [0, 1)"),
-    Rule("model.activation", lambda v: v in ACTIVATIONS, "unknown; available: " + ", ".join(ACTIVATIONS)),
+    Rule("model.activation", one_of(*ACTIVATIONS), "must be one of " + ", ".join(ACTIVATIONS)),
     Rule(
         "model.kernel_initializer",
         lambda v: isinstance(v, str) and v.isidentifier(),
         "must be a Keras initializer name such as glorot_uniform or he_normal",
     ),
     Rule("model.stem", one_of("auto", "imagenet", "small"), "must be auto, imagenet or small"),
-    Rule("model.block_type", one_of(*BLOCK_TYPES), "must be basic or bottleneck"),
+    Rule("model.block_type", one_of(*BLOCK_TYPES), "must be one of " + ", ".join(BLOCK_TYPES)),
     Rule("model.block", one_of("v1", "v2"), "must be v1 (post-activation) or v2 (pre-activation)"),
     Rule("model.se_ratio", lambda v: _is_number(v) and 0 <= v <= 1, "must be in [0, 1] (0 = off)"),
     Rule("model.inception", one_of("naive", "reduction"), "must be naive or reduction"),

@@ -48,7 +48,7 @@ MISTAKES = [
     (["data.test_split=0"], "data.test_split=0.0 — must be in (0, 1)"),
     (["data.train_size=0"], "data.train_size=0 — must be null or an integer ≥ 1"),
     (["seed=-1"], "seed=-1 — must be an integer ≥ 0"),
-    (["model.activation=relu6"], "model.activation=relu6 — unknown; available: relu, leaky_relu, prelu, "
+    (["model.activation=relu6"], "model.activation=relu6 — must be one of relu, leaky_relu, prelu, "
                                  "elu, selu, gelu, swish, tanh, sigmoid, rrelu, maxout"),
     (["model.filters=[64,0]"], "model.filters=[64, 0] — must be a list of integers ≥ 1"),
     (["model.padding=full"], "model.padding=full — must be valid or same, or a list of them (one per conv)"),
@@ -57,7 +57,7 @@ MISTAKES = [
     (["model=resnet18", "model.stem=tiny"], "model.stem=tiny — must be auto, imagenet or small"),
     (["model=resnet18", "model.se_ratio=2"], "model.se_ratio=2.0 — must be in [0, 1] (0 = off)"),
     (["model=googlenet", "model.inception=fancy"], "model.inception=fancy — must be naive or reduction"),
-    (["trainer.precision=float16"], "trainer.precision=float16 — must be float32, mixed_float16, mixed_bfloat16"),
+    (["trainer.precision=float16"], "trainer.precision=float16 — must be one of float32, mixed_float16, mixed_bfloat16"),
     (["trainer.class_weight=heavy"], "trainer.class_weight=heavy — must be none, balanced or a mapping"),
     (["schedule=step", "schedule.milestones=[0]"], "schedule.milestones=[0] — must be a list of epochs ≥ 1"),
     # rules between keys

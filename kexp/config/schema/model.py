@@ -14,6 +14,8 @@ from typing import Any, Optional
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from kexp.config.choices import Activation, BlockType
+
 
 @dataclass
 class ModelConfig:
@@ -21,7 +23,7 @@ class ModelConfig:
 
     name: str = MISSING
     builder: Optional[str] = None
-    activation: str = MISSING
+    activation: Activation = MISSING
     kernel_initializer: str = MISSING
     # dense dropout and BatchNormalization as the architecture designs them (null: off,
     # unless the family always has them); regularization.dropout / .batchnorm override
@@ -91,7 +93,7 @@ class GoogLeNetConfig(ModelConfig):
 class ResNetConfig(ModelConfig):
     """``resnet``: ImageNet-style ResNets (basic or bottleneck units)."""
 
-    block_type: str = "basic"  # basic | bottleneck
+    block_type: BlockType = BlockType.basic
     stackwise_filters: list[int] = MISSING
     stackwise_blocks: list[int] = MISSING
     stem: str = "auto"

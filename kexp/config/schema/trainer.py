@@ -7,6 +7,8 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
+from kexp.config.choices import Precision, Strategy
+
 
 @dataclass
 class CheckpointConfig:
@@ -51,7 +53,7 @@ class TrainerConfig:
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
     gradient_flow: bool = MISSING
     callbacks: list[Any] = MISSING
-    precision: str = MISSING
-    strategy: str = MISSING
+    precision: Precision = MISSING
+    strategy: Strategy = MISSING
     fine_tune: FineTuneConfig = field(default_factory=FineTuneConfig)
     distributed: DistributedConfig = field(default_factory=DistributedConfig)
