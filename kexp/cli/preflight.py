@@ -12,10 +12,13 @@ both of its ends.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import itertools
 import os
 import re
 import tempfile
+import typing
 from argparse import Namespace
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import IntervalSweep, Override
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+from omegaconf.errors import ValidationError as OmegaValidationError
 
 from kexp.compat import hydra as hydra_compat
 from kexp.config.errors import ConfigError
@@ -214,57 +218,59 @@ def compose(hydra, config_name: str, overrides: list[str]) -> DictConfig:
         raise explain(hydra, config_name, overrides, err) from err
 
 
-_COULD_NOT_OVERRIDE = re.compile(r"Could not (?:override|append to config\.) '([^']+)'")
-_MERGING = re.compile(r"Error merging override (\S+?)=")
-_FULL_KEY = re.compile(r"full_key: (\S+)")
-_BY_TYPE: dict[str, str] = {
-    "Integer": "must be an integer",
-    "int": "must be an integer",
-    "Float": "must be a number",
-    "float": "must be a number",
-    "Boolean": "must be true or false",
-    "String": "must be a string",
-    "str": "must be a string",
-    "list": "must be a list",
-    "List": "must be a list",
-    "dict": "must be a mapping",
-}
-#: OmegaConf's messages for a value of the wrong type, and what kexp says instead.
-_WRONG_TYPE = [
-    (re.compile(r"could not be converted to (\w+)"), lambda m: _BY_TYPE.get(m.group(1), m.group(1))),
-    (re.compile(r"is not a valid bool"), lambda m: _BY_TYPE["Boolean"]),
-    (
-        re.compile(r"Invalid value '.*', expected one of \[(.*)\]"),
-        lambda m: "must be one of " + m.group(1).replace("'", ""),
-    ),
-    (re.compile(r"Key .* is incompatible with \((\w+)\)"), lambda m: f"its keys must be of type {m.group(1)}"),
-    (re.compile(r"Incompatible value 'None' for field|is not Optional"), lambda m: "must not be null"),
-    (
-        re.compile(r"Incompatible value '.*' for field of type '(\w+)'"),
-        lambda m: _BY_TYPE.get(m.group(1), f"must be of type {m.group(1)}"),
-    ),
-]
-
-
 def explain(hydra, config_name: str, overrides: list[str], err: Exception) -> ConfigError:
-    """Turn Hydra's (or OmegaConf's) multi-line composition error into one kexp line."""
-    text = str(err) + "\n" + str(err.__cause__ or "")
-    for pattern, allowed in _WRONG_TYPE:
-        wrong = pattern.search(text)
-        if wrong:
-            merging, full_key = _MERGING.search(text), _FULL_KEY.search(text)
-            key = full_key.group(1) if full_key else merging.group(1) if merging else "?"
-            return _wrong_type(key, overrides, allowed(wrong))
-    match = _COULD_NOT_OVERRIDE.search(text) or re.search(r"Key '([^']+)' not in '\w+'", text)
-    if match:
-        key = match.group(1)
-        full_key = _FULL_KEY.search(text)
-        if full_key and "." in full_key.group(1):
-            key = full_key.group(1)
+    """Turn Hydra's (or OmegaConf's) composition error into one kexp line.
+
+    Read from the OmegaConf exception under Hydra's (its ``full_key`` and the
+    schema's type of that key), not from the message text.
+    """
+    cause = _omegaconf_cause(err)
+    if isinstance(cause, (ConfigAttributeError, ConfigKeyError)) and cause.full_key:
+        key = str(cause.full_key)
         given = next((o for o in overrides if o.lstrip("+~").split("=", 1)[0] == key), key)
         return _unknown_key(hydra, config_name, overrides, key, given)
-    first_line = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+    if isinstance(cause, OmegaValidationError) and cause.full_key:
+        allowed = "must not be null" if cause.value is None else _allowed(_expected_type(cause))
+        return _wrong_type(str(cause.full_key), overrides, allowed)
+    text = str(err).strip()
+    first_line = text.splitlines()[0] if text else type(err).__name__
     return ConfigError(f"{' '.join(overrides)} — {first_line}")
+
+
+def _omegaconf_cause(err: BaseException | None) -> OmegaConfBaseException | None:
+    while err is not None and not isinstance(err, OmegaConfBaseException):
+        err = err.__cause__
+    return err
+
+
+def _expected_type(err: OmegaConfBaseException) -> Any:
+    """The type the schema gives the key that failed (an item's type for a list item)."""
+    leaf = str(err.key)
+    if err.object_type is list:  # an item of a typed list: List[int] → int
+        args = typing.get_args(err.ref_type)
+        return args[0] if args else Any
+    if dataclasses.is_dataclass(err.object_type):
+        return typing.get_type_hints(err.object_type).get(leaf, Any)
+    return Any
+
+
+def _allowed(expected: Any) -> str:
+    """What a value of type ``expected`` must be, in kexp's words."""
+    args = [a for a in typing.get_args(expected) if a is not type(None)]
+    if typing.get_origin(expected) is typing.Union and len(args) == 1:  # Optional[X]
+        expected = args[0]
+    if isinstance(expected, type) and issubclass(expected, enum.Enum):
+        return "must be one of " + ", ".join(member.name for member in expected)
+    origin = typing.get_origin(expected) or expected
+    words = {
+        bool: "must be true or false",
+        int: "must be an integer",
+        float: "must be a number",
+        str: "must be a string",
+        list: "must be a list",
+        dict: "must be a mapping",
+    }
+    return words.get(origin, "must not be null" if expected is Any else f"must be of type {origin}")
 
 
 def _wrong_type(key: str, overrides: list[str], allowed: str) -> ConfigError:

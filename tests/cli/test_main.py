@@ -14,7 +14,7 @@ def test_help_lists_groups_and_options(tmp_path):
     assert ("optimizer: adabound, adadelta, adagrad, adam, adamax, adamw, lion, momentum, nadam, "
             "nesterov, radam, rmsprop, sgd") in result.stdout
     assert "regularization: augment, batchnorm, dropout, l1, l1l2, l2, none" in result.stdout
-    assert "schedule: constant, cosine, exponential, plateau, step" in result.stdout
+    assert "schedule: constant, cosine, exponential, one_cycle, plateau, step" in result.stdout
     assert "task: binary, multiclass, regression" in result.stdout
     assert ("experiment: deepobs_cifar10_3c3d, deepobs_fmnist_2c2d, deepobs_mnist_2c2d, degradation, "
             "keras_mnist_cnn, resnet_paper_cifar10, slides_mnist") in result.stdout
