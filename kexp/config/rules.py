@@ -13,7 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kexp.config.choices import ACTIVATIONS, BLOCK_TYPES, NEEDS_TARGETS, PRECISIONS
+from kexp.config.choices import (
+    ACTIVATIONS,
+    BLOCK_TYPES,
+    NEEDS_TARGETS,
+    PRECISIONS,
+    Anneal,
+    Cache,
+    ColorMode,
+    FillMissing,
+    Inception,
+    OnBadImage,
+    Padding,
+    Pooling,
+    ResNetBlock,
+    Stem,
+    TargetType,
+)
 
 
 def _is_int(value: Any) -> bool:
@@ -145,7 +161,7 @@ RULES: list[Rule] = [
     Rule("schedule.pct_start", lambda v: _is_number(v) and 0 < v < 1, "must be in (0, 1)"),
     Rule("schedule.div_factor", number_above(0), "must be a number > 0"),
     Rule("schedule.final_div_factor", number_above(0), "must be a number > 0"),
-    Rule("schedule.anneal", one_of("cos", "linear"), "must be cos or linear"),
+    Rule("schedule.anneal", one_of(*Anneal), "must be one of " + ", ".join(Anneal)),
     Rule("regularization.dropout", optional(fraction_below_one), "must be in [0, 1) or null"),
     Rule("regularization.l1", number_at_least(0), "must be a number ≥ 0"),
     Rule("regularization.l2", number_at_least(0), "must be a number ≥ 0"),
@@ -171,8 +187,8 @@ RULES: list[Rule] = [
     ),
     Rule(
         "data.target_type",
-        one_of("labels", "numbers", "auto"),
-        "must be labels, numbers or auto (data=csv: decided by the target column's type)",
+        one_of(*TargetType),
+        "must be one of labels, numbers, auto (data=csv: decided by the target column's type)",
     ),
     Rule(
         "data.imbalance",
@@ -189,10 +205,10 @@ RULES: list[Rule] = [
     Rule("data.test_size", optional(int_at_least(1)), "must be null or an integer ≥ 1"),
     Rule("data.test_split", optional(lambda v: _is_number(v) and 0 < v < 1), "must be in (0, 1)"),
     Rule("data.image_size", optional(image_size), "must be an integer ≥ 8 or [height, width] of them"),
-    Rule("data.color_mode", optional(one_of("grayscale", "rgb")), "must be grayscale or rgb"),
-    Rule("data.cache", optional(one_of("none", "memory", "disk")), "must be none, memory or disk"),
-    Rule("data.on_bad_image", optional(one_of("error", "skip")), "must be error or skip"),
-    Rule("data.fill_missing", optional(one_of("none", "mean", "zero")), "must be none, mean or zero"),
+    Rule("data.color_mode", optional(one_of(*ColorMode)), "must be one of " + ", ".join(ColorMode)),
+    Rule("data.cache", optional(one_of(*Cache)), "must be one of " + ", ".join(Cache)),
+    Rule("data.on_bad_image", optional(one_of(*OnBadImage)), "must be one of " + ", ".join(OnBadImage)),
+    Rule("data.fill_missing", optional(one_of(*FillMissing)), "must be one of " + ", ".join(FillMissing)),
     Rule("model.dropout", optional(fraction_below_one), "must be in [0, 1)"),
     Rule("model.activation", one_of(*ACTIVATIONS), "must be one of " + ", ".join(ACTIVATIONS)),
     Rule(
@@ -200,11 +216,11 @@ RULES: list[Rule] = [
         lambda v: isinstance(v, str) and v.isidentifier(),
         "must be a Keras initializer name such as glorot_uniform or he_normal",
     ),
-    Rule("model.stem", one_of("auto", "imagenet", "small"), "must be auto, imagenet or small"),
+    Rule("model.stem", one_of(*Stem), "must be one of " + ", ".join(Stem)),
     Rule("model.block_type", one_of(*BLOCK_TYPES), "must be one of " + ", ".join(BLOCK_TYPES)),
-    Rule("model.block", one_of("v1", "v2"), "must be v1 (post-activation) or v2 (pre-activation)"),
+    Rule("model.block", one_of(*ResNetBlock), "must be one of " + ", ".join(ResNetBlock)),
     Rule("model.se_ratio", lambda v: _is_number(v) and 0 <= v <= 1, "must be in [0, 1] (0 = off)"),
-    Rule("model.inception", one_of("naive", "reduction"), "must be naive or reduction"),
+    Rule("model.inception", one_of(*Inception), "must be one of " + ", ".join(Inception)),
     Rule("model.aux_weight", number_at_least(0), "must be a number ≥ 0"),
     Rule("model.filters", list_of_positive_ints, "must be a list of integers ≥ 1"),
     Rule("model.dense_units", layer_widths, "must be a list of integers ≥ 1"),
@@ -217,9 +233,9 @@ RULES: list[Rule] = [
     Rule("model.pool_size", int_at_least(1), "must be an integer ≥ 1"),
     Rule("model.pool_strides", optional(int_at_least(1)), "must be null (= pool_size) or an integer ≥ 1"),
     Rule("model.pool_every", int_at_least(1), "must be an integer ≥ 1"),
-    Rule("model.pool_padding", one_of("valid", "same"), "must be valid or same"),
+    Rule("model.pool_padding", one_of(*Padding), "must be one of " + ", ".join(Padding)),
     Rule("model.conv_dropout", fraction_below_one, "must be in [0, 1)"),
-    Rule("model.pooling", one_of("avg", "max"), "must be avg or max"),
+    Rule("model.pooling", one_of(*Pooling), "must be one of " + ", ".join(Pooling)),
     Rule("model.image_size", optional(image_size), "must be null, an integer ≥ 8 or [height, width] of them"),
     Rule(
         "model.weights",

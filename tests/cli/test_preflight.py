@@ -49,7 +49,7 @@ def test_the_grid_is_the_product_of_the_sweeps():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["-m", "model=glob(plain2*)", "model.block=v3"], "model.block=v3 — must be v1"),
+    (["-m", "model=glob(plain2*)", "model.block=v3"], "model.block=v3 — must be one of v1, v2"),
     (["-m", "model=glob(nothing*)"], ""),  # an empty glob is Hydra's to report
     (["-m", "optimizer.learning_rate=interval(-1,0.1)"], "optimizer.learning_rate=-1.0 — must be a number > 0"),
     (["-m", "hparams_search=optuna", "optimizer.learning_rate=tag(log,interval(0.0001,0.1))"], ""),

@@ -12,7 +12,9 @@ from tests.conftest import compose_config
 
 @pytest.mark.parametrize("overrides", [
     ["trainer.precision=fp16"], ["trainer.strategy=ddp"], ["model.activation=relux"],
-    ["model=resnet50", "model.block_type=triple"],
+    ["model=resnet50", "model.block_type=triple"], ["model=resnet20", "model.block=v3"],
+    ["model=googlenet", "model.stem=tiny"], ["data=folder", "data.cache=ram"], ["schedule=one_cycle", "schedule.anneal=exp"],
+    ["data.target_type=words"],
 ])
 def test_hydra_rejects_a_value_outside_the_choice_while_composing(overrides):
     with pytest.raises((HydraException, OmegaConfBaseException)) as raised:

@@ -7,6 +7,8 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
+from kexp.config.choices import Cache, ColorMode, FillMissing, OnBadImage, TargetType
+
 
 @dataclass
 class DataConfig:
@@ -29,15 +31,15 @@ class DataConfig:
     flippable: bool = MISSING
     sample_weight: Optional[str] = MISSING
     imbalance: Any = MISSING  # null or {label: fraction}; OmegaConf cannot merge into an Optional[Dict]
-    target_type: str = MISSING
+    target_type: TargetType = MISSING
     image_size: Any = None
     test_split: Optional[float] = None
-    color_mode: Optional[str] = None
+    color_mode: Optional[ColorMode] = None
     crop_to_aspect_ratio: Optional[bool] = None
-    cache: Optional[str] = None
+    cache: Optional[Cache] = None
     cache_dir: Optional[str] = None
-    on_bad_image: Optional[str] = None
+    on_bad_image: Optional[OnBadImage] = None
     target: Optional[str] = None
     features: Optional[list[str]] = None
-    fill_missing: Optional[str] = None
+    fill_missing: Optional[FillMissing] = None
     loader: Any = None

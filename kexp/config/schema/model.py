@@ -14,7 +14,16 @@ from typing import Any, Optional
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from kexp.config.choices import Activation, BlockType
+from kexp.config.choices import (
+    Activation,
+    BlockType,
+    Inception,
+    Padding,
+    Pooling,
+    ResNetBlock,
+    Shortcut,
+    Stem,
+)
 
 
 @dataclass
@@ -54,7 +63,7 @@ class CnnConfig(ModelConfig):
     pool_size: int = 2
     pool_every: int = 1  # a max-pool after every pool_every convs
     pool_strides: Optional[int] = None  # null: pool_size
-    pool_padding: str = "valid"
+    pool_padding: Padding = Padding.valid
     conv_dropout: float = 0.0  # Dropout after each pool
     dense_units: list[int] = MISSING
 
@@ -67,7 +76,7 @@ class AlexNetConfig(ModelConfig):
     kernel_sizes: list[int] = MISSING
     pool_after: list[int] = MISSING
     dense_units: list[int] = MISSING
-    stem: str = "auto"  # auto | imagenet | small
+    stem: Stem = Stem.auto
 
 
 @dataclass
@@ -82,11 +91,11 @@ class VggConfig(ModelConfig):
 class GoogLeNetConfig(ModelConfig):
     """``googlenet``: Inception v1 with training-only auxiliary heads."""
 
-    inception: str = "reduction"  # reduction | naive
+    inception: Inception = Inception.reduction
     stages: list[Any] = MISSING
     aux_after: list[str] = field(default_factory=lambda: ["4a", "4d"])
     aux_weight: float = 0.3
-    stem: str = "auto"
+    stem: Stem = Stem.auto
 
 
 @dataclass
@@ -96,9 +105,9 @@ class ResNetConfig(ModelConfig):
     block_type: BlockType = BlockType.basic
     stackwise_filters: list[int] = MISSING
     stackwise_blocks: list[int] = MISSING
-    stem: str = "auto"
+    stem: Stem = Stem.auto
     stem_filters: int = 64
-    block: str = "v1"  # v1 (post-activation) | v2 (pre-activation)
+    block: ResNetBlock = ResNetBlock.v1  # v1 (post-activation) | v2 (pre-activation)
     se_ratio: float = 0.0  # squeeze-and-excitation (0 = off)
 
 
@@ -107,7 +116,7 @@ class CifarResNetConfig(ResNetConfig):
     """``cifar_resnet``: the 6n+2-layer CIFAR ResNets and their plain twins."""
 
     residual: bool = True  # false: the plain twin, no skip connections
-    shortcut: str = "pad"  # pad (option A, no parameters) | projection (option B)
+    shortcut: Shortcut = Shortcut.pad  # pad (option A, no parameters) | projection (option B)
 
 
 @dataclass
@@ -118,7 +127,7 @@ class BackboneConfig(ModelConfig):
     preset: Optional[str] = None
     weights: Optional[str] = "imagenet"  # imagenet | null | a weights file
     image_size: Any = None  # null | int | [height, width]: resized inside the model
-    pooling: str = "avg"  # avg | max
+    pooling: Pooling = Pooling.avg
 
 
 FAMILIES: dict[str, type[ModelConfig]] = {

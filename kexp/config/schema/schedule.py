@@ -7,6 +7,8 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from kexp.config.choices import Anneal
+
 
 @dataclass
 class ConstantSchedule:
@@ -52,7 +54,7 @@ class OneCycleSchedule(ConstantSchedule):
     pct_start: float = MISSING
     div_factor: float = MISSING
     final_div_factor: float = MISSING
-    anneal: str = MISSING
+    anneal: Anneal = MISSING
 
 
 @dataclass
