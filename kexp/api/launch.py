@@ -47,7 +47,7 @@ class Finished:
 
 def launch(args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None, progress: bool = True):
     """Run ``python -m kexp ARGS``; raise :class:`ReportedError` for a kexp error line, else what it did."""
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"), **(env or {})}
+    environment = {**os.environ, **(env or {})}
     environment.pop("HYDRA_FULL_ERROR", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "kexp", *args],

@@ -54,8 +54,9 @@ def start_backend(
         log.info("CPU threads for this job: %d", threads)
     if deterministic:
         _deterministic_xla()
-    import keras
+    from kexp.backends.quiet import import_keras_quietly, native_output_hidden
 
+    keras = import_keras_quietly()
     backend = keras.backend.backend()
     if distributed is not None and int(distributed.num_processes) > 1:
         start_processes(distributed)
@@ -64,13 +65,16 @@ def start_backend(
 
         if os.environ.get(LOGICAL_CPUS_VARIABLE):
             split_cpu(int(os.environ[LOGICAL_CPUS_VARIABLE]))
-        devices = configure_devices(threads)
+        with native_output_hidden():  # (CUDA's "failed call to cuInit" on machines without a GPU)
+            devices = configure_devices(threads)
         if deterministic:
             enable_determinism()
     elif backend == "jax":
         import jax
 
-        devices = [str(d) for d in jax.devices()]
+        logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)  # ("Unable to initialize backend 'tpu'")
+        with native_output_hidden():
+            devices = [str(d) for d in jax.devices()]
         if deterministic and any(d.platform == "gpu" for d in jax.devices()) and not _xla_flag_set():
             log.warning(
                 "trainer.deterministic=true: JAX started before kexp could set "

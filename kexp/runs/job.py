@@ -66,6 +66,9 @@ def run_job(cfg: DictConfig) -> float:
     from kexp.runs.disk import quiet_h5py_dealloc_errors
 
     quiet_h5py_dealloc_errors()
+    from kexp.backends.quiet import import_keras_quietly
+
+    import_keras_quietly()
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
