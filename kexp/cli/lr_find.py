@@ -42,14 +42,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def compose_run_config(overrides: list[str]) -> DictConfig:
     """The checked config ``python -m kexp OVERRIDES`` would run (one job), without Hydra's own node."""
-    from kexp.cli.main import register_resolvers
+    from kexp.cli.main import paths_as_typed, register_resolvers
     from kexp.cli.preflight import check_group_choices, compose, create_hydra, parse_args, parse_overrides
     from kexp.compat import hydra as hydra_compat
     from kexp.config.renamed import check_overrides
     from kexp.config.validation import validate
 
     register_resolvers()
-    args = parse_args(overrides)
+    args = parse_args(paths_as_typed(overrides))
     check_overrides(args.overrides)
     hydra = create_hydra(args)
     try:

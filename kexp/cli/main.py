@@ -107,13 +107,31 @@ def absolute_sweep_dir(argv: list[str]) -> list[str]:
     return out
 
 
+def paths_as_typed(argv: list[str]) -> list[str]:
+    """``~`` and ``$VARS`` as people type them: expanded in ``hydra.run.dir``/``hydra.sweep.dir``
+    (Hydra makes those directories itself), quoted elsewhere so Hydra's grammar accepts them
+    (kexp expands them where the path is used: ``data.path=~/photos``)."""
+    from kexp.config.paths import expand, quote_for_hydra
+
+    out = []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if arg.startswith("-") or not sep:
+            out.append(arg)
+            continue
+        if key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and value and "${" not in value:
+            arg = f"{key}={expand(value)}" if value[0] in "~$" or "$" in value else arg
+        out.append(quote_for_hydra(arg))
+    return out
+
+
 def main() -> None:
     """Check the command line's configs, then hand over to Hydra."""
     register_resolvers()
     # conf/hydra/launcher/ray.yaml replaces the Ray plugin's config of the same name on purpose
     # (see its comment); Hydra warns about any such name match
     warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against ConfigStore schema")
-    sys.argv[1:] = absolute_sweep_dir(sys.argv[1:])
+    sys.argv[1:] = absolute_sweep_dir(paths_as_typed(sys.argv[1:]))
     argv = sys.argv[1:]
     if os.environ.get("HYDRA_FULL_ERROR") != "1":
         from kexp.cli.preflight import parse_args, preflight

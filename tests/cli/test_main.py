@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from kexp.cli.main import run_dir_suffix, split_overrides
-from tests.conftest import run_kexp
+from tests.conftest import REPO, run_kexp
 
 
 def test_help_lists_groups_and_options(tmp_path):
@@ -93,3 +93,20 @@ def test_users_add_their_own_configs_with_config_dir_or_searchpath(tmp_path):
                         "data.test_size=50", "trainer.epochs=1", "hydra.run.dir=r"], tmp_path)
     assert trained.returncode == 0, trained.stderr[-2000:]
     assert "kexp: tiny_mlp-adam: 12,730 parameters" in trained.stdout  # 784*16+16 + 16*10+10
+
+
+def test_paths_with_a_tilde_work_as_the_docs_type_them(tmp_path):
+    from tests.conftest import write_image_tree
+
+    home = tmp_path / "home"
+    write_image_tree(home / "photos")
+    line = next(text for text in (REPO / "docs" / "your-data.md").read_text().splitlines()
+                if text.startswith("python -m kexp data=folder data.path=~/photos "))
+    args = line.split("#")[0].split()[3:]  # the docs' own command, as typed
+    assert args == ["data=folder", "data.path=~/photos"]
+    tiny = ["model=mlp", "model.hidden_units=[16]", "data.image_size=[16,16]", "trainer.epochs=1",
+            "trainer.save_model=false", "hydra.run.dir=~/runs/$RUN_NAME"]
+    done = run_kexp([*args, *tiny], tmp_path, env={"HOME": str(home), "RUN_NAME": "first"})
+    assert done.returncode == 0, done.stderr
+    assert f"kexp: run directory {home / 'runs' / 'first'}" in done.stdout
+    assert (home / "runs" / "first" / "metrics.csv").is_file() and not (tmp_path / "~").exists()
