@@ -126,7 +126,10 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) 
     except TrainingInterrupted as stop:
         key, where = ("hydra.sweep.dir", run_dir.parent) if in_sweep else ("hydra.run.dir", run_dir)
         print(f"kexp: run directory {run_dir}")
-        print(f"kexp: interrupted ({stop}); to continue, run the same command with {key}={where}", file=sys.stderr)
+        from kexp.runs.provenance import override_argument
+
+        again = override_argument(key, where)
+        print(f"kexp: interrupted ({stop}); to continue, run the same command with {again}", file=sys.stderr)
         _exit(128 + stop.signum)
     except Exception as err:  # a bug or a resource problem: keep what ran, say what broke
         from kexp.runs.disk import is_disk_full

@@ -27,6 +27,7 @@ from kexp.reporting import summary
 from kexp.reporting.curves import save_curves
 from kexp.runs import atomic, layout
 from kexp.runs.processes import end_other_process, local_model, process_directory, writes_artifacts
+from kexp.runs.provenance import override_argument
 from kexp.runs.record import RunRecord
 from kexp.training.signals import TrainingInterrupted, guarded
 
@@ -37,7 +38,7 @@ log = logging.getLogger("kexp")
 
 #: What each way of ending tells the user.
 STATUS_HINTS = {
-    "interrupted": "run the same command with hydra.run.dir={run_dir} to continue where it stopped",
+    "interrupted": "run the same command with {run_dir_argument} to continue where it stopped",
     "diverged": "the loss became NaN or infinite; lower optimizer.learning_rate (or add regularization)",
 }
 
@@ -264,7 +265,11 @@ def finish(
     remove_backup(run_dir)
     (run_dir / layout.HISTORY_STREAM).unlink(missing_ok=True)
     if status != "ok":
-        log.warning("run %s: %s", status, STATUS_HINTS[status].format(run_dir=run_dir))
+        log.warning(
+            "run %s: %s",
+            status,
+            STATUS_HINTS[status].format(run_dir_argument=override_argument("hydra.run.dir", run_dir)),
+        )
     return record
 
 
@@ -275,5 +280,6 @@ def record_interruption(cfg: DictConfig, run_dir: Path, facts: dict[str, Any]) -
         save_curves(history, run_dir / layout.CURVES_FILE, title=f"{cfg.name} (interrupted)")
     record = RunRecord.from_history(**facts, history=history, status="interrupted")
     record.write(run_dir)
-    log.warning("run interrupted: %s", STATUS_HINTS["interrupted"].format(run_dir=run_dir))
+    again = override_argument("hydra.run.dir", run_dir)
+    log.warning("run interrupted: %s", STATUS_HINTS["interrupted"].format(run_dir_argument=again))
     return record

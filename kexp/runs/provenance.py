@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import platform
+import re
 import shlex
 import socket
 import subprocess
@@ -62,6 +63,22 @@ def git_state(directory: Path) -> dict[str, object] | None:
 def command_line(module: str = "kexp") -> str:
     """This process's command as it can be typed again: ``python -m <module> <arguments>`` (shell-quoted)."""
     return shlex.join([Path(sys.executable).name, "-m", module, *sys.argv[1:]])
+
+
+_PLAIN = re.compile(r"[\w./-]*")
+
+
+def override_argument(key: str, value: object) -> str:
+    """``key=value`` as one argument to paste into a shell that Hydra's grammar parses back to ``value``.
+
+    Run directories hold ``=`` and ``,`` (``13-58-26_model=mlp,trainer.epochs=15``), which
+    Hydra reads as syntax: such a value is quoted for Hydra (``'…'``) inside quotes for the shell.
+    """
+    text = str(value)
+    if _PLAIN.fullmatch(text):
+        return f"{key}={text}"
+    hydra_quoted = "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return shlex.quote(f"{key}={hydra_quoted}")
 
 
 def provenance(seed: int, backend: BackendInfo, started: str | None = None, module: str = "kexp") -> dict[str, object]:

@@ -2,6 +2,7 @@
 
 import subprocess
 
+import pytest
 import yaml
 
 from kexp.backends.start import BackendInfo
@@ -28,3 +29,22 @@ def test_a_resumed_run_keeps_its_first_start_and_ends_with_a_status(tmp_path):
     assert facts["finished"] >= "2026" and facts["seed"] == 3 and facts["python"].count(".") == 2
     # the backend as fields (kexp.compare reads them; no free text to parse)
     assert (facts["backend"], facts["precision"], facts["devices"]) == ("jax", "float32", ["cpu:0", "cpu:1"])
+
+
+@pytest.mark.parametrize("value", [
+    "outputs/2026-12-04/13-58-26_model=mlp,trainer.epochs=15",
+    "outputs/multirun/2026-12-04/13-58-26",
+    "/tmp/my runs/it's here",
+    "a[1]{b}$HOME",
+])
+def test_a_printed_override_pastes_back_to_the_same_value(value):
+    import shlex
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from kexp.runs.provenance import override_argument
+
+    printed = override_argument("hydra.run.dir", value)
+    (argument,) = shlex.split(printed)  # one shell word
+    (override,) = OverridesParser.create().parse_overrides([argument])
+    assert override.key_or_group == "hydra.run.dir" and override.value() == value
