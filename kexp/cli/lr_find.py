@@ -42,26 +42,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def compose_run_config(overrides: list[str]) -> DictConfig:
     """The checked config ``python -m kexp OVERRIDES`` would run (one job), without Hydra's own node."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
     from kexp.cli.main import paths_as_typed, register_resolvers
-    from kexp.cli.preflight import check_group_choices, compose, create_hydra, parse_args, parse_overrides
-    from kexp.compat import hydra as hydra_compat
-    from kexp.config.renamed import check_overrides
-    from kexp.config.validation import validate
+    from kexp.cli.preflight import preflight
 
     register_resolvers()
-    args = parse_args(paths_as_typed(overrides))
-    check_overrides(args.overrides)
-    hydra = create_hydra(args)
+    argv = paths_as_typed(overrides)
     try:
-        parsed = parse_overrides(args.overrides, hydra)
-        if any(o.is_sweep_override() for o in parsed):
-            sweep = next(str(o.input_line) for o in parsed if o.is_sweep_override())
-            raise ConfigError(f"{sweep} — the range test takes one value per key (it tests one config)")
-        check_group_choices(hydra, parsed)
-        cfg = compose(hydra, args.config_name or "config", args.overrides)
-        validate(cfg)
-    finally:
-        hydra_compat.clear()
+        sweeps = [o for o in OverridesParser.create().parse_overrides(argv) if o.is_sweep_override()]
+    except HydraException:  # (not valid overrides: preflight says which, in one line)
+        sweeps = []
+    if sweeps or any(a in ("-m", "--multirun") for a in argv):
+        shown = str(sweeps[0].input_line) if sweeps else "-m"
+        raise ConfigError(f"{shown} — the range test takes one value per key (it tests one config)")
+    cfg = preflight(argv)
+    if cfg is None:  # (--help and the like)
+        raise ConfigError(f"{' '.join(overrides)} — give key=value overrides, as for python -m kexp")
     container = OmegaConf.to_container(cfg, resolve=False)
     assert isinstance(container, dict)
     container.pop("hydra", None)
@@ -85,9 +83,11 @@ def main(argv: list[str] | None = None) -> int:
 
         out = new_directory(args.out or Path("outputs") / "lr_find" / timestamp(), key="--out", what="the output")
         summary = find(cfg, settings, out)
-    except KexpError as err:
+    except BaseException as err:  # (a half-written test is not a result: its directory goes)
         if out is not None:
             shutil.rmtree(out, ignore_errors=True)
+        if not isinstance(err, KexpError):
+            raise
         print(err.one_line(), file=sys.stderr)
         return 2
     shown = " ".join(f"{s:.3g}" for s in cast(list, summary["suggestions"]))

@@ -43,24 +43,25 @@ MAX_CHECKED_JOBS = 256
 _SKIP_FLAGS = ("hydra_help", "info", "shell_completion", "version", "cfg", "experimental_rerun")
 
 
-def preflight(argv: list[str]) -> None:
-    """Raise ConfigError if any job the command line describes has a bad config.
+def preflight(argv: list[str]) -> DictConfig | None:
+    """Raise ConfigError if any job the command line describes has a bad config; the last job's config.
 
     With ``--help`` only the group choices are checked (the help shows the
-    config those choices compose).
+    config those choices compose); then, and for a sweep given without
+    ``--multirun`` (Hydra says that itself), nothing is returned.
     """
     args = parse_args(argv)
     if any(getattr(args, flag, None) for flag in _SKIP_FLAGS):
-        return
+        return None
     check_renamed(args.overrides)
     hydra = create_hydra(args)
     try:
         overrides = parse_overrides(args.overrides, hydra)
         if not args.multirun and any(o.is_sweep_override() for o in overrides):
-            return  # Hydra itself says that a sweep needs --multirun.
+            return None  # Hydra itself says that a sweep needs --multirun.
         check_group_choices(hydra, overrides)
         if args.help:
-            return
+            return None
         check_output_dir(args)
         cfg = None
         for job in job_overrides(overrides)[:MAX_CHECKED_JOBS]:
@@ -72,6 +73,7 @@ def preflight(argv: list[str]) -> None:
             check_rerun(cfg, run_dir)  # before Hydra rewrites the directory's .hydra/
     finally:
         hydra_compat.clear()
+    return cfg
 
 
 def check_search_storage(cfg: DictConfig) -> None:

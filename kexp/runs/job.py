@@ -66,9 +66,6 @@ def run_job(cfg: DictConfig) -> float:
     from kexp.runs.disk import quiet_h5py_dealloc_errors
 
     quiet_h5py_dealloc_errors()
-    from kexp.backends.quiet import import_keras_quietly
-
-    import_keras_quietly()
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
@@ -103,7 +100,6 @@ def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg:
 
 def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) -> RunRecord | None:
     fresh = _is_fresh(run_dir)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         validate(cfg)
         from kexp.runs.directory import check_rerun

@@ -48,6 +48,7 @@ def test_lr_find_writes_the_curves_the_plot_and_prints_a_command_to_train_with(t
     (["--start", "1", "--end", "0.1"], "--start 1 --end 0.1 — need 0 < start < end, e.g. 1e-7 and 10"),
     (["--steps", "3"], "--steps 3 — must be at least 10 batches"),
     (["trainer.epochs=0"], "kexp: config error: trainer.epochs=0 — must be an integer ≥ 1"),
+    (["model=[cnn"], "model=[cnn — not a valid override"),
 ])
 def test_bad_input_is_one_line_before_tensorflow_and_leaves_nothing(tmp_path, args, message):
     done = lr_find([*args, "--out", "x"], tmp_path)
