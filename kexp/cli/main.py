@@ -125,6 +125,30 @@ def paths_as_typed(argv: list[str]) -> list[str]:
     return out
 
 
+def resume_unfinished(cfg: DictConfig, overrides: list[str], argv: list[str]) -> list[str]:
+    """``argv`` pointed at the newest unfinished run of the same config, said in one line;
+    unchanged when there is none (:mod:`kexp.runs.unfinished`)."""
+    from kexp.runs.directory import RunLock, check_rerun
+    from kexp.runs.layout import BACKUP_DIR, completed_epochs
+    from kexp.runs.provenance import override_argument
+    from kexp.runs.unfinished import find_unfinished_run
+
+    run_dir = find_unfinished_run(cfg, overrides)
+    if run_dir is None:
+        return argv
+    check_rerun(cfg, run_dir)
+    done = completed_epochs(run_dir / BACKUP_DIR)
+    print(
+        f"kexp: resuming the unfinished run {run_dir} ({done} of {cfg.trainer.epochs} epochs done); "
+        "resume=never starts a new run",
+        file=sys.stderr,
+    )
+    RunLock.acquire(run_dir)  # before Hydra rewrites its .hydra/ (a second rerun meets this lock)
+    argv = [*argv, override_argument("hydra.run.dir", run_dir.absolute(), shell=False)]
+    sys.argv[1:] = argv
+    return argv
+
+
 def main() -> None:
     """Check the command line's configs, then hand over to Hydra."""
     register_resolvers()
@@ -138,8 +162,10 @@ def main() -> None:
         from kexp.runs.directory import lock_given_run_dir
 
         try:
-            preflight(argv)
-            if not parse_args(argv).multirun:
+            cfg = preflight(argv)
+            args = parse_args(argv)
+            if not args.multirun and cfg is not None:
+                argv = resume_unfinished(cfg, args.overrides, argv)
                 lock_given_run_dir(parse_args(argv).overrides)
         except KexpError as err:
             print(err.one_line(), file=sys.stderr)

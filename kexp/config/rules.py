@@ -121,6 +121,7 @@ class Rule:
 
 RULES: list[Rule] = [
     Rule("seed", int_at_least(0), "must be an integer ≥ 0", required=True),
+    Rule("resume", one_of("auto", "never"), "must be auto or never"),
     Rule("trainer.epochs", int_at_least(1), "must be an integer ≥ 1", required=True),
     Rule("trainer.batch_size", int_at_least(1), "must be an integer ≥ 1", required=True),
     Rule("trainer.verbose", one_of("auto", 0, 1, 2), "must be one of auto, 0, 1, 2"),

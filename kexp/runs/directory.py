@@ -36,7 +36,7 @@ from kexp.runs.layout import BACKUP_DIR, LOCK_FILE, STORED_CONFIG, completed_epo
 log = logging.getLogger("kexp")
 
 #: Keys that may differ between the first start of a run and its rerun.
-FREE_KEYS = ("trainer.verbose",)
+FREE_KEYS = ("trainer.verbose", "resume")
 #: Keys that may grow: training continues to the new value.
 EXTENSIBLE_KEYS = ("trainer.epochs",)
 
@@ -116,7 +116,10 @@ class RunLock:
         handle = open_locked(run_dir / LOCK_FILE, wait=False)
         if handle is None:
             holder = (run_dir / LOCK_FILE).read_text(encoding="utf-8").strip() or "another process"
-            raise ConfigError(f"{key}={run_dir} — in use by {holder}; wait for it to end or choose another directory")
+            raise ConfigError(
+                f"{key}={run_dir} — in use by {holder}; wait for it to end or choose another directory"
+                + ("" if key != "hydra.run.dir" else " (resume=never starts a new run)")
+            )
         handle.seek(0)
         handle.truncate()
         handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
@@ -153,6 +156,8 @@ def check_rerun(cfg: DictConfig, run_dir: Path) -> bool:
 def given_run_dir(overrides: list[str]) -> Path | None:
     """The existing directory of a literal ``hydra.run.dir=DIR`` on the command line, else None."""
     given = next((o.split("=", 1)[1] for o in overrides if o.startswith("hydra.run.dir=")), None)
+    if given and given[0] == given[-1] == "'" and len(given) > 1:  # quoted for Hydra's grammar
+        given = given[1:-1].replace("\\'", "'").replace("\\\\", "\\")
     if given and "${" not in given and Path(given).is_dir():
         return Path(given)
     return None

@@ -125,7 +125,8 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) 
         from kexp.runs.provenance import override_argument
 
         again = override_argument(key, where)
-        print(f"kexp: interrupted ({stop}); to continue, run the same command with {again}", file=sys.stderr)
+        how = f"with {again}" if in_sweep else f"again (or with {again})"
+        print(f"kexp: interrupted ({stop}); to continue, run the same command {how}", file=sys.stderr)
         _exit(128 + stop.signum)
     except Exception as err:  # a bug or a resource problem: keep what ran, say what broke
         from kexp.runs.disk import is_disk_full

@@ -68,8 +68,9 @@ def command_line(module: str = "kexp") -> str:
 _PLAIN = re.compile(r"[\w./-]*")
 
 
-def override_argument(key: str, value: object) -> str:
-    """``key=value`` as one argument to paste into a shell that Hydra's grammar parses back to ``value``.
+def override_argument(key: str, value: object, shell: bool = True) -> str:
+    """``key=value`` as one argument to paste into a shell that Hydra's grammar parses back to ``value``
+    (``shell=False``: as one element of ``sys.argv``, quoted for Hydra only).
 
     Run directories hold ``=`` and ``,`` (``13-58-26_model=mlp,trainer.epochs=15``), which
     Hydra reads as syntax: such a value is quoted for Hydra (``'…'``) inside quotes for the shell.
@@ -78,7 +79,7 @@ def override_argument(key: str, value: object) -> str:
     if _PLAIN.fullmatch(text):
         return f"{key}={text}"
     hydra_quoted = "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    return shlex.quote(f"{key}={hydra_quoted}")
+    return shlex.quote(f"{key}={hydra_quoted}") if shell else f"{key}={hydra_quoted}"
 
 
 def provenance(seed: int, backend: BackendInfo, started: str | None = None, module: str = "kexp") -> dict[str, object]:

@@ -32,7 +32,7 @@ def test_a_directory_in_use_is_refused_to_another_process_naming_it(tmp_path):
     import socket
 
     assert refused.strip() == (f"hydra.run.dir={tmp_path} — in use by process {os.getpid()} on "
-                               f"{socket.gethostname()}; wait for it to end or choose another directory")
+                               f"{socket.gethostname()}; wait for it to end or choose another directory (resume=never starts a new run)")
     lock.release()
     freed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert freed == ""

@@ -47,11 +47,23 @@ def uninterrupted_history(tmp_path_factory):
     return history_without_timing(cwd / "run" / "history.csv")
 
 
+def only_run_dir(root):
+    found = list(root.glob("outputs/*/*/.kexp"))
+    return found[0].parent if len(found) == 1 else None
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum, uninterrupted_history):
-    args = [*RESUMABLE, "hydra.run.dir=run"]
-    run = tmp_path / "run"
+    """SIGTERM: the run named by hydra.run.dir=; SIGINT: a plain command under outputs/, whose plain
+    rerun finds and resumes it."""
+    args = [*RESUMABLE, "hydra.run.dir=run"] if signum == signal.SIGTERM else RESUMABLE
     process = start_kexp(args, tmp_path)
+    if signum == signal.SIGTERM:
+        run = tmp_path / "run"
+    else:
+        deadline = time.monotonic() + 60
+        while (run := only_run_dir(tmp_path)) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
     wait_for_epochs(run / "history.csv", 2, process)
     if signum == signal.SIGTERM:  # while it runs (frozen meanwhile), a second process is refused
         process.send_signal(signal.SIGSTOP)
@@ -60,12 +72,12 @@ def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum, uninterr
         process.send_signal(signal.SIGCONT)
         assert second.returncode == 2 and second.stderr.strip() == (
             f"kexp: config error: hydra.run.dir={run} — in use by process {process.pid} on "
-            f"{socket.gethostname()}; wait for it to end or choose another directory")
+            f"{socket.gethostname()}; wait for it to end or choose another directory (resume=never starts a new run)")
         assert (run / ".hydra" / "config.yaml").read_text() == config
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 128 + signum, stderr
-    assert "kexp: interrupted (stopped by SIG" in stderr and f"hydra.run.dir={run}" in stderr
+    assert "kexp: interrupted (stopped by SIG" in stderr and "to continue, run the same command again" in stderr
     if signum == signal.SIGTERM:  # a rerun with other values is refused, naming them
         other = run_kexp([*args, "trainer.batch_size=16"], tmp_path)
         assert other.returncode == 2 and other.stderr.strip().endswith(
@@ -77,11 +89,13 @@ def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum, uninterr
     assert metrics["status"] == "interrupted" and metrics["epochs"] == len(done)
     assert matplotlib.image.imread(run / "curves.png").shape[:2] == (450, 1100)
     assert (run / "backup").is_dir() and not (run / "model.keras").exists()
-    if signum == signal.SIGINT:  # the resume is the same for both signals: checked once
-        return
 
-    resumed = run_kexp(args, tmp_path)
+    resumed = run_kexp(args, tmp_path)  # the same command again
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    if signum == signal.SIGINT:
+        assert only_run_dir(tmp_path) == run  # no second directory
+        assert f"kexp: resuming the unfinished run outputs/{run.parent.name}/{run.name} (" in resumed.stderr
+        assert "of 6 epochs done); resume=never starts a new run" in resumed.stderr
     history = pd.read_csv(run / "history.csv")
     assert history["epoch"].tolist() == [1, 2, 3, 4, 5, 6]
     pd.testing.assert_frame_equal(history.iloc[: len(done)], done)  # finished epochs kept as they were
