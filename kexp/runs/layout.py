@@ -86,6 +86,8 @@ ARTIFACT_FILES = (
 # -- .hydra/ (written by Hydra) and .kexp/ (kexp's own state) -------------------------------
 HYDRA_CONFIG = f"{HYDRA_DIR}/config.yaml"
 HYDRA_OVERRIDES = f"{HYDRA_DIR}/overrides.yaml"
+#: Hydra's own config of the run (``hydra.runtime.choices``: which option of each group)
+HYDRA_SETTINGS = f"{HYDRA_DIR}/hydra.yaml"
 LOCK_FILE = f"{STATE_DIR}/lock"
 STORED_CONFIG = f"{STATE_DIR}/config.yaml"
 MLFLOW_STATE = f"{STATE_DIR}/mlflow.yaml"

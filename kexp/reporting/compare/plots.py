@@ -33,8 +33,20 @@ def mean_and_std(histories: Iterable[pd.DataFrame], column: str) -> pd.DataFrame
     return stats.fillna({"std": 0.0})
 
 
-#: More configurations than this get their legend below the plot.
-MAX_LEGEND_INSIDE = 10
+#: Characters of legend text that fit across the figure (10 in at matplotlib's "small" font).
+LEGEND_WIDTH = 140
+
+
+def legend_layout(labels: list[str]) -> tuple[list[str], int, int]:
+    """Labels wrapped to the figure's width, the legend's columns and its rows (it goes below the
+    axes: outside the curves, never clipped)."""
+    import textwrap
+
+    wrapped = [textwrap.fill(text, LEGEND_WIDTH, break_long_words=True) for text in labels]
+    widest = max((len(line) for text in wrapped for line in text.splitlines()), default=1)
+    columns = max(1, min(len(labels), 4, LEGEND_WIDTH // (widest + 8)))
+    rows = sum(text.count("\n") + 1 for text in wrapped) if columns == 1 else -(-len(labels) // columns)
+    return wrapped, columns, rows
 
 
 def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = ""):
@@ -45,12 +57,13 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     from matplotlib.ticker import MaxNLocator
 
     groups = configurations(runs, keys)
-    many = len(groups) > MAX_LEGEND_INSIDE  # (an Optuna search: a configuration per trial)
-    fig = Figure(figsize=(10, 6 + (0.2 * (len(groups) + 2) if many else 0)), layout="constrained")
+    seeds = {name: f" (mean ± std of {len(m)} seeds)" if len(m) > 1 else "" for name, m in groups.items()}
+    labels, columns, rows = legend_layout([*(f"{n}{seeds[n]}" for n in groups), "validation", "training"])
+    fig = Figure(figsize=(10, 6 + 0.22 * rows), layout="constrained")
     ax = fig.subplots()
     colours = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
     handles = []
-    for index, (name, members) in enumerate(groups.items()):
+    for index, members in enumerate(groups.values()):
         colour = colours(index % colours.N)
         for column, style in ((metric, "--"), (f"val_{metric}", "-")):
             stats = mean_and_std((r.history for r in members), column)
@@ -74,8 +87,7 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
                     alpha=0.15,
                     linewidth=0,
                 )
-        seeds = f" (mean ± std of {len(members)} seeds)" if len(members) > 1 else ""
-        handles.append(Line2D([], [], color=colour, label=f"{name}{seeds}"))
+        handles.append(Line2D([], [], color=colour, label=labels[index]))
     handles += [
         Line2D([], [], color="grey", linestyle="-", label="validation"),
         Line2D([], [], color="grey", linestyle="--", label="training"),
@@ -88,10 +100,7 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.grid(alpha=0.3)
-    if many:  # below the axes, not over the curves
-        fig.legend(handles=handles, loc="outside lower center", fontsize="small")
-    else:
-        ax.legend(handles=handles, loc="best", fontsize="small")
+    fig.legend(handles=handles, loc="outside lower center", ncols=columns, fontsize="small")
     ax.set_title(title or f"{metric}: {len(runs)} runs, {len(groups)} configurations")
     if metric == "loss" and _all_positive(runs, metric):
         ax.set_yscale("log")

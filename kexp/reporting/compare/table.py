@@ -31,11 +31,16 @@ _FROM_HISTORY = ("epochs", "final_loss", "best_val_accuracy", "final_val_accurac
 
 
 def swept_keys(runs: list[Run]) -> list[str]:
-    """Override keys whose value differs between the runs, in first-seen order."""
+    """Override keys whose value differs between the runs, in first-seen order.
+
+    A run that did not give a key has its default (:meth:`Run.setting`): ``model=cnn`` given in
+    one run and left to the default in another is no difference.
+    """
     keys: dict[str, None] = {}
     for run in runs:
         keys.update(dict.fromkeys(run.overrides))
-    return [k for k in keys if len({run.overrides.get(k, "") for run in runs}) > 1]
+    differ = [k for k in keys if len({run.setting(k) for run in runs}) > 1]
+    return sorted(differ, key=lambda k: "." in k)  # groups (model=...) before their keys
 
 
 def configuration_keys(keys: list[str]) -> list[str]:
@@ -45,7 +50,8 @@ def configuration_keys(keys: list[str]) -> list[str]:
 
 def label(run: Run, keys: list[str]) -> str:
     """``key=value`` for each given key: the legend entry of a configuration."""
-    return ", ".join(f"{k}={run.overrides.get(k, '')}" for k in keys) or run.path.name
+    shown = ((k, run.setting(k)) for k in keys)
+    return ", ".join(f"{k}={value}" for k, value in shown if value != "-") or run.path.name
 
 
 def summary_table(runs: list[Run]) -> pd.DataFrame:
@@ -55,7 +61,7 @@ def summary_table(runs: list[Run]) -> pd.DataFrame:
     rows = []
     for run in runs:
         row: dict[str, object] = {"job": str(run.path.relative_to(root)) if run.path != root else run.path.name}
-        row.update({k: run.overrides.get(k, "") for k in keys})
+        row.update({k: run.setting(k) for k in keys})
         row.update({c: run.metrics.get(c, np.nan) for c in RESULT_COLUMNS})
         row["status"] = run.status
         if run.status == "unfinished" or pd.isna(row["epochs"]):  # what its history shows so far
@@ -105,7 +111,20 @@ def over_seeds(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
     stats.columns = [f"{name}_{stat}" for name, stat in stats.columns]
     stats["runs"] = grouped["_ok"].sum()
     stats["not_ok"] = grouped.size() - stats["runs"]
-    return stats.reset_index().drop(columns=["_all"], errors="ignore")
+    return without_uninformative(stats.reset_index().drop(columns=["_all"], errors="ignore"))
+
+
+def without_uninformative(stats: pd.DataFrame) -> pd.DataFrame:
+    """The seed table without columns that say nothing: a mean missing everywhere (with its std),
+    a std that is 0 or missing everywhere (``parameters_std``: the seed does not change the model)."""
+    drop = []
+    for name in NUMERIC:
+        mean, std = stats.get(f"{name}_mean"), stats.get(f"{name}_std")
+        if mean is not None and mean.isna().all():
+            drop += [f"{name}_mean", f"{name}_std"]
+        elif std is not None and (std.fillna(0) == 0).all():
+            drop.append(f"{name}_std")
+    return stats.drop(columns=drop)
 
 
 def to_markdown(table: pd.DataFrame, digits: int = 4) -> str:

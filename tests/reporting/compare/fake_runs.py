@@ -10,10 +10,14 @@ import yaml
 
 
 def make_run(path: Path, overrides: list[str], epochs: int = 3, accuracy: float = 0.8,
-             status: str | None = "ok", seed: int = 0, error: str = "") -> Path:
-    """A job directory: .hydra/{config,overrides}.yaml, history.csv and (unless None) metrics.csv."""
+             status: str | None = "ok", seed: int = 0, error: str = "", config: dict | None = None,
+             choices: dict | None = None) -> Path:
+    """A job directory: .hydra/{config,hydra,overrides}.yaml (``config``: the resolved config,
+    ``choices``: Hydra's group choices), history.csv and (unless None) metrics.csv."""
     (path / ".hydra").mkdir(parents=True)
-    (path / ".hydra" / "config.yaml").write_text("seed: 0\n")
+    (path / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config or {"seed": 0}))
+    hydra = {"hydra": {"runtime": {"choices": {"hydra/launcher": "basic", **(choices or {})}}}}
+    (path / ".hydra" / "hydra.yaml").write_text(yaml.safe_dump(hydra))
     (path / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
     rng = np.random.default_rng(seed)
     epoch = np.arange(1, epochs + 1)

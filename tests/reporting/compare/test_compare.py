@@ -27,7 +27,8 @@ def test_writes_every_file_into_out(tmp_path):
     assert markdown.startswith("# 3 runs ranked by best_val_accuracy")
     rows = [line for line in markdown.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert [r.split("|")[2].strip() for r in rows] == ["nadam", "adam", "sgd"]
-    assert matplotlib.image.imread(tmp_path / "out" / "compare_accuracy.png").shape[:2] == (600, 1000)
+    height, width = matplotlib.image.imread(tmp_path / "out" / "compare_accuracy.png").shape[:2]
+    assert width == 1000 and 600 < height < 700  # the legend's rows below the axes
     report = (tmp_path / "out" / "report.html").read_text()
     images = re.findall(r"src='data:image/png;base64,([^']+)'", report)
     assert len(images) == 2 and base64.b64decode(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -46,7 +47,7 @@ def test_overlay_has_one_colour_per_configuration_and_seed_bands(tmp_path):
     assert len(ax.get_lines()) == 4  # (train dashed + val solid) x 2 configurations
     assert [line.get_linestyle() for line in ax.get_lines()] == ["--", "-", "--", "-"]
     assert len(ax.collections) == 4  # a ±std band per drawn curve
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["optimizer=adam (mean ± std of 3 seeds)", "optimizer=sgd (mean ± std of 3 seeds)",
                       "validation", "training"]
     stats = mean_and_std([r.history for r in configurations(runs, keys)["optimizer=sgd"]], "val_accuracy")
@@ -93,3 +94,51 @@ def test_gradient_profiles_of_the_last_epoch_are_overlaid(tmp_path):
     # epoch 2, mean over seeds 0 and 1: scale · (d + 1) · 1.5 · 3
     np.testing.assert_allclose(lines[0].get_ydata(), [1e-4 * (d + 1) * 4.5 for d in range(4)])
     assert "compare_gradients.png" not in compare([tmp_path / "other"], tmp_path / "out2")
+
+
+def test_a_mix_of_runs_reads_well_defaults_filled_in_only_what_differs(tmp_path, recwarn):
+    """Runs started by hand with different overrides (issue 23): the default run's model and
+    optimizer are named, keys that do not apply are '-' (never empty), keys equal everywhere
+    are left out, the legend sits outside the axes, nothing warns, and the seed table keeps
+    only columns that say something."""
+    cnn = {"seed": 0, "model": {"name": "cnn", "filters": [8, 16]}, "optimizer": {"name": "adam"}}
+    mlp = {"seed": 0, "model": {"name": "mlp", "units": [64]}, "optimizer": {"name": "sgd"}}
+    make_run(tmp_path / "a", [], config=cnn, choices={"model": "cnn", "optimizer": "adam"}, accuracy=0.6)
+    make_run(tmp_path / "b", ["model=mlp", "optimizer=sgd", "data.path="], config=mlp,
+             choices={"model": "mlp", "optimizer": "sgd"}, accuracy=0.7)
+    for seed in (1, 2):
+        make_run(tmp_path / f"c{seed}", ["model=cnn", f"seed={seed}", "model.filters=[4,8]"],
+                 config={**cnn, "seed": seed}, choices={"model": "cnn", "optimizer": "adam"}, seed=seed)
+    runs = find_runs([tmp_path])
+    keys = swept_keys(runs)
+    assert keys == ["model", "optimizer", "seed", "model.filters"]  # data.path= is the same everywhere
+    assert list(configurations(runs, keys)) == [
+        "model=cnn, optimizer=adam, model.filters=[8,16]",
+        "model=mlp, optimizer=sgd",  # model.filters does not apply to an MLP: left out
+        "model=cnn, optimizer=adam, model.filters=[4,8]",
+    ]
+    written = compare([tmp_path], tmp_path / "out")
+    table = pd.read_csv(written["summary.csv"], dtype=str, keep_default_na=False)
+    assert table[keys].to_dict("list") == {
+        "model": ["cnn", "mlp", "cnn", "cnn"], "optimizer": ["adam", "sgd", "adam", "adam"],
+        "seed": ["0", "0", "1", "2"], "model.filters": ["[8,16]", "-", "[4,8]", "[4,8]"]}
+    seeds = written["summary.md"].read_text().split("## Mean ± std over seeds")[1]
+    assert "best_val_accuracy_std" in seeds and "parameters_std" not in seeds and "epochs_std" not in seeds
+    fig = compare_figure(runs, keys, "accuracy")
+    assert fig.axes[0].get_legend() is None and len(fig.legends) == 1
+    fig.draw_without_rendering()  # (runs the constrained layout)
+    legend, axes = fig.legends[0].get_window_extent(), fig.axes[0].get_window_extent()
+    figure = fig.bbox
+    assert legend.y1 <= axes.y0 and figure.x0 <= legend.x0 and legend.x1 <= figure.x1 and legend.y0 >= figure.y0
+    assert not [str(w.message) for w in recwarn]
+
+
+def test_long_labels_wrap_to_the_figure_and_many_configurations_take_columns():
+    from kexp.reporting.compare.plots import LEGEND_WIDTH, legend_layout
+
+    long = ", ".join(f"model.key{i}=value{i}" for i in range(12))
+    wrapped, columns, rows = legend_layout([long, "validation", "training"])
+    assert columns == 1 and max(len(line) for line in wrapped[0].splitlines()) <= LEGEND_WIDTH
+    assert rows == wrapped[0].count("\n") + 3
+    _, columns, rows = legend_layout([f"optimizer.learning_rate={i / 1000}" for i in range(30)])
+    assert columns > 1 and rows == -(-30 // columns)
