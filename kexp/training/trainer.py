@@ -183,6 +183,10 @@ def fit(
     callbacks = training_callbacks(
         run_dir, cfg.epochs, guard, callbacks or [], append_history=done_before > 0, phase=phase
     )
+    if getattr(model.optimizer, "use_ema", False):
+        # validation on the averaged weights, the ones fit() leaves in the model for the test:
+        # val_* and test_* then describe the same model (checkpoints and backups keep the raw ones)
+        callbacks.insert(0, keras.callbacks.SwapEMAWeights())
     started = time.perf_counter()
     try:
         model.fit(

@@ -201,3 +201,21 @@ def test_training_callbacks_keep_kerass_batch_end_dispatch_asynchronous(tmp_path
     assert keras.callbacks.CallbackList(ours)._async_train is True
     blocking = keras.callbacks.TerminateOnNaN()  # the same callback without dispatch_async
     assert keras.callbacks.CallbackList([*ours, blocking])._async_train is False
+
+
+def test_with_ema_validation_sees_the_averaged_weights_that_the_test_uses(tmp_path):
+    """optimizer.use_ema: Keras puts the moving average into the model at the end of fit; the
+    epochs' validation must measure that model too (SwapEMAWeights), not the raw weights."""
+    from kexp.data import load_data
+    from kexp.runs.saved import load_model
+    from tests.conftest import compose_config, run_in_process
+
+    overrides = ["model=mlp", "model.hidden_units=[32]", "optimizer=lion", "+optimizer.use_ema=true",
+                 "+optimizer.ema_momentum=0.9", "data.train_size=300", "data.test_size=60", "trainer.epochs=3"]
+    run_in_process(overrides, tmp_path / "run")
+    last = pd.read_csv(tmp_path / "run" / "history.csv").iloc[-1]
+    model = load_model(tmp_path / "run")
+    val = load_data(compose_config(overrides).data, seed=0).val
+    scores = model.evaluate(val.x, val.y, verbose=0, return_dict=True)
+    assert scores["accuracy"] == pytest.approx(last["val_accuracy"], abs=1e-6)
+    assert scores["loss"] == pytest.approx(last["val_loss"], rel=1e-5)
