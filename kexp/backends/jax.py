@@ -50,3 +50,17 @@ def local_device_count() -> int:
     import jax
 
     return jax.local_device_count()
+
+
+def unshare_averaged_weights(model) -> None:
+    """Give each trainable variable a buffer of its own after ``fit`` with ``use_ema``.
+
+    Keras's ``finalize_variable_values`` assigns the moving average to the model's variables;
+    on JAX both then hold the same array, the next ``evaluate`` donates it, and saving the
+    model fails with "Array has been deleted" (Keras 3.15; fit → evaluate → save with
+    ``use_ema=True``, tested in tests/training/test_trainer.py). A copy breaks the sharing.
+    """
+    import keras
+
+    for variable in model.trainable_variables:
+        variable.assign(keras.ops.copy(variable.value))

@@ -199,6 +199,10 @@ def fit(
     finally:
         guard.deferred = False
         seconds = time.perf_counter() - started
+        if getattr(model.optimizer, "use_ema", False) and keras.backend.backend() == "jax":
+            from kexp.backends.jax import unshare_averaged_weights
+
+            unshare_averaged_weights(model)
         # (empty when fit failed before its first epoch ended: CSVLogger wrote no header yet)
         history = (
             publish_history(stream, run_dir / HISTORY_FILE)

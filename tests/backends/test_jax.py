@@ -101,3 +101,14 @@ def test_a_diverging_run_stops_as_diverged_under_jax(tmp_path):
     assert result.returncode == 3, result.stderr[-3000:]
     metrics = pd.read_csv(tmp_path / "run" / "metrics.csv").iloc[0]
     assert metrics["status"] == "diverged" and metrics["epochs"] <= 2
+
+
+def test_averaged_weights_are_saved_under_jax(tmp_path):
+    """use_ema on JAX: fit → evaluate → save used to fail with "Array has been deleted"
+    (kexp.backends.jax.unshare_averaged_weights)."""
+    result = run_kexp(["model=mlp", "model.hidden_units=[16]", "optimizer=lion", "+optimizer.use_ema=true",
+                       "data.train_size=200", "data.test_size=50", "trainer.epochs=2", "hydra.run.dir=run"],
+                      tmp_path, env=JAX)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "run" / "model.keras").is_file()
+    assert pd.read_csv(tmp_path / "run" / "metrics.csv")["status"].iloc[0] == "ok"
