@@ -31,10 +31,14 @@ class SplitBatches(keras.utils.PyDataset):
 
     ``shard=(index, count)`` (a batch split over several devices, by this process
     and ``count - 1`` others): ``batch_size`` is the global batch, only whole
-    ones are fed (the last ``len(split) mod batch_size`` samples of each epoch's
-    order are left out, so every device gets an equal part of every step), and
-    this process yields rows ``index·b … (index+1)·b − 1`` of each, with
-    ``b = batch_size / count``.
+    ones are fed, and this process yields rows ``index·b … (index+1)·b − 1`` of
+    each, with ``b = batch_size / count``. In training the last
+    ``len(split) mod batch_size`` samples of each epoch's order are left out
+    (every device gets an equal part of every step). In evaluation every sample
+    counts once: the last batch is filled up with copies of its first row
+    weighted 0, and every real row is weighted ``padded / len(split)``, which
+    makes Keras's batch-size-weighted mean of the losses (and its weighted
+    metrics) the plain mean over the split's samples, as on one device.
     """
 
     def __init__(
@@ -49,13 +53,16 @@ class SplitBatches(keras.utils.PyDataset):
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=8)
         self.split, self.batch_size, self.seed = split, batch_size, seed
         self.shard = shard
-        if shard is not None and (batch_size % shard[1] or len(split) < batch_size):
+        if shard is not None and (batch_size % shard[1] or (seed is not None and len(split) < batch_size)):
             raise DataError(
                 f"{len(split)} samples cannot be split into whole global batches of "
                 f"{batch_size} over {shard[1]} process(es); lower trainer.batch_size"
             )
         self.epoch = first_epoch
         self.order = self._order()
+        #: evaluation over several devices: the last batch padded, each real row weighted this
+        self.padded = shard is not None and seed is None
+        self.row_weight = len(self) * batch_size / len(split) if self.padded and len(split) else 1.0
 
     def _order(self) -> np.ndarray:
         if self.seed is None:
@@ -63,16 +70,26 @@ class SplitBatches(keras.utils.PyDataset):
         return epoch_order(len(self.split), self.seed, self.epoch)
 
     def __len__(self) -> int:
-        if self.shard is not None:
+        if self.shard is not None and self.seed is not None:
             return len(self.split) // self.batch_size
         return -(-len(self.split) // self.batch_size)
 
     def __getitem__(self, index: int):
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        weights = None
+        if self.padded:
+            real = np.full(self.batch_size, self.row_weight, dtype="float32")
+            real[len(rows) :] = 0.0
+            rows = np.concatenate([rows, np.full(self.batch_size - len(rows), rows[0])])
+            weights = real
         if self.shard is not None:
-            local = self.batch_size // self.shard[1]
-            rows = rows[self.shard[0] * local : (self.shard[0] + 1) * local]
+            local = slice(self.shard[0] * (self.batch_size // self.shard[1]), None)
+            local = slice(local.start, local.start + self.batch_size // self.shard[1])
+            rows = rows[local]
+            weights = weights[local] if weights is not None else None
         x, y = read_rows(self.split.x, rows), self.split.y[rows]
+        if weights is not None:
+            return x, y, weights
         if self.split.weights is None or self.seed is None:
             return x, y
         return x, y, self.split.weights[rows]

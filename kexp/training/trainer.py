@@ -65,10 +65,18 @@ def compile_model(
     optimizer in a ``LossScaleOptimizer`` itself.
     """
     task = task or Task("multiclass")
+    from kexp.backends.start import batch_shard
+
+    # Over several devices (JAX DataParallel) the last validation batch is padded with rows of
+    # weight 0 (kexp.backends.batches.SplitBatches): the metrics must honour sample weights
+    # there; Keras's plain `metrics` ignore them. (Training metrics are then weighted by
+    # data.sample_weight / trainer.class_weight like the loss.)
+    weighted = batch_shard() is not None
     model.compile(
         optimizer=optimizer,
         loss=task.loss(),
-        metrics=task.metrics(),
+        metrics=None if weighted else task.metrics(),
+        weighted_metrics=task.metrics() if weighted else None,
         jit_compile=jit_compile,
         steps_per_execution=steps_per_execution,
     )
@@ -171,14 +179,15 @@ def fit(
     if shard is not None:
         log.info(
             "process %d of %d feeds %d of each global batch of %d; per epoch %d whole batches "
-            "(%d training and %d validation samples left out of each epoch)",
+            "(%d training samples left out of each epoch; validation: all %d, the last batch padded "
+            "with weight 0)",
             shard[0],
             shard[1],
             batch_size // shard[1],
             batch_size,
             len(train) // batch_size,
             len(train) % batch_size,
-            len(data.val) % batch_size,
+            len(data.val),
         )
     callbacks = training_callbacks(
         run_dir, cfg.epochs, guard, callbacks or [], append_history=done_before > 0, phase=phase

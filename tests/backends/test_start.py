@@ -116,16 +116,40 @@ def test_data_parallel_on_two_jax_devices_splits_the_batch_and_matches_one_devic
 
 
 def test_data_parallel_with_batches_that_do_not_split_evenly(tmp_path):
-    """Digits arrays, 2 devices, global batch 16: the 4 training and 4 validation images left at
-    each epoch's end are not fed; the test split of 45 is evaluated whole all the same."""
+    """Digits arrays, 2 devices, global batch 16: the 4 training images left at each epoch's end
+    are not fed; all 20 validation images count once (the last batch padded with weight 0), so
+    the epoch's val scores equal the saved model's on the validation split on one device (here
+    TensorFlow); the test split of 45 is evaluated whole."""
+    from kexp.data import load_data
+    from kexp.runs.saved import load_model
+
     env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
-    result = run_kexp([*TINY_RUN, "data.train_size=200", "data.test_size=45", "trainer.epochs=1",
-                       "trainer.strategy=data_parallel", "trainer.batch_size=8", "hydra.run.dir=run"], tmp_path, env=env)
+    overrides = [*TINY_RUN, "data.train_size=200", "data.test_size=45", "trainer.epochs=1",
+                 "trainer.strategy=data_parallel", "trainer.batch_size=8"]
+    result = run_kexp([*overrides, "trainer.save_model=true", "hydra.run.dir=run"], tmp_path, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     log = (tmp_path / "run" / "kexp.log").read_text()
-    assert "per epoch 11 whole batches (4 training and 4 validation samples left out of each epoch)" in log
+    assert "per epoch 11 whole batches (4 training samples left out of each epoch; validation: all 20" in log
     per_class = pd.read_csv(tmp_path / "run" / "per_class.csv")
     assert per_class["support"].sum() == 45
+    last = pd.read_csv(tmp_path / "run" / "history.csv").iloc[-1]
+    val = load_data(compose_config(overrides).data, seed=0).val
+    assert len(val) == 20
+    scores = load_model(tmp_path / "run").evaluate(val.x, val.y, verbose=0, return_dict=True)
+    assert last["val_accuracy"] * 20 == pytest.approx(round(last["val_accuracy"] * 20), abs=1e-4)
+    assert scores["accuracy"] == pytest.approx(last["val_accuracy"], abs=1e-6)
+    assert scores["loss"] == pytest.approx(last["val_loss"], rel=1e-4)
+
+
+def test_data_parallel_validates_a_split_smaller_than_one_global_batch(tmp_path):
+    """300 digits → 30 validation samples, global batch 64 on 2 devices: once refused, now one
+    padded batch."""
+    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    result = run_kexp(["model=mlp", "model.hidden_units=[16]", "data.train_size=300", "data.test_size=50",
+                       "trainer.epochs=1", "trainer.strategy=data_parallel", "trainer.save_model=false",
+                       "hydra.run.dir=run"], tmp_path, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert pd.read_csv(tmp_path / "run" / "history.csv")["val_accuracy"].notna().all()
 
 
 def test_mirrored_on_two_logical_cpus_takes_the_same_steps(tmp_path):
