@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO
 
 import yaml
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
 from kexp.config.flat import flat_config
@@ -170,6 +170,23 @@ def read_stored_config(run_dir: Path) -> dict[str, object]:
     return {k: v for k, v in current_names(stored).items() if v != {}}
 
 
+def extensible_keys(cfg: DictConfig) -> set[str]:
+    """:data:`EXTENSIBLE_KEYS` and the keys that follow one of them (``schedule.epochs:
+    ${trainer.epochs}`` in the cosine schedule): they may grow together."""
+    raw = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]), resolve=False)
+    followers = set(EXTENSIBLE_KEYS)
+
+    def walk(node: object, prefix: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{prefix}{key}.")
+        elif isinstance(node, str) and node.strip() in {f"${{{k}}}" for k in EXTENSIBLE_KEYS}:
+            followers.add(prefix[:-1])
+
+    walk(raw, "")
+    return followers
+
+
 def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int, may_extend: bool = True) -> None:
     """Store the config at a run's first start; on a rerun, refuse one with other values.
 
@@ -191,13 +208,11 @@ def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int, may
         for k in set(stored) | set(current)
         if k not in FREE_KEYS and stored.get(k, "<absent>") != current.get(k, "<absent>")
     )
+    growable = extensible_keys(cfg)
     extended = [
         k
         for k in differ
-        if may_extend
-        and k in EXTENSIBLE_KEYS
-        and isinstance(value := current.get(k), int)
-        and value >= completed_epochs
+        if may_extend and k in growable and isinstance(value := current.get(k), int) and value >= completed_epochs
     ]
     refused = [k for k in differ if k not in extended]
     if refused:

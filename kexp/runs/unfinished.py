@@ -22,7 +22,7 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.flat import flat_config
-from kexp.runs.directory import EXTENSIBLE_KEYS, FREE_KEYS, read_stored_config
+from kexp.runs.directory import EXTENSIBLE_KEYS, FREE_KEYS, extensible_keys, read_stored_config
 from kexp.runs.layout import BACKUP_DIR, METRICS_FILE, STORED_CONFIG, completed_epochs
 
 #: The default output root (``conf/config.yaml``'s ``hydra.run.dir`` starts with it).
@@ -55,8 +55,11 @@ def is_unfinished(run_dir: Path) -> bool:
     return (run_dir / BACKUP_DIR).is_dir() or not (run_dir / METRICS_FILE).is_file()
 
 
-def same_config(current: dict[str, object], run_dir: Path) -> bool:
-    """Whether the run's stored config equals ``current`` (free keys aside; epochs may grow)."""
+def same_config(
+    current: dict[str, object], run_dir: Path, growable: frozenset[str] | set[str] = frozenset(EXTENSIBLE_KEYS)
+) -> bool:
+    """Whether the run's stored config equals ``current`` (free keys aside; epochs, and the
+    ``growable`` keys that follow them, may change while they stay ≥ the epochs trained)."""
     try:
         stored = read_stored_config(run_dir)
     except (OSError, yaml.YAMLError):
@@ -68,7 +71,7 @@ def same_config(current: dict[str, object], run_dir: Path) -> bool:
         if was == now:
             continue
         done = completed_epochs(run_dir / BACKUP_DIR)
-        if not (key in EXTENSIBLE_KEYS and isinstance(now, int) and now >= done):
+        if not (key in growable and isinstance(now, int) and now >= done):
             return False
     return True
 
@@ -85,5 +88,8 @@ def find_unfinished_run(cfg: DictConfig, overrides: list[str]) -> Path | None:
     if given is not None and "${" not in given:
         return None
     current = flat_config(cfg)
-    found = [d for d in candidate_dirs(output_root(overrides)) if is_unfinished(d) and same_config(current, d)]
+    growable = extensible_keys(cfg)
+    found = [
+        d for d in candidate_dirs(output_root(overrides)) if is_unfinished(d) and same_config(current, d, growable)
+    ]
     return max(found, key=lambda d: (d / STORED_CONFIG).stat().st_mtime, default=None)

@@ -57,6 +57,21 @@ def test_a_rerun_with_other_values_is_refused_naming_the_keys(tmp_path):
         check_same_config(compose_config([*base[1:], "trainer.epochs=9"]), tmp_path, 6, may_extend=False)
 
 
+def test_a_cosine_run_may_train_longer_its_horizon_follows_but_not_when_set_apart(tmp_path):
+    """schedule.epochs is ${trainer.epochs} in schedule=cosine: resolved into the stored config,
+    it changed with trainer.epochs and the longer rerun was refused (issue 23)."""
+    base = ["model=mlp", "schedule=cosine"]
+    check_same_config(compose_config([*base, "trainer.epochs=4"]), tmp_path, completed_epochs=0)
+    check_same_config(compose_config([*base, "trainer.epochs=8"]), tmp_path, completed_epochs=2)
+    stored = (tmp_path / ".kexp" / "config.yaml").read_text()
+    assert "schedule.epochs: 8" in stored and "trainer.epochs: 8" in stored
+    # a horizon set on its own is a value of its own: changing it is another config
+    other = tmp_path / "other"
+    check_same_config(compose_config([*base, "trainer.epochs=4", "schedule.epochs=10"]), other, 0)
+    with pytest.raises(ConfigError, match=r"schedule.epochs=12 \(was 10\)"):
+        check_same_config(compose_config([*base, "trainer.epochs=4", "schedule.epochs=12"]), other, 2)
+
+
 def test_flat_config_has_dotted_keys_and_no_hydra_node():
     flat = flat_config(compose_config(["model=mlp"]))
     assert flat["model.hidden_units"] == [512, 256] and flat["trainer.checkpoint.best"] is False
