@@ -39,6 +39,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         nargs="*",
         help="key=value changes of the run's config, e.g. data.path=OTHER_DIR (its test split is evaluated)",
     )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        dest="everything",
+        help="score every sample of the data (all its splits, no data.train_size/test_size subsample): new data whole",
+    )
     parser.add_argument("--out", type=Path, help="output directory (default RUN_DIR/evaluations/<time>)")
     parser.add_argument("--batch-size", type=int, help="default: the run's trainer.batch_size")
     return parser.parse_args(argv)
@@ -48,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     """The command line: one line on stderr and exit 2 for a user error."""
     args = parse_args(argv)
     try:
-        out = evaluate_run(args.run_dir, args.overrides, args.out, args.batch_size)
+        out = evaluate_run(args.run_dir, args.overrides, args.out, args.batch_size, args.everything)
     except KexpError as err:
         print(err.one_line(), file=sys.stderr)
         return 2
@@ -57,36 +63,65 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def evaluate_run(run_dir: Path, overrides: list[str], out: Path | None = None, batch_size: int | None = None) -> Path:
-    """Evaluate ``run_dir``'s model as the module docstring says; the directory written."""
+def evaluate_run(
+    run_dir: Path,
+    overrides: list[str],
+    out: Path | None = None,
+    batch_size: int | None = None,
+    everything: bool = False,
+) -> Path:
+    """Evaluate ``run_dir``'s model as the module docstring says (``everything``: on every sample
+    of the data, not its test split); the directory written."""
     from kexp.data.bad_images import bad_images_named
 
     run_dir = Path(run_dir)
-    cfg, data, model, backend = load_scoring(run_dir, overrides)
+    whole = [o for o in overrides if o.partition("=")[0] == "data.test_split" and _is_one(o.partition("=")[2])]
+    if whole:  # a test split of all the data: what --all does
+        overrides, everything = [o for o in overrides if o not in whole], True
+    cfg, data, model, backend = load_scoring(run_dir, overrides, everything)
     out = new_directory(Path(out) if out else run_dir / EVALUATIONS_DIR / timestamp())
     try:
         with bad_images_named(data):
-            write_evaluation(model, data, cfg, out, batch_size or int(cfg.trainer.batch_size))
-        write_provenance(out, run_dir, overrides, cfg.seed, backend, len(data.y_test))
+            write_evaluation(model, data, cfg, out, batch_size or int(cfg.trainer.batch_size), everything)
+        write_provenance(
+            out, run_dir, [*overrides, *(["--all"] if everything else [])], cfg.seed, backend, len(data.y_test)
+        )
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
     return out
 
 
-def load_scoring(run_dir: Path, overrides: list[str]):
+def _is_one(text: str) -> bool:
+    try:
+        return float(text) == 1.0
+    except ValueError:
+        return False
+
+
+#: What ``--all`` turns off: the run's subsamples of its own data.
+SUBSAMPLES = ("data.train_size", "data.test_size", "data.imbalance")
+
+
+def load_scoring(run_dir: Path, overrides: list[str], everything: bool = False):
     """A finished run's config (with ``overrides``), its test data, its model and the started backend.
 
     The test split is rebuilt exactly as the run made it (same data config and
-    seed), or from other data where the overrides say so; labels are renumbered
-    to the run's classes; a model whose input does not fit the data is a DataError.
+    seed), or from other data where the overrides say so; with ``everything``
+    every sample of the data is the test split. Labels are renumbered to the
+    run's classes (the data may hold only some of them); a model whose input
+    does not fit the data is a DataError.
     """
     from kexp.config.validation import validate
     from kexp.data import load_data
     from kexp.data.bad_images import skip_bad_images
     from kexp.training.tasks import Task, check_task_fits_data
 
-    cfg = with_overrides(finished_run_config(run_dir), overrides)
+    cfg = finished_run_config(run_dir)
+    if everything:
+        given = {o.split("=", 1)[0].lstrip("+") for o in overrides}
+        cfg = with_overrides(cfg, [f"{key}=null" for key in SUBSAMPLES if key not in given])
+    cfg = with_overrides(cfg, overrides)
     validate(cfg)
     task = Task.from_config(cfg.task, cfg.regularization)
     from kexp.runs.saved import load_preprocessing
@@ -94,6 +129,10 @@ def load_scoring(run_dir: Path, overrides: list[str]):
     # (data=csv: the run's own fitted encoding, never one fitted on the rows being scored)
     data = load_data(cfg.data, seed=cfg.seed, encoder=load_preprocessing(run_dir))
     check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
+    if everything:
+        from kexp.data.prepare import all_samples
+
+        data = all_samples(data)
     data = task.prepare(in_run_classes(data, run_dir))
     if cfg.data.get("on_bad_image") == "skip":
         data = skip_bad_images(data)
@@ -138,12 +177,13 @@ def in_run_classes(data, run_dir: Path):
     return replace(renumbered, class_names=tuple(trained))
 
 
-def write_evaluation(model, data, cfg, out: Path, batch_size: int) -> None:
+def write_evaluation(model, data, cfg, out: Path, batch_size: int, everything: bool = False) -> None:
     """metrics.csv, and for classification per_class.csv and the confusion matrix, into ``out``."""
     from kexp.reporting.evaluation import score_test_split
     from kexp.runs import atomic, layout
 
-    title = f"{cfg.name}: confusion matrix ({data.origin or data.name}, test split)"
+    which = "all samples" if everything else "test split"
+    title = f"{cfg.name}: confusion matrix ({data.origin or data.name}, {which})"
     scores = score_test_split(model, data, batch_size, out, title)
     row = {"data": data.name, "origin": data.origin, "test_samples": len(data.y_test), **scores}
     atomic.write_csv(out / layout.METRICS_FILE, pd.DataFrame([row]))

@@ -214,6 +214,21 @@ def _imbalanced(y: np.ndarray, drop: DictConfig, seed: int, classes: bool) -> np
     return np.flatnonzero(keep)
 
 
+def all_samples(data: Dataset) -> Dataset:
+    """``data`` with every sample (training, validation and test) as its test split: for scoring
+    new data whole (``python -m kexp.evaluate RUN --all``). Image files stay files; arrays and
+    memory maps are read into one array."""
+    parts = [data.train, *([] if data.val_is_test else [data.val]), data.test]
+    parts = [part for part in parts if len(part)]
+    if all(isinstance(part.x, ImageFiles) for part in parts):
+        first = parts[0].x
+        assert isinstance(first, ImageFiles)
+        x: Inputs = replace(first, paths=np.concatenate([part.x.paths for part in parts]))  # type: ignore[union-attr]
+    else:
+        x = np.concatenate([read_rows(part.x, np.arange(len(part))) for part in parts])
+    return replace(data, test=Split(x, np.concatenate([part.y for part in parts])))
+
+
 def read_rows(x, index: np.ndarray) -> np.ndarray:
     """The inputs at ``index`` as a float32 array: decoded from files, read from a memory map, or taken."""
     if isinstance(x, (ImageFiles, LazyRows)):

@@ -47,6 +47,24 @@ def test_another_folder_with_some_of_the_classes_in_another_order(saved_image_ru
     assert pd.read_csv(out / "metrics.csv")["origin"].iloc[0] == f"data.path={other}"
 
 
+def test_all_of_a_new_folder_with_some_of_the_classes(saved_image_run, tmp_path):
+    """--all (and data.test_split=1.0, the same) scores every image, not a fifth of them; a folder
+    with only some of the run's classes; the run's subsample of its own data is not applied."""
+    run_dir, _ = saved_image_run
+    more = write_image_tree(tmp_path / "more", classes=("owl", "cat"), per_class=8, seed=5)
+    assert main([str(run_dir), f"data.path={more}", "--all", "--out", str(tmp_path / "all")]) == 0
+    assert main([str(run_dir), f"data.path={more}", "data.test_split=1.0", "--out", str(tmp_path / "one")]) == 0
+    scores = [pd.read_csv(tmp_path / d / "metrics.csv").iloc[0] for d in ("all", "one")]
+    assert scores[0]["test_samples"] == scores[1]["test_samples"] == 16
+    assert scores[0]["test_accuracy"] == scores[1]["test_accuracy"]
+    confusion = pd.read_csv(tmp_path / "all" / "confusion_matrix.csv", index_col=0)
+    assert confusion.sum(axis=1).to_dict() == {"cat": 8, "dog": 0, "owl": 8}
+    assert "--all" in OmegaConf.load(tmp_path / "one" / "evaluation.yaml").overrides
+    # the run's own folder whole: all 48 images (train, validation and test)
+    assert main([str(run_dir), "--all", "--out", str(tmp_path / "own")]) == 0
+    assert pd.read_csv(tmp_path / "own" / "metrics.csv")["test_samples"].iloc[0] == 48
+
+
 def test_bad_input_is_one_line_and_leaves_no_directory(saved_image_run, tmp_path, capsys):
     run_dir, root = saved_image_run
     strange = write_image_tree(tmp_path / "strange", classes=("cat", "yak"), per_class=6)
