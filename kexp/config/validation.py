@@ -46,6 +46,35 @@ def validate(cfg: DictConfig) -> None:
         from kexp.data.sources import check_source
 
         check_source(cfg.data)
+    _check_model_fits_tables(cfg)
+    _check_nothing_missing(cfg)
+
+
+#: Model families that take a table (rows of features) as well as images.
+TABLE_MODELS = ("mlp",)
+
+
+def _check_model_fits_tables(cfg: DictConfig) -> None:
+    """``data=csv`` gives rows of features: only an MLP takes them."""
+    if OmegaConf.select(cfg, "data.name", default=None) != "csv":
+        return
+    family = OmegaConf.select(cfg, "model.builder", default=None) or OmegaConf.select(cfg, "model.name", default=None)
+    if family is not None and family not in TABLE_MODELS:
+        raise ConfigError(
+            f"model={OmegaConf.select(cfg, 'model.name')} — takes images; data=csv gives tables "
+            "(rows of features): use model=mlp"
+        )
+
+
+def _check_nothing_missing(cfg: DictConfig) -> None:
+    """A value left ``???`` (a ``--config-dir`` YAML without a key its schema requires)."""
+    app = OmegaConf.masked_copy(cfg, [str(key) for key in cfg if key != "hydra"])
+    missing = sorted(OmegaConf.missing_keys(app))
+    if missing:
+        key = missing[0]
+        rule = next((r for r in RULES if r.key == key), None)
+        allowed = f"; {rule.allowed}" if rule else ""
+        raise ConfigError(f"{key}=??? — has no value: set it in its YAML or on the command line{allowed}")
 
 
 def _check_model_types(cfg: DictConfig) -> None:

@@ -41,6 +41,8 @@ def read_table(cfg: DictConfig) -> tuple[pd.DataFrame, pd.Series]:
     except Exception as err:  # pandas: empty file, bad quoting, encoding
         raise DataError(f"data.path={cfg.path} — not a readable CSV file ({str(err).splitlines()[0]})") from err
     columns = [str(c) for c in table.columns]
+    if table.empty:
+        raise DataError(f"data.path={cfg.path} — has a header ({', '.join(columns)}) but no rows")
     if not cfg.get("target"):
         raise DataError(f"data.target=??? — data=csv needs the column to predict, one of: {', '.join(columns)}")
     if cfg.target not in columns:

@@ -101,6 +101,36 @@ def check(cfg: DictConfig) -> None:
             "data.loader._target_=??? — data=custom needs your loader function, "
             "e.g. 'data.loader._target_=mypkg.data.load' (see README \"Your own data\")"
         )
+    locate(str(cfg.loader._target_))
+
+
+def locate(target: str) -> object:
+    """The function ``target`` names (``pkg.module.function``), or a one-line DataError that says
+    which part cannot be found and why: a module that is not importable from here (the current
+    directory and PYTHONPATH), an import error inside it, or a name the module lacks."""
+    import importlib
+
+    parts = target.split(".")
+    key = f"data.loader._target_={target}"
+    for cut in range(len(parts) - 1, 0, -1):
+        module_name = ".".join(parts[:cut])
+        try:
+            found: object = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name is not None and module_name.startswith(err.name):
+                continue  # not this prefix: try a shorter one
+            raise DataError(f"{key} — importing {module_name} failed: {err}") from err
+        except Exception as err:  # the user's module raised while importing
+            raise DataError(f"{key} — importing {module_name} failed: {type(err).__name__}: {err}") from err
+        for name in parts[cut:]:
+            if not hasattr(found, name):
+                raise DataError(f"{key} — {module_name} has no {name}")
+            found = getattr(found, name)
+        return found
+    raise DataError(
+        f"{key} — no module {parts[0]} to import from here; run from the folder that holds "
+        f"{parts[0]}.py (or its package), or add that folder to PYTHONPATH"
+    )
 
 
 register_source("custom", check=check, reads_path=True, needs_path=False)(custom)

@@ -140,14 +140,15 @@ def digits(cfg: DictConfig, seed: int) -> Arrays:
 
 def _keras_dataset(name: str) -> SourceFn:
     def load(cfg: DictConfig, seed: int) -> Arrays:
-        import keras
+        from kexp.backends.quiet import import_keras_quietly
 
-        module = getattr(keras.datasets, name)
+        module = getattr(import_keras_quietly().datasets, name)
         try:
             (x_train, y_train), (x_test, y_test) = module.load_data()
-        except Exception as err:
+        except Exception as err:  # keras's get_file raises a bare Exception: its text says why
+            reason = " ".join(str(err).split())[:160] or type(err).__name__
             raise DataError(
-                f"data={name} — could not be downloaded ({type(err).__name__}); "
+                f"data={name} — not in ~/.keras/datasets and could not be downloaded ({reason}); "
                 f"use data.path=<file.npz> to load it from a local file"
             ) from err
         return x_train, y_train, x_test, y_test

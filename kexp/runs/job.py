@@ -29,6 +29,7 @@ from kexp.config.validation import validate
 from kexp.runs.disk import DiskFullError
 from kexp.runs.layout import HISTORY_FILE, HYDRA_DIR, LOG_FILE, STATE_DIR
 from kexp.runs.record import RunRecord, objective_direction, objective_metric
+from kexp.runs.said import say
 from kexp.training.signals import TrainingInterrupted
 
 log = logging.getLogger("kexp")
@@ -126,7 +127,7 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) 
 
         again = override_argument(key, where)
         how = f"with {again}" if in_sweep else f"again (or with {again})"
-        print(f"kexp: interrupted ({stop}); to continue, run the same command {how}", file=sys.stderr)
+        say(f"kexp: interrupted ({stop}); to continue, run the same command {how}", logging.WARNING)
         _exit(128 + stop.signum)
     except Exception as err:  # a bug or a resource problem: keep what ran, say what broke
         from kexp.runs.disk import is_disk_full
@@ -149,10 +150,10 @@ def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool) -
         if in_sweep:
             log.error("job diverged; the sweep goes on")
             return
-        print(
+        say(
             f"kexp: diverged: the loss became NaN or infinite; training stopped in epoch "
             f"{record.epochs}; lower optimizer.learning_rate (now {cfg.optimizer.learning_rate:g})",
-            file=sys.stderr,
+            logging.WARNING,
         )
         _exit(EXIT_DIVERGED)
     row = record.row()
@@ -176,8 +177,7 @@ def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool, 
     a single run exits 2, its directory removed unless an earlier start left results there."""
     if os.environ.get("HYDRA_FULL_ERROR") == "1":
         raise err
-    log.error(err.one_line())
-    print(err.one_line(), file=sys.stderr)
+    say(err.one_line())
     if in_sweep:
         if not started:
             _record_failure(cfg, run_dir, err.one_line())
@@ -218,8 +218,7 @@ def _end_on_full_disk(cfg: DictConfig, run_dir: Path, err: Exception, hard: bool
         message = disk_full_message(where)
     else:
         message = err.one_line() if isinstance(err, KexpError) else str(err)
-    print(message, file=sys.stderr)
-    log.error(message)
+    say(message)
     try:
         _record_failure(cfg, run_dir, message)
     except OSError as failure:

@@ -29,6 +29,7 @@ from kexp.runs import atomic, layout
 from kexp.runs.processes import end_other_process, local_model, process_directory, writes_artifacts
 from kexp.runs.provenance import override_argument
 from kexp.runs.record import RunRecord
+from kexp.runs.said import log_to_file
 from kexp.training.signals import TrainingInterrupted, guarded
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ log = logging.getLogger("kexp")
 
 #: What each way of ending tells the user.
 STATUS_HINTS = {
-    "interrupted": "run the same command with {run_dir_argument} to continue where it stopped",
+    "interrupted": "run the same command again (or with {run_dir_argument}) to continue where it stopped",
     "diverged": "the loss became NaN or infinite; lower optimizer.learning_rate (or add regularization)",
 }
 
@@ -264,8 +265,9 @@ def finish(
     mark_finished(run_dir, status)
     remove_backup(run_dir)
     (run_dir / layout.HISTORY_STREAM).unlink(missing_ok=True)
-    if status != "ok":
-        log.warning(
+    if status != "ok":  # (the job prints its own line for the terminal)
+        log_to_file(
+            logging.WARNING,
             "run %s: %s",
             status,
             STATUS_HINTS[status].format(run_dir_argument=override_argument("hydra.run.dir", run_dir)),
@@ -281,5 +283,5 @@ def record_interruption(cfg: DictConfig, run_dir: Path, facts: dict[str, Any]) -
     record = RunRecord.from_history(**facts, history=history, status="interrupted")
     record.write(run_dir)
     again = override_argument("hydra.run.dir", run_dir)
-    log.warning("run interrupted: %s", STATUS_HINTS["interrupted"].format(run_dir_argument=again))
+    log_to_file(logging.WARNING, "run interrupted: %s", STATUS_HINTS["interrupted"].format(run_dir_argument=again))
     return record

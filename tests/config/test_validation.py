@@ -112,3 +112,22 @@ def test_npz_contents_are_checked_before_training(tmp_path):
         validate(compose_config([f"data.path={path}"]))
     with pytest.raises(DataError, match="^data.path=/nowhere/mnist.npz — no such file$"):
         validate(compose_config(["data=mnist", "data.path=/nowhere/mnist.npz"]))
+
+
+def test_mistakes_that_once_ended_in_a_traceback_or_after_tensorflow_are_one_line_up_front(tmp_path):
+    """Issue 23's cases, all found by the preflight (no TensorFlow, no run directory)."""
+    (tmp_path / "conf" / "model").mkdir(parents=True)  # a --config-dir model without its activation
+    (tmp_path / "conf" / "model" / "mine.yaml").write_text(
+        "defaults:\n  - _schema_mlp\n  - _self_\nname: mine\nbuilder: mlp\nhidden_units: [8]\n")
+    assert preflight_error(["--config-dir", str(tmp_path / "conf"), "model=mine"]) == (
+        ERROR + "model.activation=??? — has no value: set it in its YAML or on the command line; must be one "
+        "of relu, leaky_relu, prelu, elu, selu, gelu, swish, tanh, sigmoid, rrelu, maxout")
+    table = tmp_path / "t.csv"
+    table.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]}\n" for i in range(20)))
+    assert preflight_error(["data=csv", f"data.path={table}", "data.target=label"]) == (
+        ERROR + "model=cnn — takes images; data=csv gives tables (rows of features): use model=mlp")
+    assert preflight_error(["data=csv", f"data.path={table}", "data.target=label", "model=mlp"]) == ""
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text("a,b,label\n")
+    assert preflight_error(["data=csv", f"data.path={header_only}", "data.target=label", "model=mlp"]) == (
+        f"kexp: data error: data.path={header_only} — has a header (a, b, label) but no rows")

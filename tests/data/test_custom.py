@@ -72,3 +72,16 @@ def test_memory_mapped_inputs_stay_on_disk_until_a_batch_is_read(tmp_path):
     rows = read_rows(data.train.x, np.arange(3))  # pixel value = row number, scaled by 255
     assert rows.dtype == np.float32 and rows.shape == (3, 8, 8, 1)
     assert rows[:, 0, 0, 0] * 255 == pytest.approx(data.train.x.index[:3])
+
+
+@pytest.mark.parametrize("target, message", [
+    ("tests.data.test_cusotm.load", "tests.data has no test_cusotm"),
+    (f"{__name__}.lod", f"{__name__} has no lod"),
+    ("mypkg_nowhere.data.load", "no module mypkg_nowhere to import from here; run from the folder that holds "
+                                "mypkg_nowhere.py (or its package), or add that folder to PYTHONPATH"),
+])
+def test_a_loader_that_cannot_be_imported_says_which_part_and_why(target, message):
+    from tests.conftest import preflight_error
+
+    assert preflight_error(["data=custom", f"data.loader._target_={target}"]) == (
+        f"kexp: data error: data.loader._target_={target} — {message}")

@@ -55,7 +55,7 @@ def test_failed_download_points_to_data_path(monkeypatch):
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(DataError) as err:
         SOURCES.get("mnist")(OmegaConf.create({"name": "mnist"}), 0)
-    assert "could not be downloaded" in str(err.value)
+    assert "not in ~/.keras/datasets and could not be downloaded (no network)" in str(err.value)
     assert "data.path=<file.npz>" in str(err.value)
 
 

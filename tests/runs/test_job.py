@@ -140,3 +140,15 @@ def test_runs_started_together_never_share_a_directory(tmp_path):
         assert pd.read_csv(run / "metrics.csv")["status"].tolist() == ["ok"]
         stored = yaml.safe_load((run / ".kexp" / "config.yaml").read_text())
         assert f"seed={stored['seed']}" in run.name
+
+
+def test_an_error_in_the_job_is_printed_once_and_leaves_no_directory(tmp_path):
+    """A mistake only the job can find (an unknown builder: the registry imports Keras) is one
+    line on the terminal, not also Hydra's log line of it (kexp.runs.said)."""
+    (tmp_path / "conf" / "model").mkdir(parents=True)
+    (tmp_path / "conf" / "model" / "mine.yaml").write_text("name: mine\nbuilder: nonet\n")
+    result = run_kexp(["--config-dir", str(tmp_path / "conf"), "model=mine", "hydra.run.dir=run"], tmp_path)
+    assert result.returncode == 2
+    line = "kexp: config error: model.builder=nonet — unknown"
+    assert result.stderr.count(line) == 1 and result.stdout.count(line) == 0, result.stderr
+    assert not (tmp_path / "run").exists()
