@@ -30,7 +30,7 @@ def render_help(argv: list[str]) -> str:
     hydra = create_hydra(args)
     try:
         cfg = compose(hydra, args.config_name or "config", args.overrides)
-        loader = hydra.config_loader
+        loader = hydra_compat.ConfigGroups(hydra)
         groups = sorted(g for g in loader.list_groups("") if g != "hydra")
         group_lines = "\n".join(f"{g}: {', '.join(visible(loader.get_group_options(g)))}" for g in groups)
         help_cfg = cfg.hydra.help

@@ -178,7 +178,7 @@ def check_plugin(group: str, option: str) -> None:
 
 def check_group_choices(hydra, overrides: list[Override]) -> None:
     """ConfigError for an option that a config group does not have (or whose plugin is missing)."""
-    loader = hydra.config_loader
+    loader = hydra_compat.ConfigGroups(hydra)
     groups = set(all_groups(loader))
     for override in overrides:
         group = override.key_or_group
@@ -191,6 +191,10 @@ def check_group_choices(hydra, overrides: list[Override]) -> None:
             chosen = value[1:-1].split(",") if value.startswith("[") and value.endswith("]") else [value]
             for option in (o.strip() for o in chosen if o.strip()):
                 check_plugin(group, option)
+                if option.startswith("_") and option in options:  # (Hydra's glob(*) matches them too)
+                    raise ConfigError.bad_value(
+                        group, option, "a schema or base config, not an option; with a glob: glob(*,exclude=_*)"
+                    )
                 if option not in options and option != "null":
                     raise ConfigError.bad_value(
                         group, option, "unknown option; available: " + ", ".join(visible(options))

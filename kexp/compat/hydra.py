@@ -17,6 +17,7 @@ from hydra._internal.hydra import Hydra
 from hydra._internal.utils import create_automatic_config_search_path, get_args_parser
 from hydra.core.config_search_path import SearchPathQuery
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.object_type import ObjectType
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
@@ -26,6 +27,7 @@ PRIVATE_API = {
     "hydra._internal.hydra.Hydra.compose_config": ("config_name", "overrides", "run_mode", "with_log_configuration"),
     "hydra._internal.utils.create_automatic_config_search_path": ("calling_file", "calling_module", "config_path"),
     "hydra._internal.utils.get_args_parser": (),
+    "hydra._internal.config_repository.ConfigRepository.get_group_options": ("group_name", "results_filter"),
 }
 
 
@@ -59,6 +61,28 @@ def create_hydra(primary_config_dir: str, user_config_dir: str | None = None) ->
 def compose(hydra: Hydra, config_name: str, overrides: list[str]) -> DictConfig:
     """The config of one single run for ``overrides`` (Hydra's exceptions pass through)."""
     return hydra.compose_config(config_name, overrides, run_mode=RunMode.RUN, with_log_configuration=False)
+
+
+class ConfigGroups:
+    """The config groups and options of a ``Hydra``'s search path, read from its repository.
+
+    ``hydra.config_loader.list_groups``/``get_group_options`` deep-copy the whole
+    repository on every call (a caching copy per call, for overrides that may
+    change the search path); listing kexp's 30-odd groups that way cost 1 s of
+    ``--help``. Without overrides the loader's own repository (the private
+    ``ConfigLoaderImpl.repository``) gives the same answers (tested).
+    """
+
+    def __init__(self, hydra: Hydra) -> None:
+        self._repository = hydra.config_loader.repository  # type: ignore[attr-defined]
+
+    def list_groups(self, parent: str) -> list[str]:
+        """The groups under ``parent`` ("" for the top level)."""
+        return self._repository.get_group_options(parent, results_filter=ObjectType.GROUP)
+
+    def get_group_options(self, group: str) -> list[str]:
+        """The options (configs) of ``group``."""
+        return self._repository.get_group_options(group, results_filter=ObjectType.CONFIG)
 
 
 def clear() -> None:

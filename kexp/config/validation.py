@@ -68,8 +68,17 @@ def _check_model_fits_tables(cfg: DictConfig) -> None:
 
 def _check_nothing_missing(cfg: DictConfig) -> None:
     """A value left ``???`` (a ``--config-dir`` YAML without a key its schema requires)."""
-    app = OmegaConf.masked_copy(cfg, [str(key) for key in cfg if key != "hydra"])
-    missing = sorted(OmegaConf.missing_keys(app))
+    raw = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]), resolve=False)
+    missing: list[str] = []
+
+    def walk(node: object, prefix: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{prefix}{key}.")
+        elif node == "???":
+            missing.append(prefix[:-1])
+
+    walk(raw, "")
     if missing:
         key = missing[0]
         rule = next((r for r in RULES if r.key == key), None)

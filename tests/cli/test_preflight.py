@@ -54,7 +54,9 @@ def test_the_grid_is_the_product_of_the_sweeps():
     (["-m", "optimizer.learning_rate=interval(-1,0.1)"], "optimizer.learning_rate=-1.0 — must be a number > 0"),
     (["-m", "hparams_search=optuna", "optimizer.learning_rate=tag(log,interval(0.0001,0.1))"], ""),
     (["-m", "trainer.epochs=range(0,3)"], "trainer.epochs=0 — must be an integer ≥ 1"),
-    (["-m", "model=glob(*)", "trainer.epochs=2"], ""),
+    (["-m", "model=glob(*)", "trainer.epochs=2"],  # Hydra's glob matches the schemas too
+     "model=_cifar_resnet — a schema or base config, not an option; with a glob: glob(*,exclude=_*)"),
+    (["-m", "model=glob(*,exclude=_*)", "trainer.epochs=2"], ""),
     (["model=nope", "--help"], "model=nope — unknown option; available: alexnet,"),
     (["model=cnn,mlp"], ""),  # a sweep without -m: Hydra's own message says what to do
 ])

@@ -49,3 +49,18 @@ def test_no_other_module_imports_hydras_private_modules():
     users = [str(p.relative_to(package)) for p in package.rglob("*.py")
              if "hydra._internal" in p.read_text() and p != Path(hydra_compat.__file__)]
     assert users == []
+
+
+def test_the_groups_read_from_the_repository_are_the_loaders():
+    """ConfigGroups reads ConfigLoaderImpl.repository (private): the same answers as the loader."""
+    register_resolvers()
+    hydra = hydra_compat.create_hydra(str(config_dir()))
+    try:
+        assert hasattr(hydra.config_loader, "repository"), "Hydra renamed ConfigLoaderImpl.repository"
+        groups = hydra_compat.ConfigGroups(hydra)
+        assert groups.list_groups("") == hydra.config_loader.list_groups("")
+        for group in ("model", "optimizer", "hydra/launcher"):
+            assert groups.get_group_options(group) == hydra.config_loader.get_group_options(group)
+        assert "vgg16" in groups.get_group_options("model")
+    finally:
+        hydra_compat.clear()
