@@ -20,6 +20,7 @@ BatchNormalization layers kept in inference mode).
 from __future__ import annotations
 
 import importlib
+import logging
 import re
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from omegaconf import DictConfig
 from kexp.config.errors import ConfigError
 from kexp.models import MODELS
 from kexp.models.blocks import LayerFactory
+
+log = logging.getLogger("kexp")
 
 BACKBONE_LAYER = "backbone"
 
@@ -94,6 +97,14 @@ def weights_argument(value: str | None) -> str | None:
     return str(path)
 
 
+class TooSmall(ConfigError):
+    """Images smaller than the backbone's minimum (``minimum``: its side)."""
+
+    def __init__(self, message: str, minimum: int) -> None:
+        super().__init__(message)
+        self.minimum = minimum
+
+
 def keras_backbone(cfg: DictConfig, shape: tuple[int, int, int]) -> keras.Model:
     """``keras.applications.<arch>(include_top=False)`` for ``shape``, with ``model.weights``."""
     constructor = application(str(cfg.arch))
@@ -103,10 +114,11 @@ def keras_backbone(cfg: DictConfig, shape: tuple[int, int, int]) -> keras.Model:
     except ValueError as err:
         if found := re.search(r"at least (\d+)x(\d+)", str(err)):
             minimum = found.group(1)
-            raise ConfigError(
+            raise TooSmall(
                 f"model.arch={cfg.arch} — needs images of at least {minimum}x{minimum} "
-                f"(these are {shape[0]}x{shape[1]}); set model.image_size={minimum} to "
-                "resize them inside the model"
+                f"(these are {shape[0]}x{shape[1]}); set model.image_size={minimum} or larger to "
+                "resize them inside the model",
+                int(minimum),
             ) from err
         if weights not in (None, "imagenet"):
             raise ConfigError(
@@ -181,15 +193,33 @@ def build_backbone(
         from kexp.data.images import image_size
 
         height, width = image_size(cfg.image_size)
-        x = keras.layers.Resizing(height, width, name="resize")(x)
     if cfg.preset:
+        if cfg.image_size:
+            x = keras.layers.Resizing(height, width, name="resize")(x)
         x = BackbonePreprocess(None, name="preprocess")(x)
         backbone, converter = hub_backbone(cfg)
         if converter is not None:
             x = converter(x)
     else:
+        try:
+            backbone = keras_backbone(cfg, (height, width, 3))
+        except TooSmall as small:
+            if cfg.image_size:  # the user chose a size: theirs to change
+                raise
+            # images smaller than the architecture allows: resized up to its minimum inside the model
+            height = width = small.minimum
+            log.info(
+                "model.arch=%s needs images of at least %dx%d: the %dx%d inputs are resized to that inside "
+                "the model (model.image_size chooses another size)",
+                cfg.arch,
+                height,
+                width,
+                *input_shape[:2],
+            )
+            backbone = keras_backbone(cfg, (height, width, 3))
+        if cfg.image_size or (height, width) != tuple(input_shape[:2]):
+            x = keras.layers.Resizing(height, width, name="resize")(x)
         x = BackbonePreprocess(str(cfg.arch), name="preprocess")(x)
-        backbone = keras_backbone(cfg, (height, width, 3))
     features = backbone(x, training=False)
     pool = keras.layers.GlobalMaxPooling2D if cfg.pooling == "max" else keras.layers.GlobalAveragePooling2D
     x = pool(name="pool")(features)

@@ -67,14 +67,20 @@ def run_peak_bytes(model, checkpoints: int = 0, early_stopping_copy: bool = Fals
     early stopping's best epoch, and :data:`SMALL_FILES_BYTES`.
     """
     weights = sum(_bytes(v) for v in model.weights)
-    optimizer = model.optimizer
+    state = model_file_bytes(model)
+    return (4 + checkpoints) * state + (weights if early_stopping_copy else 0) + SMALL_FILES_BYTES
+
+
+def model_file_bytes(model) -> int:
+    """About the size of ``model.keras``: the weights and the optimizer's slots."""
+    weights = sum(_bytes(v) for v in model.weights)
+    optimizer = getattr(model, "optimizer", None)  # (None before compile)
     if optimizer is not None and optimizer.built:
         slots = sum(_bytes(v) for v in optimizer.variables)
     else:  # not built before training: as many as Adam's, two per trainable value (an upper bound
         # for most optimizers; building it here would need the strategy's scope)
         slots = 2 * sum(_bytes(v) for v in model.trainable_weights)
-    state = weights + slots
-    return (4 + checkpoints) * state + (weights if early_stopping_copy else 0) + SMALL_FILES_BYTES
+    return weights + slots
 
 
 def check_room_for_run(run_dir: Path, model, checkpoints: int = 0, early_stopping_copy: bool = False) -> int:

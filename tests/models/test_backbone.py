@@ -80,10 +80,14 @@ def test_imagenet_weights_offline_are_one_line(monkeypatch):
                          "and set model.weights=<file>, or model.weights=null to start from random weights")
 
 
-def test_small_images_are_refused_with_the_minimum_or_resized_inside_the_model(tmp_path):
+def test_small_images_are_resized_to_the_minimum_inside_the_model_or_refused_at_a_chosen_size(tmp_path, caplog):
+    with caplog.at_level("INFO", logger="kexp"):
+        automatic = build((16, 16, 1), 5)  # the minimum of MobileNetV3Small: 32x32, said in the log
+    assert tuple(automatic.get_layer("resize").output.shape) == (None, 32, 32, 1)
+    assert "model.arch=MobileNetV3Small needs images of at least 32x32: the 16x16 inputs are resized" in caplog.text
     with pytest.raises(ConfigError, match=r"^model.arch=MobileNetV3Small — needs images of at least 32x32 "
-                                          r"\(these are 16x16\); set model.image_size=32 to resize"):
-        build((16, 16, 1), 5)
+                                          r"\(these are 24x24\); set model.image_size=32 or larger to resize"):
+        build((16, 16, 1), 5, "model.image_size=24")
     model = build((16, 16, 1), 5, "model.image_size=32")
     assert tuple(model.get_layer("resize").output.shape) == (None, 32, 32, 1)
     x = GRAY[:, :16, :16]
