@@ -47,7 +47,28 @@ def validate(cfg: DictConfig) -> None:
 
         check_source(cfg.data)
     _check_model_fits_tables(cfg)
+    _check_batchnorm_kept(cfg)
     _check_nothing_missing(cfg)
+
+
+#: Model families built with BatchNormalization in every unit (their papers' design).
+BATCHNORM_FAMILIES = ("resnet", "cifar_resnet")
+
+
+def _check_batchnorm_kept(cfg: DictConfig) -> None:
+    """``regularization.batchnorm=false`` (or ``model.batchnorm``) on a ResNet: refused up front
+    (the builder says the same, after Keras has started)."""
+    family = OmegaConf.select(cfg, "model.builder", default=None) or OmegaConf.select(cfg, "model.name", default=None)
+    if family not in BATCHNORM_FAMILIES:
+        return
+    settings = [(k, OmegaConf.select(cfg, k, default=None)) for k in ("regularization.batchnorm", "model.batchnorm")]
+    key, value = next(((k, v) for k, v in settings if v is not None), ("", None))  # the first set wins
+    if value is False:
+        raise ConfigError.bad_value(
+            key,
+            "false",
+            f"{OmegaConf.select(cfg, 'model.name')} is built with BatchNormalization; use true or null",
+        )
 
 
 #: Model families that take a table (rows of features) as well as images.

@@ -127,6 +127,9 @@ def test_mistakes_that_once_ended_in_a_traceback_or_after_tensorflow_are_one_lin
     assert preflight_error(["data=csv", f"data.path={table}", "data.target=label"]) == (
         ERROR + "model=cnn — takes images; data=csv gives tables (rows of features): use model=mlp")
     assert preflight_error(["data=csv", f"data.path={table}", "data.target=label", "model=mlp"]) == ""
+    assert preflight_error(["model=resnet20", "regularization.batchnorm=false"]) == (
+        ERROR + "regularization.batchnorm=false — resnet20 is built with BatchNormalization; use true or null")
+    assert preflight_error(["model=resnet50", "model.batchnorm=false", "regularization.batchnorm=true"]) == ""
     header_only = tmp_path / "empty.csv"
     header_only.write_text("a,b,label\n")
     assert preflight_error(["data=csv", f"data.path={header_only}", "data.target=label", "model=mlp"]) == (
