@@ -15,8 +15,8 @@ cannot type: they stay ``Any`` in the schemas and are checked by
 from enum import StrEnum
 
 # (each a StrEnum whose members, space-separated, are equal to their names)
-#: ``model.activation``: Keras activations plus kexp's RReLU and Maxout layers.
-Activation = StrEnum("Activation", "relu leaky_relu prelu elu selu gelu swish tanh sigmoid rrelu maxout")
+#: ``model.activation``: Keras activations plus kexp's RReLU, Maxout and Step layers.
+Activation = StrEnum("Activation", "relu leaky_relu prelu elu selu gelu swish tanh sigmoid rrelu maxout step")
 #: ``trainer.precision``: Keras dtype policies.
 Precision = StrEnum("Precision", "float32 mixed_float16 mixed_bfloat16")
 #: ``trainer.strategy``: one device, TensorFlow's MirroredStrategy, JAX's DataParallel.

@@ -220,6 +220,12 @@ RULES: list[Rule] = [
     Rule("model.stem", one_of(*Stem), "must be one of " + ", ".join(Stem)),
     Rule("model.block_type", one_of(*BLOCK_TYPES), "must be one of " + ", ".join(BLOCK_TYPES)),
     Rule("model.block", one_of(*ResNetBlock), "must be one of " + ", ".join(ResNetBlock)),
+    Rule("model.leaky_relu_slope", number_at_least(0), "must be a number ≥ 0"),
+    Rule(
+        "model.strides",
+        lambda v: (_is_int(v) and v >= 1) or (isinstance(v, list) and all(_is_int(s) and s >= 1 for s in v)),
+        "must be an integer ≥ 1 or one per conv",
+    ),
     Rule("model.se_ratio", lambda v: _is_number(v) and 0 <= v <= 1, "must be in [0, 1] (0 = off)"),
     Rule("model.inception", one_of(*Inception), "must be one of " + ", ".join(Inception)),
     Rule("model.aux_weight", number_at_least(0), "must be a number ≥ 0"),

@@ -30,7 +30,7 @@ def build_alexnet(
             layers += make.conv(filters, 3 if (i == 1 and small) else kernel, f"conv{i}")
         if i in cfg.pool_after:
             size, stride = (2, 2) if small else (3, 2)
-            layers.append(keras.layers.MaxPooling2D(size, strides=stride, name=f"max_pool{i}"))
+            layers.append(make.pooling(cfg.pooling, size, f"{cfg.pooling}_pool{i}", strides=stride))
     layers.append(keras.layers.Flatten(name="flatten"))
     for j, units in enumerate(cfg.dense_units, start=1):
         layers += make.dense(units, f"fc{j}")

@@ -22,7 +22,7 @@ from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
 from kexp.models.augment import Augmentation
-from kexp.models.layers import Maxout, RReLU
+from kexp.models.layers import Maxout, RReLU, SqueezeExcite, Step
 
 #: Suggested names for ``model.kernel_initializer``; any Keras initializer name works.
 INITIALIZERS = (
@@ -37,6 +37,31 @@ INITIALIZERS = (
     "variance_scaling",
 )
 _FUSABLE = {"relu", "leaky_relu", "elu", "selu", "gelu", "swish", "tanh", "sigmoid"}
+#: keras.activations.leaky_relu's slope (a fused leaky_relu has this one)
+KERAS_LEAKY_SLOPE = 0.2
+#: The course texts' initialisations (001), by their names: weights from a standard normal divided
+#: by √n ("Xavier") or times √2/√n ("He"), n = the inputs of a unit (fan-in). Keras's glorot_* use
+#: √(2/(fan_in+fan_out)) and its he_normal a truncated normal: these are the texts' own.
+TEXT_INITIALIZERS = {
+    "xavier": {"scale": 1.0, "mode": "fan_in", "distribution": "untruncated_normal"},
+    "he": {"scale": 2.0, "mode": "fan_in", "distribution": "untruncated_normal"},
+}
+
+
+def kernel_initializer(name: str):
+    """A Keras initializer for ``model.kernel_initializer``: any Keras name, or xavier / he as the
+    course texts define them (:data:`TEXT_INITIALIZERS`); a ConfigError for anything else."""
+    if name in TEXT_INITIALIZERS:
+        return keras.initializers.VarianceScaling(**TEXT_INITIALIZERS[name])
+    try:
+        keras.initializers.get(name)
+    except ValueError:
+        raise ConfigError.bad_value(
+            "model.kernel_initializer",
+            name,
+            "unknown; use xavier, he (the course's) or a Keras initializer name such as " + ", ".join(INITIALIZERS),
+        ) from None
+    return name
 
 
 def apply(layers: Iterable[keras.Layer], x):
@@ -51,12 +76,14 @@ class LayerFactory:
     """Conv/dense/activation layers with the run's activation and regularization."""
 
     activation: str = "relu"
-    kernel_initializer: str = "glorot_uniform"
+    kernel_initializer: Any = "glorot_uniform"  # a Keras name or initializer
     l1: float = 0.0
     l2: float = 0.0
     batchnorm: bool = False
     dropout: float = 0.0
     maxout_pieces: int = 2
+    leaky_relu_slope: float = KERAS_LEAKY_SLOPE
+    se_ratio: float = 0.0
     rrelu_lower: float = 1 / 8
     rrelu_upper: float = 1 / 3
     output_activation: str = "softmax"
@@ -81,15 +108,7 @@ class LayerFactory:
                 f"not available for {cfg.name}: its residual additions need the channel count "
                 "kept, and maxout divides it; use it with cnn, mlp, bn_cnn, alexnet, vgg or googlenet",
             )
-        initializer = cfg.kernel_initializer
-        try:
-            keras.initializers.get(initializer)
-        except ValueError:
-            raise ConfigError.bad_value(
-                "model.kernel_initializer",
-                initializer,
-                "unknown; use a Keras initializer name such as " + ", ".join(INITIALIZERS),
-            ) from None
+        initializer = kernel_initializer(cfg.kernel_initializer)
         batchnorm, key = _first_set(
             (regularization.batchnorm, "regularization.batchnorm"),
             (cfg.batchnorm, "model.batchnorm"),
@@ -106,6 +125,8 @@ class LayerFactory:
             batchnorm=batchnorm,
             dropout=dropout,
             maxout_pieces=cfg.maxout_pieces,
+            leaky_relu_slope=float(cfg.get("leaky_relu_slope", KERAS_LEAKY_SLOPE)),
+            se_ratio=float(cfg.get("se_ratio", 0.0) or 0.0),
             rrelu_lower=cfg.rrelu_lower,
             rrelu_upper=cfg.rrelu_upper,
             output_activation=cfg.output_activation,
@@ -138,13 +159,29 @@ class LayerFactory:
             return RReLU(self.rrelu_lower, self.rrelu_upper, name=name)
         if self.activation == "maxout":
             return Maxout(self.maxout_pieces, name=name)
+        if self.activation == "step":
+            return Step(name=name)
+        if self.activation == "leaky_relu":
+            return keras.layers.LeakyReLU(negative_slope=self.leaky_relu_slope, name=name)
         return keras.layers.Activation(self.activation, name=name)
+
+    def squeeze_excite(self, name: str) -> list[keras.Layer]:
+        """``[SqueezeExcite]`` when ``model.se_ratio`` > 0 (after a conv block), else nothing."""
+        return [SqueezeExcite(self.se_ratio, name=f"{name}_se")] if self.se_ratio > 0 else []
+
+    def pooling(self, kind: str, size, name: str, strides=None, padding: str = "valid") -> keras.Layer:
+        """``model.pooling``: MaxPooling2D (max) or AveragePooling2D (avg)."""
+        layer = keras.layers.AveragePooling2D if kind == "avg" else keras.layers.MaxPooling2D
+        return layer(size, strides=strides, padding=padding, name=name)
 
     def _width(self, units: int, activated: bool) -> int:
         return units * self.maxout_pieces if activated and self.activation == "maxout" else units
 
     def _fused(self, activated: bool, batchnorm: bool) -> str | None:
-        return self.activation if activated and not batchnorm and self.activation in _FUSABLE else None
+        fusable = self.activation in _FUSABLE and not (
+            self.activation == "leaky_relu" and self.leaky_relu_slope != KERAS_LEAKY_SLOPE
+        )
+        return self.activation if activated and not batchnorm and fusable else None
 
     # -- blocks --------------------------------------------------------------------
     def conv(

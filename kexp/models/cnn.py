@@ -26,7 +26,9 @@ def build_cnn(
     classes. ``kernel_size`` and ``padding`` may be lists (one per conv);
     ``pool_strides`` / ``pool_padding`` shape the pooling (DeepOBS's 3x3/2
     "same" pools) and ``conv_dropout`` adds Dropout after each pool (the
-    Keras mnist_cnn example's 0.25).
+    Keras mnist_cnn example's 0.25). ``strides`` (per conv or one),
+    ``pooling`` (max | avg) and ``se_ratio`` (a squeeze-and-excitation block
+    after each conv) are the course's knobs.
     """
     make = LayerFactory.from_config(cfg, regularization)
     layers: list[keras.Layer] = make.input_layers(input_shape)
@@ -35,17 +37,26 @@ def build_cnn(
     pools = 0
     for i, filters in enumerate(cfg.filters, start=1):
         layers += make.conv(
-            filters, per_layer(cfg.kernel_size, i - 1), f"conv{i}", padding=per_layer(cfg.padding, i - 1)
+            filters,
+            per_layer(cfg.kernel_size, i - 1),
+            f"conv{i}",
+            strides=per_layer(cfg.strides, i - 1),
+            padding=per_layer(cfg.padding, i - 1),
         )
+        layers += make.squeeze_excite(f"conv{i}")
         if i % pool_every == 0:
             pools += 1
             layers.append(
-                keras.layers.MaxPooling2D(
-                    cfg.pool_size, strides=cfg.pool_strides, padding=cfg.pool_padding, name=f"max_pool{pools}"
+                make.pooling(
+                    cfg.pooling,
+                    cfg.pool_size,
+                    f"{cfg.pooling}_pool{pools}",
+                    strides=cfg.pool_strides,
+                    padding=cfg.pool_padding,
                 )
             )
             if conv_dropout > 0:
-                layers.append(keras.layers.Dropout(conv_dropout, name=f"max_pool{pools}_dropout"))
+                layers.append(keras.layers.Dropout(conv_dropout, name=f"{cfg.pooling}_pool{pools}_dropout"))
     layers.append(keras.layers.Flatten(name="flatten"))
     for j, units in enumerate(cfg.dense_units, start=1):
         layers += make.dense(units, f"fc{j}")

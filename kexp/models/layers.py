@@ -88,3 +88,49 @@ class ChannelPad(keras.layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "channels": self.channels, "stride": self.stride}
+
+
+@keras.saving.register_keras_serializable(package="kexp")
+class Step(keras.layers.Layer):
+    """The step (Heaviside) function: 1 where ``x >= 0``, else 0 (the first hidden activation of
+    the course texts, 001). Its derivative is 0 wherever it exists, so back-propagation passes
+    no signal through it: the layers below a step never learn (shown by ``experiment=step_vs_sigmoid``).
+    """
+
+    def call(self, inputs):
+        heaviside = ops.cast(ops.greater_equal(inputs, 0), inputs.dtype)
+        # value: the step; gradient: exactly 0 (as in the math), not "no gradient"
+        return ops.stop_gradient(heaviside) + 0.0 * inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@keras.saving.register_keras_serializable(package="kexp")
+class SqueezeExcite(keras.layers.Layer):
+    """Squeeze-and-excitation (Hu et al. 2018) as one layer, for Sequential nets: channel weights
+    from the global average (Dense C→C·ratio ReLU → Dense →C sigmoid) scale the feature map."""
+
+    def __init__(self, ratio: float = 1 / 16, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if not 0 < ratio <= 1:
+            raise ValueError(f"SqueezeExcite needs 0 < ratio <= 1, got {ratio}")
+        self.ratio = float(ratio)
+
+    def build(self, input_shape):
+        channels = int(input_shape[-1])
+        self.reduce = keras.layers.Dense(max(1, int(channels * self.ratio)), activation="relu", name="reduce")
+        self.expand = keras.layers.Dense(channels, activation="sigmoid", name="expand")
+        self.reduce.build((input_shape[0], channels))
+        self.expand.build((input_shape[0], self.reduce.units))
+
+    def call(self, inputs):
+        squeezed = ops.mean(inputs, axis=(1, 2))
+        weights = self.expand(self.reduce(squeezed))
+        return inputs * ops.expand_dims(ops.expand_dims(weights, 1), 1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "ratio": self.ratio}

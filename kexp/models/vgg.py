@@ -18,15 +18,18 @@ def build_vgg(
     Small inputs keep the design but skip a stage's pool once the feature map
     is down to 1x1 (28x28 → 14 → 7 → 3 → 1). At 224x224x3 and 1000 classes
     vgg16/vgg19 equal ``keras.applications`` (138,357,544 / 143,667,240).
+    ``strides``, ``pooling`` (max | avg) and ``se_ratio`` are the course's knobs.
     """
     make = LayerFactory.from_config(cfg, regularization)
     layers: list[keras.Layer] = make.input_layers(input_shape)
     size = min(input_shape[:2])
     for stage, filters_list in enumerate(cfg.stages, start=1):
         for i, filters in enumerate(filters_list, start=1):
-            layers += make.conv(filters, 3, f"block{stage}_conv{i}")
+            layers += make.conv(filters, 3, f"block{stage}_conv{i}", strides=cfg.strides)
+            layers += make.squeeze_excite(f"block{stage}_conv{i}")
+            size = -(-size // cfg.strides)
         if size >= 2:
-            layers.append(keras.layers.MaxPooling2D(2, name=f"block{stage}_pool"))
+            layers.append(make.pooling(cfg.pooling, 2, f"block{stage}_pool"))
             size //= 2
     layers.append(keras.layers.Flatten(name="flatten"))
     for j, units in enumerate(cfg.dense_units, start=1):

@@ -52,8 +52,8 @@ def test_unknown_initializer_is_one_clear_line():
     with pytest.raises(ConfigError) as err:
         factory(["model.kernel_initializer=xavier_magic"])
     assert err.value.one_line().startswith(
-        "kexp: config error: model.kernel_initializer=xavier_magic — unknown; use a Keras "
-        "initializer name such as glorot_uniform, glorot_normal, he_normal")
+        "kexp: config error: model.kernel_initializer=xavier_magic — unknown; use xavier, he (the course's) "
+        "or a Keras initializer name such as glorot_uniform, glorot_normal, he_normal")
 
 
 def test_regularization_overrides_the_model_design():
@@ -81,3 +81,46 @@ def test_weight_penalties_reach_every_kernel_and_the_loss(overrides, penalty):
     expected = sum(l1 * np.abs(k.kernel.numpy()).sum() + l2 * np.square(k.kernel.numpy()).sum()
                    for k in kernels)
     assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-4) and expected > 0
+
+
+def test_the_leaky_relu_slope_is_a_key():
+    make = factory(["model.activation=leaky_relu", "model.leaky_relu_slope=0.01"])
+    layers = make.dense(3, "d")
+    leaky = [layer for layer in layers if isinstance(layer, keras.layers.LeakyReLU)]
+    assert len(leaky) == 1 and leaky[0].negative_slope == pytest.approx(0.01)
+    out = keras.ops.convert_to_numpy(leaky[0](np.array([[-2.0, 3.0]], dtype="float32")))
+    np.testing.assert_allclose(out, [[-0.02, 3.0]], rtol=1e-6)
+    default = factory(["model.activation=leaky_relu"]).dense(3, "d")  # Keras's 0.2: fused into Dense
+    assert default[0].activation.__name__ == "leaky_relu" and len(default) == 1
+
+
+@pytest.mark.parametrize("name, scale", [("xavier", 1.0), ("he", 2.0)])
+def test_the_course_initialisations_are_weights_over_root_n(name, scale):
+    """001: Xavier = standard normal / √n, He = √2 × that, n = the nodes of the layer before."""
+    make = factory([f"model.kernel_initializer={name}"])
+    dense = make.dense(2000, "d")[0]
+    dense.build((None, 400))
+    weights = keras.ops.convert_to_numpy(dense.kernel)
+    assert np.std(weights) == pytest.approx(np.sqrt(scale / 400), rel=0.02)
+    assert np.abs(weights).max() > 2.5 * np.sqrt(scale / 400)  # an untruncated normal (Keras's he_normal cuts at 2σ)
+    with pytest.raises(ConfigError, match="model.kernel_initializer=xavir — unknown; use xavier, he"):
+        factory(["model.kernel_initializer=xavir"])
+
+
+def test_pooling_strides_and_squeeze_excite_change_the_cnn_as_asked():
+    from kexp.models import build_model
+    from kexp.models.layers import SqueezeExcite
+
+    cfg = compose_config(["model.pooling=avg", "model.strides=[1,2]", "model.se_ratio=0.25"])
+    model = build_model(cfg.model, (28, 28, 1), 10, cfg.regularization)
+    kinds = [type(layer).__name__ for layer in model.layers[:6]]
+    assert kinds == ["Conv2D", "SqueezeExcite", "AveragePooling2D", "Conv2D", "SqueezeExcite", "AveragePooling2D"]
+    assert model.get_layer("conv2").strides == (2, 2)
+    # 28 → conv 5x5 → 24 → pool → 12 → conv 5x5 stride 2 → 4 → pool → 2: 2·2·128 into fc1
+    assert model.get_layer("flatten").output.shape[-1] == 2 * 2 * 128
+    assert isinstance(model.get_layer("conv1_se"), SqueezeExcite)
+    assert model.get_layer("conv1_se").count_params() == 64 * 16 + 16 + 16 * 64 + 64
+    vgg = compose_config(["model=vgg11", "model.pooling=avg"])
+    pools = {type(layer).__name__ for layer in build_model(vgg.model, (32, 32, 3), 10, vgg.regularization).layers
+             if "pool" in layer.name}
+    assert pools == {"AveragePooling2D"}

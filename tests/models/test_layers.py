@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kexp.models.layers import ChannelPad, Maxout, RReLU
+from kexp.models.layers import ChannelPad, Maxout, RReLU, SqueezeExcite, Step
 
 X = np.array([[-4.0, -1.0, 0.0, 2.0, -8.0, 3.0]], dtype="float32")
 
@@ -47,7 +47,34 @@ def test_channel_pad_subsamples_and_zero_pads_channels():
     assert not out[..., :2].any() and not out[..., 4:].any()
 
 
-@pytest.mark.parametrize("layer", [RReLU(0.05, 0.2), Maxout(3), ChannelPad(8, 2)])
+def test_step_is_heaviside_and_passes_no_gradient():
+    """001: 0 below zero, 1 from zero on; its derivative is 0, so nothing below it learns."""
+    step = Step()
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(step(X)), [[0, 0, 1, 1, 0, 1]])
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, name="below"), Step(),
+                              keras.layers.Dense(2, name="above")])
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(model(X) ** 2)
+    below, bias, above, above_bias = tape.gradient(loss, model.trainable_variables)
+    assert below is not None and not np.any(below) and not np.any(bias)  # zero, not missing
+    assert np.any(above)  # the layer above the step still learns
+
+
+def test_squeeze_excite_scales_each_channel_by_its_gate():
+    """Hu et al. 2018: s = sigmoid(W2 relu(W1 mean(x))), y = x * s per channel; with 16 channels and
+    ratio 1/4: 16·4+4 + 4·16+16 = 148 weights."""
+    x = np.random.default_rng(0).random((2, 5, 5, 16), dtype=np.float32)
+    layer = SqueezeExcite(0.25)
+    y = keras.ops.convert_to_numpy(layer(x))
+    assert layer.count_params() == 16 * 4 + 4 + 4 * 16 + 16
+    w1, b1, w2, b2 = (keras.ops.convert_to_numpy(w) for w in layer.weights)
+    gate = 1 / (1 + np.exp(-(np.maximum(x.mean(axis=(1, 2)) @ w1 + b1, 0) @ w2 + b2)))
+    np.testing.assert_allclose(y, x * gate[:, None, None, :], rtol=1e-5)
+
+
+@pytest.mark.parametrize("layer", [RReLU(0.05, 0.2), Maxout(3), ChannelPad(8, 2), Step(), SqueezeExcite(0.5)])
 def test_layers_survive_a_config_round_trip(layer):
     clone = type(layer).from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()

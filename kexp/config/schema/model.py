@@ -38,8 +38,10 @@ class ModelConfig:
     # unless the family always has them); regularization.dropout / .batchnorm override
     dropout: Optional[float] = None
     batchnorm: Optional[bool] = None
-    # activation=maxout: pieces per unit; activation=rrelu: the range of its random slope
+    # activation=maxout: pieces per unit; activation=rrelu: the range of its random slope;
+    # activation=leaky_relu: the slope for x < 0 (Keras's 0.2)
     maxout_pieces: int = 2
+    leaky_relu_slope: float = 0.2
     rrelu_lower: float = 0.125
     rrelu_upper: float = 1 / 3
     # not a setting: kexp.models.build_model fills in the task's (softmax, sigmoid or linear)
@@ -66,6 +68,9 @@ class CnnConfig(ModelConfig):
     pool_padding: Padding = Padding.valid
     conv_dropout: float = 0.0  # Dropout after each pool
     dense_units: list[int] = MISSING
+    strides: Any = 1  # of the convs: an integer, or one per conv
+    pooling: Pooling = Pooling.max  # max | avg pooling
+    se_ratio: float = 0.0  # squeeze-and-excitation after each conv (0 = off; Hu et al.: 1/16)
 
 
 @dataclass
@@ -77,6 +82,7 @@ class AlexNetConfig(ModelConfig):
     pool_after: list[int] = MISSING
     dense_units: list[int] = MISSING
     stem: Stem = Stem.auto
+    pooling: Pooling = Pooling.max  # max | avg pooling
 
 
 @dataclass
@@ -85,6 +91,9 @@ class VggConfig(ModelConfig):
 
     stages: list[list[int]] = MISSING
     dense_units: list[int] = MISSING
+    strides: int = 1  # of every conv (the paper: 1)
+    pooling: Pooling = Pooling.max  # max | avg pooling
+    se_ratio: float = 0.0  # squeeze-and-excitation after each conv (0 = off; Hu et al.: 1/16)
 
 
 @dataclass
