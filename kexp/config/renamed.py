@@ -30,6 +30,15 @@ MOVED_TARGETS: dict[str, str] = {
     "kexp.compare.callback.": "kexp.reporting.compare.callback.",
 }
 
+#: Keys added later → the value that does what runs without the key did: a run stored before
+#: the key existed still resumes when the key has that value now.
+ADDED: dict[str, object] = {
+    "model.leaky_relu_slope": 0.2,
+    "model.strides": 1,
+    "model.pooling": "max",
+    "model.se_ratio": 0.0,
+}
+
 #: removed dotted key → what to use instead.
 REMOVED: dict[str, str] = {
     "trainer.tensorboard": "use logger=[csv,tensorboard]",
@@ -74,6 +83,12 @@ def current_names(flat: dict[str, object]) -> dict[str, object]:
         if old in flat and (out.get(new) is None):
             out[new] = flat[old]
     return out
+
+
+def stored_value(stored: dict[str, object], key: str, absent: object) -> object:
+    """``key``'s value in a run's stored flat config; for a key added since, the value that meant
+    the same (:data:`ADDED`); else ``absent``."""
+    return stored.get(key, ADDED.get(key, absent))
 
 
 def upgrade(cfg: DictConfig) -> DictConfig:

@@ -50,7 +50,8 @@ def test_the_zoo_has_every_family():
 def test_every_model_builds_and_predicts_on_small_images(name):
     """At the README table's 28x28x1 / 10 classes (colour and 100 classes: the training step below)."""
     keras.utils.set_random_seed(0)
-    model = build(name, (28, 28, 1), 10)
+    # (ViTs with 16x16 patches need 224x224 images: here their family on 4x4 patches)
+    model = build(name, (28, 28, 1), 10, ["model.patch_size=4"] if name in ("vit_tiny", "vit_small", "vit_base") else [])
     x = np.random.default_rng(0).random((2, 28, 28, 1), dtype=np.float32)
     assert tuple(model(x, training=False).shape) == (2, 10)
     if name in README_COUNTS:
@@ -59,8 +60,8 @@ def test_every_model_builds_and_predicts_on_small_images(name):
 
 
 #: One member of every family (and both ResNet unit types): what training one step exercises.
-ONE_PER_FAMILY = ["cnn", "mlp", "bn_cnn", "alexnet", "vgg11", "googlenet", "resnet18", "resnet50",
-                  "resnet20", "plain20"]
+ONE_PER_FAMILY = ["cnn", "mlp", "bn_cnn", "alexnet", "zfnet", "vgg11", "googlenet", "resnet18", "resnet50",
+                  "resnet20", "plain20", "se_resnet20", "vit_tiny_p4"]
 
 
 @pytest.mark.parametrize("name", ONE_PER_FAMILY)
@@ -86,6 +87,13 @@ IMAGENET_COUNTS = {
     "vgg11": 132_863_336, "vgg13": 133_047_848, "vgg16": 138_357_544, "vgg19": 143_667_240,
     "resnet18": 11_689_512, "resnet34": 21_797_672, "resnet50": 25_557_032,
     "resnet101": 44_549_160, "resnet152": 60_192_808,
+    # ZFNet: (7·7·3+1)·96 + (5·5·96+1)·256 + (3·3·256+1)·384 + (3·3·384+1)·384 + (3·3·384+1)·256
+    #        + (6·6·256+1)·4096 + (4096+1)·4096 + (4096+1)·1000
+    "zfnet": 62_357_608,
+    # SE-ResNet-50: + Σ over the 16 bottlenecks of C²/8 + C/16 + C (C = 256×3, 512×4, 1024×6, 2048×3)
+    "se_resnet50": 25_557_032 + 3 * 8464 + 4 * 33312 + 6 * 132160 + 3 * 526464,
+    # ViT-Ti/16 and ViT-B/16 (Dosovitskiy et al., Table 1; timm's counts)
+    "vit_tiny": 5_717_416, "vit_base": 86_567_656,
 }
 
 

@@ -86,6 +86,16 @@ class AlexNetConfig(ModelConfig):
 
 
 @dataclass
+class ZfNetConfig(ModelConfig):
+    """``zfnet``: Zeiler & Fergus's net (five convs, three pools, two dense layers)."""
+
+    filters: list[int] = MISSING
+    dense_units: list[int] = MISSING
+    stem: Stem = Stem.auto
+    pooling: Pooling = Pooling.max
+
+
+@dataclass
 class VggConfig(ModelConfig):
     """``vgg``: stages of 3x3 convs, each followed by a max-pool."""
 
@@ -139,15 +149,28 @@ class BackboneConfig(ModelConfig):
     pooling: Pooling = Pooling.avg
 
 
+@dataclass
+class VitConfig(ModelConfig):
+    """``vit``: Vision Transformer (patch size, width, depth, heads, MLP width: the paper's Table 1)."""
+
+    patch_size: int = MISSING
+    dim: int = MISSING
+    depth: int = MISSING
+    heads: int = MISSING
+    mlp_dim: int = MISSING
+
+
 FAMILIES: dict[str, type[ModelConfig]] = {
     "mlp": MlpConfig,
     "cnn": CnnConfig,
     "alexnet": AlexNetConfig,
+    "zfnet": ZfNetConfig,
     "vgg": VggConfig,
     "googlenet": GoogLeNetConfig,
     "resnet": ResNetConfig,
     "cifar_resnet": CifarResNetConfig,
     "backbone": BackboneConfig,
+    "vit": VitConfig,
 }
 
 
