@@ -37,6 +37,8 @@ Padding = StrEnum("Padding", "valid same")
 Pooling = StrEnum("Pooling", "avg max")
 #: ``schedule.anneal`` of one cycle: each half a cosine or a straight line.
 Anneal = StrEnum("Anneal", "cos linear")
+#: ``trainer.curves``: kexp's two panels, or also the slides' two figures.
+Curves = StrEnum("Curves", "panels slides")
 #: ``data.target_type``: class labels, numbers to regress on, or decided by the source.
 TargetType = StrEnum("TargetType", "labels numbers auto")
 #: ``data.color_mode`` of image files.

@@ -37,6 +37,7 @@ ADDED: dict[str, object] = {
     "model.strides": 1,
     "model.pooling": "max",
     "model.se_ratio": 0.0,
+    "trainer.curves": "panels",
 }
 
 #: removed dotted key → what to use instead.

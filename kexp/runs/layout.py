@@ -51,6 +51,7 @@ RUN_FILES: dict[str, str] = {
     f"{CONFUSION_CSV}, {CONFUSION_PNG}": "classification: the test split's confusion matrix",
     RUN_FILE: "provenance",
     CURVES_FILE: "accuracy and loss against epoch",
+    "accuracy.png, loss.png": "trainer.curves=slides: the slide deck's two figures",
     f"{CHECKPOINT_DIR}/": "trainer.checkpoint: best.keras / last.keras",
     f"{TENSORBOARD_DIR}/": "logger=[csv,tensorboard]",
     SUMMARY_FILE: "the whole Keras model summary and the MACs",

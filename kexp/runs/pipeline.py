@@ -123,7 +123,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
                     trained = train(cfg, model, data, run_dir, guard, replicas, loggers.callbacks(), task)
                     record = finish(cfg, model, data, run_dir, trained, facts, replicas)
             except TrainingInterrupted:
-                loggers.end("interrupted", record_interruption(cfg, run_dir, facts))
+                loggers.end("interrupted", record_interruption(cfg, run_dir, facts, data.val_is_test))
                 raise
             loggers.end(record.status, record)
             return record
@@ -274,9 +274,8 @@ def finish(
                 model.save(tmp)
     history = layout.read_history(run_dir)
     if len(history):
-        save_curves(
-            history, run_dir / layout.CURVES_FILE, title=str(cfg.name) if status == "ok" else f"{cfg.name} ({status})"
-        )
+        title = str(cfg.name) if status == "ok" else f"{cfg.name} ({status})"
+        save_curves(history, run_dir / layout.CURVES_FILE, title, data.val_is_test, cfg.trainer.curves)
     record = RunRecord.from_history(
         **facts,
         history=history,
@@ -299,11 +298,12 @@ def finish(
     return record
 
 
-def record_interruption(cfg: DictConfig, run_dir: Path, facts: dict[str, Any]) -> RunRecord:
+def record_interruption(cfg: DictConfig, run_dir: Path, facts: dict[str, Any], val_is_test: bool = False) -> RunRecord:
     """``metrics.csv`` (status interrupted) and curves for the epochs done; the backup stays."""
     history = layout.read_history(run_dir)
     if len(history):
-        save_curves(history, run_dir / layout.CURVES_FILE, title=f"{cfg.name} (interrupted)")
+        title = f"{cfg.name} (interrupted)"
+        save_curves(history, run_dir / layout.CURVES_FILE, title, val_is_test, cfg.trainer.curves)
     record = RunRecord.from_history(**facts, history=history, status="interrupted")
     record.write(run_dir)
     again = override_argument("hydra.run.dir", run_dir)

@@ -233,3 +233,12 @@ def test_googlenet_saves_and_reloads_with_its_heads(tmp_path):
     loaded = keras.models.load_model(tmp_path / "g.keras")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), before, rtol=1e-5, atol=1e-6)
     assert loaded.aux_weight == 0.3 and len(loaded.network.outputs) == 3
+
+
+def test_the_texts_dense_versus_conv_example_003():
+    """003: a 32x25x62 map fully connected to 73 outputs has 49,600 × 73 = 3,620,800 weights, where
+    a 3x3 conv kernel has 9 per channel pair (nnc_cnn at 100x248: that map before its Affine)."""
+    model = build("nnc_cnn", (100, 248, 1), 73)
+    assert tuple(model.get_layer("flatten").output.shape[1:]) == (25 * 62 * 32,)
+    assert math.prod(model.get_layer("predictions").kernel.shape) == 32 * 25 * 62 * 73 == 3_620_800
+    assert model.get_layer("conv2").kernel.shape == (3, 3, 32, 32)  # 9 weights per channel pair

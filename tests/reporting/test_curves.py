@@ -40,3 +40,31 @@ def test_drawing_never_switches_the_users_matplotlib_backend(tmp_path):
             "print(matplotlib.get_backend())\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "svg" and (tmp_path / "c.png").stat().st_size > 1000
+
+
+def test_the_slides_figures_and_the_test_label_in_a_run(tmp_path):
+    """experiment=slides_mnist validates on the test set and draws as the slides do (002): two
+    10x7 figures, training 'b', test 'r', legend training / test; curves.png says "test" too."""
+    from matplotlib.colors import to_rgba
+
+    from kexp.reporting.curves import slides_figures
+    from tests.conftest import TINY_CNN, compose_config, run_in_process
+
+    preset = compose_config(["experiment=slides_mnist"])
+    assert preset.data.val_split == 0 and preset.trainer.curves == "slides"
+    run_in_process([*TINY_CNN, "data.train_size=200", "data.test_size=60", "trainer.epochs=2",
+                    "data.val_split=0", "trainer.curves=slides", "trainer.save_model=false"], tmp_path)
+    for name in ("accuracy.png", "loss.png"):
+        assert matplotlib.image.imread(tmp_path / name).shape[:2] == (700, 1000)
+    history = pd.read_csv(tmp_path / "history.csv")
+    assert history["val_accuracy"].iloc[-1] == pd.read_csv(tmp_path / "metrics.csv")["test_accuracy"].iloc[0]
+    figures = slides_figures(history, "test")
+    for metric, fig in figures.items():
+        ax = fig.axes[0]
+        assert [line.get_color() for line in ax.get_lines()] == ["b", "r"]
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training", "test"]
+        assert ax.get_ylabel() == metric and ax.yaxis.label.get_fontsize() == 20
+        assert list(ax.get_lines()[1].get_ydata()) == history[f"val_{metric}"].tolist()
+    panels = curves_figure(history, val_label="test")
+    assert [t.get_text() for t in panels.axes[0].get_legend().get_texts()] == ["training", "test"]
+    assert to_rgba(panels.axes[0].get_lines()[1].get_color()) == to_rgba(VAL_COLOR)

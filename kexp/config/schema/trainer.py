@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from omegaconf import MISSING
 
-from kexp.config.choices import Precision, Strategy
+from kexp.config.choices import Curves, Precision, Strategy
 
 
 @dataclass
@@ -52,6 +52,7 @@ class TrainerConfig:
     class_weight: Any = MISSING  # none | balanced | {label: weight}
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
     gradient_flow: bool = MISSING
+    curves: Curves = Curves.panels  # panels | slides (also accuracy.png, loss.png as the slides draw them)
     callbacks: list[Any] = MISSING
     precision: Precision = MISSING
     strategy: Strategy = MISSING
