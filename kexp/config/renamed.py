@@ -38,6 +38,9 @@ ADDED: dict[str, object] = {
     "model.pooling": "max",
     "model.se_ratio": 0.0,
     "trainer.curves": "panels",
+    "regularization.activity_l1": 0.0,
+    "regularization.sparsity_target": None,
+    "regularization.sparsity_weight": 0.0,
 }
 
 #: removed dotted key → what to use instead.

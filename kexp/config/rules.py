@@ -220,6 +220,11 @@ RULES: list[Rule] = [
     Rule("model.stem", one_of(*Stem), "must be one of " + ", ".join(Stem)),
     Rule("model.block_type", one_of(*BLOCK_TYPES), "must be one of " + ", ".join(BLOCK_TYPES)),
     Rule("model.block", one_of(*ResNetBlock), "must be one of " + ", ".join(ResNetBlock)),
+    Rule("regularization.activity_l1", number_at_least(0), "must be a number ≥ 0"),
+    Rule(
+        "regularization.sparsity_target", optional(lambda v: _is_number(v) and 0 < v < 1), "must be in (0, 1) or null"
+    ),
+    Rule("regularization.sparsity_weight", number_at_least(0), "must be a number ≥ 0"),
     Rule("model.leaky_relu_slope", number_at_least(0), "must be a number ≥ 0"),
     Rule(
         "model.strides",

@@ -22,7 +22,7 @@ from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
 from kexp.models.augment import Augmentation
-from kexp.models.layers import Maxout, RReLU, SqueezeExcite, Step
+from kexp.models.layers import Maxout, RReLU, SparsityPenalty, SqueezeExcite, Step
 
 #: Suggested names for ``model.kernel_initializer``; any Keras initializer name works.
 INITIALIZERS = (
@@ -84,6 +84,9 @@ class LayerFactory:
     maxout_pieces: int = 2
     leaky_relu_slope: float = KERAS_LEAKY_SLOPE
     se_ratio: float = 0.0
+    activity_l1: float = 0.0
+    sparsity_target: float | None = None
+    sparsity_weight: float = 0.0
     rrelu_lower: float = 1 / 8
     rrelu_upper: float = 1 / 3
     output_activation: str = "softmax"
@@ -127,6 +130,9 @@ class LayerFactory:
             maxout_pieces=cfg.maxout_pieces,
             leaky_relu_slope=float(cfg.get("leaky_relu_slope", KERAS_LEAKY_SLOPE)),
             se_ratio=float(cfg.get("se_ratio", 0.0) or 0.0),
+            activity_l1=float(regularization.get("activity_l1", 0.0)),
+            sparsity_target=regularization.get("sparsity_target"),
+            sparsity_weight=float(regularization.get("sparsity_weight", 0.0)),
             rrelu_lower=cfg.rrelu_lower,
             rrelu_upper=cfg.rrelu_upper,
             output_activation=cfg.output_activation,
@@ -164,6 +170,16 @@ class LayerFactory:
         if self.activation == "leaky_relu":
             return keras.layers.LeakyReLU(negative_slope=self.leaky_relu_slope, name=name)
         return keras.layers.Activation(self.activation, name=name)
+
+    def sparsity(self, name: str) -> list[keras.Layer]:
+        """Sparse regularization of a hidden layer's activations (``regularization.activity_l1``,
+        ``sparsity_target``/``sparsity_weight``): Keras's ActivityRegularization, kexp's KL penalty."""
+        layers: list[keras.Layer] = []
+        if self.activity_l1 > 0:
+            layers.append(keras.layers.ActivityRegularization(l1=self.activity_l1, name=f"{name}_activity_l1"))
+        if self.sparsity_target is not None and self.sparsity_weight > 0:
+            layers.append(SparsityPenalty(self.sparsity_target, self.sparsity_weight, name=f"{name}_sparsity"))
+        return layers
 
     def squeeze_excite(self, name: str) -> list[keras.Layer]:
         """``[SqueezeExcite]`` when ``model.se_ratio`` > 0 (after a conv block), else nothing."""
@@ -233,6 +249,7 @@ class LayerFactory:
             layers.append(keras.layers.BatchNormalization(name=f"{name}_bn"))
         if fused is None:
             layers.append(self.activation_layer(f"{name}_{self.activation}"))
+        layers += self.sparsity(name)
         if dropout and self.dropout > 0:
             layers.append(keras.layers.Dropout(self.dropout, name=f"{name}_dropout"))
         return layers

@@ -134,3 +134,29 @@ class SqueezeExcite(keras.layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "ratio": self.ratio}
+
+
+@keras.saving.register_keras_serializable(package="kexp")
+class SparsityPenalty(keras.layers.Layer):
+    """Adds ``weight · Σ_j KL(target ‖ ρ̂_j)`` to the model's losses, ρ̂_j = the batch mean of unit
+    j's activation (clipped into (0, 1)); returns its input unchanged. Sparse autoencoders' penalty
+    (Ng's notes), the course's "sparse regularization" with its two settings."""
+
+    def __init__(self, target: float = 0.05, weight: float = 0.1, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if not 0 < target < 1:
+            raise ValueError(f"SparsityPenalty needs 0 < target < 1, got {target}")
+        self.target, self.weight = float(target), float(weight)
+
+    def call(self, inputs):
+        rate = ops.clip(ops.mean(ops.cast(inputs, "float32"), axis=0), 1e-6, 1 - 1e-6)
+        target = self.target
+        divergence = target * ops.log(target / rate) + (1 - target) * ops.log((1 - target) / (1 - rate))
+        self.add_loss(self.weight * ops.sum(divergence))
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "target": self.target, "weight": self.weight}

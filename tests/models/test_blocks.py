@@ -124,3 +124,17 @@ def test_pooling_strides_and_squeeze_excite_change_the_cnn_as_asked():
     pools = {type(layer).__name__ for layer in build_model(vgg.model, (32, 32, 3), 10, vgg.regularization).layers
              if "pool" in layer.name}
     assert pools == {"AveragePooling2D"}
+
+
+def test_sparse_regularization_penalises_every_hidden_layers_activations():
+    from kexp.models import build_model
+
+    cfg = compose_config(["model=mlp", "model.activation=sigmoid", "regularization=sparse"])
+    model = build_model(cfg.model, (8, 8, 1), 3, cfg.regularization)
+    names = [layer.name for layer in model.layers]
+    for hidden in ("fc1", "fc2"):
+        assert names.index(f"{hidden}_activity_l1") == names.index(f"{hidden}_sparsity") - 1 > names.index(hidden)
+    model(np.random.default_rng(0).random((4, 8, 8, 1), dtype=np.float32))
+    assert len(model.losses) == 4 and all(float(loss) > 0 for loss in model.losses)
+    plain = compose_config(["model=mlp"])
+    assert not build_model(plain.model, (8, 8, 1), 3, plain.regularization).losses

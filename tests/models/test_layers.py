@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kexp.models.layers import ChannelPad, Maxout, RReLU, SqueezeExcite, Step
+from kexp.models.layers import ChannelPad, Maxout, RReLU, SparsityPenalty, SqueezeExcite, Step
 
 X = np.array([[-4.0, -1.0, 0.0, 2.0, -8.0, 3.0]], dtype="float32")
 
@@ -74,7 +74,21 @@ def test_squeeze_excite_scales_each_channel_by_its_gate():
     np.testing.assert_allclose(y, x * gate[:, None, None, :], rtol=1e-5)
 
 
-@pytest.mark.parametrize("layer", [RReLU(0.05, 0.2), Maxout(3), ChannelPad(8, 2), Step(), SqueezeExcite(0.5)])
+@pytest.mark.parametrize("layer", [RReLU(0.05, 0.2), Maxout(3), ChannelPad(8, 2), Step(), SqueezeExcite(0.5),
+                                   SparsityPenalty(0.1, 0.5)])
 def test_layers_survive_a_config_round_trip(layer):
     clone = type(layer).from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
+
+
+def test_the_sparsity_penalty_is_the_kl_divergence_of_the_mean_activations():
+    """weight · Σ_j [ρ log(ρ/ρ̂_j) + (1-ρ) log((1-ρ)/(1-ρ̂_j))], ρ̂_j the batch mean of unit j; zero
+    when every unit fires at the target rate."""
+    a = np.array([[0.1, 0.9, 0.5], [0.3, 0.7, 0.5]], dtype="float32")
+    model = keras.Sequential([keras.Input((3,)), SparsityPenalty(0.2, 0.5)])
+    model(a)
+    rate = a.mean(axis=0)
+    expected = 0.5 * np.sum(0.2 * np.log(0.2 / rate) + 0.8 * np.log(0.8 / (1 - rate)))
+    assert float(model.losses[0]) == pytest.approx(expected, rel=1e-5)
+    model(np.full((4, 3), 0.2, dtype="float32"))
+    assert float(model.losses[0]) == pytest.approx(0.0, abs=1e-6)

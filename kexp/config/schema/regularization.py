@@ -37,5 +37,11 @@ class RegularizationConfig:
     l2: float = MISSING
     batchnorm: Optional[bool] = MISSING
     label_smoothing: float = MISSING
+    # sparse regularization (course text 001): an L1 penalty on the hidden activations, and/or a
+    # KL penalty pulling each hidden unit's mean activation toward sparsity_target (weight: how
+    # much it counts); on every hidden dense layer
+    activity_l1: float = 0.0
+    sparsity_target: Optional[float] = None
+    sparsity_weight: float = 0.0
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
