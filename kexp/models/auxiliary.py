@@ -6,12 +6,24 @@ import keras
 from keras import ops
 
 
+def weighted_loss(loss, y, y_pred, sample_weight=None):
+    """``loss`` on one head, weighted per sample as Keras weights the main output's loss (a weighted
+    sum over the batch divided by its size): ``data.sample_weight`` and ``trainer.class_weight``
+    count in the auxiliary heads as in the main one."""
+    if isinstance(loss, keras.losses.Loss):
+        return loss(y, y_pred, sample_weight=sample_weight)
+    values = loss(y, y_pred)
+    if sample_weight is not None:
+        values = values * ops.cast(ops.reshape(sample_weight, ops.shape(values)), values.dtype)
+    return ops.mean(values)
+
+
 @keras.saving.register_keras_serializable(package="kexp")
 class AuxiliaryLossModel(keras.Model):
     """Wrap a network whose outputs are ``[main, aux_1, ..., aux_k]``.
 
     Training: loss = loss(main) + ``aux_weight`` × Σ loss(aux_i) (the compiled
-    loss; sparse cross-entropy if none), and
+    loss; sparse cross-entropy if none; sample weights in every term), and
     the metrics follow the main output. Inference (``predict``, ``evaluate``,
     ``model(x)``): the main output only.
     """
@@ -37,7 +49,7 @@ class AuxiliaryLossModel(keras.Model):
         loss = super().compute_loss(x, y, main, sample_weight, training=training)
         head_loss = keras.losses.get(self.loss or "sparse_categorical_crossentropy")
         for head in auxiliary:
-            loss = loss + self.aux_weight * ops.mean(head_loss(y, head))
+            loss = loss + self.aux_weight * weighted_loss(head_loss, y, head, sample_weight)
         return loss
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
