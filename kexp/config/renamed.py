@@ -41,6 +41,7 @@ ADDED: dict[str, object] = {
     "regularization.activity_l1": 0.0,
     "regularization.sparsity_target": None,
     "regularization.sparsity_weight": 0.0,
+    "task.loss": None,
 }
 
 #: removed dotted key → what to use instead.

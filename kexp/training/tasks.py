@@ -54,6 +54,8 @@ class Task:
     name: str
     positive_class: int | str | None = None
     label_smoothing: float = 0.0
+    #: ``task.loss``: a loss of one's own (a Keras name or a ``_target_`` mapping), else None
+    custom_loss: object = None
 
     @classmethod
     def from_config(cls, task: DictConfig, regularization: DictConfig | None = None) -> Task:
@@ -68,7 +70,12 @@ class Task:
                 str(smoothing),
                 "applies to classification; use 0 with task=regression",
             )
-        return cls(name, task.positive_class, smoothing)
+        custom = task.get("loss")
+        if custom is not None and smoothing > 0:
+            raise ConfigError.bad_value(
+                "regularization.label_smoothing", str(smoothing), "not with task.loss (your loss decides)"
+            )
+        return cls(name, task.positive_class, smoothing, custom)
 
     @property
     def output_activation(self) -> str:
@@ -90,9 +97,13 @@ class Task:
         return [keras.metrics.MeanAbsoluteError(name="mae")]
 
     def loss(self) -> keras.losses.Loss | str:
-        """The loss for ``compile``."""
+        """The loss for ``compile`` (``task.loss`` when given: :mod:`kexp.training.custom_loss`)."""
         import keras
 
+        if self.custom_loss is not None:
+            from kexp.training.custom_loss import resolve_loss
+
+            return resolve_loss(self.custom_loss)
         if self.name == "multiclass":
             if self.label_smoothing > 0:
                 from kexp.training.losses import SparseCategoricalCrossentropyWithSmoothing

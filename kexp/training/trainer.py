@@ -72,9 +72,14 @@ def compile_model(
     # there; Keras's plain `metrics` ignore them. (Training metrics are then weighted by
     # data.sample_weight / trainer.class_weight like the loss.)
     weighted = batch_shard() is not None
+    loss = task.loss()
+    if task.custom_loss is not None:
+        from kexp.training.custom_loss import check_loss
+
+        check_loss(loss, task.custom_loss, task.name, int(model.output_shape[-1]))
     model.compile(
         optimizer=optimizer,
-        loss=task.loss(),
+        loss=loss,
         metrics=None if weighted else task.metrics(),
         weighted_metrics=task.metrics() if weighted else None,
         jit_compile=jit_compile,

@@ -14,3 +14,6 @@ class TaskConfig:
 
     name: str = MISSING
     positive_class: Any = MISSING  # a label (int) or a class name (str), or null
+    # null: the task's loss; a Keras loss name; or {_target_: pkg.module.loss, ...}: a function
+    # loss(y_true, y_pred) or a keras.losses.Loss class with its arguments (hydra.utils.instantiate)
+    loss: Any = None
