@@ -47,8 +47,11 @@ def read_table(cfg: DictConfig) -> tuple[pd.DataFrame, pd.Series]:
         raise DataError(f"data.target=??? — data=csv needs the column to predict, one of: {', '.join(columns)}")
     if cfg.target not in columns:
         raise DataError(f"data.target={cfg.target} — no such column in {cfg.path} (columns: {', '.join(columns)})")
-    features = list(cfg.features) if cfg.features else [c for c in columns if c != cfg.target]
-    unknown = [c for c in features if c not in columns or c == cfg.target]
+    weight = cfg.get("sample_weight")
+    if weight and weight not in columns:
+        raise DataError(f"data.sample_weight={weight} — no such column in {cfg.path} (columns: {', '.join(columns)})")
+    features = list(cfg.features) if cfg.features else [c for c in columns if c not in (cfg.target, weight)]
+    unknown = [c for c in features if c not in columns or c in (cfg.target, weight)]
     if unknown or not features:
         raise DataError(
             f"data.features={unknown or '[]'} — must be columns of {cfg.path} other than "
@@ -67,9 +70,21 @@ def read_table(cfg: DictConfig) -> tuple[pd.DataFrame, pd.Series]:
     return table[features], target
 
 
+def row_weights(cfg: DictConfig) -> np.ndarray | None:
+    """``data.sample_weight``: the column of per-row loss weights (finite, ≥ 0), or None."""
+    weight = cfg.get("sample_weight")
+    if not weight:
+        return None
+    values = pd.to_numeric(pd.read_csv(Path(cfg.path).expanduser(), usecols=[weight])[weight], errors="coerce")
+    if values.isna().any() or (values < 0).any() or not np.isfinite(values).all():
+        raise DataError(f"data.sample_weight={weight} — column of {cfg.path} must hold numbers ≥ 0 in every row")
+    return values.to_numpy("float32")
+
+
 def check(cfg: DictConfig) -> None:
     """Preflight: the file reads, the target and feature columns exist, the target varies."""
     features, _ = read_table(cfg)
+    row_weights(cfg)
     if cfg.fill_missing == "none":
         _check_missing(features, cfg.path)
 
@@ -182,6 +197,7 @@ def csv(cfg: DictConfig, seed: int, encoder: ColumnTransformer | None = None) ->
     features, y, names, kind, train, test = _split_table(cfg, seed)
     encoder = encoder if encoder is not None else fit_encoder(features.iloc[train], cfg.fill_missing)
     origin = f"data.path={cfg.path}"
+    weights = row_weights(cfg)
     return Source(
         encode_rows(encoder, features.iloc[train], origin),
         y[train],
@@ -191,6 +207,7 @@ def csv(cfg: DictConfig, seed: int, encoder: ColumnTransformer | None = None) ->
         targets=kind,
         origin=origin,
         encoder=encoder,
+        weights_train=weights[train] if weights is not None else None,
     )
 
 

@@ -9,6 +9,7 @@ attributes)::
         "test": (x, y),                  # required
         "validation": (x, y),            # optional: else data.val_split of train
         "class_names": ["cat", "dog"],   # optional: names of the labels 0..n-1
+        "sample_weight": w,              # optional: one loss weight ≥ 0 per training sample
     }
 
 Each ``x`` is a NumPy array — images (N, H, W[, C]) or a table (N, features),
@@ -89,6 +90,7 @@ def custom(cfg: DictConfig, seed: int) -> Source:
         y_val=val[1],
         class_names=tuple(str(n) for n in names) if names is not None else None,
         origin=f"data.loader={target}",
+        weights_train=_field(loaded, "sample_weight"),
     )
 
 

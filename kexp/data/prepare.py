@@ -133,7 +133,7 @@ def load_data(cfg: DictConfig, seed: int, encoder: Any = None) -> Dataset:
 
 def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
     x_train, x_test = _lazy(source.x_train), _lazy(source.x_test)
-    weights = sample_weights(cfg, len(source.y_train))
+    weights = given_weights(source) if source.weights_train is not None else sample_weights(cfg, len(source.y_train))
     y_train, y_test = targets(source.y_train, "y_train"), targets(source.y_test, "y_test")
     check_pair(x_train, y_train, "x_train", "y_train")
     check_pair(x_test, y_test, "x_test", "y_test")
@@ -212,6 +212,17 @@ def _imbalanced(y: np.ndarray, drop: DictConfig, seed: int, classes: bool) -> np
         dropped = rng.choice(members, size=round(len(members) * float(fraction)), replace=False)
         keep[dropped] = False
     return np.flatnonzero(keep)
+
+
+def given_weights(source: Source) -> np.ndarray:
+    """The training weights a source read itself, checked: one finite weight ≥ 0 per sample."""
+    weights = np.asarray(source.weights_train, dtype="float64").reshape(-1)
+    if len(weights) != len(source.y_train) or not np.all(np.isfinite(weights)) or weights.min() < 0:
+        raise DataError(
+            f"{source.origin or 'data'} — sample weights must be {len(source.y_train)} finite numbers ≥ 0 "
+            f"(one per training sample); got {len(weights)}"
+        )
+    return weights.astype("float32")
 
 
 def all_samples(data: Dataset) -> Dataset:

@@ -46,6 +46,9 @@ class Source:
     y_val: np.ndarray | None = None
     class_names: tuple[str, ...] | None = None
     targets: str | None = None
+    #: per-sample loss weights of the training rows the source read itself (a CSV column, a
+    #: custom loader's ``sample_weight``); None: ``data.sample_weight`` names an array of data.path
+    weights_train: Any = None
     origin: str = ""
     #: preprocessing fitted on the training split that new inputs need too (``data=csv``)
     encoder: Any = None

@@ -92,3 +92,35 @@ def test_a_csv_trains_end_to_end_with_named_classes(tmp_path):
     assert "data csv: train 43, validation 5, test 12, input 5, 2 classes" in (run / "kexp.log").read_text()
     per_class = pd.read_csv(run / "per_class.csv")
     assert per_class["name"].tolist() == ["not yes", "yes"] and per_class["support"].tolist() == [8, 4]
+
+
+def test_sample_weights_from_a_column_and_from_a_custom_loader(tmp_path):
+    """000's per-sample weighting: data.sample_weight names a CSV column (not a feature), or a loader
+    returns "sample_weight"; the weights reach training, row for row."""
+    from kexp.training.trainer import training_weights
+
+    weight = np.arange(60) % 4 * 0.5
+    path = write_table(tmp_path / "t.csv", importance=weight)
+    plain = load_data(csv_config(path, "data.target=churned").data, seed=0)
+    data = load_data(csv_config(path, "data.target=churned", "data.sample_weight=importance").data, seed=0)
+    assert data.input_shape[0] == plain.input_shape[0] - 1  # the weight column is no feature
+    from kexp.data.csv_table import _split_table
+
+    train_rows = _split_table(csv_config(path, "data.target=churned").data, 0)[4]
+    held = np.concatenate([data.train.weights, data.val.weights])  # (validation: held out of those rows)
+    assert sorted(held.tolist()) == sorted(weight[train_rows].tolist()) and len(set(held.tolist())) == 4
+    assert np.array_equal(training_weights(data, "none"), data.train.weights)
+    with pytest.raises(DataError, match=r"^data.sample_weight=imp — no such column in"):
+        validate(csv_config(path, "data.target=churned", "data.sample_weight=imp"))
+    bad = write_table(tmp_path / "bad.csv", importance=np.r_[-1.0, weight[1:]])
+    with pytest.raises(DataError, match=r"^data.sample_weight=importance — column of .* must hold numbers ≥ 0"):
+        validate(csv_config(bad, "data.target=churned", "data.sample_weight=importance"))
+    loaded = load_data(compose_config(["data=custom", "data.loader._target_=tests.data.test_csv_table.weighted_loader",
+                                       "data.val_split=0"]).data, seed=0)
+    np.testing.assert_array_equal(loaded.train.weights, np.arange(20, dtype="float32") % 3)
+
+
+def weighted_loader():
+    x = np.random.default_rng(0).random((20, 4), dtype=np.float32)
+    y = np.arange(20) % 2
+    return {"train": (x, y), "test": (x[:6], y[:6]), "sample_weight": np.arange(20) % 3}
