@@ -8,7 +8,7 @@ from kexp.models import build_model
 from tests.conftest import compose_config, run_kexp
 
 PRESETS = sorted(p.stem for p in (config_dir() / "experiment").glob("*.yaml"))
-SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
+SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3), "digits": (28, 28, 1)}
 #: preset -> (data, model, optimizer, batch size, epochs, parameters at its input shape)
 EXPECTED = {
     "slides_mnist": ("mnist", "cnn", "adam", 128, 10, 6_511_370),
@@ -18,6 +18,13 @@ EXPECTED = {
     "deepobs_cifar10_3c3d": ("cifar10", "deepobs_3c3d", "momentum", 128, 100, 895_210),
     "resnet_paper_cifar10": ("cifar10", "resnet20", "momentum", 128, 182, 271_098),
     "degradation": ("mnist", "plain20", "momentum", 128, 5, 270_810),
+    # the course's demonstrations (tests/config/test_demos.py runs each): hand counts in the comments
+    "demo_vanishing_gradients": ("digits", "mlp", "sgd", 32, 10, 784 * 64 + 64 + 7 * (64 * 64 + 64) + 650),
+    "demo_step_vs_sigmoid": ("digits", "mlp", "sgd", 32, 10, 784 * 64 + 64 + 650),
+    # conv 5x5 1→32, pool, conv 5x5 32→64, pool (28→24→12→8→4), dense 4·4·64→128→10
+    "demo_batchnorm": ("digits", "cnn", "sgd", 32, 8, 26 * 32 + (25 * 32 + 1) * 64 + (4 * 4 * 64 + 1) * 128 + 1290),
+    "demo_overfitting": ("digits", "mlp784", "adam", 32, 40, 784 * 784 + 784 + 7850),
+    "demo_optimizers": ("digits", "mlp784", "sgd", 32, 10, 784 * 784 + 784 + 7850),
 }
 
 

@@ -1,0 +1,1 @@
+"""``python -m kexp.course``: the teaching texts' worked examples (see :mod:`kexp.cli.course`)."""
