@@ -10,13 +10,16 @@ from tests.conftest import REPO, run_kexp
 def test_help_lists_groups_and_options(tmp_path):
     result = run_kexp(["--help"], tmp_path)
     assert result.returncode == 0
-    assert "model: alexnet, backbone, bn_cnn, cnn, deepobs_2c2d, deepobs_3c3d, googlenet, keras_mnist_cnn, mlp, plain110," in result.stdout
+    assert ("model: alexnet, backbone, bn_cnn, cnn, deepobs_2c2d, deepobs_3c3d, googlenet, keras_mnist_cnn, mlp, "
+            "mlp784, nnc_cnn, plain110,") in result.stdout
+    assert "se_resnet20, se_resnet50, vgg11, vgg13, vgg16, vgg19, vit_base, vit_small, vit_tiny, vit_tiny_p4, zfnet" in result.stdout
     assert ("optimizer: adabound, adadelta, adagrad, adam, adamax, adamw, lion, momentum, nadam, "
             "nesterov, radam, rmsprop, sgd") in result.stdout
-    assert "regularization: augment, batchnorm, dropout, l1, l1l2, l2, none" in result.stdout
+    assert "regularization: augment, batchnorm, dropout, l1, l1l2, l2, none, sparse" in result.stdout
     assert "schedule: constant, cosine, exponential, one_cycle, plateau, step" in result.stdout
     assert "task: binary, multiclass, regression" in result.stdout
     assert ("experiment: deepobs_cifar10_3c3d, deepobs_fmnist_2c2d, deepobs_mnist_2c2d, degradation, "
+            "demo_batchnorm, demo_optimizers, demo_overfitting, demo_step_vs_sigmoid, demo_vanishing_gradients, "
             "keras_mnist_cnn, resnet_paper_cifar10, slides_mnist") in result.stdout
     assert "data: cifar10, cifar100, csv, custom, diabetes, digits, fashion_mnist, folder, mnist" in result.stdout
 
