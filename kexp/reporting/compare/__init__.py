@@ -3,7 +3,8 @@
 With gradient diagnostics in the runs, also ``compare_gradients.png``. The
 report shows the confusion matrix of the best run of each configuration; the
 summary each run's kexp version and what sets its code or versions apart
-(:mod:`kexp.reporting.compare.versions`).
+(:mod:`kexp.reporting.compare.versions`), and, with seeds, which configuration
+is really better (:mod:`kexp.reporting.compare.statistics`).
 
 Used at the end of every sweep (:mod:`kexp.reporting.compare.callback`) and by
 ``python -m kexp.compare PATH [PATH ...]`` on any run or sweep directories.
@@ -16,7 +17,16 @@ from pathlib import Path
 from kexp.reporting.compare.plots import compare_figure, gradient_compare_figure
 from kexp.reporting.compare.report import html_report
 from kexp.reporting.compare.runs import find_runs
-from kexp.reporting.compare.table import over_seeds, ranked, resolve_metric, summary_table, swept_keys, to_markdown
+from kexp.reporting.compare.statistics import claim_lines, seed_statistics
+from kexp.reporting.compare.table import (
+    configuration_keys,
+    over_seeds,
+    ranked,
+    resolve_metric,
+    summary_table,
+    swept_keys,
+    to_markdown,
+)
 from kexp.reporting.compare.versions import version_notes
 from kexp.runs.atomic import save_figure, write_csv, write_text
 from kexp.runs.layout import CONFUSION_PNG, REPORT_FILE, SUMMARY_CSV, SUMMARY_MD
@@ -37,14 +47,22 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     column = resolve_metric(metric, table)
     best_first = ranked(table, column)
     seeds = over_seeds(table, keys)
+    config = configuration_keys(keys)
+    statistics = seed_statistics(table, config, column, smaller_is_better(column))
+    claims = claim_lines(statistics, config, column, rerun_command(runs))
     written = {SUMMARY_CSV: out / SUMMARY_CSV, SUMMARY_MD: out / SUMMARY_MD}
     write_csv(written[SUMMARY_CSV], table)
     notes = version_notes(table)
     markdown = [
         f"# {len(runs)} runs ranked by {column}\n",
-        *[f"{note}\n" for note in notes],
+        *[f"{note}\n" for note in [*claims, *notes]],
         to_markdown(best_first.drop(columns=["dir"])),
     ]
+    if statistics is not None:
+        markdown += [
+            f"\n## {column} over seeds: 95 % intervals, Welch against the best (Holm)\n",
+            to_markdown(statistics),
+        ]
     if seeds is not None:
         seed_col = f"{column}_mean" if f"{column}_mean" in seeds else seeds.columns[-1]
         markdown += [
@@ -62,11 +80,20 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
         images.append(path)
     images += best_confusion_matrices(runs, keys, best_first)
     tables = [(f"Runs ranked by {column}", best_first.drop(columns=["dir"]))]
+    if statistics is not None:
+        tables.insert(0, (f"{column} over seeds: 95 % intervals, Welch against the best (Holm)", statistics))
     if seeds is not None:
         tables.append(("Mean ± std over seeds", seeds))
     written[REPORT_FILE] = out / REPORT_FILE
-    write_text(written[REPORT_FILE], html_report(f"kexp comparison: {len(runs)} runs", images, tables, notes))
+    report = html_report(f"kexp comparison: {len(runs)} runs", images, tables, [*claims, *notes])
+    write_text(written[REPORT_FILE], report)
     return written
+
+
+def rerun_command(runs: list) -> str:
+    """The command of the first run (``run.yaml``), for the "add seeds" hint; "" when unknown."""
+    command = next((r.provenance.get("command") for r in runs if r.provenance.get("command")), "")
+    return " ".join(part for part in str(command).split() if not part.startswith("seed="))
 
 
 #: At most this many confusion matrices in a report (a search has a configuration per trial).

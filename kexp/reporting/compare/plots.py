@@ -1,7 +1,8 @@
 """Overlaid curves: one colour per configuration, training dashed, validation solid.
 
 Runs that differ only in ``seed`` are one configuration: their mean curve is
-drawn with a ± one standard deviation band.
+drawn with its 95 % confidence band (Student t over the seeds: the interval of
+:mod:`kexp.reporting.compare.statistics`).
 """
 
 from __future__ import annotations
@@ -24,13 +25,19 @@ def configurations(runs: list[Run], keys: list[str]) -> dict[str, list[Run]]:
 
 
 def mean_and_std(histories: Iterable[pd.DataFrame], column: str) -> pd.DataFrame:
-    """Per-epoch mean and std of ``column`` over the histories that have it."""
+    """Per-epoch mean, std and the half-width of the 95 % Student-t interval of the mean (``ci``: the
+    band the comparison draws, the interval its statistics use) of ``column`` over the histories."""
+    from scipy import stats as scipy_stats
+
     frames = [h[["epoch", column]] for h in histories if column in h and len(h)]
     if not frames:
-        return pd.DataFrame(columns=["epoch", "mean", "std"])
+        return pd.DataFrame(columns=["epoch", "mean", "std", "ci"])
     stacked = pd.concat(frames)
-    stats = stacked.groupby("epoch")[column].agg(["mean", "std"]).reset_index()
-    return stats.fillna({"std": 0.0})
+    table = stacked.groupby("epoch")[column].agg(["mean", "std", "count"]).reset_index()
+    count = table["count"].to_numpy()
+    factor = np.where(count > 1, scipy_stats.t.ppf(0.975, np.maximum(count - 1, 1)) / np.sqrt(count), 0.0)
+    table["ci"] = (table["std"].fillna(0.0) * factor).to_numpy()
+    return table.drop(columns="count").fillna({"std": 0.0})
 
 
 #: Characters of legend text that fit across the figure (10 in at matplotlib's "small" font).
@@ -57,7 +64,7 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     from matplotlib.ticker import MaxNLocator
 
     groups = configurations(runs, keys)
-    seeds = {name: f" (mean ± std of {len(m)} seeds)" if len(m) > 1 else "" for name, m in groups.items()}
+    seeds = {name: f" (mean, 95 % CI of {len(m)} seeds)" if len(m) > 1 else "" for name, m in groups.items()}
     labels, columns, rows = legend_layout([*(f"{n}{seeds[n]}" for n in groups), "validation", "training"])
     fig = Figure(figsize=(10, 6 + 0.22 * rows), layout="constrained")
     ax = fig.subplots()
@@ -81,8 +88,8 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
             if len(members) > 1:
                 ax.fill_between(
                     stats["epoch"],
-                    stats["mean"] - stats["std"],
-                    stats["mean"] + stats["std"],
+                    stats["mean"] - stats["ci"],
+                    stats["mean"] + stats["ci"],
                     color=colour,
                     alpha=0.15,
                     linewidth=0,

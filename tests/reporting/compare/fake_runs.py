@@ -11,7 +11,7 @@ import yaml
 
 def make_run(path: Path, overrides: list[str], epochs: int = 3, accuracy: float = 0.8,
              status: str | None = "ok", seed: int = 0, error: str = "", config: dict | None = None,
-             choices: dict | None = None) -> Path:
+             choices: dict | None = None, metrics: dict | None = None) -> Path:
     """A job directory: .hydra/{config,hydra,overrides}.yaml (``config``: the resolved config,
     ``choices``: Hydra's group choices), history.csv and (unless None) metrics.csv."""
     (path / ".hydra").mkdir(parents=True)
@@ -33,5 +33,6 @@ def make_run(path: Path, overrides: list[str], epochs: int = 3, accuracy: float 
                "status": status}
         if error:
             row["error"] = error
+        row.update(metrics or {})
         pd.DataFrame([row]).to_csv(path / "metrics.csv", index=False)
     return path

@@ -48,7 +48,7 @@ def test_overlay_has_one_colour_per_configuration_and_seed_bands(tmp_path):
     assert [line.get_linestyle() for line in ax.get_lines()] == ["--", "-", "--", "-"]
     assert len(ax.collections) == 4  # a ±std band per drawn curve
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["optimizer=adam (mean ± std of 3 seeds)", "optimizer=sgd (mean ± std of 3 seeds)",
+    assert legend == ["optimizer=adam (mean, 95 % CI of 3 seeds)", "optimizer=sgd (mean, 95 % CI of 3 seeds)",
                       "validation", "training"]
     stats = mean_and_std([r.history for r in configurations(runs, keys)["optimizer=sgd"]], "val_accuracy")
     assert stats["epoch"].tolist() == [1, 2, 3] and (stats["std"] > 0).all()
