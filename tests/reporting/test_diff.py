@@ -1,0 +1,61 @@
+"""python -m kexp.diff: two runs or two configurations of a sweep, what differs and from when."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats
+
+from kexp.cli.diff import main
+from tests.reporting.compare.fake_runs import make_run
+
+
+def with_config(run, **config):
+    (run / ".hydra" / "config.yaml").write_text(yaml.safe_dump({"task": {"name": "multiclass"}, **config}))
+    (run / "run.yaml").write_text(yaml.safe_dump({"backend": "tensorflow", "git": {"commit": "abc", "dirty": False},
+                                                  "packages": {"keras": "3.15.1"}}))
+    return run
+
+
+def sweep(root):
+    """adam and sgd, three seeds each: adam learns, sgd stays low (bands apart from epoch 2 on)."""
+    for job, (optimizer, seed) in enumerate((o, s) for o in ("adam", "sgd") for s in range(3)):
+        run = make_run(root / str(job), [f"optimizer={optimizer}", f"seed={seed}"], seed=seed, epochs=4,
+                       accuracy=0.9 if optimizer == "adam" else 0.3,
+                       metrics={"test_accuracy": (0.9 if optimizer == "adam" else 0.3) + 0.01 * seed})
+        with_config(run, seed=seed, optimizer={"name": optimizer, "learning_rate": 0.001 if optimizer == "adam" else 0.01})
+    return root
+
+
+def test_two_configurations_of_a_sweep(tmp_path, capsys):
+    root = sweep(tmp_path / "sweep")
+    assert main([f"{root}:optimizer=adam", f"{root}:optimizer=sgd", "--json", "--html", str(tmp_path / "out")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {row["key"] for row in out["config"]} == {"optimizer.name", "optimizer.learning_rate"}  # seeds are no difference
+    assert out["provenance"] == []
+    test = next(row for row in out["metrics"] if row["metric"] == "test_accuracy")
+    a, b = np.array([0.9, 0.91, 0.92]), np.array([0.3, 0.31, 0.32])
+    interval = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
+    assert test["b - a"] == pytest.approx(-0.6) and test["seeds"] == "3 / 3"
+    assert (test["ci_low"], test["ci_high"]) == (pytest.approx(interval.low), pytest.approx(interval.high))
+    assert out["separation"].startswith("val_accuracy separates beyond both 95 % seed bands from epoch 1 on")
+    assert (tmp_path / "out" / "diff_curves.png").is_file() and "test_accuracy" in (tmp_path / "out" / "diff.html").read_text()
+
+
+def test_two_single_runs_and_bad_input(tmp_path, capsys):
+    root = sweep(tmp_path / "sweep")
+    assert main([str(root / "0"), str(root / "3")]) == 0
+    markdown = capsys.readouterr().out
+    assert "- `optimizer.name`: adam → sgd" in markdown and "no seed band" in markdown
+    assert "## Provenance: 0 differences" in markdown
+    other = with_config(make_run(tmp_path / "regression", ["task=regression"]), task={"name": "regression"})
+    assert main([str(root / "0"), str(other)]) == 2
+    assert capsys.readouterr().err.strip() == (f"kexp: diff error: {other} — a task=regression run; {root / '0'} "
+                                               "is task=multiclass: their metrics do not compare")
+    assert main([str(tmp_path / "nowhere"), str(root / "0")]) == 2
+    assert "kexp: diff error: " in capsys.readouterr().err
+    assert main([f"{root}:optimizer=lion", str(root / "0")]) == 2
+    assert capsys.readouterr().err.strip().endswith("no finished kexp run there with optimizer=lion")
+    assert not (tmp_path / "out").exists()
