@@ -1,0 +1,127 @@
+"""``python -m kexp.replay RUN [--verify] [--out DIR]``: run a finished run's command again.
+
+The command is rebuilt from the run's own overrides (``.hydra/overrides.yaml``, the ones
+``run.yaml`` recorded) into a new run directory (``outputs/replay/<date>_<time>`` unless
+``--out``). First it says where this machine differs from the recorded run: package versions,
+the git commit and uncommitted changes, the backend. ``--verify`` then compares the new
+``history.csv`` with the old, column by column (``epoch_seconds`` aside): identical is the
+verdict a ``trainer.deterministic=true`` run must reach; otherwise the largest differences are
+reported. The verdict and the differences go to ``replay.yaml`` in the new directory.
+A directory that is not a finished run is one line, exit 2, nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from kexp.config.errors import KexpError
+
+
+class ReplayError(KexpError):
+    """A run that cannot be replayed."""
+
+    kind = "replay"
+
+
+def recorded_overrides(run_dir: Path) -> list[str]:
+    """The overrides the run was started with (Hydra's record), without its run directory."""
+    from kexp.runs.layout import HYDRA_OVERRIDES
+    from kexp.runs.record import RunRecord
+
+    record = RunRecord.read(run_dir)
+    if record is None or not record.ok or not (run_dir / HYDRA_OVERRIDES).is_file():
+        raise ReplayError(f"{run_dir} — not a finished kexp run (metrics.csv with status ok and .hydra/ are needed)")
+    overrides = yaml.safe_load((run_dir / HYDRA_OVERRIDES).read_text(encoding="utf-8")) or []
+    return [str(o) for o in overrides if not str(o).startswith("hydra.run.dir=")]
+
+
+def machine_differences(run_dir: Path) -> list[str]:
+    """Where this machine differs from the recorded run: versions, git, backend (one line each)."""
+    from kexp.runs.provenance import git_state, package_versions, read_run_file
+
+    facts = read_run_file(run_dir)
+    lines = []
+    recorded = facts.get("packages") or {}
+    assert isinstance(recorded, dict)
+    for name, now in package_versions().items():
+        if name in recorded and recorded[name] != now:
+            lines.append(f"{name} {recorded[name]} → {now}")
+    was, git = facts.get("git") or {}, git_state(Path.cwd()) or {}
+    assert isinstance(was, dict)
+    if was.get("commit") and git.get("commit") != was.get("commit"):
+        lines.append(f"git commit {str(was.get('commit'))[:12]} → {str(git.get('commit'))[:12]}")
+    if git.get("dirty"):
+        lines.append("uncommitted changes in the working tree")
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if facts.get("backend") and facts.get("backend") != backend:
+        lines.append(f"backend {facts.get('backend')} → {backend}")
+    return lines
+
+
+def compare_histories(old: Path, new: Path) -> dict[str, object]:
+    """``{verdict, max_abs_diff: {column: value}}`` of two ``history.csv`` files."""
+    import numpy as np
+    import pandas as pd
+
+    a = pd.read_csv(old).drop(columns=["epoch_seconds"], errors="ignore")
+    b = pd.read_csv(new).drop(columns=["epoch_seconds"], errors="ignore")
+    if list(a.columns) != list(b.columns) or len(a) != len(b):
+        return {"verdict": "different shape", "old": [len(a), list(a.columns)], "new": [len(b), list(b.columns)]}
+    diffs = {c: float(np.nanmax(np.abs(a[c].to_numpy(float) - b[c].to_numpy(float)))) for c in a.columns}
+    identical = all(d == 0 for d in diffs.values())
+    return {"verdict": "identical" if identical else "differs", "max_abs_diff": diffs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m kexp.replay", description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path, help="a finished run directory")
+    parser.add_argument("--verify", action="store_true", help="compare the new history with the old")
+    parser.add_argument("--out", type=Path, help="the new run directory (default outputs/replay/<date>_<time>)")
+    args = parser.parse_args(argv)
+    from kexp.runs.provenance import override_argument
+    from kexp.runs.saved import new_directory, timestamp
+
+    try:
+        overrides = recorded_overrides(args.run_dir)
+    except KexpError as err:
+        print(err.one_line(), file=sys.stderr)
+        return 2
+    for line in machine_differences(args.run_dir):
+        print(f"kexp.replay: differs from the recorded run: {line}", file=sys.stderr)
+    out = new_directory(args.out or Path("outputs") / "replay" / timestamp())
+    command = [
+        sys.executable,
+        "-m",
+        "kexp",
+        *overrides,
+        override_argument("hydra.run.dir", out.absolute(), shell=False),
+    ]
+    print(f"kexp.replay: {' '.join(command[1:])}", file=sys.stderr)
+    returncode = subprocess.run(command, check=False).returncode
+    if returncode != 0:
+        return returncode
+    if args.verify:
+        verdict = compare_histories(args.run_dir / "history.csv", out / "history.csv")
+        facts = {
+            "source": str(args.run_dir.resolve()),
+            "overrides": overrides,
+            **verdict,
+            "machine_differences": machine_differences(args.run_dir),
+        }
+        from kexp.runs.atomic import write_text
+
+        write_text(out / "replay.yaml", yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
+        print(f"kexp.replay: history {verdict['verdict']} ({out / 'replay.yaml'})")
+        return 0 if verdict["verdict"] == "identical" else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""``python -m kexp.replay``: run a finished run again (see :mod:`kexp.cli.replay`)."""

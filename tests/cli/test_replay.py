@@ -1,0 +1,29 @@
+"""python -m kexp.replay: a finished run's command again, verified against its history."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import yaml
+
+from tests.conftest import TINY_CNN, run_kexp
+
+
+def test_a_deterministic_run_replays_identically_and_bad_input_is_one_line(tmp_path):
+    args = [*TINY_CNN, "data.train_size=120", "data.test_size=40", "trainer.epochs=2",
+            "trainer.deterministic=true", "trainer.save_model=false", "hydra.run.dir=first"]
+    assert run_kexp(args, tmp_path).returncode == 0
+    replay = subprocess.run([sys.executable, "-m", "kexp.replay", "first", "--verify", "--out", "again"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert replay.returncode == 0, replay.stderr[-3000:]
+    assert "kexp.replay: history identical" in replay.stdout
+    facts = yaml.safe_load((tmp_path / "again" / "replay.yaml").read_text())
+    assert facts["verdict"] == "identical" and set(facts["max_abs_diff"]) >= {"loss", "val_accuracy"}
+    assert "trainer.deterministic=true" in facts["overrides"]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again" / "history.csv").drop(columns="epoch_seconds"),
+                                  pd.read_csv(tmp_path / "first" / "history.csv").drop(columns="epoch_seconds"))
+    (tmp_path / "empty").mkdir()
+    bad = subprocess.run([sys.executable, "-m", "kexp.replay", "empty"], cwd=tmp_path, capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.strip() == (
+        "kexp: replay error: empty — not a finished kexp run (metrics.csv with status ok and .hydra/ are needed)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again", "empty", "first"]
