@@ -65,7 +65,8 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
 
     groups = configurations(runs, keys)
     seeds = {name: f" (mean, 95 % CI of {len(m)} seeds)" if len(m) > 1 else "" for name, m in groups.items()}
-    labels, columns, rows = legend_layout([*(f"{n}{seeds[n]}" for n in groups), "validation", "training"])
+    held_out = "test" if runs and all(_validates_on_test(r) for r in runs) else "validation"
+    labels, columns, rows = legend_layout([*(f"{n}{seeds[n]}" for n in groups), held_out, "training"])
     fig = Figure(figsize=(10, 6 + 0.22 * rows), layout="constrained")
     ax = fig.subplots()
     colours = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
@@ -96,7 +97,7 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
                 )
         handles.append(Line2D([], [], color=colour, label=labels[index]))
     handles += [
-        Line2D([], [], color="grey", linestyle="-", label="validation"),
+        Line2D([], [], color="grey", linestyle="-", label=held_out),
         Line2D([], [], color="grey", linestyle="--", label="training"),
     ]
     epochs = max((int(r.history["epoch"].max()) for r in runs if "epoch" in r.history and len(r.history)), default=1)
@@ -112,6 +113,14 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     if metric == "loss" and _all_positive(runs, metric):
         ax.set_yscale("log")
     return fig
+
+
+def _validates_on_test(run: Run) -> bool:
+    """Whether the run's validation curve is its test split (``data.val_split=0``)."""
+    try:
+        return float(run.setting("data.val_split")) == 0
+    except ValueError:  # "-": the key is not in the run's config
+        return False
 
 
 def _all_positive(runs: list[Run], metric: str) -> bool:

@@ -142,3 +142,11 @@ def test_long_labels_wrap_to_the_figure_and_many_configurations_take_columns():
     assert rows == wrapped[0].count("\n") + 3
     _, columns, rows = legend_layout([f"optimizer.learning_rate={i / 1000}" for i in range(30)])
     assert columns > 1 and rows == -(-30 // columns)
+
+
+def test_runs_that_validate_on_their_test_split_label_it_test(tmp_path):
+    for opt in ("sgd", "adam"):
+        make_run(tmp_path / opt, [f"optimizer={opt}"], config={"seed": 0, "data": {"val_split": 0}})
+    runs = find_runs([tmp_path])
+    legend = [t.get_text() for t in compare_figure(runs, swept_keys(runs), "accuracy").legends[0].get_texts()]
+    assert legend[-2:] == ["test", "training"]
