@@ -31,8 +31,5 @@ def build_alexnet(
         if i in cfg.pool_after:
             size, stride = (2, 2) if small else (3, 2)
             layers.append(make.pooling(cfg.pooling, size, f"{cfg.pooling}_pool{i}", strides=stride))
-    layers.append(keras.layers.Flatten(name="flatten"))
-    for j, units in enumerate(cfg.dense_units, start=1):
-        layers += make.dense(units, f"fc{j}")
-    layers.append(make.classifier(output_units))
+    layers += make.flat_head(cfg.dense_units, output_units)
     return keras.Sequential(layers, name=cfg.name)

@@ -254,6 +254,14 @@ class LayerFactory:
             layers.append(keras.layers.Dropout(self.dropout, name=f"{name}_dropout"))
         return layers
 
+    def flat_head(self, dense_units: Iterable[int], output_units: int) -> list[keras.Layer]:
+        """Flatten → a hidden dense layer ``fc{j}`` per entry of ``dense_units`` → the classifier
+        (the head of the Sequential conv nets)."""
+        layers: list[keras.Layer] = [keras.layers.Flatten(name="flatten")]
+        for j, units in enumerate(dense_units, start=1):
+            layers += self.dense(units, f"fc{j}")
+        return [*layers, self.classifier(output_units)]
+
     def classifier(self, output_units: int, name: str = "predictions") -> keras.Layer:
         """The output layer: Dense(output_units, ``output_activation``), always float32.
 

@@ -57,8 +57,5 @@ def build_cnn(
             )
             if conv_dropout > 0:
                 layers.append(keras.layers.Dropout(conv_dropout, name=f"{cfg.pooling}_pool{pools}_dropout"))
-    layers.append(keras.layers.Flatten(name="flatten"))
-    for j, units in enumerate(cfg.dense_units, start=1):
-        layers += make.dense(units, f"fc{j}")
-    layers.append(make.classifier(output_units))
+    layers += make.flat_head(cfg.dense_units, output_units)
     return keras.Sequential(layers, name=cfg.name)

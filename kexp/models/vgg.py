@@ -31,8 +31,5 @@ def build_vgg(
         if size >= 2:
             layers.append(make.pooling(cfg.pooling, 2, f"block{stage}_pool"))
             size //= 2
-    layers.append(keras.layers.Flatten(name="flatten"))
-    for j, units in enumerate(cfg.dense_units, start=1):
-        layers += make.dense(units, f"fc{j}")
-    layers.append(make.classifier(output_units))
+    layers += make.flat_head(cfg.dense_units, output_units)
     return keras.Sequential(layers, name=cfg.name)

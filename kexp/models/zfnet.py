@@ -40,8 +40,5 @@ def build_zfnet(
         layers += make.conv(filters, 3, f"conv{i}")
     size, stride = (2, 2) if small else (3, 2)
     layers.append(make.pooling(cfg.pooling, size, f"{cfg.pooling}_pool5", strides=stride))
-    layers.append(keras.layers.Flatten(name="flatten"))
-    for j, units in enumerate(cfg.dense_units, start=1):
-        layers += make.dense(units, f"fc{j}")
-    layers.append(make.classifier(output_units))
+    layers += make.flat_head(cfg.dense_units, output_units)
     return keras.Sequential(layers, name=cfg.name)
