@@ -44,6 +44,13 @@ ADDED: dict[str, object] = {
     "task.loss": None,
 }
 
+#: Keys whose default changed → (the old default, the new one). A run stored with the old
+#: default resumes under the new one: kexp 0.2 made the ReLU nets start from He's initialisation,
+#: which a resumed run (its weights come from its backup) never uses again.
+DEFAULT_CHANGED: dict[str, tuple[object, object]] = {
+    "model.kernel_initializer": ("glorot_uniform", "he"),
+}
+
 #: removed dotted key → what to use instead.
 REMOVED: dict[str, str] = {
     "trainer.tensorboard": "use logger=[csv,tensorboard]",
@@ -94,6 +101,15 @@ def stored_value(stored: dict[str, object], key: str, absent: object) -> object:
     """``key``'s value in a run's stored flat config; for a key added since, the value that meant
     the same (:data:`ADDED`); else ``absent``."""
     return stored.get(key, ADDED.get(key, absent))
+
+
+def stored_matches(stored: dict[str, object], key: str, current: object) -> bool:
+    """Whether ``current`` is the value the run stored for ``key``: the same, the value of a key
+    added since (:data:`ADDED`), or the new default where the run had the old one
+    (:data:`DEFAULT_CHANGED`)."""
+    value = stored_value(stored, key, "<absent>")
+    old_new = DEFAULT_CHANGED.get(key)
+    return current == value or (old_new is not None and (value, current) == old_new)
 
 
 def upgrade(cfg: DictConfig) -> DictConfig:

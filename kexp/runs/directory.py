@@ -30,7 +30,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
 from kexp.config.flat import flat_config
-from kexp.config.renamed import current_names, stored_value
+from kexp.config.renamed import current_names, stored_matches
 from kexp.runs.layout import BACKUP_DIR, LOCK_FILE, STORED_CONFIG, completed_epochs
 
 log = logging.getLogger("kexp")
@@ -206,7 +206,7 @@ def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int, may
     differ = sorted(
         k
         for k in set(stored) | set(current)
-        if k not in FREE_KEYS and stored_value(stored, k, "<absent>") != current.get(k, "<absent>")
+        if k not in FREE_KEYS and not stored_matches(stored, k, current.get(k, "<absent>"))
     )
     growable = extensible_keys(cfg)
     extended = [

@@ -22,7 +22,7 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.flat import flat_config
-from kexp.config.renamed import stored_value
+from kexp.config.renamed import stored_matches
 from kexp.runs.directory import EXTENSIBLE_KEYS, FREE_KEYS, extensible_keys, read_stored_config
 from kexp.runs.layout import BACKUP_DIR, METRICS_FILE, STORED_CONFIG, completed_epochs
 
@@ -68,8 +68,8 @@ def same_config(
     for key in set(stored) | set(current):
         if key in FREE_KEYS:
             continue
-        was, now = stored_value(stored, key, "<absent>"), current.get(key, "<absent>")
-        if was == now:
+        now = current.get(key, "<absent>")
+        if stored_matches(stored, key, now):
             continue
         done = completed_epochs(run_dir / BACKUP_DIR)
         if not (key in growable and isinstance(now, int) and now >= done):

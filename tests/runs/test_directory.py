@@ -76,3 +76,14 @@ def test_flat_config_has_dotted_keys_and_no_hydra_node():
     flat = flat_config(compose_config(["model=mlp"]))
     assert flat["model.hidden_units"] == [512, 256] and flat["trainer.checkpoint.best"] is False
     assert not any(k.startswith("hydra") for k in flat)
+
+
+def test_a_run_started_with_the_old_default_initialiser_resumes_under_the_new_one(tmp_path):
+    """kexp 0.2 made He the ReLU nets' default (renamed.DEFAULT_CHANGED): a run stored with
+    glorot_uniform resumes with today's default; the other way round is another config."""
+    check_same_config(compose_config(["model=mlp", "model.kernel_initializer=glorot_uniform"]), tmp_path, 0)
+    check_same_config(compose_config(["model=mlp"]), tmp_path, completed_epochs=2)
+    other = tmp_path / "other"
+    check_same_config(compose_config(["model=mlp"]), other, 0)
+    with pytest.raises(ConfigError, match=r"model.kernel_initializer=glorot_uniform \(was he\)"):
+        check_same_config(compose_config(["model=mlp", "model.kernel_initializer=glorot_uniform"]), other, 2)
