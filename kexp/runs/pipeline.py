@@ -29,7 +29,7 @@ from kexp.runs import atomic, layout
 from kexp.runs.processes import end_other_process, local_model, process_directory, writes_artifacts
 from kexp.runs.provenance import override_argument
 from kexp.runs.record import RunRecord
-from kexp.runs.said import log_to_file, say
+from kexp.runs.said import log_to_file
 from kexp.training.signals import TrainingInterrupted, guarded
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
             "model %s: %s parameters, %s MACs per sample", cfg.model.name, f"{model.count_params():,}", f"{macs:,}"
         )
         if writes_artifacts():
-            warn_if_large(cfg, model, data)
+            summary.warn_if_large(cfg, model, data)
         facts = {
             "name": str(cfg.name),
             "model": str(cfg.model.name),
@@ -189,28 +189,6 @@ def build_and_compile(cfg: DictConfig, data, task):
             steps_per_execution=cfg.trainer.steps_per_execution,
         )
     return model, replicas
-
-
-#: Above this many parameters the size is said before training (the slides' cnn on 28x28x1: 6.5 M).
-LARGE_MODEL = 20_000_000
-
-
-def warn_if_large(cfg: DictConfig, model, data) -> None:
-    """One line before training when the model is large: its parameters, the size of
-    ``model.keras``, and what makes it smaller (the dense layers of the conv nets grow with the
-    image size: the slides' cnn is 6.5 M parameters at 28x28x1, 46.6 M at 64x64x3)."""
-    parameters = int(model.count_params())
-    if parameters <= LARGE_MODEL:
-        return
-    from kexp.runs.disk import human, model_file_bytes
-
-    shape = "x".join(map(str, data.input_shape))
-    say(
-        f"kexp: model={cfg.model.name} on {shape} inputs has {parameters / 1e6:.1f} M parameters "
-        f"(model.keras about {human(model_file_bytes(model))}) for {len(data.train):,} training samples; "
-        "smaller: a lower data.image_size, fewer model.filters/dense_units, or model=backbone",
-        logging.WARNING,
-    )
 
 
 def train(

@@ -26,7 +26,8 @@ from tests.conftest import TINY_CNN, compose_config
 STATEFUL = [*TINY_CNN, "data.train_size=300", "data.test_size=50", "trainer.epochs=10",
             "trainer.deterministic=true", "optimizer.learning_rate=0.01", "schedule=plateau",
             "schedule.patience=1", "schedule.factor=0.5", "regularization.early_stopping.patience=3",
-            "trainer.checkpoint.best=true"]
+            "trainer.checkpoint.best=true",
+            "model.kernel_initializer=glorot_uniform"]  # (the trajectory above was found with it)
 
 
 def signal_after(epoch: int, flag) -> str:
@@ -147,26 +148,3 @@ def test_a_resumed_run_on_image_files_repeats_the_uninterrupted_one(tmp_path):
                             weights(tmp_path / "whole" / "model.keras")):
         np.testing.assert_array_equal(ours, theirs)
     assert pd.read_csv(tmp_path / "resumed" / "classes.csv")["name"].tolist() == ["cat", "dog", "owl"]
-
-
-def test_a_large_model_is_said_before_training_with_what_makes_it_smaller(capsys):
-    """The slides' cnn grows with the image: on the folder default 64x64x3 it has 46.6 M
-    parameters (issue 23); on 28x28x1 it stays quiet."""
-    from types import SimpleNamespace
-
-    from kexp.models import build_model
-    from kexp.runs.pipeline import warn_if_large
-
-    cfg = compose_config([])
-    for shape, said in (((28, 28, 1), False), ((64, 64, 3), True)):
-        model = build_model(cfg.model, shape, 3, cfg.regularization)
-        data = SimpleNamespace(input_shape=shape, train=range(60))
-        warn_if_large(cfg, model, data)
-        err = capsys.readouterr().err
-        assert bool(err) is said, (shape, model.count_params(), err)
-    # conv 5x5x3→64, pool, conv 5x5x64→128, pool (64→60→30→26→13), dense 13·13·128→2048→1024→3
-    assert model.count_params() == (5 * 5 * 3 + 1) * 64 + (5 * 5 * 64 + 1) * 128 + (13 * 13 * 128 + 1) * 2048 \
-        + (2048 + 1) * 1024 + (1024 + 1) * 3
-    assert err.startswith("kexp: model=cnn on 64x64x3 inputs has 46.6 M parameters (model.keras about 559")
-    assert err.rstrip().endswith("for 60 training samples; smaller: a lower data.image_size, fewer "
-                                 "model.filters/dense_units, or model=backbone")
