@@ -70,6 +70,9 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     fig = Figure(figsize=(10, 6 + 0.22 * rows), layout="constrained")
     ax = fig.subplots()
     colours = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
+    log_scale = metric == "loss" and _all_positive(runs, metric)
+    # on a log scale a band reaching below 0 is drawn down to the smallest value the runs had
+    floor = _smallest(runs, metric) if log_scale else -np.inf
     handles = []
     for index, members in enumerate(groups.values()):
         colour = colours(index % colours.N)
@@ -89,7 +92,7 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
             if len(members) > 1:
                 ax.fill_between(
                     stats["epoch"],
-                    stats["mean"] - stats["ci"],
+                    np.maximum(stats["mean"] - stats["ci"], floor),
                     stats["mean"] + stats["ci"],
                     color=colour,
                     alpha=0.15,
@@ -110,9 +113,15 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     ax.grid(alpha=0.3)
     fig.legend(handles=handles, loc="outside lower center", ncols=columns, fontsize="small")
     ax.set_title(title or f"{metric}: {len(runs)} runs, {len(groups)} configurations")
-    if metric == "loss" and _all_positive(runs, metric):
+    if log_scale:
         ax.set_yscale("log")
     return fig
+
+
+def _smallest(runs: list[Run], metric: str) -> float:
+    """The smallest value of ``metric`` and ``val_<metric>`` in the runs' histories."""
+    values = [r.history[c].min() for r in runs for c in (metric, f"val_{metric}") if c in r.history and len(r.history)]
+    return float(min(values)) if values else -np.inf
 
 
 def _validates_on_test(run: Run) -> bool:
