@@ -1,4 +1,4 @@
-"""``python -m kexp.replay RUN [--verify] [--out DIR]``: run a finished run's command again.
+"""``python -m kexp.replay RUN_OR_SWEEP [--verify] [--out DIR]``: run a finished run's command again.
 
 The command is rebuilt from the run's own overrides (``.hydra/overrides.yaml``, the ones
 ``run.yaml`` recorded) into a new run directory (``outputs/replay/<date>_<time>`` unless
@@ -7,7 +7,8 @@ the git commit and uncommitted changes, the backend. ``--verify`` then compares 
 ``history.csv`` with the old, column by column (``epoch_seconds`` aside): identical is the
 verdict a ``trainer.deterministic=true`` run must reach; otherwise the largest differences are
 reported. The verdict and the differences go to ``replay.yaml`` in the new directory.
-A directory that is not a finished run is one line, exit 2, nothing written.
+A sweep directory replays from its ``multirun.yaml`` (the same grid into a new sweep directory;
+``--verify`` job by job). A directory that is not a finished run is one line, exit 2, nothing written.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from pathlib import Path
 import yaml
 
 from kexp.config.errors import KexpError
+
+#: What Hydra writes into a sweep directory: the sweep's config and its overrides.
+MULTIRUN_FILE = "multirun.yaml"
 
 
 class ReplayError(KexpError):
@@ -39,6 +43,19 @@ def recorded_overrides(run_dir: Path) -> list[str]:
         raise ReplayError(f"{run_dir} — not a finished kexp run (metrics.csv with status ok and .hydra/ are needed)")
     overrides = yaml.safe_load((run_dir / HYDRA_OVERRIDES).read_text(encoding="utf-8")) or []
     return [str(o) for o in overrides if not str(o).startswith("hydra.run.dir=")]
+
+
+def recorded_sweep(sweep_dir: Path) -> list[str]:
+    """A sweep's command-line overrides from its ``multirun.yaml`` (its own directory and mode aside)."""
+    recorded = yaml.safe_load((sweep_dir / MULTIRUN_FILE).read_text(encoding="utf-8")) or {}
+    overrides = (recorded.get("hydra") or {}).get("overrides") or {}
+    kept = [o for o in overrides.get("hydra") or [] if not o.startswith(("hydra.sweep.dir=", "hydra.mode="))]
+    return [*kept, *(overrides.get("task") or [])]
+
+
+def sweep_jobs(sweep_dir: Path) -> list[str]:
+    """The job folders of a sweep that have a history, by number."""
+    return sorted((p.name for p in sweep_dir.iterdir() if p.name.isdigit() and (p / "history.csv").is_file()), key=int)
 
 
 def machine_differences(run_dir: Path) -> list[str]:
@@ -88,32 +105,39 @@ def main(argv: list[str] | None = None) -> int:
     from kexp.runs.provenance import override_argument
     from kexp.runs.saved import new_directory, timestamp
 
+    sweep = (args.run_dir / MULTIRUN_FILE).is_file()
     try:
-        overrides = recorded_overrides(args.run_dir)
+        overrides = recorded_sweep(args.run_dir) if sweep else recorded_overrides(args.run_dir)
+        jobs = sweep_jobs(args.run_dir) if sweep else []
+        if sweep and not jobs:
+            raise ReplayError(f"{args.run_dir} — a sweep directory without finished jobs")
     except KexpError as err:
         print(err.one_line(), file=sys.stderr)
         return 2
-    for line in machine_differences(args.run_dir):
+    first = args.run_dir / jobs[0] if sweep else args.run_dir
+    for line in machine_differences(first):
         print(f"kexp.replay: differs from the recorded run: {line}", file=sys.stderr)
     out = new_directory(args.out or Path("outputs") / "replay" / timestamp())
-    command = [
-        sys.executable,
-        "-m",
-        "kexp",
-        *overrides,
-        override_argument("hydra.run.dir", out.absolute(), shell=False),
-    ]
+    where = override_argument("hydra.sweep.dir" if sweep else "hydra.run.dir", out.absolute(), shell=False)
+    command = [sys.executable, "-m", "kexp", *(["-m"] if sweep else []), *overrides, where]
     print(f"kexp.replay: {' '.join(command[1:])}", file=sys.stderr)
     returncode = subprocess.run(command, check=False).returncode
     if returncode != 0:
         return returncode
     if args.verify:
-        verdict = compare_histories(args.run_dir / "history.csv", out / "history.csv")
+        if sweep:  # job by job: the same numbers in the same order
+            each = {
+                job: compare_histories(args.run_dir / job / "history.csv", out / job / "history.csv") for job in jobs
+            }
+            same = all(v["verdict"] == "identical" for v in each.values())
+            verdict: dict[str, object] = {"verdict": "identical" if same else "differs", "jobs": each}
+        else:
+            verdict = compare_histories(args.run_dir / "history.csv", out / "history.csv")
         facts = {
             "source": str(args.run_dir.resolve()),
             "overrides": overrides,
             **verdict,
-            "machine_differences": machine_differences(args.run_dir),
+            "machine_differences": machine_differences(first),
         }
         from kexp.runs.atomic import write_text
 

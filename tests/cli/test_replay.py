@@ -27,3 +27,15 @@ def test_a_deterministic_run_replays_identically_and_bad_input_is_one_line(tmp_p
     assert bad.returncode == 2 and bad.stderr.strip() == (
         "kexp: replay error: empty — not a finished kexp run (metrics.csv with status ok and .hydra/ are needed)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again", "empty", "first"]
+
+
+def test_a_sweep_replays_from_its_multirun_yaml_job_by_job(tmp_path):
+    args = ["-m", *TINY_CNN, "data.train_size=100", "data.test_size=30", "trainer.epochs=1", "seed=0,1",
+            "trainer.deterministic=true", "trainer.save_model=false", "hydra.sweep.dir=sweep"]
+    assert run_kexp(args, tmp_path).returncode == 0
+    replay = subprocess.run([sys.executable, "-m", "kexp.replay", "sweep", "--verify", "--out", "again"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert replay.returncode == 0, replay.stderr[-3000:]
+    facts = yaml.safe_load((tmp_path / "again" / "replay.yaml").read_text())
+    assert facts["verdict"] == "identical" and sorted(facts["jobs"]) == ["0", "1"]
+    assert "seed=0,1" in facts["overrides"] and (tmp_path / "again" / "summary.csv").is_file()
