@@ -91,9 +91,11 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
 
 
 def rerun_command(runs: list) -> str:
-    """The command of the first run (``run.yaml``), for the "add seeds" hint; "" when unknown."""
+    """The command of the first run (``run.yaml``) without its seed and directory, for the "add seeds"
+    hint (a new sweep directory: the grid differs); "" when unknown."""
     command = next((r.provenance.get("command") for r in runs if r.provenance.get("command")), "")
-    return " ".join(part for part in str(command).split() if not part.startswith("seed="))
+    dropped = ("seed=", "hydra.sweep.dir=", "hydra.run.dir=", "'hydra.sweep.dir=", "'hydra.run.dir=")
+    return " ".join(part for part in str(command).split() if not part.startswith(dropped))
 
 
 #: At most this many confusion matrices in a report (a search has a configuration per trial).

@@ -73,7 +73,9 @@ def test_the_summary_and_report_say_what_can_be_claimed(tmp_path):
     assert "p_vs_best" in markdown and "seeds_for_power" in written["report.html"].read_text()
     # one seed per configuration: no claim, and how to add seeds
     for name in ("adam", "sgd"):
-        make_run(tmp_path / "single" / name, [f"optimizer={name}"], metrics={"best_val_accuracy": 0.5})
+        run = make_run(tmp_path / "single" / name, [f"optimizer={name}"], metrics={"best_val_accuracy": 0.5})
+        (run / "run.yaml").write_text("command: python -m kexp -m optimizer=adam,sgd hydra.sweep.dir=/x/single\n")
     single = compare([tmp_path / "single"], tmp_path / "out1")["summary.md"].read_text()
-    assert "One run per configuration: no claim about best_val_accuracy can be made — add seeds" in single
+    assert ("One run per configuration: no claim about best_val_accuracy can be made — add seeds: "
+            "python -m kexp -m optimizer=adam,sgd seed=0,1,2,3,4") in single
     assert pd.read_csv(tmp_path / "out1" / "summary.csv")["optimizer"].tolist() == ["adam", "sgd"]
