@@ -1,4 +1,5 @@
-"""A composed config as one flat mapping ``{dotted.key: value}`` (pandas' ``json_normalize``)."""
+"""A config as one flat mapping ``{dotted.key: value}``: resolved (:func:`flat_config`, pandas'
+``json_normalize``) or as written, interpolations unresolved (:func:`raw_leaves`, no pandas)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,22 @@ def flat_config(cfg: DictConfig) -> dict[str, object]:
 def _plain(value: object) -> object:
     """NumPy scalars (which pandas may hand back) as Python values, for YAML and comparisons."""
     return value.item() if hasattr(value, "item") and not isinstance(value, (list, dict)) else value
+
+
+def leaves(mapping: dict, prefix: str = "") -> dict[str, object]:
+    """``{dotted.key: value}`` of a nested mapping (lists stay values; empty mappings stay values)."""
+    out: dict[str, object] = {}
+    for key, value in mapping.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(leaves(value, f"{dotted}."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def raw_leaves(cfg: DictConfig) -> dict[str, object]:
+    """The config without ``hydra`` as written: ``???`` and ``${...}`` left as they are (nothing is
+    resolved, so a missing value or a broken interpolation cannot raise)."""
+    raw = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]), resolve=False)
+    return leaves(raw) if isinstance(raw, dict) else {}

@@ -89,17 +89,9 @@ def _check_model_fits_tables(cfg: DictConfig) -> None:
 
 def _check_nothing_missing(cfg: DictConfig) -> None:
     """A value left ``???`` (a ``--config-dir`` YAML without a key its schema requires)."""
-    raw = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]), resolve=False)
-    missing: list[str] = []
+    from kexp.config.flat import raw_leaves
 
-    def walk(node: object, prefix: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{prefix}{key}.")
-        elif node == "???":
-            missing.append(prefix[:-1])
-
-    walk(raw, "")
+    missing = [key for key, value in raw_leaves(cfg).items() if value == "???"]
     if missing:
         key = missing[0]
         rule = next((r for r in RULES if r.key == key), None)

@@ -12,7 +12,7 @@ Nothing here imports Keras.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 
 from kexp.config.errors import KexpError
+from kexp.config.flat import leaves
 from kexp.reporting.compare.runs import Run
 from kexp.runs.layout import HYDRA_CONFIG
 
@@ -90,21 +91,9 @@ def _plain(value: object) -> object:
     return value if isinstance(value, (str, int, float, bool, type(None), list)) else str(value)
 
 
-def flat(mapping: dict, prefix: str = "") -> dict[str, object]:
-    """``{dotted.key: value}`` of a nested mapping (lists stay values)."""
-    out: dict[str, object] = {}
-    for key, value in mapping.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out.update(flat(value, f"{dotted}."))
-        else:
-            out[dotted] = value
-    return out
-
-
 def _config(run: Run) -> dict[str, object]:
     path = run.path / HYDRA_CONFIG
-    return flat(yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
+    return leaves(yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
 
 
 def _facts(run: Run) -> dict[str, object]:
@@ -199,10 +188,12 @@ def curves_figure(a: list[Run], b: list[Run], names: tuple[str, str]):
     """Both sides' accuracy and loss curves on one figure (mean and band with seeds)."""
     from kexp.reporting.compare.plots import compare_figure
 
-    both = [*a, *b]
-    label = {id(r): names[0] for r in a} | {id(r): names[1] for r in b}
-    for run in both:  # the side as the configuration: one colour per side
-        run.overrides = {**run.overrides, "side": label[id(run)]}
+    # the side as the configuration (one colour per side), on copies: the callers' runs stay as read
+    both = [
+        replace(r, overrides={**r.overrides, "side": name})
+        for side, name in ((a, names[0]), (b, names[1]))
+        for r in side
+    ]
     return compare_figure(both, ["side", "seed"], "accuracy", title=f"{names[0]} vs {names[1]}")
 
 

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import IO
 
 import yaml
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
-from kexp.config.flat import flat_config
+from kexp.config.flat import flat_config, raw_leaves
 from kexp.config.renamed import current_names, stored_matches
 from kexp.runs.layout import BACKUP_DIR, LOCK_FILE, STORED_CONFIG, completed_epochs
 
@@ -173,18 +173,9 @@ def read_stored_config(run_dir: Path) -> dict[str, object]:
 def extensible_keys(cfg: DictConfig) -> set[str]:
     """:data:`EXTENSIBLE_KEYS` and the keys that follow one of them (``schedule.epochs:
     ${trainer.epochs}`` in the cosine schedule): they may grow together."""
-    raw = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]), resolve=False)
-    followers = set(EXTENSIBLE_KEYS)
-
-    def walk(node: object, prefix: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{prefix}{key}.")
-        elif isinstance(node, str) and node.strip() in {f"${{{k}}}" for k in EXTENSIBLE_KEYS}:
-            followers.add(prefix[:-1])
-
-    walk(raw, "")
-    return followers
+    references = {f"${{{key}}}" for key in EXTENSIBLE_KEYS}
+    followers = {k for k, v in raw_leaves(cfg).items() if isinstance(v, str) and v.strip() in references}
+    return set(EXTENSIBLE_KEYS) | followers
 
 
 def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int, may_extend: bool = True) -> None:
