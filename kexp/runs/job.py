@@ -15,6 +15,7 @@ import gc
 import logging
 import math
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -252,5 +253,9 @@ def _remove_unfinished(run_dir: Path) -> None:
     """Delete a run directory whose run stopped on a user error before any result."""
     logging.shutdown()
     shutil.rmtree(run_dir, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        run_dir.parent.rmdir()  # the date folder, if this run was its only content
+    parent = run_dir.absolute().parent
+    # the date folder kexp made (outputs/2026-12-04/), if this run was its only content — never a
+    # folder of the user's (hydra.run.dir=somewhere/run: somewhere stays, even when empty)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", parent.name) and parent != Path.cwd().absolute():
+        with contextlib.suppress(OSError):
+            parent.rmdir()

@@ -147,8 +147,9 @@ def test_an_error_in_the_job_is_printed_once_and_leaves_no_directory(tmp_path):
     line on the terminal, not also Hydra's log line of it (kexp.runs.said)."""
     (tmp_path / "conf" / "model").mkdir(parents=True)
     (tmp_path / "conf" / "model" / "mine.yaml").write_text("name: mine\nbuilder: nonet\n")
-    result = run_kexp(["--config-dir", str(tmp_path / "conf"), "model=mine", "hydra.run.dir=run"], tmp_path)
+    (tmp_path / "mine").mkdir()  # the user's own (empty) folder around the run directory stays
+    result = run_kexp(["--config-dir", str(tmp_path / "conf"), "model=mine", "hydra.run.dir=mine/run"], tmp_path)
     assert result.returncode == 2
     line = "kexp: config error: model.builder=nonet — unknown"
     assert result.stderr.count(line) == 1 and result.stdout.count(line) == 0, result.stderr
-    assert not (tmp_path / "run").exists()
+    assert not (tmp_path / "mine" / "run").exists() and (tmp_path / "mine").is_dir()
