@@ -136,6 +136,7 @@ def resume_unfinished(cfg: DictConfig, overrides: list[str], argv: list[str]) ->
     run_dir = find_unfinished_run(cfg, overrides)
     if run_dir is None:
         return argv
+    RunLock.acquire(run_dir)  # first: a run still going (or a second rerun) is refused untouched
     check_rerun(cfg, run_dir)
     done = completed_epochs(run_dir / BACKUP_DIR)
     print(
@@ -143,7 +144,6 @@ def resume_unfinished(cfg: DictConfig, overrides: list[str], argv: list[str]) ->
         "resume=never starts a new run",
         file=sys.stderr,
     )
-    RunLock.acquire(run_dir)  # before Hydra rewrites its .hydra/ (a second rerun meets this lock)
     argv = [*argv, override_argument("hydra.run.dir", run_dir.absolute(), shell=False)]
     sys.argv[1:] = argv
     return argv
