@@ -1,44 +1,45 @@
-"""Hydra plugin: the Optuna sweeper with kexp's shared, resumable study (:mod:`kexp.search.sweeper`).
+"""Hydra plugin: kexp's Optuna sweeper (``hparams_search=optuna``; the loop is :mod:`kexp.search`).
 
-Hydra instantiates sweepers only from the ``hydra_plugins`` package; the code
-is in kexp. ``conf/hparams_search/optuna.yaml`` names this class.
-
-Hydra imports every module under ``hydra_plugins`` at start-up and prints a
-six-line warning for one that fails to import. Without the ``sweep`` extra
-(hydra-optuna-sweeper) this module still imports — on Hydra's own ``Sweeper``
-base — so nothing is printed; ``hparams_search=optuna`` is then refused by
-kexp's preflight in one line naming the extra, and the class refuses too if
-it is reached another way.
+Hydra instantiates sweepers only from the ``hydra_plugins`` package, and imports
+every module under it at start-up: this one stays cheap (Hydra's public
+``Sweeper`` base only) and imports Optuna when a search starts. Without the
+``sweep`` extra (Optuna) ``hparams_search=optuna`` is refused by kexp's preflight
+in one line naming the extra. ``conf/hydra/sweeper/optuna.yaml`` names this class.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from hydra.plugins.sweeper import Sweeper
-
-try:
-    from hydra_plugins.hydra_optuna_sweeper.optuna_sweeper import OptunaSweeper as _Base
-except ImportError:  # the sweep extra is not installed
-    _Base = None
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig
 
 
-if _Base is not None:
+class KexpOptunaSweeper(Sweeper):
+    """An Optuna search on Hydra's public sweeper API: ask a trial, launch its job, tell its value."""
 
-    class KexpOptunaSweeper(_Base):  # type: ignore[valid-type,misc]
-        """``OptunaSweeper`` whose loop is :class:`kexp.search.sweeper.SharedStudySweeper`."""
+    def __init__(self, **settings: Any) -> None:
+        #: ``hydra.sweeper`` without ``_target_``: n_trials, n_jobs, params, study_name, storage,
+        #: search (``hparams_search``), objective, task, epochs, seed, max_failure_rate
+        self.settings = settings
+        self.config: DictConfig | None = None
+        self.launcher: Any = None
+        self.hydra_context: HydraContext | None = None
 
-        def __init__(self, **kwargs) -> None:  # (the same arguments as Hydra's OptunaSweeper)
-            from kexp.search.sweeper import SharedStudySweeper
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        """Keep the config and make the launcher (Hydra's public plugin registry)."""
+        from hydra.core.plugins import Plugins
 
-            self.sweeper = SharedStudySweeper(**kwargs)
+        self.config = config
+        self.hydra_context = hydra_context
+        self.launcher = Plugins.instance().instantiate_launcher(
+            config=config, hydra_context=hydra_context, task_function=task_function
+        )
 
-else:
+    def sweep(self, arguments: list[str]) -> None:
+        """Run the search (:func:`kexp.search.run.run_search`)."""
+        from kexp.search.run import run_search
 
-    class KexpOptunaSweeper(Sweeper):  # type: ignore[no-redef]
-        """Stands in while hydra-optuna-sweeper is missing: says what to install."""
-
-        def __init__(self, **kwargs) -> None:
-            raise ImportError("hparams_search=optuna needs the sweep extra: pip install 'kexp[sweep]'")
-
-        def setup(self, *args, **kwargs) -> None:  # pragma: no cover (never constructed)
-            raise NotImplementedError
-
-        def sweep(self, arguments):  # pragma: no cover
-            raise NotImplementedError
+        assert self.config is not None
+        run_search(self.settings, self.config, self.launcher, arguments)

@@ -61,18 +61,12 @@ def _claim(candidate: str) -> str:
     return claim_directory(candidate)
 
 
-def _direction(objective: str, task: str) -> str:
-    from kexp.runs.record import objective_direction
-
-    return objective_direction(objective, task)
-
-
 def register_resolvers() -> None:
     """Resolvers used by conf/config.yaml (idempotent), and the structured-config schemas."""
     from kexp.config.schema import register_schemas
 
     register_schemas()
-    for name, function in (("kexp_suffix", run_dir_suffix), ("kexp_claim", _claim), ("kexp_direction", _direction)):
+    for name, function in (("kexp_suffix", run_dir_suffix), ("kexp_claim", _claim)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, function, use_cache=name == "kexp_claim")
 

@@ -68,7 +68,7 @@ def preflight(argv: list[str]) -> DictConfig | None:
             cfg = compose(hydra, args.config_name or "config", job)
             validate(cfg)
         if args.multirun and cfg is not None:
-            check_search_storage(cfg)
+            check_search(cfg, [str(o.input_line) for o in overrides if not o.is_hydra_override()], args.overrides)
         if not args.multirun and cfg is not None and (run_dir := given_run_dir(args.overrides)) is not None:
             check_rerun(cfg, run_dir)  # before Hydra rewrites the directory's .hydra/
     finally:
@@ -76,12 +76,21 @@ def preflight(argv: list[str]) -> DictConfig | None:
     return cfg
 
 
-def check_search_storage(cfg: DictConfig) -> None:
-    """``hparams_search=optuna``: its study storage can be opened (and is created if new)."""
+def check_search(cfg: DictConfig, arguments: list[str], command_line: list[str]) -> None:
+    """``hparams_search=optuna``: its settings, search space and budget work, its storage opens
+    (and is created if new) — :func:`kexp.search.preflight.check_search`."""
     if OmegaConf.select(cfg, "hparams_search.study_name") is not None:
-        from kexp.search.storage import open_storage
+        from kexp.search.preflight import check_search as check
+        from kexp.search.quiet import quiet_experimental
 
-        open_storage(OmegaConf.select(cfg, "hparams_search.storage"))
+        with quiet_experimental():
+            check(cfg, arguments, given_sweep_dir(command_line))
+
+
+def given_sweep_dir(overrides: list[str]) -> str | None:
+    """A literal ``hydra.sweep.dir=DIR`` of the command line (without interpolations), else None."""
+    given = next((o.split("=", 1)[1] for o in overrides if o.startswith("hydra.sweep.dir=")), None)
+    return given if given and "${" not in given else None
 
 
 def parse_args(argv: list[str]) -> Namespace:
@@ -160,7 +169,7 @@ PLUGINS = {
     ("hydra/launcher", "submitit_local"): ("hydra_plugins.hydra_submitit_launcher", "sweep"),
     ("hydra/launcher", "submitit_slurm"): ("hydra_plugins.hydra_submitit_launcher", "sweep"),
     ("hydra/launcher", "slurm"): ("hydra_plugins.hydra_submitit_launcher", "sweep"),
-    ("hparams_search", "optuna"): ("hydra_plugins.hydra_optuna_sweeper", "sweep"),
+    ("hparams_search", "optuna"): ("optuna", "sweep"),
 }
 
 
@@ -170,10 +179,8 @@ def check_plugin(group: str, option: str) -> None:
 
     module, extra = PLUGINS.get((group, option), (None, None))
     if module is not None and importlib.util.find_spec(module) is None:
-        raise ConfigError(
-            f"{group}={option} — needs the Hydra plugin {module.split('.')[1]}, "
-            f"not installed: pip install 'kexp[{extra}]'"
-        )
+        what = f"the Hydra plugin {module.split('.')[1]}" if module.startswith("hydra_plugins.") else module
+        raise ConfigError(f"{group}={option} — needs {what}, not installed: pip install 'kexp[{extra}]'")
 
 
 def check_group_choices(hydra, overrides: list[Override]) -> None:

@@ -36,7 +36,9 @@ from kexp.runs.layout import BACKUP_DIR, LOCK_FILE, STORED_CONFIG, completed_epo
 log = logging.getLogger("kexp")
 
 #: Keys that may differ between the first start of a run and its rerun.
-FREE_KEYS = ("trainer.verbose", "resume")
+FREE_KEYS = ("trainer.verbose", "resume", "hparams_search.trial")
+#: Keys that keep a run's books, never part of its configuration (a comparison leaves them out).
+BOOKKEEPING_KEYS = ("resume", "hparams_search.trial")
 #: Keys that may grow: training continues to the new value.
 EXTENSIBLE_KEYS = ("trainer.epochs",)
 
@@ -148,7 +150,7 @@ def check_rerun(cfg: DictConfig, run_dir: Path) -> bool:
 
     backup = Path(run_dir) / BACKUP_DIR
     earlier = RunRecord.read(run_dir)
-    finished = earlier is not None and earlier.ok and not backup.exists()
+    finished = earlier is not None and earlier.evaluated and not backup.exists()
     check_same_config(cfg, run_dir, completed_epochs(backup), may_extend=not finished)
     return finished
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from kexp.config.errors import KexpError
 from kexp.config.validation import validate
@@ -57,7 +57,7 @@ def threads_per_job(hydra_cfg: DictConfig) -> int | None:
     return max(1, cores // parallel)
 
 
-def run_job(cfg: DictConfig) -> float:
+def run_job(cfg: DictConfig) -> float | list[float]:
     """Validate ``cfg``, run it (or finish what an earlier start left), print where the results are.
 
     Returns the sweep objective (``objective``: a metrics.csv column or alias).
@@ -74,13 +74,20 @@ def run_job(cfg: DictConfig) -> float:
     return objective_value(cfg, _run_in_directory(cfg, run_dir, in_sweep, hydra_cfg))
 
 
-def objective_value(cfg: DictConfig, record: RunRecord | None) -> float:
-    """The sweep objective of ``record``; the worst value when the run did not end ok."""
-    metric = objective_metric(cfg.objective, cfg.task.name)
+def objective_value(cfg: DictConfig, record: RunRecord | None) -> float | list[float]:
+    """The sweep objective of ``record`` (a list for ``objective=[a,b]``); the worst value when the
+    run did not end ok."""
+    if isinstance(cfg.objective, ListConfig):
+        return [_one_objective(str(name), cfg.task.name, record) for name in cfg.objective]
+    return _one_objective(cfg.objective, cfg.task.name, record)
+
+
+def _one_objective(objective: str, task: str, record: RunRecord | None) -> float:
+    metric = objective_metric(objective, task)
     value = record.value(metric) if record is not None and record.ok else NAN
     if math.isfinite(value):
         return value
-    return math.inf if objective_direction(cfg.objective, cfg.task.name) == "minimize" else -math.inf
+    return math.inf if objective_direction(objective, task) == "minimize" else -math.inf
 
 
 def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) -> RunRecord | None:

@@ -28,7 +28,7 @@ from kexp.reporting.curves import save_curves
 from kexp.runs import atomic, layout
 from kexp.runs.processes import end_other_process, local_model, process_directory, writes_artifacts
 from kexp.runs.provenance import override_argument
-from kexp.runs.record import RunRecord
+from kexp.runs.record import EVALUATED, RunRecord
 from kexp.runs.said import log_to_file
 from kexp.training.signals import TrainingInterrupted, guarded
 
@@ -41,6 +41,7 @@ log = logging.getLogger("kexp")
 STATUS_HINTS = {
     "interrupted": "run the same command again (or with {run_dir_argument}) to continue where it stopped",
     "diverged": "the loss became NaN or infinite; lower optimizer.learning_rate (or add regularization)",
+    "pruned": "the search's pruner stopped it: its objective was behind the other trials' at this epoch",
 }
 
 
@@ -219,7 +220,10 @@ def train(
     previous = previous_history(run_dir)
     if previous is not None:
         log.info("resuming after epoch %d", len(previous))
-    callbacks = configured_callbacks(cfg, run_dir, data, previous) + list(logger_callbacks or [])
+    from kexp.search.trial_reports import trial_callbacks
+
+    callbacks = configured_callbacks(cfg, run_dir, data, previous) + trial_callbacks(cfg, previous)
+    callbacks += list(logger_callbacks or [])
     from kexp.training.fine_tune import fine_tuning, train_in_phases
 
     if fine_tuning(cfg):  # (model=backbone: backbone frozen, then unfrozen)
@@ -244,7 +248,7 @@ def finish(
     model = local_model(model, run_dir)
     if model is None:  # (process 1.. of a multi-process run: process 0 evaluates and writes)
         return end_other_process(run_dir, trained, facts, status)
-    if status == "ok":
+    if status in EVALUATED:
         batch_size = cfg.trainer.batch_size * replicas
         scores = score_test_split(model, data, batch_size, run_dir, f"{cfg.name}: confusion matrix (test split)")
         if cfg.trainer.save_model:

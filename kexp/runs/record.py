@@ -10,7 +10,8 @@ check (:mod:`kexp.runs.job`), the sweep's exit status and the comparison
     test_accuracy, test_loss, test_<other metrics of the task>...,
     train_seconds, images_per_second, status, error
 
-``status`` is ``ok``, ``interrupted`` (resumable), ``diverged`` or ``failed``
+``status`` is ``ok``, ``pruned`` (stopped early by a search's pruner; evaluated
+like an ok run), ``interrupted`` (resumable), ``diverged`` or ``failed``
 (``error`` says why). ``metrics.csv`` is the last file a run writes.
 """
 
@@ -37,6 +38,8 @@ ALIASES = {
 _SMALLER_IS_BETTER = ("loss", "seconds", "mae", "mse", "parameters", "macs")
 
 NAN = float("nan")
+#: Statuses of a run that was evaluated and saved (:attr:`RunRecord.evaluated`).
+EVALUATED = ("ok", "pruned")
 
 
 @dataclass
@@ -85,6 +88,12 @@ class RunRecord:
     def ok(self) -> bool:
         """Whether the run finished and was evaluated."""
         return self.status == "ok"
+
+    @property
+    def evaluated(self) -> bool:
+        """Whether training ended as planned and the model was evaluated: ok, or stopped early by a
+        search's pruner (``pruned``: its history, metrics and model are kept)."""
+        return self.status in EVALUATED
 
     def row(self) -> dict[str, object]:
         """The ``metrics.csv`` row: fixed columns, test scores in place, status and error last."""
@@ -139,7 +148,9 @@ class RunRecord:
         return cls.from_row(table.iloc[0].to_dict()) if len(table) else None
 
     def value(self, metric: str) -> float:
-        """The value of ``metric`` (a column or an alias) in this record; NaN if absent."""
+        """The value of ``metric`` (a column, an alias or ``seconds_per_epoch``) in this record; NaN if absent."""
+        if metric == "seconds_per_epoch":
+            return self.train_seconds / self.epochs if self.epochs else NAN
         return _as_float(self.row().get(metric_column(metric), NAN))
 
 

@@ -41,7 +41,7 @@ _PARTIAL_PREFIX = ".partial-"
 class TrainingEnd:
     """How training ended, kept with the trained weights (``backup/trained/result.json``)."""
 
-    status: str  # ok | diverged
+    status: str  # ok | diverged | pruned
     train_seconds: float
     images_seen: int
 

@@ -40,7 +40,7 @@ class FitResult:
     history: pd.DataFrame
     train_seconds: float
     images_seen: int
-    status: str  # ok | diverged
+    status: str  # ok | diverged | pruned
 
 
 def keras_verbose(setting: str | int) -> int:
@@ -194,9 +194,8 @@ def fit(
             len(train) % batch_size,
             len(data.val),
         )
-    callbacks = training_callbacks(
-        run_dir, cfg.epochs, guard, callbacks or [], append_history=done_before > 0, phase=phase
-    )
+    given = list(callbacks or [])
+    callbacks = training_callbacks(run_dir, cfg.epochs, guard, given, append_history=done_before > 0, phase=phase)
     if getattr(model.optimizer, "use_ema", False):
         # validation on the averaged weights, the ones fit() leaves in the model for the test:
         # val_* and test_* then describe the same model (checkpoints and backups keep the raw ones)
@@ -224,6 +223,8 @@ def fit(
             else pd.DataFrame()
         )
     status = "diverged" if len(history) and not np.isfinite(history["loss"].iloc[-1]) else "ok"
+    if status == "ok" and any(getattr(c, "pruned", False) for c in given):  # (a search's pruner stopped it)
+        status = "pruned"
     trained_per_epoch = len(train) - len(train) % batch_size if shard is not None else len(train)
     images = trained_per_epoch * max(len(history) - done_before, 0)
     return FitResult(history, seconds, images_seen=images, status=status)

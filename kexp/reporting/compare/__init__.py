@@ -18,6 +18,7 @@ from kexp.reporting.compare.plots import compare_figure, gradient_compare_figure
 from kexp.reporting.compare.report import html_report
 from kexp.reporting.compare.runs import find_runs
 from kexp.reporting.compare.statistics import claim_lines, seed_statistics
+from kexp.reporting.compare.study import study_section
 from kexp.reporting.compare.table import (
     configuration_keys,
     over_seeds,
@@ -49,7 +50,12 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     seeds = over_seeds(table, keys)
     config = configuration_keys(keys)
     statistics = seed_statistics(table, config, column, smaller_is_better(column))
-    claims = claim_lines(statistics, config, column, rerun_command(runs))
+    study = study_section(out)
+    command = rerun_command(runs)
+    if study.is_study:  # (a search: more seeds of its best trials, in its own sweep directory)
+        command = f"{command} hydra.sweep.dir={out} hparams_search.confirm.top_k=3" if command else ""
+    claims = claim_lines(statistics, config, column, command, add_seeds="" if study.is_study else " seed=0,1,2,3,4")
+    claims = [*study.notes, *claims]
     written = {SUMMARY_CSV: out / SUMMARY_CSV, SUMMARY_MD: out / SUMMARY_MD}
     write_csv(written[SUMMARY_CSV], table)
     notes = version_notes(table)
@@ -78,8 +84,9 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
         path = written["compare_gradients.png"] = out / "compare_gradients.png"
         save_figure(gradient_compare_figure(runs, keys), path)
         images.append(path)
+    images += study.images
     images += best_confusion_matrices(runs, keys, best_first)
-    tables = [(f"Runs ranked by {column}", best_first.drop(columns=["dir"]))]
+    tables = [*study.tables, (f"Runs ranked by {column}", best_first.drop(columns=["dir"]))]
     if statistics is not None:
         tables.insert(0, (f"{column} over seeds: 95 % intervals, Welch against the best (Holm)", statistics))
     if seeds is not None:

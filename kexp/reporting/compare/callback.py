@@ -50,10 +50,11 @@ class SweepExitStatus(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from kexp.reporting.compare.runs import find_runs
+        from kexp.runs.record import EVALUATED
 
         sweep_dir = Path(config.hydra.sweep.dir)
         runs = find_runs([sweep_dir]) if sweep_dir.is_dir() else []
-        not_ok = [str(run.path) for run in runs if run.status != "ok"]
+        not_ok = [str(run.path) for run in runs if run.status not in EVALUATED]  # (pruned: a search stopped it)
         if not_ok:
             print(f"kexp: {len(not_ok)} job(s) did not end ok: {', '.join(not_ok)}", file=sys.stderr)
             sys.exit(1)

@@ -139,10 +139,19 @@ def seeds_for_power(values: np.ndarray, reference: np.ndarray) -> float:
     return math.inf
 
 
-def claim_lines(stats: pd.DataFrame | None, config_keys: list[str], column: str, command: str = "") -> list[str]:
-    """What the statistics allow one to say, in words (the summary's and the report's head)."""
+def claim_lines(
+    stats: pd.DataFrame | None,
+    config_keys: list[str],
+    column: str,
+    command: str = "",
+    add_seeds: str = " seed=0,1,2,3,4",
+) -> list[str]:
+    """What the statistics allow one to say, in words (the summary's and the report's head).
+
+    With one seed per configuration: that no claim can be made, and ``command`` + ``add_seeds``
+    as the way to add seeds."""
     if stats is None:
-        again = f" — add seeds: {command} seed=0,1,2,3,4" if command else " — add seeds (seed=0,1,2,3,4)"
+        again = f" — add seeds: {command}{add_seeds}" if command else f" — add seeds ({add_seeds.strip()})"
         return [f"One run per configuration: no claim about {column} can be made{again}"]
 
     def name(row: pd.Series) -> str:

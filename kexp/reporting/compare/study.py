@@ -1,0 +1,64 @@
+"""The search's part of a comparison: what a sweep directory of ``hparams_search=optuna`` adds.
+
+Read from the files the search wrote (:mod:`kexp.search.study_files`,
+:mod:`kexp.search.confirm`), so ``python -m kexp.compare SWEEP_DIR`` shows the
+same as the report written at the end of the search: the trials by state
+(pruned ones with the epochs they got), the confirmation's ranking, the
+parameter importances and the Pareto front.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from kexp.runs.layout import STUDY_FILE
+
+CONFIRM_RANKING = "confirm_ranking.csv"
+IMPORTANCE_CSV, IMPORTANCE_PNG, PARETO_PNG = "importance.csv", "importance.png", "pareto.png"
+
+
+@dataclass
+class StudySection:
+    """Notes, images and tables a search adds to its comparison; empty for a plain sweep."""
+
+    notes: list[str] = field(default_factory=list)
+    images: list[tuple[str, Path]] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    is_study: bool = False
+
+
+def study_section(sweep_dir: Path) -> StudySection:
+    """What ``sweep_dir``'s search files add (nothing when there is no ``study.csv``)."""
+    section = StudySection()
+    study_csv = Path(sweep_dir) / STUDY_FILE
+    if not study_csv.is_file():
+        return section
+    section.is_study = True
+    study = pd.read_csv(study_csv)
+    counts = study["state"].value_counts()
+    states = ", ".join(f"{counts[s]} {s.lower()}" for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING") if s in counts)
+    line = f"Optuna study: {len(study)} trials ({states})"
+    pruned = study[study["state"] == "PRUNED"]
+    if len(pruned) and "epochs_reported" in study:
+        done = study.loc[study["state"] == "COMPLETE", "epochs_reported"]
+        line += (
+            f"; pruned trials stopped after {pruned['epochs_reported'].mean():.1f} epochs on average "
+            f"(completed ones: {done.mean():.1f})"
+        )
+    section.notes.append(line)
+    ranking = Path(sweep_dir) / CONFIRM_RANKING
+    if ranking.is_file():
+        section.tables.append(
+            ("Confirmation: the finalists with fresh seeds, their search score beside", pd.read_csv(ranking))
+        )
+    for heading, name in (("Parameter importance (fANOVA)", IMPORTANCE_PNG), ("Pareto front", PARETO_PNG)):
+        if (Path(sweep_dir) / name).is_file():
+            section.images.append((heading, Path(sweep_dir) / name))
+    if (Path(sweep_dir) / IMPORTANCE_CSV).is_file():
+        section.tables.append(("Parameter importance", pd.read_csv(Path(sweep_dir) / IMPORTANCE_CSV)))
+    shown = [c for c in study.columns if c not in ("datetime_start", "datetime_complete", "sweep_dir", "run_dir")]
+    section.tables.append(("Trials of the study", study[shown]))
+    return section

@@ -1,0 +1,42 @@
+"""A search checked before anything runs: settings, search space, budget, storage — one line each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from kexp.search.settings import settings_of
+
+
+def check_search(cfg: DictConfig, arguments: list[str], sweep_dir: str | None) -> None:
+    """ConfigError (one line) for a search that cannot run as configured.
+
+    ``cfg``: one job's composed config (with its ``hydra`` node); ``arguments``: the command
+    line's overrides (the sweeper's); ``sweep_dir``: a literal ``hydra.sweep.dir`` (a rerun into
+    it continues its own trials, which the budget does not count against it).
+    """
+    import optuna
+
+    from kexp.search.pruners import make_pruner
+    from kexp.search.samplers import make_sampler
+    from kexp.search.space import search_space
+    from kexp.search.storage import open_storage
+    from kexp.search.study_table import ATTRIBUTE
+    from kexp.search.sweeper import grid_size
+
+    settings = settings_of(cfg)
+    assert settings is not None
+    sweeper = cfg.hydra.sweeper
+    space = search_space(OmegaConf.to_container(sweeper.params) if sweeper.get("params") else {}, arguments)
+    discrete = len(space.grid) == len(space.distributions)
+    make_sampler(settings.sampler, settings.seed, settings.sampler_options, space.grid if discrete else {})
+    make_pruner(settings.pruner, settings.pruner_options, settings.epochs)
+    storage = open_storage(cfg.hparams_search.storage, settings.heartbeat)
+    name = str(cfg.hparams_search.study_name)
+    so_far = 0
+    if name in {s.study_name for s in storage.get_all_studies()}:
+        study = optuna.load_study(study_name=name, storage=storage)
+        here = str(Path(sweep_dir).resolve()) if sweep_dir else None
+        so_far = sum(t.user_attrs.get(ATTRIBUTE, {}).get("sweep_dir") != here for t in study.trials)
+    settings.check_against(int(sweeper.n_trials), grid_size(space) if discrete else None, so_far)

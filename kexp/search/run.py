@@ -1,0 +1,71 @@
+"""``run_search``: one search from the sweeper's settings to the files in its sweep directory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from kexp.search.pruners import make_pruner
+from kexp.search.quiet import quiet_experimental
+from kexp.search.samplers import make_sampler
+from kexp.search.settings import SearchSettings
+from kexp.search.space import search_space
+from kexp.search.storage import open_storage, storage_url
+from kexp.search.sweeper import STORAGES, Searcher, open_study
+
+log = logging.getLogger("kexp")
+
+
+def run_search(sweeper: dict[str, Any], config: DictConfig, launcher: Any, arguments: list[str]) -> None:
+    """Search as ``hydra.sweeper`` (``sweeper``) says, launching jobs with ``launcher``.
+
+    The sweep directory is locked for the whole search (a second searcher into it
+    is refused in one line); the study is created or continued in its storage.
+    """
+    from kexp.runs.directory import RunLock
+    from kexp.search.confirm import confirm_finalists
+    from kexp.search.study_files import write_study_files
+
+    with quiet_experimental():
+        settings = SearchSettings.read(
+            sweeper.get("search"),
+            sweeper.get("objective"),
+            str(sweeper.get("task")),
+            sweeper["epochs"],
+            sweeper.get("seed"),
+        )
+        space = search_space(sweeper.get("params"), arguments)
+        storage = open_storage(sweeper.get("storage"), settings.heartbeat)
+        sampler = make_sampler(settings.sampler, settings.seed, settings.sampler_options, space.grid)
+        pruner = make_pruner(settings.pruner, settings.pruner_options, settings.epochs)
+        sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
+        lock = RunLock.acquire(sweep_dir, key="hydra.sweep.dir")
+        try:
+            study = open_study(
+                storage, str(sweeper["study_name"]), sampler, pruner, settings.directions, settings.objectives
+            )
+            log.info(
+                "Optuna study %s in %s (%d trials so far)",
+                study.study_name,
+                storage_url(sweeper.get("storage")),
+                len(study.trials),
+            )
+            searcher = Searcher(
+                study,
+                space,
+                settings,
+                sweep_dir,
+                launcher,
+                n_trials=int(sweeper.get("n_trials", 20)),
+                n_jobs=max(1, int(sweeper.get("n_jobs", 1))),
+                max_failure_rate=float(sweeper.get("max_failure_rate", 0.0)),
+            )
+            searcher.run()
+            finalists = confirm_finalists(searcher) if settings.confirm_top_k else None
+            write_study_files(study, sweep_dir, settings, finalists)
+        finally:
+            STORAGES.clear()
+            lock.release()
