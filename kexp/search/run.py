@@ -35,7 +35,7 @@ def run_search(sweeper: dict[str, Any], config: DictConfig, launcher: Any, argum
             sweeper.get("objective"),
             str(sweeper.get("task")),
             sweeper["epochs"],
-            sweeper.get("seed"),
+            (sweeper.get("sampler") or {}).get("seed"),
         )
         space = search_space(sweeper.get("params"), arguments)
         storage = open_storage(sweeper.get("storage"), settings.heartbeat)

@@ -59,26 +59,36 @@ def open_storage(storage: str | None, heartbeat: Any = None):
     import sqlalchemy
 
     engine = {"connect_args": {"timeout": SQLITE_TIMEOUT}} if url.startswith("sqlite:") else {"pool_pre_ping": True}
+    from kexp.search.quiet import quiet_experimental
+
     beats: dict[str, Any] = {}
     if heartbeat is not None and heartbeat.get("interval"):
+        with quiet_experimental():
+            retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=heartbeat.get("max_retry"))
         beats = {
             "heartbeat_interval": int(heartbeat["interval"]),
             "grace_period": int(heartbeat.get("grace_period") or 2 * int(heartbeat["interval"])),
-            "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(
-                max_retry=heartbeat.get("max_retry")
-            ),
+            "heartbeat_stale_trial_callback": retry,
         }
     failure: BaseException | None = None
     for attempt in range(ATTEMPTS):
         try:
             if url.startswith("sqlite:///"):
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine, **beats)
+            with quiet_experimental():
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine, **beats)
         except sqlalchemy.exc.SQLAlchemyError as err:  # (also: two searchers creating one storage)
             if attempt + 1 < ATTEMPTS and not isinstance(err, sqlalchemy.exc.ArgumentError):
                 time.sleep(0.5 * (attempt + 1))
                 continue
             failure = err
+        except RuntimeError as err:  # (a storage an older Optuna made: its schema needs an upgrade)
+            if "optuna storage upgrade" not in str(err):
+                raise
+            raise ConfigError(
+                f"hparams_search.storage={url} — written by an older Optuna ({str(err).split('(')[-1].split(')')[0]}); "
+                f"upgrade it once with: optuna storage upgrade --storage {url} (or give a new storage)"
+            ) from None
         except (ValueError, ImportError, OSError) as err:
             failure = err
         break

@@ -60,7 +60,8 @@ def test_the_grid_is_the_product_of_the_sweeps():
     (["model=nope", "--help"], "model=nope — unknown option; available: alexnet,"),
     (["model=cnn,mlp"], ""),  # a sweep without -m: Hydra's own message says what to do
 ])
-def test_sweeps_are_checked_without_crashing(argv, message):
+def test_sweeps_are_checked_without_crashing(argv, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # (a search opens its default storage under outputs/)
     error = preflight_error(argv)
     assert error.startswith(f"kexp: config error: {message}") if message else error == ""
 

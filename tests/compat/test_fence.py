@@ -1,4 +1,4 @@
-"""Private attributes of Keras, Hydra, Optuna and the Optuna sweeper plugin are used only in kexp/compat/."""
+"""Private attributes of Keras, Hydra and Optuna are used only in kexp/compat/."""
 
 import re
 from pathlib import Path
@@ -9,8 +9,7 @@ PACKAGE = Path(kexp.__file__).parent
 #: What a use of another library's private API looks like in kexp's code.
 PRIVATE_USES = {
     "hydra": re.compile(r"hydra\._internal"),
-    "optuna_sweeper": re.compile(r"hydra_optuna_sweeper\._impl"),
-    "optuna": re.compile(r"optuna\.storages\._|_VersionManager|\._trial_id\b|\._random_sampler\b|\._rng\b"),
+    "optuna": re.compile(r"optuna\.storages\._|\._storage\b|\._study_id\b|\._trial_id\b|\._random_sampler\b|\._rng\b"),
     "keras": re.compile(r"keras\.src\b|\._(weights_path|training_metadata_path|prev_weights_path|current_epoch"
                         r"|last_batch_seen|save_model|is_improvement|set_monitor_op)\b|seed_generator_state"
                         r"|\bmodel\._kexp"),

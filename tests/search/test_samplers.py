@@ -2,7 +2,7 @@
 
 import optuna
 
-from kexp.search.sampler import TrialSeededTPESampler
+from kexp.search.samplers import TrialSeededTPESampler
 
 
 def draws(sampler_seed, n_trials, storage=None, name="s"):
