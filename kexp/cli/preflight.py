@@ -165,10 +165,10 @@ def check_output_dir(args: Namespace) -> None:
 #: Group options that need a Hydra plugin: (group, option) → (the plugin's module, kexp's extra).
 PLUGINS = {
     ("hydra/launcher", "ray"): ("hydra_plugins.hydra_ray_launcher", "ray"),
-    ("hydra/launcher", "joblib"): ("hydra_plugins.hydra_joblib_launcher", "sweep"),
-    ("hydra/launcher", "submitit_local"): ("hydra_plugins.hydra_submitit_launcher", "sweep"),
-    ("hydra/launcher", "submitit_slurm"): ("hydra_plugins.hydra_submitit_launcher", "sweep"),
-    ("hydra/launcher", "slurm"): ("hydra_plugins.hydra_submitit_launcher", "sweep"),
+    ("hydra/launcher", "joblib"): ("hydra_plugins.hydra_joblib_launcher", "launchers"),
+    ("hydra/launcher", "submitit_local"): ("hydra_plugins.hydra_submitit_launcher", "launchers"),
+    ("hydra/launcher", "submitit_slurm"): ("hydra_plugins.hydra_submitit_launcher", "launchers"),
+    ("hydra/launcher", "slurm"): ("hydra_plugins.hydra_submitit_launcher", "launchers"),
     ("hparams_search", "optuna"): ("optuna", "sweep"),
 }
 

@@ -37,6 +37,14 @@ log = logging.getLogger("kexp")
 
 #: Keys that may differ between the first start of a run and its rerun.
 FREE_KEYS = ("trainer.verbose", "resume", "hparams_search.trial")
+#: Prefixes of keys that may differ too: a search's settings (its budget, pruner, heartbeat, the trial a
+#: retry gives the run) do not change what a trial's run trains.
+FREE_PREFIXES = ("hparams_search.",)
+
+
+def is_free(key: str) -> bool:
+    """Whether ``key`` may differ between a run's first start and its rerun."""
+    return key in FREE_KEYS or key.startswith(FREE_PREFIXES)
 #: Keys that keep a run's books, never part of its configuration (a comparison leaves them out).
 BOOKKEEPING_KEYS = ("resume", "hparams_search.trial")
 #: Keys that may grow: training continues to the new value.
@@ -199,7 +207,7 @@ def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int, may
     differ = sorted(
         k
         for k in set(stored) | set(current)
-        if k not in FREE_KEYS and not stored_matches(stored, k, current.get(k, "<absent>"))
+        if not is_free(k) and not stored_matches(stored, k, current.get(k, "<absent>"))
     )
     growable = extensible_keys(cfg)
     extended = [

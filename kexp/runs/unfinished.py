@@ -23,7 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.flat import flat_config
 from kexp.config.renamed import stored_matches
-from kexp.runs.directory import EXTENSIBLE_KEYS, FREE_KEYS, extensible_keys, read_stored_config
+from kexp.runs.directory import EXTENSIBLE_KEYS, extensible_keys, is_free, read_stored_config
 from kexp.runs.layout import BACKUP_DIR, METRICS_FILE, STORED_CONFIG, completed_epochs
 
 #: The default output root (``conf/config.yaml``'s ``hydra.run.dir`` starts with it).
@@ -66,7 +66,7 @@ def same_config(
     except (OSError, yaml.YAMLError):
         return False
     for key in set(stored) | set(current):
-        if key in FREE_KEYS:
+        if is_free(key):
             continue
         now = current.get(key, "<absent>")
         if stored_matches(stored, key, now):

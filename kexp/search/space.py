@@ -5,7 +5,7 @@ on the command line, with Hydra's own sweep grammar (read by Hydra's public
 ``OverridesParser``):
 
 ==================================  ======================================
-``choice(32, 64, 128)`` / ``a,b``   ``CategoricalDistribution``
+``choice(32, 64, 128)`` / ``a,b``   ``CategoricalDistribution`` (lists: their text, ``[8,16]``)
 ``range(1, 10)`` / ``range(0, 1, 0.25)``  ``IntDistribution`` / ``FloatDistribution`` with its step
 ``interval(0.0, 0.6)``              ``FloatDistribution``
 ``tag(log, interval(1e-4, 0.1))``   ``FloatDistribution(log=True)``
@@ -34,10 +34,13 @@ class SearchSpace:
     distributions: dict[str, BaseDistribution] = field(default_factory=dict)
     fixed: list[str] = field(default_factory=list)
     grid: dict[str, list] = field(default_factory=dict)  # the same keys as lists, where they are discrete
+    #: keys whose choices are lists or mappings: Optuna gets (and shows) their override text, ``[8,16]``
+    as_text: set[str] = field(default_factory=set)
 
     def overrides(self, params: dict) -> list[str]:
         """The overrides of one trial: its sampled ``params`` (``key=value``), then the fixed ones."""
-        return [*(f"{key}={_as_override_value(value)}" for key, value in params.items()), *self.fixed]
+        sampled = (f"{k}={v if k in self.as_text else _as_override_value(v)}" for k, v in params.items())
+        return [*sampled, *self.fixed]
 
 
 def search_space(params: dict | None, arguments: list[str]) -> SearchSpace:
@@ -52,7 +55,11 @@ def search_space(params: dict | None, arguments: list[str]) -> SearchSpace:
         if not override.is_sweep_override():
             space.fixed.append(str(override.input_line))
             continue
-        space.distributions[key] = distribution(override)
+        if override.is_choice_sweep() and any(isinstance(c, (list, dict)) for c in override.sweep_iterator()):
+            space.distributions[key] = CategoricalDistribution(list(override.sweep_string_iterator()))
+            space.as_text.add(key)
+        else:
+            space.distributions[key] = distribution(override)
         if override.is_discrete_sweep():
             space.grid[key] = list(space.distributions[key].choices) if override.is_choice_sweep() else _steps(override)
     return space
@@ -62,12 +69,7 @@ def distribution(override: Override) -> BaseDistribution:
     """The Optuna distribution of one sweep override (ConfigError for one Optuna cannot sample)."""
     key, value = override.get_key_element(), override.value()
     if override.is_choice_sweep() or isinstance(value, ChoiceSweep):
-        choices = list(override.sweep_iterator())
-        if any(isinstance(c, (list, dict)) for c in choices):
-            raise ConfigError.bad_value(
-                key, override.get_value_string(), "choices that are numbers, strings or booleans"
-            )
-        return CategoricalDistribution(choices)
+        return CategoricalDistribution(list(override.sweep_iterator()))
     if isinstance(value, RangeSweep):
         values = _steps(override)
         if not values:

@@ -31,10 +31,11 @@ def test_each_form_of_the_grammar_is_its_distribution_and_the_command_line_wins(
 
 
 def test_a_trials_overrides_read_back_as_its_values():
-    space = search_space({"a": "choice(x, 'b c', true)"}, ["k=1"])
-    overrides = space.overrides({"a": "b c", "lr": 0.001, "flag": True, "n": 3})
+    space = search_space({"a": "choice(x, 'b c', true)", "units": "choice([8],[16,32])"}, ["k=1"])
+    assert space.distributions["units"] == CategoricalDistribution(["[8]", "[16,32]"])  # lists: as text
+    overrides = space.overrides({"a": "b c", "lr": 0.001, "flag": True, "n": 3, "units": "[16,32]"})
     parsed = {o.key_or_group: o.value() for o in OverridesParser.create().parse_overrides(overrides)}
-    assert parsed == {"a": "b c", "lr": 0.001, "flag": True, "n": 3, "k": 1}
+    assert parsed == {"a": "b c", "lr": 0.001, "flag": True, "n": 3, "units": [16, 32], "k": 1}
 
 
 @pytest.mark.parametrize("value, allowed", [

@@ -2,8 +2,11 @@
 
 import signal
 import sqlite3
+import time
+from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from tests.conftest import TINY_CNN, run_kexp
@@ -79,3 +82,145 @@ def test_a_killed_search_rerun_into_its_directory_finishes_its_trials(tmp_path):
     summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
     assert len(summary) == 3 and (summary["status"] == "ok").all()
     assert not (tmp_path / "sweep" / "3").exists()
+
+
+def test_a_pruned_search_then_its_finalists_confirmed(tmp_path):
+    """pruner=percentile (99th: anything behind the best so far is stopped) on 5 trials of 4 epochs, then
+    the 2 best again with 2 fresh seeds: pruned runs stop early with status pruned and keep their files,
+    the study, summary and report say so, the confirmation ranks by the fresh seeds only; the same
+    command again runs nothing and does not continue a pruned trial."""
+    args = [*SEARCH, "hydra.sweeper.n_trials=5", "trainer.epochs=4", "hydra.sweep.dir=sweep",
+            "hydra.sweeper.params={optimizer.learning_rate: 'tag(log, interval(0.00001, 0.1))'}",
+            "hparams_search.pruner=percentile", "hparams_search.pruner_options={percentile: 99.0, n_startup_trials: 1}",
+            "hparams_search.confirm.top_k=2", "hparams_search.confirm.seeds=2"]
+    result = run_kexp(args, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    sweep = tmp_path / "sweep"
+    study = pd.read_csv(sweep / "study.csv")
+    assert study["trial"].tolist() == [0, 1, 2, 3, 4] and study["job"].tolist() == [0, 1, 2, 3, 4]
+    pruned = study[study["state"] == "PRUNED"]
+    assert len(pruned) >= 1 and set(study["state"]) <= {"COMPLETE", "PRUNED"}
+    assert (pruned["epochs_reported"] < 4).all() and (study.loc[study["state"] == "COMPLETE", "epochs_reported"] == 4).all()
+    for row in pruned.itertuples():  # a pruned run: stopped after the epoch it was told, everything written
+        run = sweep / str(row.job)
+        metrics = pd.read_csv(run / "metrics.csv").iloc[0]
+        assert metrics["status"] == "pruned" and metrics["epochs"] == row.epochs_reported
+        assert len(pd.read_csv(run / "history.csv")) == row.epochs_reported
+        assert (run / "curves.png").is_file() and metrics["test_accuracy"] == metrics["test_accuracy"]
+        assert row.value == pytest.approx(pd.read_csv(run / "history.csv")["val_accuracy"].max())
+    with sqlite3.connect(tmp_path / "study.db") as connection:  # every epoch reported to its trial
+        reported = connection.execute("SELECT COUNT(*) FROM trial_intermediate_values").fetchone()[0]
+    assert reported == study["epochs_reported"].sum()
+
+    summary = pd.read_csv(sweep / "summary.csv")
+    assert len(summary) == 9 and (summary["status"] == "pruned").sum() == len(pruned)
+    confirm = pd.read_csv(sweep / "confirm.csv")
+    finalists = study[study["state"] == "COMPLETE"].sort_values("value", ascending=False)["trial"].head(2).tolist()
+    assert confirm["trial"].tolist() == [finalists[0]] * 2 + [finalists[1]] * 2
+    assert confirm["seed"].tolist() == [1, 2, 1, 2] and confirm["job"].tolist() == [5, 6, 7, 8]
+    assert (confirm["status"] == "ok").all()
+    ranking = pd.read_csv(sweep / "confirm_ranking.csv")
+    means = confirm.groupby("trial")["value"].mean()
+    assert set(ranking["trial"]) == set(finalists) and ranking["mean"].is_monotonic_decreasing
+    assert ranking.set_index("trial")["mean"].to_dict() == pytest.approx(means.to_dict())
+    values = study.set_index("trial")["value"]
+    assert ranking["search_value"].tolist() == [values[t] for t in ranking["trial"]]
+    assert ranking["drop"].tolist() == pytest.approx((ranking["search_value"] - ranking["mean"]).tolist())
+    report = (sweep / "report.html").read_text()
+    assert "Confirmation: the finalists with fresh seeds" in report and f"{len(pruned)} pruned" in report
+    assert "Parameter importance" in report and (sweep / "importance.csv").is_file()
+
+    again = run_kexp(args, tmp_path)  # everything done: no trial asked, no run continued
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(pd.read_csv(sweep / "study.csv")) == 5
+    for row in pruned.itertuples():
+        assert len(pd.read_csv(sweep / str(row.job) / "history.csv")) == row.epochs_reported
+
+
+def test_several_objectives_give_a_pareto_front_and_a_budget_ends_the_search(tmp_path):
+    """objective=[val_accuracy,parameters]: study.csv has both values (the parameters those of each run)
+    and the non-dominated trials as its Pareto front; budget.trials stops at 3 of 6 trials."""
+    args = [*SEARCH, "hydra.sweeper.n_trials=6", "trainer.epochs=1", "hydra.sweep.dir=sweep",
+            "hydra.sweeper.params=null", "model.dense_units=choice([8],[16],[32],[64])",
+            "objective=[val_accuracy,parameters]", "hparams_search.budget.trials=3",
+            "hparams_search.sampler=nsga2"]
+    result = run_kexp(args, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "budget: the study has 3 trials" in result.stdout + result.stderr
+    sweep = tmp_path / "sweep"
+    study = pd.read_csv(sweep / "study.csv")
+    assert len(study) == 3 and (study["state"] == "COMPLETE").all()
+    for row in study.itertuples():
+        metrics = pd.read_csv(sweep / str(row.job) / "metrics.csv").iloc[0]
+        assert row.values_parameters == metrics["parameters"]
+        assert row.values_val_accuracy == pytest.approx(metrics["best_val_accuracy"])
+    points = list(zip(study["values_val_accuracy"], study["values_parameters"]))
+
+    def dominated(p):
+        return any(q[0] >= p[0] and q[1] <= p[1] and q != p for q in points)
+
+    assert study["pareto"].tolist() == [not dominated(p) for p in points]
+    assert (sweep / "pareto.png").is_file() and "Pareto front" in (sweep / "report.html").read_text()
+    results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    assert len(results["solutions"]) == study["pareto"].sum()
+
+
+def test_a_dead_searchers_trial_is_failed_by_its_heartbeat_and_retried_by_another(tmp_path):
+    """Searcher A is killed while trial 1 trains; its heartbeat (every 1 s) stops. Searcher B, started
+    after the grace period, finds the trial stale: Optuna fails it and queues a retry, which B runs."""
+    beats = ["hparams_search.heartbeat.interval=1", "hparams_search.heartbeat.grace_period=2"]
+    args = [*SEARCH, *beats, "trainer.epochs=20"]
+    process = start_kexp([*args, "hydra.sweeper.n_trials=2", "hydra.sweep.dir=a"], tmp_path)
+    wait_for_epochs(tmp_path / "a" / "1" / "history.csv", 2, process)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    time.sleep(3.5)
+    other = run_kexp([*args, "hydra.sweeper.n_trials=1", "hydra.sweep.dir=b"], tmp_path)
+    assert other.returncode == 0, other.stderr[-3000:]
+    assert "trial 2 retries trial 1" in other.stdout + other.stderr
+    trials = stored_trials(tmp_path / "study.db")
+    assert trials["state"].tolist() == ["COMPLETE", "FAIL", "COMPLETE"]
+    assert trials["learning_rate"][2] == trials["learning_rate"][1]  # the same parameters, again
+    study = pd.read_csv(tmp_path / "b" / "study.csv")
+    assert study["retries"].tolist()[2] == 1 and study["run_dir"].tolist()[2] == str(tmp_path / "b" / "0")
+    assert len(pd.read_csv(tmp_path / "b" / "0" / "history.csv")) == 20
+
+
+def test_optuna_dashboard_reads_kexps_study(tmp_path):
+    """optuna-dashboard on kexp's storage, on 127.0.0.1: the study and its trials come back over its API."""
+    import json
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    import optuna
+
+    from kexp.search.storage import open_storage
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study = optuna.create_study(study_name="cnn-adam-digits", storage=open_storage(url), direction="maximize")
+    study.optimize(lambda t: t.suggest_float("optimizer.learning_rate", 1e-4, 0.1, log=True), n_trials=3)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(Path(sys.executable).parent / "optuna-dashboard"), url, "--host", "127.0.0.1",
+                               "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies", timeout=5) as answer:
+                    studies = json.load(answer)["study_summaries"]
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, server.communicate()
+                time.sleep(0.3)
+        assert [s["study_name"] for s in studies] == ["cnn-adam-digits"]
+        study_id = studies[0]["study_id"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies/{study_id}", timeout=5) as answer:
+            detail = json.load(answer)
+        assert [t["values"][0] for t in detail["trials"]] == [t.value for t in study.trials]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
