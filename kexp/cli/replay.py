@@ -5,8 +5,11 @@ The command is rebuilt from the run's own overrides (``.hydra/overrides.yaml``, 
 ``--out``). First it says where this machine differs from the recorded run: package versions,
 the git commit and uncommitted changes, the backend. ``--verify`` then compares the new
 ``history.csv`` with the old, column by column (``epoch_seconds`` aside): identical is the
-verdict a ``trainer.deterministic=true`` run must reach; otherwise the largest differences are
-reported. The verdict and the differences go to ``replay.yaml`` in the new directory.
+verdict a ``trainer.deterministic=true`` run must reach. A run that is not deterministic and
+differs is judged by the spread of its seeds (:mod:`kexp.reporting.seed_spread`: its sweep's
+runs of the same configuration at other seeds, or those under ``--seeds PATH``): "within seed
+spread" when its best validation accuracy lies in their 95 % prediction interval. The verdict,
+the largest differences and the spread go to ``replay.yaml`` in the new directory.
 A sweep directory replays from its ``multirun.yaml`` (the same grid into a new sweep directory;
 ``--verify`` job by job). A directory that is not a finished run is one line, exit 2, nothing written.
 """
@@ -101,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run_dir", type=Path, help="a finished run directory")
     parser.add_argument("--verify", action="store_true", help="compare the new history with the old")
     parser.add_argument("--out", type=Path, help="the new run directory (default outputs/replay/<date>_<time>)")
+    parser.add_argument(
+        "--seeds",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="run or sweep directories with the same configuration at other seeds (default: the run's sweep)",
+    )
     args = parser.parse_args(argv)
     from kexp.runs.provenance import override_argument
     from kexp.runs.saved import new_directory, timestamp
@@ -133,6 +143,13 @@ def main(argv: list[str] | None = None) -> int:
             verdict: dict[str, object] = {"verdict": "identical" if same else "differs", "jobs": each}
         else:
             verdict = compare_histories(args.run_dir / "history.csv", out / "history.csv")
+            if verdict["verdict"] != "identical" and not is_deterministic(args.run_dir):
+                from kexp.reporting.seed_spread import judge
+
+                seeds = args.seeds or ([args.run_dir.parent] if (args.run_dir.parent / MULTIRUN_FILE).is_file() else [])
+                verdict["seed_spread"] = spread = judge(args.run_dir, out, seeds)
+                if spread["verdict"] != "seeds unknown":
+                    verdict["verdict"] = spread["verdict"]
         facts = {
             "source": str(args.run_dir.resolve()),
             "overrides": overrides,
@@ -143,8 +160,17 @@ def main(argv: list[str] | None = None) -> int:
 
         write_text(out / "replay.yaml", yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
         print(f"kexp.replay: history {verdict['verdict']} ({out / 'replay.yaml'})")
-        return 0 if verdict["verdict"] == "identical" else 1
+        return 0 if verdict["verdict"] in ("identical", "within seed spread") else 1
     return 0
+
+
+def is_deterministic(run_dir: Path) -> bool:
+    """Whether the run was made with ``trainer.deterministic=true`` (its resolved config)."""
+    try:
+        config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return False
+    return bool((config.get("trainer") or {}).get("deterministic", False))
 
 
 if __name__ == "__main__":
