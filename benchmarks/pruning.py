@@ -24,7 +24,10 @@ import pandas as pd
 
 OPTIONS = {  # Optuna's defaults, but for the median pruner's warm-up (two epochs seen before judging)
     "none": [],
-    "median": ["hparams_search.pruner=median", "hparams_search.pruner_options={n_startup_trials: 5, n_warmup_steps: 2}"],
+    "median": [
+        "hparams_search.pruner=median",
+        "hparams_search.pruner_options={n_startup_trials: 5, n_warmup_steps: 2}",
+    ],
     "hyperband": ["hparams_search.pruner=hyperband"],
 }
 
@@ -33,10 +36,19 @@ def search(pruner: str, trials: int, epochs: int, cwd: Path) -> dict[str, float]
     """Run one search; its epochs, wall seconds, best validation accuracy and pruned trials."""
     sweep = cwd / pruner
     command = [
-        sys.executable, "-m", "kexp", "-m", "hparams_search=optuna", "hydra.sweeper.params=null",
-        "optimizer.learning_rate=tag(log, interval(0.000001, 0.1))", f"trainer.epochs={epochs}",
-        f"hydra.sweeper.n_trials={trials}", "trainer.save_model=false", f"hydra.sweep.dir={sweep}",
-        f"hparams_search.storage=sqlite:///{cwd / pruner}.db", *OPTIONS[pruner],
+        sys.executable,
+        "-m",
+        "kexp",
+        "-m",
+        "hparams_search=optuna",
+        "hydra.sweeper.params=null",
+        "optimizer.learning_rate=tag(log, interval(0.000001, 0.1))",
+        f"trainer.epochs={epochs}",
+        f"hydra.sweeper.n_trials={trials}",
+        "trainer.save_model=false",
+        f"hydra.sweep.dir={sweep}",
+        f"hparams_search.storage=sqlite:///{cwd / pruner}.db",
+        *OPTIONS[pruner],
     ]
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, capture_output=True)
@@ -62,7 +74,9 @@ def main() -> None:
         results = {p: search(p, args.trials, args.epochs, Path(folder)) for p in args.pruners.split(",")}
     base = results["none"]
     print(f"{args.trials} trials x {args.epochs} epochs on digits, learning rate over 1e-6 … 1e-1 (log)")
-    print(f"{'pruner':10s} {'pruned':>6s} {'epochs':>7s} {'ratio':>6s} {'wall s':>7s} {'ratio':>6s} {'best val':>8s} {'diff':>7s}")
+    print(
+        f"{'pruner':10s} {'pruned':>6s} {'epochs':>7s} {'ratio':>6s} {'wall s':>7s} {'ratio':>6s} {'best val':>8s} {'diff':>7s}"
+    )
     for name, r in results.items():
         print(
             f"{name:10s} {r['pruned']:6.0f} {r['epochs']:7.0f} {r['epochs'] / base['epochs']:6.2f} {r['seconds']:7.1f} "

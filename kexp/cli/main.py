@@ -72,7 +72,7 @@ def register_resolvers() -> None:
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
-def hydra_main(cfg: DictConfig) -> float | None:
+def hydra_main(cfg: DictConfig) -> float | list[float] | None:
     """Run one job (Hydra calls this once per run, or per job of a sweep)."""
     from kexp.runs.job import run_job
 

@@ -32,7 +32,7 @@ def seed_values(run_dir: Path, paths: list[Path], metric: str = METRIC) -> list[
         return []
     keys = [k for k in swept_keys(list(runs.values())) if k != SEED]
     siblings = [r for r in runs.values() if all(r.setting(k) == me.setting(k) for k in keys)]
-    values = [float(r.metrics.get(metric, math.nan)) for r in siblings if r.status == "ok"]
+    values = [float(r.metrics.get(metric, math.nan)) for r in siblings if r.status == "ok"]  # type: ignore[arg-type]
     return [v for v in values if math.isfinite(v)]
 
 

@@ -45,6 +45,8 @@ FREE_PREFIXES = ("hparams_search.",)
 def is_free(key: str) -> bool:
     """Whether ``key`` may differ between a run's first start and its rerun."""
     return key in FREE_KEYS or key.startswith(FREE_PREFIXES)
+
+
 #: Keys that keep a run's books, never part of its configuration (a comparison leaves them out).
 BOOKKEEPING_KEYS = ("resume", "hparams_search.trial")
 #: Keys that may grow: training continues to the new value.

@@ -1,16 +1,19 @@
-"""``hparams_search=optuna`` with a shared, persistent study.
+"""``hparams_search=optuna``: kexp's own Hydra sweeper on Optuna's public ask-and-tell API.
 
-Hydra's Optuna sweeper (``hydra-optuna-sweeper``) asks, launches and tells;
-kexp adds what a study shared by several processes and machines needs:
+- :mod:`kexp.search.space`: the search space from Hydra's sweep grammar;
+- :mod:`kexp.search.samplers`, :mod:`kexp.search.pruners`: Optuna's samplers and pruners by name;
+- :mod:`kexp.search.storage`: the study's storage (SQLite under ``outputs/`` by default, any
+  SQLAlchemy URL with heartbeats, a journal file), opened or refused in one line;
+- :mod:`kexp.search.settings`, :mod:`kexp.search.preflight`: ``hparams_search.*`` checked
+  before anything runs;
+- :mod:`kexp.search.sweeper`, :mod:`kexp.search.run`: the loop — trials tagged with their
+  sweep directory and job, heartbeats, a killed searcher's trials finished on a rerun,
+  budgets — and one search from start to files;
+- :mod:`kexp.search.trial_reports`: inside each trial's run, the per-epoch report and pruning;
+- :mod:`kexp.search.confirm`: the best trials again with fresh seeds;
+- :mod:`kexp.search.study_table`, :mod:`kexp.search.study_files`: ``study.csv``,
+  ``optimization_results.yaml``, importances, the Pareto front.
 
-- :mod:`kexp.search.storage`: the study's storage (an SQLite file under
-  ``outputs/`` by default, any SQLAlchemy URL), opened or refused in one line;
-- :mod:`kexp.search.sampler`: a TPE sampler seeded per trial number, so that
-  concurrent searchers never propose the same trials;
-- :mod:`kexp.search.sweeper`: the sweep loop — each trial tagged with its sweep
-  directory and job, a rerun into the same sweep directory finishing its killed
-  trials and then the rest of ``n_trials``, ``study.csv`` listing every trial.
-
-The Hydra plugin class that names it lives in ``hydra_plugins/kexp_optuna_sweeper``
-(Hydra only loads plugins from that package).
+The Hydra plugin class lives in ``hydra_plugins/kexp_optuna_sweeper`` (Hydra only loads
+plugins from that package) and imports this package when a search starts.
 """

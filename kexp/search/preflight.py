@@ -28,7 +28,8 @@ def check_search(cfg: DictConfig, arguments: list[str], sweep_dir: str | None) -
     settings = settings_of(cfg)
     assert settings is not None
     sweeper = cfg.hydra.sweeper
-    space = search_space(OmegaConf.to_container(sweeper.params) if sweeper.get("params") else {}, arguments)
+    params = OmegaConf.to_container(sweeper.params) if sweeper.get("params") else {}
+    space = search_space(params if isinstance(params, dict) else {}, arguments)
     discrete = len(space.grid) == len(space.distributions)
     make_sampler(settings.sampler, settings.seed, settings.sampler_options, space.grid if discrete else {})
     make_pruner(settings.pruner, settings.pruner_options, settings.epochs)

@@ -39,7 +39,7 @@ PRUNERS: dict[str, str | None] = {
 def pruner_class(name: str) -> type[BasePruner] | None:
     """The class ``hparams_search.pruner=name`` stands for (None for ``none``); ConfigError otherwise."""
     if name not in PRUNERS:
-        raise ConfigError.bad_value("hparams_search.pruner", name, " | ".join(PRUNERS))
+        raise ConfigError.bad_value("hparams_search.pruner", name, "must be one of " + ", ".join(PRUNERS))
     dotted = PRUNERS[name]
     if dotted is None:
         return None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+from typing import Any
 
 import numpy as np
 import optuna
@@ -83,7 +84,7 @@ MULTI_OBJECTIVE = ("tpe", "random", "grid", "nsga2")
 def sampler_class(name: str) -> type[BaseSampler]:
     """The class ``hparams_search.sampler=name`` stands for; ConfigError (one line) otherwise."""
     if name not in SAMPLERS:
-        raise ConfigError.bad_value("hparams_search.sampler", name, " | ".join(SAMPLERS))
+        raise ConfigError.bad_value("hparams_search.sampler", name, "must be one of " + ", ".join(SAMPLERS))
     dotted, needs = SAMPLERS[name]
     if needs is not None and importlib.util.find_spec(needs) is None:
         raise ConfigError(
@@ -96,9 +97,9 @@ def sampler_class(name: str) -> type[BaseSampler]:
 
 def check_options(kind: str, name: str, cls: type, options: dict) -> None:
     """ConfigError naming an option ``cls`` does not take (``hparams_search.<kind>_options.<key>``)."""
-    accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "args", "kwargs"}
-    if isinstance(cls, type) and issubclass(cls, (TrialSeededTPESampler, TrialSeededRandomSampler)):
-        accepted |= set(inspect.signature(cls.__mro__[1].__init__).parameters) - {"self"}
+    accepted = set(inspect.signature(cls).parameters) - {"args", "kwargs"}
+    if issubclass(cls, (TrialSeededTPESampler, TrialSeededRandomSampler)):
+        accepted |= set(inspect.signature(cls.__mro__[1]).parameters)
     accepted -= {"seed", "search_space"}  # (set by kexp: the run's seed, the grid of the params)
     for key in options:
         if key not in accepted:
@@ -111,7 +112,7 @@ def check_options(kind: str, name: str, cls: type, options: dict) -> None:
 
 def make_sampler(name: str, seed: int | None, options: dict, grid: dict[str, list] | None = None) -> BaseSampler:
     """The sampler ``hparams_search.sampler=name`` asks for, seeded with the run's ``seed``."""
-    cls = sampler_class(name)
+    cls: Any = sampler_class(name)
     check_options("sampler", name, cls, options)
     if name == "grid":
         return cls(grid or {}, seed=seed, **options)

@@ -82,7 +82,7 @@ class SearchSettings:
             budget_trials=budget.get("trials"),
             budget_minutes=budget.get("minutes"),
             confirm_top_k=confirm.get("top_k") or 0,
-            confirm_seeds=confirm.get("seeds") if confirm.get("seeds") is not None else 3,
+            confirm_seeds=int(confirm["seeds"]) if confirm.get("seeds") is not None else 3,
         )
         settings.check()
         return settings

@@ -61,7 +61,8 @@ def search_space(params: dict | None, arguments: list[str]) -> SearchSpace:
         else:
             space.distributions[key] = distribution(override)
         if override.is_discrete_sweep():
-            space.grid[key] = list(space.distributions[key].choices) if override.is_choice_sweep() else _steps(override)
+            chosen = space.distributions[key]
+            space.grid[key] = list(chosen.choices) if isinstance(chosen, CategoricalDistribution) else _steps(override)
     return space
 
 
@@ -69,7 +70,7 @@ def distribution(override: Override) -> BaseDistribution:
     """The Optuna distribution of one sweep override (ConfigError for one Optuna cannot sample)."""
     key, value = override.get_key_element(), override.value()
     if override.is_choice_sweep() or isinstance(value, ChoiceSweep):
-        return CategoricalDistribution(list(override.sweep_iterator()))
+        return CategoricalDistribution(list(override.sweep_iterator()))  # type: ignore[arg-type]
     if isinstance(value, RangeSweep):
         values = _steps(override)
         if not values:

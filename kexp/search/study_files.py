@@ -75,7 +75,7 @@ def parameter_importance(study, objectives: list[str]) -> pd.DataFrame | None:
             with quiet_experimental():
                 columns[name] = optuna.importance.get_param_importances(
                     study,
-                    target=(lambda t, i=index: t.values[i] if math.isfinite(t.values[i]) else math.nan),
+                    target=_objective(index),
                     evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0),
                 )
         except (ValueError, RuntimeError) as err:  # (every parameter constant, one distinct value …)
@@ -84,6 +84,15 @@ def parameter_importance(study, objectives: list[str]) -> pd.DataFrame | None:
         return None
     table = pd.DataFrame(columns).rename_axis("parameter").reset_index()
     return table.sort_values(objectives[0] if objectives[0] in table else table.columns[1], ascending=False)
+
+
+def _objective(index: int):
+    """The ``index``-th objective of a trial (NaN when infinite: a run that did not end ok)."""
+
+    def value(trial) -> float:
+        return trial.values[index] if math.isfinite(trial.values[index]) else math.nan
+
+    return value
 
 
 def plot_importance(table: pd.DataFrame, path: Path) -> None:

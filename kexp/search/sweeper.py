@@ -232,7 +232,12 @@ STORAGES: dict[int, Any] = {}
 def open_study(storage, name: str, sampler, pruner, directions: list[str], metric_names: list[str]) -> optuna.Study:
     """Create or load the study ``name`` in ``storage``; its objectives named after kexp's metrics."""
     study = optuna.create_study(
-        study_name=name, storage=storage, sampler=sampler, pruner=pruner, directions=directions, load_if_exists=True
+        study_name=name,
+        storage=storage,
+        sampler=sampler,
+        pruner=pruner,
+        directions=directions,  # type: ignore[arg-type]
+        load_if_exists=True,
     )
     if list(study.directions) != [optuna.study.StudyDirection[d.upper()] for d in directions]:
         from kexp.config.errors import ConfigError

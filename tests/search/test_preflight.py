@@ -12,9 +12,9 @@ SEARCH = ["-m", "hparams_search=optuna", "hparams_search.storage=sqlite:///study
 
 @pytest.mark.parametrize("args, line", [
     (["hparams_search.sampler=bayes"],
-     "hparams_search.sampler=bayes — tpe | random | grid | cmaes | gp | nsga2"),
+     "hparams_search.sampler=bayes — must be one of tpe, random, grid, cmaes, gp, nsga2"),
     (["hparams_search.pruner=early"],
-     "hparams_search.pruner=early — none | median | percentile | successive_halving | hyperband"),
+     "hparams_search.pruner=early — must be one of none, median, percentile, successive_halving, hyperband"),
     (["hparams_search.pruner=median", "hparams_search.pruner_options={patience: 2}"],
      "hparams_search.pruner_options.patience=2 — an argument of median: interval_steps, n_min_trials, "
      "n_startup_trials, n_warmup_steps"),
