@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import optuna
-from optuna.samplers import BaseSampler, RandomSampler, TPESampler
+from optuna.samplers import BaseSampler, GridSampler, RandomSampler, TPESampler
 
 from kexp.compat.optuna import reseed_random, reseed_tpe
 from kexp.config.errors import ConfigError
@@ -68,11 +68,20 @@ class TrialSeededRandomSampler(RandomSampler):
         super().before_trial(study, trial)
 
 
+class AskTellGridSampler(GridSampler):
+    """Optuna's ``GridSampler`` for ask-and-tell: when the grid is done it calls ``study.stop()``,
+    which raises outside ``study.optimize``; kexp's loop stops by itself after the last
+    combination (:meth:`kexp.search.sweeper.Searcher.out_of_budget`)."""
+
+    def after_trial(self, study, trial, state, values) -> None:
+        """Nothing: the search loop knows when the grid is done."""
+
+
 #: name → (the sampler class, the package it needs beyond Optuna, or None)
 SAMPLERS: dict[str, tuple[str, str | None]] = {
     "tpe": ("kexp.search.samplers.TrialSeededTPESampler", None),
     "random": ("kexp.search.samplers.TrialSeededRandomSampler", None),
-    "grid": ("optuna.samplers.GridSampler", None),
+    "grid": ("kexp.search.samplers.AskTellGridSampler", None),
     "cmaes": ("optuna.samplers.CmaEsSampler", "cmaes"),
     "gp": ("optuna.samplers.GPSampler", "torch"),
     "nsga2": ("optuna.samplers.NSGAIISampler", None),

@@ -224,3 +224,21 @@ def test_optuna_dashboard_reads_kexps_study(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_grid_on_a_journal_file_with_parallel_jobs_stops_when_every_combination_ran(tmp_path):
+    """sampler=grid over 2 x 2 values, n_trials=6, two trials at a time in joblib workers, the study in
+    a journal file: the 4 combinations once each, then the search stops; each worker reported its epochs."""
+    args = ["-m", "hparams_search=optuna", *TINY_CNN, "data.train_size=120", "data.test_size=40",
+            "trainer.save_model=false", "trainer.epochs=2", "hydra.sweeper.params=null",
+            "trainer.batch_size=choice(16,32)", "optimizer.learning_rate=choice(0.001,0.01)",
+            "hparams_search.sampler=grid", "hydra.sweeper.n_trials=6", "hparams_search.storage=journal.log",
+            "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "hydra.sweeper.n_jobs=2", "hydra.sweep.dir=sweep"]
+    result = run_kexp(args, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "grid search: all 4 combinations tried" in result.stdout + result.stderr
+    study = pd.read_csv(tmp_path / "sweep" / "study.csv")
+    assert len(study) == 4 and (study["state"] == "COMPLETE").all() and (study["epochs_reported"] == 2).all()
+    pairs = set(zip(study["trainer.batch_size"], study["optimizer.learning_rate"]))
+    assert pairs == {(16, 0.001), (16, 0.01), (32, 0.001), (32, 0.01)}
+    assert (tmp_path / "journal.log").stat().st_size > 0 and not (tmp_path / "outputs" / "optuna.db").exists()
