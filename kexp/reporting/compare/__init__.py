@@ -53,8 +53,10 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     study = study_section(out)
     command = rerun_command(runs)
     if study.is_study:  # (a search: more seeds of its best trials, in its own sweep directory)
-        command = f"{command} hydra.sweep.dir={out} hparams_search.confirm.top_k=3" if command else ""
-    claims = claim_lines(statistics, config, column, command, add_seeds="" if study.is_study else " seed=0,1,2,3,4")
+        confirm = command and not study.several
+        command = f"{command} hydra.sweep.dir={out} hparams_search.confirm.top_k=3" if confirm else ""
+    add_seeds = "" if command and study.is_study else " seed=0,1,2,3,4"
+    claims = claim_lines(statistics, config, column, command, add_seeds=add_seeds)
     claims = [*study.notes, *claims]
     written = {SUMMARY_CSV: out / SUMMARY_CSV, SUMMARY_MD: out / SUMMARY_MD}
     write_csv(written[SUMMARY_CSV], table)

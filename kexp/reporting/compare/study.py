@@ -28,6 +28,7 @@ class StudySection:
     images: list[tuple[str, Path]] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     is_study: bool = False
+    several: bool = False  # several objectives (a Pareto front: no "top K" to confirm)
 
 
 def study_section(sweep_dir: Path) -> StudySection:
@@ -38,6 +39,7 @@ def study_section(sweep_dir: Path) -> StudySection:
         return section
     section.is_study = True
     study = pd.read_csv(study_csv)
+    section.several = "pareto" in study
     counts = study["state"].value_counts()
     states = ", ".join(f"{counts[s]} {s.lower()}" for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING") if s in counts)
     line = f"Optuna study: {len(study)} trials ({states})"
