@@ -14,7 +14,7 @@ from kexp.search.samplers import make_sampler
 from kexp.search.settings import SearchSettings
 from kexp.search.space import search_space
 from kexp.search.storage import open_storage, storage_url
-from kexp.search.sweeper import STORAGES, Searcher, open_study
+from kexp.search.sweeper import Searcher, open_study
 
 log = logging.getLogger("kexp")
 
@@ -62,10 +62,10 @@ def run_search(sweeper: dict[str, Any], config: DictConfig, launcher: Any, argum
                 n_trials=int(sweeper.get("n_trials", 20)),
                 n_jobs=max(1, int(sweeper.get("n_jobs", 1))),
                 max_failure_rate=float(sweeper.get("max_failure_rate", 0.0)),
+                storage=storage,
             )
             searcher.run()
             finalists = confirm_finalists(searcher) if settings.confirm_top_k else None
             write_study_files(study, sweep_dir, settings, finalists)
         finally:
-            STORAGES.clear()
             lock.release()

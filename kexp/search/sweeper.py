@@ -60,6 +60,7 @@ class Searcher:
     n_trials: int
     n_jobs: int = 1
     max_failure_rate: float = 0.0
+    storage: Any = None  # the storage the study was opened on (heartbeats, trial ids)
     started: float = field(default_factory=time.monotonic)
 
     def run(self) -> None:
@@ -132,14 +133,13 @@ class Searcher:
     @property
     def heartbeat_interval(self) -> int | None:
         """Seconds between heartbeats of the running trials (None: the storage has none)."""
-        getter = getattr(_storage_of(self.study), "get_heartbeat_interval", None)
+        getter = getattr(self.storage, "get_heartbeat_interval", None)
         return getter() if getter is not None else None
 
     def live_trial(self, number: int) -> optuna.trial.Trial:
         """A ``Trial`` of the study to run (again) for trial ``number``."""
-        storage = _storage_of(self.study)
-        study_id = storage.get_study_id_from_name(self.study.study_name)
-        return optuna.trial.Trial(self.study, storage.get_trial_id_from_study_id_trial_number(study_id, number))
+        study_id = self.storage.get_study_id_from_name(self.study.study_name)
+        return optuna.trial.Trial(self.study, self.storage.get_trial_id_from_study_id_trial_number(study_id, number))
 
     def launch(self, batch: list[tuple[optuna.trial.Trial, int]]) -> None:
         """Run ``batch`` (trial, job) through Hydra's launcher and tell the study how each ended."""
@@ -147,7 +147,8 @@ class Searcher:
             [*self.space.overrides(trial.params), f"hparams_search.trial={trial.number}"] for trial, _ in batch
         ]
         returns = []
-        with Heartbeats(self.study, [trial.number for trial, _ in batch], self.heartbeat_interval):
+        numbers = [trial.number for trial, _ in batch]
+        with Heartbeats(self.storage, self.study.study_name, numbers, self.heartbeat_interval):
             for group in _consecutive(batch):  # (the launcher numbers jobs from a first one on)
                 first = batch.index(group[0])
                 chunk = overrides[first : first + len(group)]
@@ -184,13 +185,12 @@ class Searcher:
 class Heartbeats:
     """While a batch runs: record each of its trials' heartbeat every ``interval`` seconds (RDB storages)."""
 
-    def __init__(self, study: optuna.Study, numbers: list[int], interval: int | None) -> None:
+    def __init__(self, storage: Any, study_name: str, numbers: list[int], interval: int | None) -> None:
         self.interval = interval
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
         if interval:
-            storage = _storage_of(study)
-            study_id = storage.get_study_id_from_name(study.study_name)
+            study_id = storage.get_study_id_from_name(study_name)
             self.storage = storage
             self.ids = [storage.get_trial_id_from_study_id_trial_number(study_id, n) for n in numbers]
 
@@ -220,15 +220,6 @@ class Heartbeats:
             self.thread.join()
 
 
-def _storage_of(study: optuna.Study):
-    """The storage a study was opened on (kept by :func:`open_study`)."""
-    return STORAGES[id(study)]
-
-
-#: id(study) → its storage object (Optuna's Study keeps it privately; kexp opened it and remembers it).
-STORAGES: dict[int, Any] = {}
-
-
 def open_study(storage, name: str, sampler, pruner, directions: list[str], metric_names: list[str]) -> optuna.Study:
     """Create or load the study ``name`` in ``storage``; its objectives named after kexp's metrics."""
     study = optuna.create_study(
@@ -250,7 +241,6 @@ def open_study(storage, name: str, sampler, pruner, directions: list[str], metri
         )
     if study.metric_names is None:
         study.set_metric_names(metric_names)
-    STORAGES[id(study)] = storage
     return study
 
 

@@ -242,3 +242,22 @@ def test_a_grid_on_a_journal_file_with_parallel_jobs_stops_when_every_combinatio
     pairs = set(zip(study["trainer.batch_size"], study["optimizer.learning_rate"]))
     assert pairs == {(16, 0.001), (16, 0.01), (32, 0.001), (32, 0.01)}
     assert (tmp_path / "journal.log").stat().st_size > 0 and not (tmp_path / "outputs" / "optuna.db").exists()
+
+
+def test_a_time_budget_stops_asking_for_trials(tmp_path):
+    """budget.minutes: once that long has passed since the search started, no trial is asked for."""
+    import optuna
+
+    from kexp.search.settings import SearchSettings
+    from kexp.search.space import search_space
+    from kexp.search.sweeper import Searcher
+
+    study = optuna.create_study(direction="maximize")
+    settings = SearchSettings(objectives=["val_accuracy"], directions=["maximize"], budget_minutes=0.5)
+    searcher = Searcher(study, search_space({"x": "interval(0, 1)"}, []), settings, tmp_path, launcher=None,
+                        n_trials=5)
+    assert not searcher.out_of_budget()
+    searcher.started -= 31  # (31 s ago)
+    assert searcher.out_of_budget()
+    searcher.run()  # nothing asked, nothing launched (the launcher is None)
+    assert study.trials == []
