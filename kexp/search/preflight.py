@@ -6,6 +6,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from kexp.config.errors import ConfigError
 from kexp.search.settings import settings_of
 
 
@@ -38,6 +39,14 @@ def check_search(cfg: DictConfig, arguments: list[str], sweep_dir: str | None) -
     so_far = 0
     if name in {s.study_name for s in storage.get_all_studies()}:
         study = optuna.load_study(study_name=name, storage=storage)
+        stored = [d.name.lower() for d in study.directions]
+        if stored != settings.directions:
+            raise ConfigError.bad_value(
+                "hparams_search.study_name",
+                name,
+                f"a study that optimises {', '.join(settings.directions)} ({', '.join(settings.objectives)}); "
+                f"this one in its storage optimises {', '.join(stored)}: give a new study_name",
+            )
         here = str(Path(sweep_dir).resolve()) if sweep_dir else None
         so_far = sum(t.user_attrs.get(ATTRIBUTE, {}).get("sweep_dir") != here for t in study.trials)
     settings.check_against(int(sweeper.n_trials), grid_size(space) if discrete else None, so_far)

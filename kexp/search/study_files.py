@@ -52,7 +52,7 @@ def write_study_files(study, sweep_dir: Path, settings, finalists: pd.DataFrame 
         results["confirmed_best_params"] = finalists.iloc[0]["params"]
     write_text(sweep_dir / RESULTS_FILE, OmegaConf.to_yaml(OmegaConf.create(results)))
     importance = parameter_importance(study, settings.objectives)
-    if importance is not None:
+    if importance is not None and len(importance):
         write_csv(sweep_dir / IMPORTANCE_CSV, importance)
         plot_importance(importance, sweep_dir / IMPORTANCE_PNG)
 
@@ -80,6 +80,7 @@ def parameter_importance(study, objectives: list[str]) -> pd.DataFrame | None:
                 )
         except (ValueError, RuntimeError) as err:  # (every parameter constant, one distinct value …)
             log.info("no parameter importance for %s: %s", name, err)
+    columns = {name: values for name, values in columns.items() if values}  # (nothing varied across trials)
     if not columns:
         return None
     table = pd.DataFrame(columns).rename_axis("parameter").reset_index()

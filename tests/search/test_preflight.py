@@ -54,6 +54,9 @@ def test_a_budget_the_study_already_spent_is_one_line_but_a_rerun_into_its_direc
         "kexp: config error: hparams_search.budget.trials=3 — more than the 3 trials the study already has")
     assert preflight_error([*SEARCH, "hparams_search.budget.trials=3", "hydra.sweep.dir=a"]) == ""
     assert preflight_error([*SEARCH, "hparams_search.budget.trials=4"]) == ""
+    assert preflight_error([*SEARCH, "objective=[val_accuracy,parameters]"]).startswith(
+        "kexp: config error: hparams_search.study_name=cnn-adam-digits — a study that optimises maximize, minimize "
+        "(val_accuracy, parameters); this one in its storage optimises maximize: give a new study_name")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="PyTorch is installed here")
