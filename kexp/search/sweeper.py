@@ -42,7 +42,7 @@ from optuna.trial import TrialState
 
 from kexp.runs.record import RunRecord
 from kexp.search.settings import SearchSettings
-from kexp.search.space import SearchSpace, search_space
+from kexp.search.space import SearchSpace
 from kexp.search.study_table import ATTRIBUTE
 
 log = logging.getLogger("kexp")
@@ -62,6 +62,7 @@ class Searcher:
     max_failure_rate: float = 0.0
     storage: Any = None  # the storage the study was opened on (heartbeats, trial ids)
     started: float = field(default_factory=time.monotonic)
+    said: str = ""  # the budget's last word, logged once
 
     def run(self) -> None:
         """Finish this sweep directory's unfinished trials, then run the rest of ``n_trials``."""
@@ -115,20 +116,25 @@ class Searcher:
         return place.get("job") if place.get("sweep_dir") == str(self.sweep_dir) else None
 
     def out_of_budget(self) -> bool:
-        """Whether ``hparams_search.budget`` (or a finished grid) says: no more trials."""
+        """Whether ``hparams_search.budget`` (or a finished grid) says: no more trials (said once)."""
+        reason = self._budget_spent()
+        if reason and reason != self.said:
+            log.info(reason)
+            self.said = reason
+        return bool(reason)
+
+    def _budget_spent(self) -> str:
+        """Why no more trials are asked for ("" while there is budget left)."""
         trials = [t for t in self.study.get_trials(deepcopy=False) if t.state != TrialState.WAITING]
         waiting = len(self.study.get_trials(deepcopy=False)) - len(trials)
         if self.settings.budget_trials is not None and len(trials) >= self.settings.budget_trials:
-            log.info("budget: the study has %d trials (hparams_search.budget.trials)", len(trials))
-            return True
+            return f"budget: the study has {len(trials)} trials (hparams_search.budget.trials)"
         minutes = self.settings.budget_minutes
         if minutes is not None and time.monotonic() - self.started >= 60 * minutes:
-            log.info("budget: %.1f minutes have passed (hparams_search.budget.minutes)", minutes)
-            return True
+            return f"budget: {minutes:g} minutes have passed (hparams_search.budget.minutes)"
         if self.settings.sampler == "grid" and not waiting and len(trials) >= grid_size(self.space):
-            log.info("grid search: all %d combinations tried", grid_size(self.space))
-            return True
-        return False
+            return f"grid search: all {grid_size(self.space)} combinations tried"
+        return ""
 
     @property
     def heartbeat_interval(self) -> int | None:
@@ -263,4 +269,4 @@ def _consecutive(batch: list) -> list[list]:
     return groups
 
 
-__all__ = ["Heartbeats", "Searcher", "grid_size", "open_study", "search_space"]
+__all__ = ["Heartbeats", "Searcher", "grid_size", "open_study"]
