@@ -39,3 +39,33 @@ def test_a_sweep_replays_from_its_multirun_yaml_job_by_job(tmp_path):
     facts = yaml.safe_load((tmp_path / "again" / "replay.yaml").read_text())
     assert facts["verdict"] == "identical" and sorted(facts["jobs"]) == ["0", "1"]
     assert "seed=0,1" in facts["overrides"] and (tmp_path / "again" / "summary.csv").is_file()
+
+
+def test_a_run_that_is_not_deterministic_is_judged_by_its_seeds(tmp_path, monkeypatch, capsys):
+    """Seeds 0, 1, 2 of a configuration in a sweep (best val 0.90, 0.92, 0.94); replaying seed 0 gives a
+    different history: 0.93 is within their 95 % prediction interval (exit 0), 0.70 is not (exit 1)."""
+    from kexp.cli import replay
+    from tests.reporting.compare.fake_runs import make_run
+
+    sweep = tmp_path / "sweep"
+    for seed, value in enumerate([0.90, 0.92, 0.94]):
+        make_run(sweep / str(seed), ["model=cnn", f"seed={seed}"], seed=seed,
+                 config={"seed": seed, "trainer": {"deterministic": False}}, metrics={"best_val_accuracy": value})
+    (sweep / "multirun.yaml").write_text("{}\n")
+    monkeypatch.chdir(tmp_path)
+    real_run = subprocess.run
+    for replayed, verdict, code in ((0.93, "within seed spread", 0), (0.70, "outside seed spread", 1)):
+        out = tmp_path / f"again-{replayed}"
+
+        def fake_run(command, *args, value=replayed, out=out, **kwargs):
+            if command[1:3] != ["-m", "kexp"]:  # (git and the like: as they are)
+                return real_run(command, *args, **kwargs)
+            make_run(out, ["model=cnn", "seed=0"], seed=7, metrics={"best_val_accuracy": value})  # the replay
+            return subprocess.CompletedProcess(command, 0)
+
+        monkeypatch.setattr(subprocess, "run", fake_run)
+        assert replay.main([str(sweep / "0"), "--verify", "--out", str(out)]) == code
+        facts = yaml.safe_load((out / "replay.yaml").read_text())
+        assert facts["verdict"] == verdict and facts["seed_spread"]["seeds"] == 3
+        assert facts["seed_spread"]["seed_values"] == [0.90, 0.92, 0.94]
+        assert f"kexp.replay: history {verdict}" in capsys.readouterr().out
