@@ -30,6 +30,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 from omegaconf.errors import ValidationError as OmegaValidationError
 
+from kexp.cli import plugins
 from kexp.compat import hydra as hydra_compat
 from kexp.config.errors import ConfigError
 from kexp.config.location import config_dir
@@ -162,27 +163,6 @@ def check_output_dir(args: Namespace) -> None:
         ) from err
 
 
-#: Group options that need a Hydra plugin: (group, option) → (the plugin's module, kexp's extra).
-PLUGINS = {
-    ("hydra/launcher", "ray"): ("hydra_plugins.hydra_ray_launcher", "ray"),
-    ("hydra/launcher", "joblib"): ("hydra_plugins.hydra_joblib_launcher", "launchers"),
-    ("hydra/launcher", "submitit_local"): ("hydra_plugins.hydra_submitit_launcher", "launchers"),
-    ("hydra/launcher", "submitit_slurm"): ("hydra_plugins.hydra_submitit_launcher", "launchers"),
-    ("hydra/launcher", "slurm"): ("hydra_plugins.hydra_submitit_launcher", "launchers"),
-    ("hparams_search", "optuna"): ("optuna", "sweep"),
-}
-
-
-def check_plugin(group: str, option: str) -> None:
-    """ConfigError naming the extra to install when ``group=option`` needs a missing Hydra plugin."""
-    import importlib.util
-
-    module, extra = PLUGINS.get((group, option), (None, None))
-    if module is not None and importlib.util.find_spec(module) is None:
-        what = f"the Hydra plugin {module.split('.')[1]}" if module.startswith("hydra_plugins.") else module
-        raise ConfigError(f"{group}={option} — needs {what}, not installed: pip install 'kexp[{extra}]'")
-
-
 def check_group_choices(hydra, overrides: list[Override]) -> None:
     """ConfigError for an option that a config group does not have (or whose plugin is missing)."""
     loader = hydra_compat.ConfigGroups(hydra)
@@ -197,7 +177,7 @@ def check_group_choices(hydra, overrides: list[Override]) -> None:
             # a group that takes several options at once: logger=[csv,mlflow]
             chosen = value[1:-1].split(",") if value.startswith("[") and value.endswith("]") else [value]
             for option in (o.strip() for o in chosen if o.strip()):
-                check_plugin(group, option)
+                plugins.check_plugin(group, option)
                 if option.startswith("_") and option in options:  # (Hydra's glob(*) matches them too)
                     raise ConfigError.bad_value(
                         group, option, "a schema or base config, not an option; with a glob: glob(*,exclude=_*)"

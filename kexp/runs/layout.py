@@ -108,6 +108,10 @@ SUMMARY_CSV = "summary.csv"
 SUMMARY_MD = "summary.md"
 REPORT_FILE = "report.html"
 STUDY_FILE = "study.csv"
+# a search's (kexp/search/study_files.py, confirm.py; read back by the comparison)
+RESULTS_FILE = "optimization_results.yaml"
+IMPORTANCE_CSV, IMPORTANCE_PNG, PARETO_PNG = "importance.csv", "importance.png", "pareto.png"
+CONFIRM_FILE, CONFIRM_MD, CONFIRM_RANKING = "confirm.csv", "confirm.md", "confirm_ranking.csv"
 SWEEP_FILES = (SUMMARY_CSV, SUMMARY_MD, REPORT_FILE)
 
 

@@ -25,13 +25,10 @@ from optuna.trial import TrialState
 from kexp.reporting.compare.statistics import claim_lines, seed_statistics
 from kexp.reporting.compare.table import to_markdown
 from kexp.runs.atomic import write_csv, write_text
+from kexp.runs.layout import CONFIRM_FILE, CONFIRM_MD, CONFIRM_RANKING
 from kexp.runs.record import RunRecord, objective_metric, smaller_is_better
-from kexp.search.study_table import CONFIRM_FILE
 
 log = logging.getLogger("kexp")
-
-CONFIRM_MD = "confirm.md"
-CONFIRM_RANKING = "confirm_ranking.csv"
 
 
 def finalists_of(study, top_k: int) -> list:

@@ -19,8 +19,6 @@ def check_search(cfg: DictConfig, arguments: list[str], sweep_dir: str | None) -
     """
     import optuna
 
-    from kexp.search.pruners import make_pruner
-    from kexp.search.samplers import make_sampler
     from kexp.search.space import search_space
     from kexp.search.storage import open_storage
     from kexp.search.study_table import ATTRIBUTE
@@ -31,9 +29,7 @@ def check_search(cfg: DictConfig, arguments: list[str], sweep_dir: str | None) -
     sweeper = cfg.hydra.sweeper
     params = OmegaConf.to_container(sweeper.params) if sweeper.get("params") else {}
     space = search_space(params if isinstance(params, dict) else {}, arguments)
-    discrete = len(space.grid) == len(space.distributions)
-    make_sampler(settings.sampler, settings.seed, settings.sampler_options, space.grid if discrete else {})
-    make_pruner(settings.pruner, settings.pruner_options, settings.epochs)
+    discrete = len(space.grid) == len(space.distributions)  # (sampler and pruner: checked by settings_of)
     storage = open_storage(cfg.hparams_search.storage, settings.heartbeat)
     name = str(cfg.hparams_search.study_name)
     so_far = 0

@@ -22,16 +22,11 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from kexp.runs.atomic import save_figure, write_csv, write_text
-from kexp.runs.layout import STUDY_FILE
+from kexp.runs.layout import IMPORTANCE_CSV, IMPORTANCE_PNG, PARETO_PNG, RESULTS_FILE, STUDY_FILE
 from kexp.search.quiet import quiet_experimental
 from kexp.search.study_table import write_study_table
 
 log = logging.getLogger("kexp")
-
-RESULTS_FILE = "optimization_results.yaml"
-IMPORTANCE_CSV = "importance.csv"
-IMPORTANCE_PNG = "importance.png"
-PARETO_PNG = "pareto.png"
 
 
 def write_study_files(study, sweep_dir: Path, settings, finalists: pd.DataFrame | None = None) -> None:

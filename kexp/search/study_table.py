@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from kexp.runs.atomic import write_csv
-from kexp.runs.layout import STUDY_FILE
+from kexp.runs.layout import CONFIRM_FILE, STUDY_FILE
 
 #: The trial user attribute kexp sets (:mod:`kexp.search.sweeper`): where the trial ran,
 #: ``{sweep_dir, job, run_dir}`` — also ``study.csv``'s columns.
@@ -75,7 +75,3 @@ def study_run_dirs(sweep_dir: Path) -> list[Path]:
     if confirm.is_file():
         runs += list(pd.read_csv(confirm)["run_dir"].dropna())
     return [Path(p) for p in dict.fromkeys(runs) if Path(p).is_dir()]
-
-
-#: The confirmation runs of a search (:mod:`kexp.search.confirm`).
-CONFIRM_FILE = "confirm.csv"

@@ -84,10 +84,10 @@ def test_claiming_a_directory_where_none_can_be_made_is_one_line():
 
 
 def test_a_launcher_or_search_whose_plugin_is_missing_names_the_extra(monkeypatch):
-    from kexp.cli import preflight
+    from kexp.cli import plugins
 
-    monkeypatch.setitem(preflight.PLUGINS, ("hydra/launcher", "ray"), ("hydra_plugins.not_here", "ray"))
-    monkeypatch.setitem(preflight.PLUGINS, ("hparams_search", "optuna"), ("hydra_plugins.gone", "sweep"))
+    monkeypatch.setitem(plugins.PLUGINS, ("hydra/launcher", "ray"), ("hydra_plugins.not_here", "ray"))
+    monkeypatch.setitem(plugins.PLUGINS, ("hparams_search", "optuna"), ("hydra_plugins.gone", "sweep"))
     assert preflight_error(["-m", "hydra/launcher=ray", "seed=0,1"]) == (
         "kexp: config error: hydra/launcher=ray — needs the Hydra plugin not_here, not installed: "
         "pip install 'kexp[ray]'")

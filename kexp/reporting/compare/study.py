@@ -14,10 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kexp.runs.layout import STUDY_FILE
-
-CONFIRM_RANKING = "confirm_ranking.csv"
-IMPORTANCE_CSV, IMPORTANCE_PNG, PARETO_PNG = "importance.csv", "importance.png", "pareto.png"
+from kexp.runs.layout import CONFIRM_RANKING, IMPORTANCE_CSV, IMPORTANCE_PNG, PARETO_PNG, STUDY_FILE
 
 
 @dataclass
