@@ -30,8 +30,9 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 from omegaconf.errors import ValidationError as OmegaValidationError
 
-from kexp.cli import plugins
+from kexp.cli import plugins, single_run
 from kexp.compat import hydra as hydra_compat
+from kexp.config import added_keys
 from kexp.config.errors import ConfigError
 from kexp.config.location import config_dir
 from kexp.config.renamed import check_overrides as check_renamed
@@ -58,16 +59,22 @@ def preflight(argv: list[str]) -> DictConfig | None:
     hydra = create_hydra(args)
     try:
         overrides = parse_overrides(args.overrides, hydra)
-        if not args.multirun and any(o.is_sweep_override() for o in overrides):
-            return None  # Hydra itself says that a sweep needs --multirun.
-        check_group_choices(hydra, overrides)
         if args.help:
+            if not any(o.is_sweep_override() for o in overrides):
+                check_group_choices(hydra, overrides)
             return None
+        if not args.multirun:
+            single_run.check_no_sweep_values(overrides, args.overrides)
+        check_group_choices(hydra, overrides)
         check_output_dir(args)
         cfg = None
-        for job in job_overrides(overrides)[:MAX_CHECKED_JOBS]:
+        for number, job in enumerate(job_overrides(overrides)[:MAX_CHECKED_JOBS]):
             cfg = compose(hydra, args.config_name or "config", job)
+            if number == 0:
+                check_added_keys(hydra, args.config_name or "config", cfg, overrides, job)
             validate(cfg)
+        if not args.multirun and cfg is not None:
+            single_run.check_not_a_sweep(cfg, overrides, args.overrides)
         if args.multirun and cfg is not None:
             check_search(cfg, [str(o.input_line) for o in overrides if not o.is_hydra_override()], args.overrides)
         if not args.multirun and cfg is not None and (run_dir := given_run_dir(args.overrides)) is not None:
@@ -75,6 +82,24 @@ def preflight(argv: list[str]) -> DictConfig | None:
     finally:
         hydra_compat.clear()
     return cfg
+
+
+def check_added_keys(hydra, config_name: str, cfg: DictConfig, overrides: list[Override], job: list[str]) -> None:
+    """``+key=value`` (and ``++key=value`` for a key the config lacks) only where a new key is read."""
+    groups = set(all_groups(hydra_compat.ConfigGroups(hydra)))
+    for override in overrides:
+        if not (override.is_add() or override.is_force_add()) or override.is_hydra_override():
+            continue
+        key = override.key_or_group
+        if override.package is not None or key in groups:
+            continue  # a config group (+group=option, +group@pkg=option): Hydra checks those
+        rest = [o for o in job if o.split("=", 1)[0] != str(override.input_line).split("=", 1)[0]]
+        if OmegaConf.select(compose(hydra, config_name, rest), key, default=_ABSENT) is not _ABSENT:
+            continue  # a key the config has: Hydra's own rules for + and ++
+        added_keys.check_added(cfg, key, str(override.input_line))
+
+
+_ABSENT = object()
 
 
 def check_search(cfg: DictConfig, arguments: list[str], command_line: list[str]) -> None:
@@ -284,7 +309,10 @@ def _unknown_key(hydra, config_name: str, overrides: list[str], key: str, given:
         node = None
     if isinstance(node, DictConfig):
         known = ", ".join(str(k) for k in node if k != "hydra")
-        return ConfigError(
-            f"{given} — unknown key {leaf!r}; {parent or 'the config'} has: {known} (to add a new key write +{given})"
-        )
+        near = added_keys.closest_keys(base, key)
+        if added_keys.takes_new_keys(base, parent):
+            hint = f" (to add a new key write +{given})"
+        else:
+            hint = f"; did you mean {' or '.join(near)}?" if near else ""
+        return ConfigError(f"{given} — unknown key {leaf!r}; {parent or 'the config'} has: {known}{hint}")
     return ConfigError(f"{given} — unknown key {key!r}")

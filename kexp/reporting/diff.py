@@ -204,4 +204,28 @@ def side(path: Path, selection: str = "") -> list[Run]:
 
     runs = find_runs([path])
     wanted = dict(item.split("=", 1) for item in selection.split(",") if "=" in item)
-    return [r for r in runs if all(r.setting(k) == v for k, v in wanted.items()) and r.metrics]
+    chosen = [r for r in runs if all(r.setting(k) == v for k, v in wanted.items()) and r.metrics]
+    check_seeds_only(chosen, f"{path}:{selection}" if selection else str(path))
+    return chosen
+
+
+def check_seeds_only(runs: list[Run], name: str) -> None:
+    """DiffError unless ``runs`` differ in their seed alone (pooled as seeds of one configuration),
+    naming the other keys that differ and their values."""
+    from kexp.runs.directory import is_free
+
+    configs = [_config(run) for run in runs]
+    keys = dict.fromkeys(k for config in configs for k in config)
+    differing = {
+        key: sorted({str(config.get(key, "<absent>")) for config in configs})
+        for key in keys
+        if key not in ("seed", "name") and not is_free(key)
+    }
+    differing = {key: values for key, values in differing.items() if len(values) > 1}
+    if differing:
+        listed = "; ".join(f"{key}: {', '.join(values)}" for key, values in differing.items())
+        first = next(iter(differing))
+        raise DiffError(
+            f"{name} — its {len(runs)} runs differ in more than their seed ({listed}); "
+            f"pool only seeds of one configuration, e.g. {name}{',' if ':' in name else ':'}{first}={differing[first][0]}"
+        )

@@ -58,7 +58,9 @@ def test_the_grid_is_the_product_of_the_sweeps():
      "model=_cifar_resnet — a schema or base config, not an option; with a glob: glob(*,exclude=_*)"),
     (["-m", "model=glob(*,exclude=_*)", "trainer.epochs=2"], ""),
     (["model=nope", "--help"], "model=nope — unknown option; available: alexnet,"),
-    (["model=cnn,mlp"], ""),  # a sweep without -m: Hydra's own message says what to do
+    (["model=cnn,mlp"],  # a sweep without -m (was Hydra's six-line error, exit 1)
+     "model=cnn,mlp — a sweep over model, which runs with -m: python -m kexp -m model=cnn,mlp; "
+     "a list value is written model=[cnn,mlp]"),
 ])
 def test_sweeps_are_checked_without_crashing(argv, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # (a search opens its default storage under outputs/)

@@ -59,3 +59,20 @@ def test_two_single_runs_and_bad_input(tmp_path, capsys):
     assert main([f"{root}:optimizer=lion", str(root / "0")]) == 2
     assert capsys.readouterr().err.strip().endswith("no finished kexp run there with optimizer=lion")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_side_pools_only_runs_that_differ_in_their_seed(tmp_path, capsys):
+    """A model × optimizer sweep: optimizer=adam alone selects the cnn and the mlp runs, which are no
+    seeds of one configuration (they were pooled as "2 / 2 seeds", parameters ± 18 million)."""
+    root = tmp_path / "sweep"
+    for job, (model, optimizer) in enumerate((m, o) for m in ("cnn", "mlp") for o in ("adam", "sgd")):
+        run = make_run(root / str(job), [f"model={model}", f"optimizer={optimizer}"], seed=0, epochs=3,
+                       metrics={"parameters": 100 if model == "mlp" else 36_000_000})
+        with_config(run, seed=0, model={"name": model}, optimizer={"name": optimizer})
+    assert main([f"{root}:optimizer=adam", f"{root}:optimizer=sgd"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"kexp: diff error: {root}:optimizer=adam — its 2 runs differ in more than their seed (model.name: cnn, mlp); "
+        f"pool only seeds of one configuration, e.g. {root}:optimizer=adam,model.name=cnn")
+    assert main([f"{root}:optimizer=adam,model=cnn", f"{root}:optimizer=sgd,model=cnn", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert next(row for row in out["metrics"] if row["metric"] == "parameters")["seeds"] == "1 / 1"

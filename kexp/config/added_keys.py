@@ -1,0 +1,74 @@
+"""``+key=value``: a key the config does not have is accepted only where something reads it.
+
+Hydra's ``+`` adds any key; kexp reads a fixed set of keys, so a key it does
+not know is nearly always a typo (``+modle=mlp``) that would otherwise run the
+defaults without a word. New keys are read in one kind of place only: a
+mapping with a ``_target_`` (an optimizer, a loader, a callback, a loss), whose
+every key is an argument of what ``hydra.utils.instantiate`` builds. Hydra's
+own ``hydra.*`` keys are left to Hydra. No Keras here.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from omegaconf import DictConfig, OmegaConf
+
+from kexp.config.errors import ConfigError
+
+
+def takes_new_keys(cfg: DictConfig, parent: str) -> bool:
+    """Whether a new key under ``parent`` ("" for the top level) is read: some mapping on the way
+    down to it, or ``parent`` itself, is built by ``hydra.utils.instantiate``."""
+    node = cfg
+    for part in [p for p in parent.split(".") if p]:
+        if _instantiated(node):
+            return True
+        node = node.get(part) if isinstance(node, DictConfig) else None
+        if node is None:
+            return False
+    return _instantiated(node)
+
+
+def _instantiated(node: object) -> bool:
+    """A mapping with a ``_target_`` key (set or still ``???``)."""
+    return isinstance(node, DictConfig) and "_target_" in node.keys()
+
+
+def closest_keys(cfg: DictConfig, key: str) -> list[str]:
+    """The keys of ``cfg`` (as dotted paths) whose spelling is closest to ``key``."""
+    leaves = [k for k in _dotted_keys(cfg) if k != key and not key.startswith(f"{k}.")]
+    near = difflib.get_close_matches(key, leaves, n=3, cutoff=0.6)
+    if not near:  # a misspelt last part under the right parent: model.hiden_units
+        parent, _, leaf = key.rpartition(".")
+        siblings = [k.rpartition(".")[2] for k in leaves if k.rpartition(".")[0] == parent]
+        near = [f"{parent}.{s}" if parent else s for s in difflib.get_close_matches(leaf, siblings, n=3, cutoff=0.5)]
+    return near
+
+
+def check_added(cfg: DictConfig, key: str, text: str) -> None:
+    """ConfigError when ``text`` (``+key=value``) adds ``key`` where nothing reads it."""
+    if key == "hydra" or key.startswith("hydra."):
+        return
+    parent = key.rpartition(".")[0]
+    if takes_new_keys(cfg, parent):
+        return
+    near = closest_keys(cfg, key)
+    hint = f"did you mean {' or '.join(near)}?" if near else "see python -m kexp --cfg job for the keys there are"
+    where = f"{parent} has no key {key.rpartition('.')[2]!r}" if parent else f"the config has no key {key!r}"
+    raise ConfigError(f"{text} — nothing reads {key} ({where}; new keys are read only under a _target_); {hint}")
+
+
+def _dotted_keys(cfg: DictConfig) -> list[str]:
+    """Every key of ``cfg`` but ``hydra``'s, as a dotted path (mappings and their leaves)."""
+    app = OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])
+    keys: list[str] = []
+
+    def walk(mapping: dict, prefix: str) -> None:
+        for name, value in mapping.items():
+            keys.append(f"{prefix}{name}")
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{name}.")
+
+    walk(OmegaConf.to_container(app, resolve=False), "")  # type: ignore[arg-type]
+    return keys
