@@ -7,6 +7,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
+from kexp.search.fixed import check_fixed, fixed_settings
 from kexp.search.settings import settings_of
 
 
@@ -30,11 +31,13 @@ def check_search(cfg: DictConfig, arguments: list[str], sweep_dir: str | None) -
     params = OmegaConf.to_container(sweeper.params) if sweeper.get("params") else {}
     space = search_space(params if isinstance(params, dict) else {}, arguments)
     discrete = len(space.grid) == len(space.distributions)  # (sampler and pruner: checked by settings_of)
-    storage = open_storage(cfg.hparams_search.storage, settings.heartbeat)
-    name = str(cfg.hparams_search.study_name)
+    # (the sweeper's own keys: one owner, whether set as hydra.sweeper.* or hparams_search.*)
+    storage = open_storage(sweeper.storage, settings.heartbeat)
+    name = str(sweeper.study_name)
     so_far = 0
     if name in {s.study_name for s in storage.get_all_studies()}:
         study = optuna.load_study(study_name=name, storage=storage)
+        check_fixed(study.user_attrs, fixed_settings(cfg, space.distributions), name)
         stored = [d.name.lower() for d in study.directions]
         if stored != settings.directions:
             raise ConfigError.bad_value(

@@ -8,6 +8,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
+from kexp.search.fixed import check_fixed, fixed_settings, record_fixed
 from kexp.search.pruners import make_pruner
 from kexp.search.quiet import quiet_experimental
 from kexp.search.samplers import make_sampler
@@ -39,6 +40,7 @@ def run_search(sweeper: dict[str, Any], config: DictConfig, launcher: Any, argum
         )
         space = search_space(sweeper.get("params"), arguments)
         storage = open_storage(sweeper.get("storage"), settings.heartbeat)
+        fixed = fixed_settings(config, space.distributions)
         sampler = make_sampler(settings.sampler, settings.seed, settings.sampler_options, space.grid)
         pruner = make_pruner(settings.pruner, settings.pruner_options, settings.epochs)
         sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
@@ -47,6 +49,8 @@ def run_search(sweeper: dict[str, Any], config: DictConfig, launcher: Any, argum
             study = open_study(
                 storage, str(sweeper["study_name"]), sampler, pruner, settings.directions, settings.objectives
             )
+            check_fixed(study.user_attrs, fixed, study.study_name)
+            record_fixed(study, fixed)
             log.info(
                 "Optuna study %s in %s (%d trials so far)",
                 study.study_name,
@@ -63,6 +67,7 @@ def run_search(sweeper: dict[str, Any], config: DictConfig, launcher: Any, argum
                 n_jobs=max(1, int(sweeper.get("n_jobs", 1))),
                 max_failure_rate=float(sweeper.get("max_failure_rate", 0.0)),
                 storage=storage,
+                storage_url=storage_url(sweeper.get("storage")),
             )
             searcher.run()
             finalists = confirm_finalists(searcher) if settings.confirm_top_k else None

@@ -31,6 +31,7 @@ objectives, the Pareto front (:mod:`kexp.search.study_files`); with
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Searcher:
     n_jobs: int = 1
     max_failure_rate: float = 0.0
     storage: Any = None  # the storage the study was opened on (heartbeats, trial ids)
+    storage_url: str = ""  # its URL, handed to every trial's run with the study's name
     started: float = field(default_factory=time.monotonic)
     said: str = ""  # the budget's last word, logged once
 
@@ -147,11 +149,18 @@ class Searcher:
         study_id = self.storage.get_study_id_from_name(self.study.study_name)
         return optuna.trial.Trial(self.study, self.storage.get_trial_id_from_study_id_trial_number(study_id, number))
 
+    def trial_place(self, number: int) -> list[str]:
+        """The overrides that tell a trial's run where to report: its study (name and storage, exactly as
+        this searcher opened them: one owner, whichever spelling the user set) and its number."""
+        return [
+            f"hparams_search.trial={number}",
+            f"hparams_search.study_name={quoted(self.study.study_name)}",
+            f"hparams_search.storage={quoted(self.storage_url)}",
+        ]
+
     def launch(self, batch: list[tuple[optuna.trial.Trial, int]]) -> None:
         """Run ``batch`` (trial, job) through Hydra's launcher and tell the study how each ended."""
-        overrides = [
-            [*self.space.overrides(trial.params), f"hparams_search.trial={trial.number}"] for trial, _ in batch
-        ]
+        overrides = [[*self.space.overrides(trial.params), *self.trial_place(trial.number)] for trial, _ in batch]
         returns = []
         numbers = [trial.number for trial, _ in batch]
         with Heartbeats(self.storage, self.study.study_name, numbers, self.heartbeat_interval):
@@ -248,6 +257,12 @@ def open_study(storage, name: str, sampler, pruner, directions: list[str], metri
     if study.metric_names is None:
         study.set_metric_names(metric_names)
     return study
+
+
+def quoted(text: str) -> str:
+    """``text`` as a quoted value of Hydra's override grammar (which escapes only quotes, and the
+    backslashes just before one)."""
+    return "'" + re.sub(r"(\\*)(')", lambda m: m.group(1) * 2 + "\\'", re.sub(r"(\\+)$", r"\1\1", text)) + "'"
 
 
 def grid_size(space: SearchSpace) -> int:

@@ -261,3 +261,33 @@ def test_a_time_budget_stops_asking_for_trials(tmp_path):
     assert searcher.out_of_budget()
     searcher.run()  # nothing asked, nothing launched (the launcher is None)
     assert study.trials == []
+
+
+def test_the_sweepers_own_spellings_own_the_study_and_other_fixed_settings_are_refused(tmp_path):
+    """hydra.sweeper.study_name/storage (the spelling of Hydra's Optuna plugin) name the study every
+    trial's run reports into (its runs once opened hparams_search.*: 'Record does not exist' in a fresh
+    directory, another study's trials elsewhere). A second search of that study with another fixed
+    setting is one line before anything runs (it once joined the study and reported its best trial)."""
+    base = [arg for arg in SEARCH if not arg.startswith("hparams_search.storage=")]
+    args = [*base, "hydra.sweeper.study_name=mine", "hydra.sweeper.storage=sqlite:///mine.db",
+            "hydra.sweeper.n_trials=2", "trainer.epochs=2"]
+    first = run_kexp([*args, "hydra.sweep.dir=a"], tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert not (tmp_path / "outputs" / "optuna.db").exists() and not (tmp_path / "study.db").exists()
+    with sqlite3.connect(tmp_path / "mine.db") as connection:
+        studies = connection.execute("SELECT study_name FROM studies").fetchall()
+        reported = connection.execute(
+            "SELECT t.number, t.state, COUNT(i.step) FROM trials t LEFT JOIN trial_intermediate_values i "
+            "ON i.trial_id = t.trial_id GROUP BY t.trial_id ORDER BY t.number").fetchall()
+    assert studies == [("mine",)]
+    assert reported == [(0, "COMPLETE", 2), (1, "COMPLETE", 2)]  # each trial's run reported both epochs there
+
+    other = run_kexp([*args, "data.train_size=100", "hydra.sweep.dir=b"], tmp_path)
+    assert other.returncode == 2
+    assert other.stderr.strip() == (
+        "kexp: config error: hparams_search.study_name=mine — a study searched with other fixed settings "
+        "(data.train_size: 120 there, 100 here); its trials would steer and rank this search: give a new "
+        "hparams_search.study_name, or the study's settings")
+    assert not (tmp_path / "b").exists()
+    again = run_kexp([*args, "hydra.sweeper.n_trials=1", "seed=1", "hydra.sweep.dir=c"], tmp_path)  # (seeds may share)
+    assert again.returncode == 0, again.stderr[-3000:]
