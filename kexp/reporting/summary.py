@@ -40,13 +40,38 @@ def warn_if_large(cfg, model, data) -> None:
     parameters = int(model.count_params())
     if parameters <= LARGE_MODEL:
         return
+    from kexp.models.shapes import flatten_grows_with_input
     from kexp.runs.disk import human, model_file_bytes
     from kexp.runs.said import say
 
     shape = "x".join(map(str, data.input_shape))
+    lower = "a lower data.image_size, " if flatten_grows_with_input(model) else ""
     say(
         f"kexp: model={cfg.model.name} on {shape} inputs has {parameters / 1e6:.1f} M parameters "
         f"(model.keras about {human(model_file_bytes(model))}) for {len(data.train):,} training samples; "
-        "smaller: a lower data.image_size, fewer model.filters/dense_units, or model=backbone",
+        f"smaller: {lower}fewer model.filters/dense_units, or model=backbone",
+        logging.WARNING,
+    )
+
+
+def warn_if_input_too_small(model_name: str, model, input_shape: tuple[int, ...], rebuild) -> None:
+    """One line before training when the inputs are too small for the model: its feature maps are 1x1
+    with convolutions or poolings still to come, which then see one pixel (VGG-16 on 8x8 inputs: after
+    its third block; it trains at chance), naming the input size at which that stops (``rebuild``:
+    the same model for another input shape)."""
+    if len(input_shape) != 3:
+        return
+    from kexp.models.shapes import collapse, smallest_input
+    from kexp.runs.said import say
+
+    found = collapse(model)
+    if found is None:
+        return
+    needed = smallest_input(rebuild, input_shape)
+    fix = f"data.image_size={needed} or more" if needed else "larger inputs (data.image_size)"
+    say(
+        f"kexp: model={model_name} on {input_shape[0]}x{input_shape[1]} inputs: its feature maps are 1x1 after "
+        f"layer {found.layer}, and the {found.later} convolution/pooling layers after it see one pixel; "
+        f"use {fix}, or a smaller model",
         logging.WARNING,
     )

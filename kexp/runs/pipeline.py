@@ -109,6 +109,9 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         )
         if writes_artifacts():
             summary.warn_if_large(cfg, model, data)
+            summary.warn_if_input_too_small(
+                str(cfg.model.name), model, tuple(data.input_shape), lambda shape: rebuild(cfg, shape, data, task)
+            )
         facts = {
             "name": str(cfg.name),
             "model": str(cfg.model.name),
@@ -190,6 +193,16 @@ def build_and_compile(cfg: DictConfig, data, task):
             steps_per_execution=cfg.trainer.steps_per_execution,
         )
     return model, replicas
+
+
+def rebuild(cfg: DictConfig, input_shape: tuple[int, ...], data, task):
+    """The model of ``cfg`` for another input shape (not compiled; to learn what size it needs)."""
+    from kexp.models import build_model
+    from kexp.models.augment import resolve_flip
+
+    regularization = resolve_flip(cfg.regularization, cfg.data)
+    output_units = task.output_units(data.num_classes)
+    return build_model(cfg.model, input_shape, output_units, regularization, task.output_activation)
 
 
 def train(

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kexp.config.errors import ConfigError
-from kexp.backends.start import check_strategy, device_strategy, start_backend
+from kexp.backends.start import FLOAT16_ON_CPU, check_strategy, device_strategy, start_backend
 from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp, write_image_tree
 
 TINY_RUN = [*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.save_model=false"]
@@ -28,7 +28,7 @@ def test_mixed_bfloat16_computes_in_bfloat16_with_a_float32_output(tmp_path):
     assert row["status"] == "ok" and row["test_loss"] == row["test_loss"]  # finite
 
 
-def test_mixed_float16_gets_keras_loss_scaling():
+def test_mixed_float16_gets_keras_loss_scaling(caplog):
     from kexp.models import build_model
     from kexp.training.optimizers import build_optimizer
     from kexp.training.trainer import compile_model
@@ -53,6 +53,9 @@ def test_mixed_float16_gets_keras_loss_scaling():
     # the diagnostics scale the float16 loss as the optimizer does, so no gradient underflows
     assert loss_scale(model) > 1
     np.testing.assert_allclose(norms["mixed_float16"], norms["float32"], rtol=0.02)
+    # on this CPU (no GPU in the suite) float16 is emulated: said once, with the measured cost
+    said = [r.getMessage() for r in caplog.records if "mixed_float16" in r.getMessage()]
+    assert said == [FLOAT16_ON_CPU] and said[0].startswith("trainer.precision=mixed_float16 on a CPU")
     start_backend(0)
 
 
