@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from kexp.config.location import config_dir
 from kexp.cli.main import register_resolvers
 
 REPO = Path(__file__).resolve().parent.parent
+# Which image files decoded before (kexp/data/checked_images.py): the suite's own record, not the user's
+os.environ.setdefault("KEXP_CACHE_DIR", tempfile.mkdtemp(prefix="kexp-test-cache-"))
 
 #: Small enough to train in a few seconds on 2 CPU cores.
 TINY_CNN = ["model.filters=[8,16]", "model.dense_units=[32]"]

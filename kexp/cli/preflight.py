@@ -72,6 +72,7 @@ def preflight(argv: list[str]) -> DictConfig | None:
             cfg = compose(hydra, args.config_name or "config", job)
             if number == 0:
                 check_added_keys(hydra, args.config_name or "config", cfg, overrides, job)
+            check_named(cfg, args.config_dir)
             validate(cfg)
         if not args.multirun and cfg is not None:
             single_run.check_not_a_sweep(cfg, overrides, args.overrides)
@@ -100,6 +101,24 @@ def check_added_keys(hydra, config_name: str, cfg: DictConfig, overrides: list[O
 
 
 _ABSENT = object()
+
+#: Groups whose every option names itself (``name:``): runs, records and comparisons use it.
+NAMED_GROUPS = ("data", "model", "optimizer", "schedule", "task")
+
+
+def check_named(cfg: DictConfig, user_config_dir: str | None) -> None:
+    """ConfigError naming the file and the key when a group's option (often one's own YAML under
+    ``--config-dir``) has no ``name`` — found here, not by the code that records the run's failure."""
+    choices = OmegaConf.select(cfg, "hydra.runtime.choices") or {}
+    for group in NAMED_GROUPS:
+        node = cfg.get(group)
+        if isinstance(node, DictConfig) and OmegaConf.select(node, "name", default=None) is None:
+            option = str(choices.get(group, "?"))
+            where = Path(user_config_dir or "", group, f"{option}.yaml") if user_config_dir else None
+            shown = f" ({where})" if where is not None and where.is_file() else ""
+            raise ConfigError(
+                f"{group}={option}{shown} — has no key 'name'; every {group} config names itself: add name: {option}"
+            )
 
 
 def check_search(cfg: DictConfig, arguments: list[str], command_line: list[str]) -> None:

@@ -1,8 +1,10 @@
 """Image files that cannot be decoded: skipped (``data.on_bad_image=skip``) or named in one line.
 
-Finding them takes a decoding pass over the files, so kexp makes one only
-where it must: before training with ``skip``; after a failure otherwise (the
-default ``error``), to name the file instead of printing the backend's traceback.
+Every image of every split is decoded once before the first epoch (the default
+``error``: the first bad file is one line; ``skip``: bad files are left out), so
+that a bad file in the test split never ends a run after its training. Files
+that decoded before are not decoded again: :mod:`kexp.data.checked_images`
+remembers each good file by its path, size and modification time.
 """
 
 from __future__ import annotations
@@ -23,6 +25,20 @@ log = logging.getLogger("kexp")
 
 
 def undecodable(files: ImageFiles) -> list[int]:
+    """Indices of ``files`` the running backend's decoder rejects (decoded in parallel; files that
+    decoded before, unchanged since, are not decoded again)."""
+    from kexp.data.checked_images import CheckedImages
+
+    checked = CheckedImages.load()
+    todo = np.array([i for i, path in enumerate(files.paths) if not checked.known_good(str(path))], dtype=int)
+    if not len(todo):
+        return []
+    bad = [int(todo[i]) for i in _decode_failures(files[todo])]
+    checked.remember([str(files.paths[i]) for i in np.setdiff1d(todo, bad)])
+    return bad
+
+
+def _decode_failures(files: ImageFiles) -> list[int]:
     """Indices of ``files`` the running backend's decoder rejects (decoded in parallel)."""
     import keras
 
@@ -74,6 +90,13 @@ def skip_bad_images(data: Dataset) -> Dataset:
         test=test,
         val=test if data.val_is_test else kept.get("val", data.val),
     )
+
+
+def check_every_image(data: Dataset) -> None:
+    """Raise the one-line error naming the first image of any split that cannot be decoded."""
+    found = first_bad_image(data)
+    if found is not None:
+        raise found
 
 
 def first_bad_image(data: Dataset) -> BadImageError | None:

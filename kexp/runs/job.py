@@ -28,7 +28,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from kexp.config.errors import KexpError
 from kexp.config.validation import validate
 from kexp.runs.disk import DiskFullError
-from kexp.runs.layout import HISTORY_FILE, HYDRA_DIR, LOG_FILE, STATE_DIR
+from kexp.runs.layout import BACKUP_DIR, HISTORY_FILE, HYDRA_DIR, LOG_FILE, STATE_DIR
 from kexp.runs.record import RunRecord, objective_direction, objective_metric
 from kexp.runs.said import say
 from kexp.training.signals import TrainingInterrupted
@@ -126,7 +126,9 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) 
             return None
         _end_on_full_disk(cfg, run_dir, err, hard=False)
     except KexpError as err:
-        _user_error(err, cfg, run_dir, in_sweep, started=not fresh)
+        if (run_dir / BACKUP_DIR).is_dir():  # trained work of this run (or of its earlier start): kept
+            _keep_trained_work(cfg, run_dir, err)
+        _user_error(err, cfg, run_dir, in_sweep, started=not fresh or (run_dir / BACKUP_DIR).is_dir())
         return None
     except TrainingInterrupted as stop:
         key, where = ("hydra.sweep.dir", run_dir.parent) if in_sweep else ("hydra.run.dir", run_dir)
@@ -195,18 +197,36 @@ def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool, 
     _exit(EXIT_USER_ERROR)
 
 
+def _keep_trained_work(cfg: DictConfig, run_dir: Path, err: KexpError) -> None:
+    """A user error after (some) training: the run directory stays, ``metrics.csv`` says failed and why,
+    and the backup lets the same command, once the cause is fixed, finish the run without training again."""
+    _record_failure(cfg, run_dir, err.one_line())
+    say(
+        f"kexp: the training done is kept in {run_dir} (metrics.csv: failed); once that is fixed, the same "
+        "command again finishes the run without training again",
+        logging.WARNING,
+    )
+
+
 def _record_failure(cfg: DictConfig, run_dir: Path, message: str) -> None:
     """``metrics.csv`` with status failed and the error, the epochs done counted."""
     from kexp.runs.layout import read_history
 
     RunRecord.from_history(
-        str(cfg.name),
-        str(cfg.model.name),
-        str(cfg.optimizer.name),
+        _known(cfg, "name"),
+        _known(cfg, "model.name"),
+        _known(cfg, "optimizer.name"),
         read_history(run_dir),
         status="failed",
         error=message,
     ).write(run_dir)
+
+
+def _known(cfg: DictConfig, key: str) -> str:
+    """``key``'s value for the record of a failure, "?" where it is missing or does not resolve
+    (the path that records a failure must not fail itself: a model YAML without ``name``)."""
+    value = OmegaConf.select(cfg, key, default=None, throw_on_resolution_failure=False)
+    return "?" if value is None else str(value)
 
 
 def _end_on_full_disk(cfg: DictConfig, run_dir: Path, err: Exception, hard: bool = True) -> None:

@@ -134,9 +134,10 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
 
 
 def streamed_data(cfg: DictConfig, data, run_dir: Path):
-    """Image files: bad ones left out (``data.on_bad_image=skip``), cached as ``data.cache`` says;
+    """Image files: each decoded once first, bad ones named (or left out: ``data.on_bad_image=skip``),
+    cached as ``data.cache`` says;
     ``classes.csv`` written for data with class names."""
-    from kexp.data.bad_images import skip_bad_images
+    from kexp.data.bad_images import check_every_image, skip_bad_images
     from kexp.data.cache import cache_splits
     from kexp.runs.saved import save_preprocessing
 
@@ -149,6 +150,8 @@ def streamed_data(cfg: DictConfig, data, run_dir: Path):
         )
     if cfg.get("on_bad_image") == "skip":
         data = skip_bad_images(data)
+    else:  # every split, before the first epoch (a bad test image once ended a run after training)
+        check_every_image(data)
     cache_dir = Path(cfg.cache_dir).expanduser() if cfg.get("cache_dir") else run_dir / layout.CACHE_DIR
     return cache_splits(data, cfg.get("cache") or "none", cache_dir)
 
@@ -261,16 +264,17 @@ def finish(
     model = local_model(model, run_dir)
     if model is None:  # (process 1.. of a multi-process run: process 0 evaluates and writes)
         return end_other_process(run_dir, trained, facts, status)
-    if status in EVALUATED:
-        batch_size = cfg.trainer.batch_size * replicas
-        scores = score_test_split(model, data, batch_size, run_dir, f"{cfg.name}: confusion matrix (test split)")
-        if cfg.trainer.save_model:
-            with atomic.atomic_path(run_dir / layout.MODEL_FILE) as tmp:
-                model.save(tmp)
+    # the trained model and the curves first: a failure while scoring (a bad test file) keeps them
+    if status in EVALUATED and cfg.trainer.save_model:
+        with atomic.atomic_path(run_dir / layout.MODEL_FILE) as tmp:
+            model.save(tmp)
     history = layout.read_history(run_dir)
     if len(history):
         title = str(cfg.name) if status == "ok" else f"{cfg.name} ({status})"
         save_curves(history, run_dir / layout.CURVES_FILE, title, data.val_is_test, cfg.trainer.curves)
+    if status in EVALUATED:
+        batch_size = cfg.trainer.batch_size * replicas
+        scores = score_test_split(model, data, batch_size, run_dir, f"{cfg.name}: confusion matrix (test split)")
     record = RunRecord.from_history(
         **facts,
         history=history,

@@ -1,0 +1,56 @@
+"""Commands that once did something other than what was asked, without a word: now one line each.
+
+Each case was exit 0 with another answer (a plain run for a search, the defaults for a typo) or a
+traceback; now it is one line naming what to write instead, exit 2, before anything is written.
+"""
+
+import pytest
+
+from tests.conftest import preflight_error, run_kexp
+
+ASKED_TO_SWEEP = "which runs with -m: python -m kexp -m"
+
+
+@pytest.mark.parametrize("argv, line", [
+    # a sweep without -m (was: one plain run of the defaults, exit 0)
+    (["hparams_search=optuna"], "hparams_search=optuna — a search, " + ASKED_TO_SWEEP + " hparams_search=optuna"),
+    # a preset that sweeps, without -m (was: one of its configurations, exit 0)
+    (["experiment=demo_vanishing_gradients"],
+     "experiment=demo_vanishing_gradients — sweeps model.activation=sigmoid,relu (hydra.sweeper.params), "
+     + ASKED_TO_SWEEP + " experiment=demo_vanishing_gradients; or pick one value: model.activation=…"),
+    # was Hydra's six-line error, exit 1
+    (["model=cnn,mlp", "trainer.epochs=2"],
+     "model=cnn,mlp — a sweep over model, " + ASKED_TO_SWEEP + " model=cnn,mlp trainer.epochs=2; "
+     "a list value is written model=[cnn,mlp]"),
+    # the hint once said "+modle=mlp", which then trained the default cnn
+    (["modle=mlp"], "modle=mlp — unknown key 'modle'; the config has: data, model,"),
+    (["+modle=mlp"], "+modle=mlp — nothing reads modle (the config has no key 'modle'; new keys are read only "
+                     "under a _target_); did you mean model?"),
+    (["+trainer.epoch=3"], "+trainer.epoch=3 — nothing reads trainer.epoch (trainer has no key 'epoch';"),
+])
+def test_a_command_that_would_not_do_what_it_says_is_one_line(argv, line, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert preflight_error(argv).startswith(f"kexp: config error: {line}")
+
+
+@pytest.mark.parametrize("argv", [
+    ["experiment=demo_vanishing_gradients", "model.activation=relu"],  # one job of the preset: a run
+    ["-m", "experiment=demo_vanishing_gradients"],
+    ["+optimizer.use_ema=true"],  # under a _target_: an argument of the optimizer
+    ["++trainer.epochs=3"],  # ++ of a key that exists: an ordinary override
+])
+def test_what_is_read_is_accepted(argv, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert preflight_error(argv) == ""
+
+
+def test_ones_own_model_yaml_without_a_name_is_one_line_naming_the_file(tmp_path):
+    """It was a traceback from the code that records the failure (``${model.name}``), and a run
+    directory left behind."""
+    (tmp_path / "myconf" / "model").mkdir(parents=True)
+    (tmp_path / "myconf" / "model" / "my_net.yaml").write_text("builder: mlp\nhidden_units: [64]\n")
+    result = run_kexp(["--config-dir=myconf", "model=my_net"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("kexp: config error: model=my_net (myconf/model/my_net.yaml) — has no key "
+                                     "'name'; every model config names itself: add name: my_net")
+    assert not (tmp_path / "outputs").exists()
