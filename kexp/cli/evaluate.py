@@ -122,12 +122,14 @@ def load_scoring(run_dir: Path, overrides: list[str], everything: bool = False):
         given = {o.split("=", 1)[0].lstrip("+") for o in overrides}
         cfg = with_overrides(cfg, [f"{key}=null" for key in SUBSAMPLES if key not in given])
     cfg = with_overrides(cfg, overrides)
-    validate(cfg)
-    task = Task.from_config(cfg.task, cfg.regularization)
+    from kexp.data.folder import scoring_known_classes
     from kexp.runs.saved import load_preprocessing
 
-    # (data=csv: the run's own fitted encoding, never one fitted on the rows being scored)
-    data = load_data(cfg.data, seed=cfg.seed, encoder=load_preprocessing(run_dir))
+    with scoring_known_classes():  # (a folder of one of the run's classes is data to score)
+        validate(cfg)
+        task = Task.from_config(cfg.task, cfg.regularization)
+        # (data=csv: the run's own fitted encoding, never one fitted on the rows being scored)
+        data = load_data(cfg.data, seed=cfg.seed, encoder=load_preprocessing(run_dir))
     check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
     if everything:
         from kexp.data.prepare import all_samples

@@ -13,6 +13,9 @@ sorted, and never opened here: listing 60,000 files takes well under a second.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +25,22 @@ from omegaconf import DictConfig
 from kexp.config.errors import DataError
 from kexp.data.images import IMAGE_SUFFIXES, ImageFiles, image_size
 from kexp.data.sources import Source, register_source, stratified_split
+
+#: True while images are scored by a trained run (kexp.evaluate): its classes are known, and a folder
+#: holding only one of them is data to score, not a classification to train.
+ONE_CLASS_IS_ENOUGH: ContextVar[bool] = ContextVar("one_class_is_enough", default=False)
+
+
+
+@contextmanager
+def scoring_known_classes() -> Iterator[None]:
+    """Within: a folder of a single class is accepted (:data:`ONE_CLASS_IS_ENOUGH`)."""
+    token = ONE_CLASS_IS_ENOUGH.set(True)
+    try:
+        yield
+    finally:
+        ONE_CLASS_IS_ENOUGH.reset(token)
+
 
 SPLIT_FOLDERS = {"train": ("train",), "val": ("val", "validation"), "test": ("test",)}
 
@@ -58,7 +77,7 @@ def class_folders(root: Path, key: str = "data.path") -> tuple[list[str], Labell
             )
         paths += files
         labels += [label] * len(files)
-    if len(names) < 2:
+    if len(names) < 2 and not ONE_CLASS_IS_ENOUGH.get():
         raise DataError(f"{key}={root} — only one class folder ({names[0]}/); classification needs at least two")
     return names, LabelledFiles(np.array(paths), np.array(labels, dtype="int64"))
 

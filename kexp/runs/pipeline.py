@@ -65,6 +65,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         task = Task.from_config(cfg.task, cfg.regularization)
         data = load_data(cfg.data, seed=cfg.seed)
         check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
+        data_classes = data.class_names  # (the data's own, before a binary task names its two)
         data = task.prepare(data)
         from kexp.backends.start import start_backend
 
@@ -78,7 +79,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         run_dir = process_directory(run_dir)
         write_run_file(run_dir, provenance(cfg.seed, backend))
         with bad_images_named(data):
-            data = streamed_data(cfg.data, data, run_dir)
+            data = streamed_data(cfg.data, data, run_dir, data_classes)
         log.info(
             "data %s: train %d, validation %d%s, test %d, input %s, %d classes",
             data.name,
@@ -133,7 +134,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
             return record
 
 
-def streamed_data(cfg: DictConfig, data, run_dir: Path):
+def streamed_data(cfg: DictConfig, data, run_dir: Path, data_classes=None):
     """Image files: each decoded once first, bad ones named (or left out: ``data.on_bad_image=skip``),
     cached as ``data.cache`` says;
     ``classes.csv`` written for data with class names."""
@@ -143,10 +144,9 @@ def streamed_data(cfg: DictConfig, data, run_dir: Path):
 
     if data.encoder is not None:  # (data=csv) so that evaluate and predict never refit it
         save_preprocessing(data.encoder, run_dir)
-    if data.class_names:
+    if data_classes:  # the data's labels by name, as kexp.evaluate renumbers other data to them
         atomic.write_csv(
-            run_dir / layout.CLASSES_FILE,
-            pd.DataFrame({"class": range(len(data.class_names)), "name": data.class_names}),
+            run_dir / layout.CLASSES_FILE, pd.DataFrame({"class": range(len(data_classes)), "name": data_classes})
         )
     if cfg.get("on_bad_image") == "skip":
         data = skip_bad_images(data)

@@ -119,9 +119,17 @@ class Task:
         if self.name == "binary":
             positive = self._positive_class(data)
             to_binary = lambda y: (y == positive).astype("float32")  # noqa: E731
-            names = (f"not {data.class_name(positive)}", data.class_name(positive)) if data.class_names else None
+            names = self._binary_names(data, positive) if data.class_names else None
             return replace(data.map_targets(to_binary, num_classes=2), class_names=names)
         return data
+
+    @staticmethod
+    def _binary_names(data: Dataset, positive: int) -> tuple[str, str]:
+        """Class 0 and class 1 of the binary task: the data's own names when it has two classes
+        (``no``, ``yes``), else ``not <positive>`` and ``<positive>`` (one class against the rest)."""
+        if data.num_classes == 2:
+            return data.class_name(1 - positive), data.class_name(positive)
+        return f"not {data.class_name(positive)}", data.class_name(positive)
 
     def _positive_class(self, data: Dataset) -> int:
         """The label that counts as 1: ``task.positive_class`` as a label or a class name."""

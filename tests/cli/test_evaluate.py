@@ -65,6 +65,15 @@ def test_all_of_a_new_folder_with_some_of_the_classes(saved_image_run, tmp_path)
     assert pd.read_csv(tmp_path / "own" / "metrics.csv")["test_samples"].iloc[0] == 48
 
 
+def test_a_folder_of_one_of_the_runs_classes_is_scored(saved_image_run, tmp_path):
+    """Once refused: "only one class folder …; classification needs at least two" (a rule for training)."""
+    run_dir, _ = saved_image_run
+    owls = write_image_tree(tmp_path / "owls", classes=("owl",), per_class=7, seed=9)
+    assert main([str(run_dir), f"data.path={owls}", "--all", "--out", str(tmp_path / "owls-scored")]) == 0
+    confusion = pd.read_csv(tmp_path / "owls-scored" / "confusion_matrix.csv", index_col=0)
+    assert confusion.sum(axis=1).to_dict() == {"cat": 0, "dog": 0, "owl": 7}
+
+
 def test_bad_input_is_one_line_and_leaves_no_directory(saved_image_run, tmp_path, capsys):
     run_dir, root = saved_image_run
     strange = write_image_tree(tmp_path / "strange", classes=("cat", "yak"), per_class=6)

@@ -91,7 +91,14 @@ def test_a_csv_trains_end_to_end_with_named_classes(tmp_path):
     assert metrics["status"] == "ok" and metrics["epochs"] == 2 and 0 <= metrics["test_auc"] <= 1
     assert "data csv: train 43, validation 5, test 12, input 5, 2 classes" in (run / "kexp.log").read_text()
     per_class = pd.read_csv(run / "per_class.csv")
-    assert per_class["name"].tolist() == ["not yes", "yes"] and per_class["support"].tolist() == [8, 4]
+    # the data's own two classes (once "not yes", "yes")
+    assert per_class["name"].tolist() == ["no", "yes"] and per_class["support"].tolist() == [8, 4]
+    # kexp.evaluate of a binary run with named classes (once: "classes no are not among the run's classes")
+    from kexp.cli.evaluate import main as evaluate
+
+    assert evaluate([str(run), "--out", str(tmp_path / "again")]) == 0
+    again = pd.read_csv(tmp_path / "again" / "metrics.csv").iloc[0]
+    assert again["test_samples"] == 12 and again["test_auc"] == pytest.approx(metrics["test_auc"], abs=1e-6)
 
 
 def test_sample_weights_from_a_column_and_from_a_custom_loader(tmp_path):
