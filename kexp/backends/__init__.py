@@ -40,6 +40,38 @@ def configured_backend() -> str:
         return "tensorflow"
 
 
+#: Keras's backends, and the package each needs (with how to install it).
+KERAS_BACKENDS = {
+    "tensorflow": ("tensorflow", "pip install tensorflow"),
+    "jax": ("jax", "pip install -e '.[jax]'"),
+    "torch": ("torch", "pip install torch"),
+    "numpy": ("numpy", ""),
+    "openvino": ("openvino", "pip install openvino"),
+}
+#: Backends that train (Keras's NumPy and OpenVINO backends only run inference).
+TRAINING_BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def check_backend(name: str) -> None:
+    """ConfigError (one line, before Keras is imported) for a backend Keras does not have, one that
+    cannot train, or one whose package is missing."""
+    import importlib.util
+
+    from kexp.config.errors import ConfigError
+
+    where = "KERAS_BACKEND" if os.environ.get("KERAS_BACKEND") else f"the backend of {keras_dir() / 'keras.json'}"
+    if name not in KERAS_BACKENDS:
+        raise ConfigError(
+            f"{where}={name} — not a Keras backend; one of {', '.join(KERAS_BACKENDS)} "
+            "(kexp trains on tensorflow and jax)"
+        )
+    if name not in TRAINING_BACKENDS:
+        raise ConfigError(f"{where}={name} — Keras's {name} backend cannot train; use tensorflow or jax")
+    package, install = KERAS_BACKENDS[name]
+    if importlib.util.find_spec(package) is None:
+        raise ConfigError(f"{where}={name} — the {package} package is not installed here: {install}")
+
+
 def backend_module():
     """kexp's module of code for the running Keras backend (tensorflow or jax), else None."""
     import keras

@@ -47,6 +47,7 @@ def validate(cfg: DictConfig) -> None:
 
         check_source(cfg.data)
     _check_model_fits_tables(cfg)
+    _check_patches(cfg)
     _check_batchnorm_kept(cfg)
     _check_nothing_missing(cfg)
 
@@ -69,6 +70,38 @@ def _check_batchnorm_kept(cfg: DictConfig) -> None:
             "false",
             f"{OmegaConf.select(cfg, 'model.name')} is built with BatchNormalization; use true or null",
         )
+
+
+#: The image side of the bundled datasets that have no ``data.image_size`` (they come at one size).
+NATIVE_SIDES = {"mnist": 28, "fashion_mnist": 28, "cifar10": 32, "cifar100": 32}
+
+
+def input_sides(cfg: DictConfig) -> tuple[int, int] | None:
+    """(height, width) of the images the model gets, where the config alone says; else None."""
+    from kexp.data.images import image_size
+
+    given = OmegaConf.select(cfg, "data.image_size", default=None)
+    if given is not None:
+        return image_size(given)
+    side = NATIVE_SIDES.get(str(OmegaConf.select(cfg, "data.name", default="")))
+    return (side, side) if side else None
+
+
+def _check_patches(cfg: DictConfig) -> None:
+    """A Vision Transformer whose patch size does not divide the image (ViT-B/16 on 28x28 data): refused
+    before anything runs, every job of a sweep (the builder says the same, after Keras has started)."""
+    family = OmegaConf.select(cfg, "model.builder", default=None) or OmegaConf.select(cfg, "model.name", default=None)
+    patch = OmegaConf.select(cfg, "model.patch_size", default=None)
+    sides = input_sides(cfg) if family == "vit" and patch else None
+    if sides is None or (sides[0] % int(patch) == 0 and sides[1] % int(patch) == 0):
+        return
+    raise ConfigError.bad_value(
+        "model.patch_size",
+        patch,
+        f"must divide the image size ({sides[0]}x{sides[1]}, data={OmegaConf.select(cfg, 'data.name')}) for "
+        f"model={OmegaConf.select(cfg, 'model.name')}; e.g. model.patch_size=4 for 28x28 or 32x32, or "
+        f"data.image_size={int(patch) * max(1, round(max(sides) / int(patch)))}",
+    )
 
 
 #: Model families that take a table (rows of features) as well as images.
@@ -153,9 +186,10 @@ def _check_learning_rate_find(cfg: DictConfig) -> None:
 
 def _check_environment(cfg: DictConfig) -> None:
     """Options that need TensorFlow (or an optional package) on this machine."""
-    from kexp.backends import configured_backend
+    from kexp.backends import check_backend, configured_backend
     from kexp.backends.start import check_devices
 
+    check_backend(configured_backend())
     check_devices(cfg.trainer, configured_backend())
     from kexp.loggers import check_loggers
 

@@ -27,6 +27,9 @@ ASKED_TO_SWEEP = "which runs with -m: python -m kexp -m"
     (["+modle=mlp"], "+modle=mlp — nothing reads modle (the config has no key 'modle'; new keys are read only "
                      "under a _target_); did you mean model?"),
     (["+trainer.epoch=3"], "+trainer.epoch=3 — nothing reads trainer.epoch (trainer has no key 'epoch';"),
+    # the ViT job failed at run time, after the mlp had trained (every job is checked before the sweep)
+    (["-m", "model=mlp,vit_base"], "model.patch_size=16 — must divide the image size (28x28, data=digits) for "
+                                   "model=vit_base; e.g. model.patch_size=4 for 28x28 or 32x32, or data.image_size=32"),
 ])
 def test_a_command_that_would_not_do_what_it_says_is_one_line(argv, line, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -54,3 +57,20 @@ def test_ones_own_model_yaml_without_a_name_is_one_line_naming_the_file(tmp_path
     assert result.stderr.strip() == ("kexp: config error: model=my_net (myconf/model/my_net.yaml) — has no key "
                                      "'name'; every model config names itself: add name: my_net")
     assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize("backend, missing, line", [
+    ("torch", "torch", "KERAS_BACKEND=torch — the torch package is not installed here: pip install torch"),
+    ("jax", "jax", "KERAS_BACKEND=jax — the jax package is not installed here: pip install -e '.[jax]'"),
+    ("pytorch", None, "KERAS_BACKEND=pytorch — not a Keras backend; one of tensorflow, jax, torch, numpy, openvino"),
+    ("numpy", None, "KERAS_BACKEND=numpy — Keras's numpy backend cannot train; use tensorflow or jax"),
+])
+def test_a_backend_that_cannot_run_is_one_line_before_keras(backend, missing, line, tmp_path, monkeypatch):
+    """Each was a 41–63-line traceback and a failed run directory."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == missing else real(name, *a))
+    monkeypatch.setenv("KERAS_BACKEND", backend)
+    monkeypatch.chdir(tmp_path)
+    assert preflight_error(["trainer.epochs=1"]).startswith(f"kexp: config error: {line}")
