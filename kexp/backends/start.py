@@ -63,6 +63,10 @@ def start_backend(
     if backend == "tensorflow":
         from kexp.backends.tensorflow import configure_devices, enable_determinism, split_cpu
 
+        # ("5 out of the last 5 calls … triggered tf.function retracing": each new model of a process —
+        # a search's trials, a range test's repeats — traces its own functions, as it must)
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
         if os.environ.get(LOGICAL_CPUS_VARIABLE):
             split_cpu(int(os.environ[LOGICAL_CPUS_VARIABLE]))
         with native_output_hidden():  # (CUDA's "failed call to cuInit" on machines without a GPU)
@@ -87,7 +91,8 @@ def start_backend(
     keras.config.set_dtype_policy(precision)
     if precision == "mixed_float16" and not any("gpu" in d.lower() or "cuda" in d.lower() for d in devices):
         log.warning(FLOAT16_ON_CPU)
-    keras.utils.set_random_seed(seed)
+    with native_output_hidden():  # (on JAX, Keras seeds TensorFlow too, importing it if installed)
+        keras.utils.set_random_seed(seed)
     info = BackendInfo(backend=backend, keras=keras.__version__, precision=str(precision), devices=list(devices))
     log.info(info.describe())
     return info

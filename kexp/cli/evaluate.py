@@ -37,7 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "overrides",
         nargs="*",
-        help="key=value changes of the run's config, e.g. data.path=OTHER_DIR (its test split is evaluated)",
+        metavar="KEY=VALUE",
+        help="optional: changes of the run's config, e.g. data.path=OTHER_DIR (its test split is evaluated)",
     )
     parser.add_argument(
         "--all",

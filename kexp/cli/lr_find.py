@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def find(cfg: DictConfig, settings, out: Path) -> dict[str, object]:
     """Load the data, start the backend, run the tests, write the files into ``out``; the summary."""
+    from kexp.backends.quiet import import_keras_quietly
+
+    import_keras_quietly()  # (before the modules below import Keras: no start-up lines)
     from kexp.backends.start import start_backend
     from kexp.data import load_data
     from kexp.runs.lr_find import write_range_test

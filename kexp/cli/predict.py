@@ -7,7 +7,8 @@ the run's feature columns (``data=csv`` runs): encoded with the statistics of
 the run's own training split, rebuilt from its config. Prints the top-k
 classes with their names and probabilities per input (regression: the
 predicted value) and writes them to a CSV (``predictions.csv`` in the
-working directory unless ``--out``). Errors are one line, exit 2.
+working directory — ``predictions-2.csv``, … when that exists — unless ``--out``).
+A folder stands for the images in it (and its sub-folders). Errors are one line, exit 2.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m kexp.predict", description="Predict with a finished kexp run's model.keras."
     )
     parser.add_argument("run_dir", type=Path, help="a run directory with model.keras")
-    parser.add_argument("files", nargs="+", type=Path, help="image files, or CSV files of feature rows")
+    parser.add_argument("files", nargs="+", type=Path, help="image files or folders of them, or CSV files of feature rows")
     parser.add_argument("--top-k", type=int, default=3, help="classes shown per input (default 3)")
-    parser.add_argument("--out", type=Path, default=Path("predictions.csv"), help="CSV written")
+    parser.add_argument(
+        "--out", type=Path, help="CSV written (default: predictions.csv here, or predictions-2.csv, … if that exists)"
+    )
     return parser.parse_args(argv)
 
 
@@ -41,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         table = predict_files(args.run_dir, args.files, args.top_k)
         from kexp.runs.atomic import write_csv
 
+        args.out = args.out or unused_name(Path(DEFAULT_OUT))
         write_csv(args.out, table)
     except KexpError as err:
         print(err.one_line(), file=sys.stderr)
@@ -53,14 +57,47 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: The CSV written when ``--out`` is not given (never over an earlier one).
+DEFAULT_OUT = "predictions.csv"
+
+
+def unused_name(path: Path) -> Path:
+    """``path``, or ``stem-2.csv``, ``-3``, … the first that does not exist."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
+
+
+def input_files(given: list[Path]) -> list[Path]:
+    """The files to predict: each file as given, each folder's images (sorted, sub-folders too);
+    one line for what is neither an image, a CSV nor a folder of images."""
+    from kexp.data.images import IMAGE_SUFFIXES
+
+    files: list[Path] = []
+    kinds = ", ".join(s.lstrip(".") for s in IMAGE_SUFFIXES)
+    for path in given:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                raise DataError(f"{path} — a folder with no images in it ({kinds})")
+            files += found
+        elif not path.is_file():
+            raise DataError(f"{path} — no such file or folder")
+        elif path.suffix.lower() not in (*IMAGE_SUFFIXES, ".csv"):
+            raise DataError(f"{path} — not an image ({kinds}) nor a CSV file of feature rows")
+        else:
+            files.append(path)
+    return files
+
+
 def predict_files(run_dir: Path, files: list[Path], top_k: int = 3) -> pd.DataFrame:
     """One row per input: ``input``, then ``class_1, name_1, probability_1, ...`` (or ``prediction``)."""
     if top_k < 1:
         raise ConfigError.bad_value("--top-k", top_k, "must be at least 1")
     cfg = finished_run_config(Path(run_dir))
-    for path in files:
-        if not path.is_file():
-            raise DataError(f"{path} — no such file")
+    files = input_files(files)
     from kexp.backends.start import start_backend
 
     start_backend(cfg.seed)
@@ -101,7 +138,12 @@ def read_inputs(cfg, model, files: list[Path], run_dir: Path) -> tuple[list[str]
         "grayscale" if shape[-1] == 1 else "rgb",
         bool(cfg.data.get("crop_to_aspect_ratio", False)),
     )
-    return [str(p) for p in files], images.load()
+    from kexp.data.images import BadImageError
+
+    try:
+        return [str(p) for p in files], images.load()
+    except BadImageError as err:  # (without the training option that data errors suggest)
+        raise DataError(f"{err.path} — cannot be decoded as an image; give image files that open") from err
 
 
 def csv_rows(cfg, files: list[Path], run_dir: Path) -> tuple[list[str], np.ndarray]:

@@ -177,7 +177,7 @@ def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool) -
         else ""
     )
     print(
-        f"kexp: {record.name}: {record.parameters:,} parameters, {record.epochs} epochs, "
+        f"kexp: {record.name}: {record.parameters:,} parameters, {record.epochs} epoch{'s' if record.epochs != 1 else ''}, "
         f"{val}{scores}, {record.train_seconds:.1f} s"
     )
 

@@ -81,14 +81,14 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         with bad_images_named(data):
             data = streamed_data(cfg.data, data, run_dir, data_classes)
         log.info(
-            "data %s: train %d, validation %d%s, test %d, input %s, %d classes",
+            "data %s: train %d, validation %d%s, test %d, input %s, %s",
             data.name,
             len(data.y_train),
             len(data.y_val),
             " (the test split)" if data.val_is_test else "",
             len(data.y_test),
             "x".join(map(str, data.input_shape)),
-            data.num_classes,
+            f"{data.num_classes} classes" if task.name != "regression" else "a numeric target",
         )
         from kexp.runs.lr_find import wants_range_test, with_found_rate
 

@@ -84,8 +84,9 @@ _ABSENT = object()
 def load_model(run_dir: Path, cfg: DictConfig | None = None):
     """``model.keras`` of ``run_dir``, compiled as it was trained (kexp's layers registered;
     KerasHub's too when ``cfg`` is a run on a ``model.preset``)."""
-    import keras
+    from kexp.backends.quiet import import_keras_quietly
 
+    keras = import_keras_quietly()  # (a notebook's Result.load_model(): no CUDA start-up lines)
     from kexp.models import MODELS
     from kexp.training import losses
     from kexp.training.optimizers import adabound, radam

@@ -1,5 +1,7 @@
 """python -m kexp.predict: top-k classes with names for images and CSV rows, as the model scores them."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -62,7 +64,7 @@ def test_csv_rows_are_encoded_with_the_run_training_statistics(tmp_path):
 
 def test_bad_input_is_one_line(saved_image_run, tmp_path, capsys):
     run_dir, root = saved_image_run
-    cases = [([str(run_dir), str(tmp_path / "missing.png")], "missing.png — no such file"),
+    cases = [([str(run_dir), str(tmp_path / "missing.png")], "missing.png — no such file or folder"),
              ([str(run_dir), str(root / "photos" / "cat" / "000.png"), "--top-k", "0"], "--top-k=0 — must be at least 1"),
              ([str(tmp_path), str(root / "photos" / "cat" / "000.png")], "not a kexp run directory")]
     (tmp_path / "rows.csv").write_text("a,b\n1,2\n")
@@ -71,3 +73,24 @@ def test_bad_input_is_one_line(saved_image_run, tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip()
         assert message in err and len(err.splitlines()) == 1, err
+
+
+def test_a_folder_a_text_file_and_an_earlier_predictions_csv(saved_image_run, tmp_path, monkeypatch, capsys):
+    """A folder once said "no such file", README.md advised data.on_bad_image=skip (a training
+    option), and a second call overwrote ./predictions.csv without a word."""
+    run_dir, root = saved_image_run
+    monkeypatch.chdir(tmp_path)
+    assert main([str(run_dir), str(root / "photos" / "owl")]) == 0  # the folder's images
+    first = pd.read_csv(tmp_path / "predictions.csv")
+    assert first["input"].tolist() == sorted(str(p) for p in (root / "photos" / "owl").iterdir())
+    assert main([str(run_dir), str(root / "photos" / "cat" / "000.png")]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"predictions written to {Path('predictions-2.csv')}")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "predictions.csv"), first)  # kept
+    (tmp_path / "README.md").write_text("# words\n")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "fake.png").write_text("not a picture")
+    for given, line in [("README.md", "README.md — not an image (jpg, jpeg, png, bmp, gif) nor a CSV file of feature rows"),
+                        ("empty", "empty — a folder with no images in it (jpg, jpeg, png, bmp, gif)"),
+                        ("fake.png", "fake.png — cannot be decoded as an image; give image files that open")]:
+        assert main([str(run_dir), given]) == 2
+        assert capsys.readouterr().err.strip() == f"kexp: data error: {line}"

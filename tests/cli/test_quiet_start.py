@@ -41,3 +41,29 @@ def test_a_run_prints_no_tensorflow_start_up_lines_unless_asked(tmp_path):
     assert "kexp: run directory" in quiet.stdout
     asked = kexp_in("", [*args, "hydra.run.dir=loud"], tmp_path, env={"TF_CPP_MIN_LOG_LEVEL": "0"})
     assert asked.returncode == 0 and "I0000" in asked.stderr  # the user's own setting wins
+
+
+NOISE = ("I0000", "E0000", "oneDNN", "cudart_stub", "cuInit", "absl::InitializeLog", "retracing")
+
+
+def quiet_python(code: str, cwd, env=None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    environment.update({"PYTHONPATH": str(REPO), **(env or {})})
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
+                          env=environment, timeout=600)
+
+
+def test_the_other_entry_points_print_no_start_up_lines_either(tmp_path):
+    """Once: kexp.lr_find and a JAX run printed TensorFlow's lines (Keras seeds TensorFlow on JAX,
+    importing it), and a notebook's Result.load_model() CUDA's "failed call to cuInit"."""
+    small = ["model=mlp", "model.hidden_units=[8]", "data.train_size=100", "trainer.epochs=1"]
+    on_jax = kexp_in("", [*small, "hydra.run.dir=jax"], tmp_path, env={"KERAS_BACKEND": "jax"})
+    assert on_jax.returncode == 0, on_jax.stderr
+    lr_find = quiet_python(f"import sys\nfrom kexp.cli.lr_find import main\nsys.exit(main({small[:3]!r}))", tmp_path)
+    assert lr_find.returncode == 0, lr_find.stderr
+    loaded = quiet_python("from pathlib import Path\nfrom kexp.api.results import Result\nResult(Path('jax')).load_model()", tmp_path,
+                          env={"KERAS_BACKEND": "jax"})
+    assert loaded.returncode == 0, loaded.stderr
+    for result in (on_jax, lr_find, loaded):
+        for noise in NOISE:
+            assert noise not in result.stderr + result.stdout, (noise, result.stderr[:500])
