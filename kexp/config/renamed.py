@@ -38,6 +38,7 @@ ADDED: dict[str, object] = {
     "model.pooling": "max",
     "model.se_ratio": 0.0,
     "trainer.curves": "panels",
+    "trainer.save_optimizer": False,
     "regularization.activity_l1": 0.0,
     "regularization.sparsity_target": None,
     "regularization.sparsity_weight": 0.0,

@@ -48,7 +48,7 @@ def warn_if_large(cfg, model, data) -> None:
     lower = "a lower data.image_size, " if flatten_grows_with_input(model) else ""
     say(
         f"kexp: model={cfg.model.name} on {shape} inputs has {parameters / 1e6:.1f} M parameters "
-        f"(model.keras about {human(model_file_bytes(model))}) for {len(data.train):,} training samples; "
+        f"(model.keras about {human(model_file_bytes(model, bool(cfg.trainer.save_optimizer)))}) for {len(data.train):,} training samples; "
         f"smaller: {lower}fewer model.filters/dense_units, or model=backbone",
         logging.WARNING,
     )

@@ -71,10 +71,13 @@ def run_peak_bytes(model, checkpoints: int = 0, early_stopping_copy: bool = Fals
     return (4 + checkpoints) * state + (weights if early_stopping_copy else 0) + SMALL_FILES_BYTES
 
 
-def model_file_bytes(model) -> int:
-    """About the size of ``model.keras``: the weights and the optimizer's slots."""
+def model_file_bytes(model, with_optimizer: bool = True) -> int:
+    """About the size of ``model.keras``: the weights, and the optimizer's slots ``with_optimizer``
+    (``trainer.save_optimizer``; a backup always has them)."""
     weights = sum(_bytes(v) for v in model.weights)
-    optimizer = getattr(model, "optimizer", None)  # (None before compile)
+    optimizer = getattr(model, "optimizer", None) if with_optimizer else None  # (None before compile)
+    if not with_optimizer:
+        return weights
     if optimizer is not None and optimizer.built:
         slots = sum(_bytes(v) for v in optimizer.variables)
     else:  # not built before training: as many as Adam's, two per trainable value (an upper bound

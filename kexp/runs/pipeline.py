@@ -266,8 +266,9 @@ def finish(
         return end_other_process(run_dir, trained, facts, status)
     # the trained model and the curves first: a failure while scoring (a bad test file) keeps them
     if status in EVALUATED and cfg.trainer.save_model:
-        with atomic.atomic_path(run_dir / layout.MODEL_FILE) as tmp:
-            model.save(tmp)
+        from kexp.runs.saved import save_model
+
+        save_model(model, run_dir / layout.MODEL_FILE, with_optimizer=cfg.trainer.save_optimizer)
     history = layout.read_history(run_dir)
     if len(history):
         title = str(cfg.name) if status == "ok" else f"{cfg.name} ({status})"

@@ -7,6 +7,7 @@ writes into the run directory.
 from __future__ import annotations
 
 import datetime
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -95,7 +96,36 @@ def load_model(run_dir: Path, cfg: DictConfig | None = None):
     MODELS.names()  # imports every model module (their layers register themselves)
     if cfg is not None and OmegaConf.select(cfg, "model.preset", default=None):
         import keras_hub  # noqa: F401  (registers the KerasHub backbone classes)
-    return keras.saving.load_model(run_dir / MODEL_FILE)
+    with warnings.catch_warnings():  # (a model saved without its optimizer's state: kexp's default)
+        warnings.filterwarnings("ignore", message=OPTIMIZER_SKIPPED)
+        return keras.saving.load_model(run_dir / MODEL_FILE)
+
+
+#: What Keras says when it loads a model.keras saved without its optimizer's state.
+OPTIMIZER_SKIPPED = r"Skipping variable loading for optimizer"
+
+
+def save_model(model, path: Path, with_optimizer: bool = False) -> None:
+    """``model.keras`` at ``path`` (atomically); without the optimizer's state unless ``with_optimizer``.
+
+    Keras's ``.keras`` format always stores the compiled optimizer's variables (Adam's moments:
+    twice the weights again). Without them, the optimizer saved is an unbuilt copy of the same
+    configuration: the file loads compiled, evaluates and predicts the same; training from it
+    starts the optimizer afresh.
+    """
+    import keras
+
+    from kexp.runs.atomic import atomic_path
+
+    trained = getattr(model, "optimizer", None)
+    if not with_optimizer and trained is not None:
+        model.optimizer = keras.optimizers.deserialize(keras.optimizers.serialize(trained))
+    try:
+        with atomic_path(path) as tmp:
+            model.save(tmp)
+    finally:
+        if trained is not None:
+            model.optimizer = trained
 
 
 def load_preprocessing(run_dir: Path):

@@ -21,6 +21,7 @@ def test_a_large_model_is_said_before_training_with_what_makes_it_smaller(capsys
     # conv 5x5x3→64, pool, conv 5x5x64→128, pool (64→60→30→26→13), dense 13·13·128→2048→1024→3
     assert model.count_params() == (5 * 5 * 3 + 1) * 64 + (5 * 5 * 64 + 1) * 128 + (13 * 13 * 128 + 1) * 2048 \
         + (2048 + 1) * 1024 + (1024 + 1) * 3
-    assert err.startswith("kexp: model=cnn on 64x64x3 inputs has 46.6 M parameters (model.keras about 559")
+    # model.keras: 4 bytes per float32 parameter (46.6 M → 186.5 MB), without the optimizer state
+    assert err.startswith("kexp: model=cnn on 64x64x3 inputs has 46.6 M parameters (model.keras about 186.5 MB)")
     assert err.rstrip().endswith("for 60 training samples; smaller: a lower data.image_size, fewer "
                                  "model.filters/dense_units, or model=backbone")

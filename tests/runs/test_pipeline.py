@@ -93,6 +93,8 @@ def test_a_stop_in_evaluation_or_saving_keeps_the_training(tmp_path, monkeypatch
             run(cfg, tmp_path)
     history = (tmp_path / "history.csv").read_text()
     assert RunRecord.read(tmp_path).status == "interrupted" and (tmp_path / "backup" / "trained").is_dir()
+    assert (tmp_path / "model.keras").is_file()  # saved before it was scored
+    (tmp_path / "model.keras").unlink()
 
     import kexp.training.trainer
 

@@ -130,8 +130,9 @@ def assert_whole_artifacts(run):
 
 
 def test_a_kill_at_any_moment_leaves_whole_files_and_loses_no_training(tmp_path):
-    """SIGKILL while epochs publish their artifacts, then in evaluation, then in saving: every
-    file parses whole each time, and each rerun finishes what is missing, no epoch twice."""
+    """SIGKILL while epochs publish their artifacts, then in saving, then in evaluation (the model is
+    saved before it is scored): every file parses whole each time, and each rerun finishes what is
+    missing, no epoch twice."""
     args = [*TINY_CNN, "data.train_size=400", "data.test_size=50", "trainer.epochs=6", "hydra.run.dir=run"]
     run = tmp_path / "run"
     process = start_kexp(args, tmp_path)
@@ -141,15 +142,17 @@ def test_a_kill_at_any_moment_leaves_whole_files_and_loses_no_training(tmp_path)
     process.communicate()
     assert_whole_artifacts(run)
     kill = "lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)"
-    killed = kexp_with(f"import os, signal, kexp.reporting.evaluation\nkexp.reporting.evaluation.evaluate = {kill}", args, tmp_path)
+    killed = kexp_with(f"import os, signal, keras\nkeras.Model.save = {kill}", args, tmp_path)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     assert_whole_artifacts(run)
     history = (run / "history.csv").read_text()
     assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2, 3, 4, 5, 6]
     assert (run / "backup" / "trained").is_dir() and not (run / "metrics.csv").exists()
-    killed = kexp_with(f"import os, signal, keras\nkeras.Model.save = {kill}", args, tmp_path)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     assert not (run / "model.keras").exists()  # only a hidden temporary, removed by the next start
+    killed = kexp_with(f"import os, signal, kexp.reporting.evaluation\nkexp.reporting.evaluation.evaluate = {kill}", args, tmp_path)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert_whole_artifacts(run)
+    assert (run / "model.keras").is_file() and not (run / "metrics.csv").exists()  # saved, then killed
     done = run_kexp(args, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (run / "history.csv").read_text() == history  # trained once, kept as it was

@@ -46,6 +46,7 @@ class TrainerConfig:
     batch_size: int = MISSING
     verbose: Any = MISSING  # auto | 0 | 1 | 2
     save_model: bool = MISSING
+    save_optimizer: bool = MISSING
     deterministic: bool = MISSING
     jit_compile: Any = MISSING  # auto | true | false
     steps_per_execution: int = MISSING

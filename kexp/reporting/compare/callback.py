@@ -38,6 +38,16 @@ class CompareSweep(Callback):
             return
         log.info("kexp: sweep comparison: %s", written["report.html"])
         print(f"kexp: sweep summary {written['summary.md']}")
+        print(f"kexp: {written_text(sweep_dir)}")
+
+
+def written_text(sweep_dir: Path) -> str:
+    """What a sweep left on disk: its run directories and bytes (say it: a morning of sweeps adds up)."""
+    from kexp.runs.disk import human
+
+    runs = sum(1 for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit())
+    size = sum(p.stat().st_size for p in sweep_dir.rglob("*") if p.is_file())
+    return f"the sweep wrote {runs} run director{'y' if runs == 1 else 'ies'}, {human(size)} in all, in {sweep_dir}"
 
 
 class SweepExitStatus(Callback):
