@@ -29,7 +29,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m kexp.predict", description="Predict with a finished kexp run's model.keras."
     )
     parser.add_argument("run_dir", type=Path, help="a run directory with model.keras")
-    parser.add_argument("files", nargs="+", type=Path, help="image files or folders of them, or CSV files of feature rows")
+    parser.add_argument(
+        "files", nargs="+", type=Path, help="image files or folders of them, or CSV files of feature rows"
+    )
     parser.add_argument("--top-k", type=int, default=3, help="classes shown per input (default 3)")
     parser.add_argument(
         "--out", type=Path, help="CSV written (default: predictions.csv here, or predictions-2.csv, … if that exists)"

@@ -32,7 +32,7 @@ def takes_new_keys(cfg: DictConfig, parent: str) -> bool:
 
 def _instantiated(node: object) -> bool:
     """A mapping with a ``_target_`` key (set or still ``???``)."""
-    return isinstance(node, DictConfig) and "_target_" in node.keys()
+    return isinstance(node, DictConfig) and "_target_" in node.keys()  # noqa: SIM118 (`in node` is False for ???)
 
 
 def closest_keys(cfg: DictConfig, key: str) -> list[str]:

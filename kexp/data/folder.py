@@ -31,7 +31,6 @@ from kexp.data.sources import Source, register_source, stratified_split
 ONE_CLASS_IS_ENOUGH: ContextVar[bool] = ContextVar("one_class_is_enough", default=False)
 
 
-
 @contextmanager
 def scoring_known_classes() -> Iterator[None]:
     """Within: a folder of a single class is accepted (:data:`ONE_CLASS_IS_ENOUGH`)."""

@@ -36,10 +36,7 @@ def fixed_settings(cfg: DictConfig, searched: Iterable[str]) -> dict[str, Any]:
     return {
         key: value
         for key, value in flat_config(cfg).items()
-        if key not in UNTIED
-        and not key.startswith(UNTIED_PREFIXES)
-        and key not in varied
-        and not key.startswith(below)
+        if key not in UNTIED and not key.startswith(UNTIED_PREFIXES) and key not in varied and not key.startswith(below)
     }
 
 
