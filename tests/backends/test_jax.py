@@ -101,6 +101,8 @@ def test_a_diverging_run_stops_as_diverged_under_jax(tmp_path):
     assert result.returncode == 3, result.stderr[-3000:]
     metrics = pd.read_csv(tmp_path / "run" / "metrics.csv").iloc[0]
     assert metrics["status"] == "diverged" and metrics["epochs"] <= 2
+    # a regression has no classes (the log once said "0 classes")
+    assert ", input 10, a numeric target" in (tmp_path / "run" / "kexp.log").read_text()
 
 
 def test_averaged_weights_are_saved_under_jax(tmp_path):

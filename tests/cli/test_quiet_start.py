@@ -39,6 +39,7 @@ def test_a_run_prints_no_tensorflow_start_up_lines_unless_asked(tmp_path):
     for noise in ("I0000", "E0000", "oneDNN", "cpu_feature_guard", "absl::InitializeLog", "Error importing"):
         assert noise not in quiet.stderr + quiet.stdout, noise
     assert "kexp: run directory" in quiet.stdout
+    assert " parameters, 1 epoch, " in quiet.stdout  # (once "1 epochs")
     asked = kexp_in("", [*args, "hydra.run.dir=loud"], tmp_path, env={"TF_CPP_MIN_LOG_LEVEL": "0"})
     assert asked.returncode == 0 and "I0000" in asked.stderr  # the user's own setting wins
 
