@@ -39,7 +39,7 @@ class Result:
         """The run's resolved config (``.hydra/config.yaml``)."""
         from omegaconf import DictConfig, OmegaConf
 
-        loaded = OmegaConf.load(self.run_dir / layout.HYDRA_DIR / "config.yaml")
+        loaded = OmegaConf.load(self.run_dir / layout.HYDRA_CONFIG)
         assert isinstance(loaded, DictConfig)
         return loaded
 

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from kexp.config.errors import KexpError
+from kexp.runs.layout import DIFF_CURVES, DIFF_HTML
 
 
 def _side(text: str):
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result.as_dict(), indent=2) if args.json else result.markdown())
     if args.html:
         write_html(result, a, b, args.html)
-        print(f"kexp.diff: {args.html / 'diff.html'}", file=sys.stderr)
+        print(f"kexp.diff: {args.html / DIFF_HTML}", file=sys.stderr)
     return 0
 
 
@@ -61,13 +62,11 @@ def write_html(result, a, b, out: Path) -> None:
     from kexp.runs.atomic import save_figure, write_text
 
     out.mkdir(parents=True, exist_ok=True)
-    save_figure(curves_figure(a, b, result.names), out / "diff_curves.png")
+    save_figure(curves_figure(a, b, result.names), out / DIFF_CURVES)
     tables = [
         ("Config", pd.DataFrame(result.config, columns=["key", "a", "b"]).astype(str)),
         ("Provenance", pd.DataFrame(result.provenance, columns=["key", "a", "b"]).astype(str)),
         ("Metrics", result.metrics),
     ]
-    page = html_report(
-        f"{result.names[0]} vs {result.names[1]}", [out / "diff_curves.png"], tables, [result.separation]
-    )
-    write_text(out / "diff.html", page)
+    page = html_report(f"{result.names[0]} vs {result.names[1]}", [out / DIFF_CURVES], tables, [result.separation])
+    write_text(out / DIFF_HTML, page)

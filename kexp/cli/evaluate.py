@@ -23,9 +23,8 @@ import pandas as pd
 import yaml
 
 from kexp.config.errors import DataError, KexpError
+from kexp.runs.layout import EVALUATION_FILE, EVALUATIONS_DIR, METRICS_FILE
 from kexp.runs.saved import finished_run_config, new_directory, timestamp, with_overrides
-
-EVALUATIONS_DIR = "evaluations"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -60,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(err.one_line(), file=sys.stderr)
         return 2
     print(f"kexp: evaluation written to {out}")
-    print(pd.read_csv(out / "metrics.csv").to_string(index=False))
+    print(pd.read_csv(out / METRICS_FILE).to_string(index=False))
     return 0
 
 
@@ -201,7 +200,7 @@ def write_provenance(out: Path, run_dir: Path, overrides: list[str], seed: int, 
     facts.update(
         {"finished": now(), "run_dir": str(run_dir.resolve()), "overrides": list(overrides), "test_samples": samples}
     )
-    write_text(out / "evaluation.yaml", yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
+    write_text(out / EVALUATION_FILE, yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
 
 
 if __name__ == "__main__":

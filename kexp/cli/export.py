@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from kexp.config.errors import KexpError
+from kexp.runs.layout import EXPORT_FILE, EXPORTS_DIR
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -69,7 +70,7 @@ def export_run(run_dir: Path, overrides: list[str], format_name: str, quantize, 
     import keras
 
     suffix = f"{chosen.name}-int8" if quantize else chosen.name
-    out = new_directory(Path(out) if out else run_dir / "exports" / f"{suffix}_{timestamp()}")
+    out = new_directory(Path(out) if out else run_dir / EXPORTS_DIR / f"{suffix}_{timestamp()}")
     try:
         x = data.test.x if not data.test.streamed else decode_all(data.test)
         model(x[:1].astype("float32"))  # (ONNX: Keras exports only a model that has been called)
@@ -84,7 +85,7 @@ def export_run(run_dir: Path, overrides: list[str], format_name: str, quantize, 
         }
         facts.update(provenance(cfg.seed, backend, module="kexp.export"))
         facts.update({"finished": now(), "run_dir": str(run_dir.resolve()), "overrides": list(overrides)})
-        write_text(out / "export.yaml", yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
+        write_text(out / EXPORT_FILE, yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise

@@ -79,9 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         if str(cfg.optimizer.learning_rate) == "find":
             raise ConfigError("optimizer.learning_rate=find — the range test varies the rate itself; leave it out")
         from kexp.runs.directory import new_directory
+        from kexp.runs.layout import LR_FIND_DIR, OUTPUT_ROOT
         from kexp.runs.saved import timestamp
 
-        out = new_directory(args.out or Path("outputs") / "lr_find" / timestamp(), key="--out", what="the output")
+        out = new_directory(args.out or Path(OUTPUT_ROOT) / LR_FIND_DIR / timestamp(), key="--out", what="the output")
         summary = find(cfg, settings, out)
     except BaseException as err:  # (a half-written test is not a result: its directory goes)
         if out is not None:

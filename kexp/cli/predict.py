@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kexp.config.errors import ConfigError, DataError, KexpError
+from kexp.runs.layout import PREDICTIONS_FILE
 from kexp.runs.saved import class_names, finished_run_config, load_model
 
 
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 #: The CSV written when ``--out`` is not given (never over an earlier one).
-DEFAULT_OUT = "predictions.csv"
+DEFAULT_OUT = PREDICTIONS_FILE
 
 
 def unused_name(path: Path) -> Path:

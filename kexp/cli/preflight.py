@@ -38,6 +38,7 @@ from kexp.config.location import config_dir
 from kexp.config.renamed import check_overrides as check_renamed
 from kexp.config.validation import validate
 from kexp.runs.directory import check_rerun, given_run_dir
+from kexp.runs.layout import OUTPUT_ROOT
 
 #: Beyond this many jobs only the first ones are checked up front.
 MAX_CHECKED_JOBS = 256
@@ -194,7 +195,7 @@ def check_output_dir(args: Namespace) -> None:
     """
     key = "hydra.sweep.dir" if args.multirun else "hydra.run.dir"
     given = next((o.split("=", 1)[1] for o in args.overrides if o.startswith(f"{key}=")), None)
-    fixed_part = (given or "outputs").split("${")[0]
+    fixed_part = (given or OUTPUT_ROOT).split("${")[0]
     ancestor = Path(os.path.abspath(fixed_part or "."))
     while not ancestor.exists():
         ancestor = ancestor.parent

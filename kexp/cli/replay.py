@@ -25,9 +25,7 @@ from pathlib import Path
 import yaml
 
 from kexp.config.errors import KexpError
-
-#: What Hydra writes into a sweep directory: the sweep's config and its overrides.
-MULTIRUN_FILE = "multirun.yaml"
+from kexp.runs.layout import HISTORY_FILE, HYDRA_CONFIG, MULTIRUN_FILE, OUTPUT_ROOT, REPLAY_DIR, REPLAY_FILE
 
 
 class ReplayError(KexpError):
@@ -58,7 +56,7 @@ def recorded_sweep(sweep_dir: Path) -> list[str]:
 
 def sweep_jobs(sweep_dir: Path) -> list[str]:
     """The job folders of a sweep that have a history, by number."""
-    return sorted((p.name for p in sweep_dir.iterdir() if p.name.isdigit() and (p / "history.csv").is_file()), key=int)
+    return sorted((p.name for p in sweep_dir.iterdir() if p.name.isdigit() and (p / HISTORY_FILE).is_file()), key=int)
 
 
 def machine_differences(run_dir: Path) -> list[str]:
@@ -127,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     first = args.run_dir / jobs[0] if sweep else args.run_dir
     for line in machine_differences(first):
         print(f"kexp.replay: differs from the recorded run: {line}", file=sys.stderr)
-    out = new_directory(args.out or Path("outputs") / "replay" / timestamp())
+    out = new_directory(args.out or Path(OUTPUT_ROOT) / REPLAY_DIR / timestamp())
     where = override_argument("hydra.sweep.dir" if sweep else "hydra.run.dir", out.absolute(), shell=False)
     command = [sys.executable, "-m", "kexp", *(["-m"] if sweep else []), *overrides, where]
     print(f"kexp.replay: {' '.join(command[1:])}", file=sys.stderr)
@@ -136,13 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         return returncode
     if args.verify:
         if sweep:  # job by job: the same numbers in the same order
-            each = {
-                job: compare_histories(args.run_dir / job / "history.csv", out / job / "history.csv") for job in jobs
-            }
+            each = {job: compare_histories(args.run_dir / job / HISTORY_FILE, out / job / HISTORY_FILE) for job in jobs}
             same = all(v["verdict"] == "identical" for v in each.values())
             verdict: dict[str, object] = {"verdict": "identical" if same else "differs", "jobs": each}
         else:
-            verdict = compare_histories(args.run_dir / "history.csv", out / "history.csv")
+            verdict = compare_histories(args.run_dir / HISTORY_FILE, out / HISTORY_FILE)
             if verdict["verdict"] != "identical" and not is_deterministic(args.run_dir):
                 from kexp.reporting.seed_spread import judge
 
@@ -158,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         from kexp.runs.atomic import write_text
 
-        write_text(out / "replay.yaml", yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
-        print(f"kexp.replay: history {verdict['verdict']} ({out / 'replay.yaml'})")
+        write_text(out / REPLAY_FILE, yaml.safe_dump(facts, sort_keys=False, allow_unicode=True))
+        print(f"kexp.replay: history {verdict['verdict']} ({out / REPLAY_FILE})")
         return 0 if verdict["verdict"] in ("identical", "within seed spread") else 1
     return 0
 
@@ -167,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 def is_deterministic(run_dir: Path) -> bool:
     """Whether the run was made with ``trainer.deterministic=true`` (its resolved config)."""
     try:
-        config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text()) or {}
+        config = yaml.safe_load((run_dir / HYDRA_CONFIG).read_text()) or {}
     except (OSError, yaml.YAMLError):
         return False
     return bool((config.get("trainer") or {}).get("deterministic", False))

@@ -17,8 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Where the record lives: KEXP_CACHE_DIR, else $XDG_CACHE_HOME/kexp, else ~/.cache/kexp.
-CACHE_FILE = "decoded-images.json"
+from kexp.runs.layout import DECODED_IMAGES as CACHE_FILE  # (KEXP_CACHE_DIR, else $XDG_CACHE_HOME/kexp)
 
 
 def cache_path() -> Path:

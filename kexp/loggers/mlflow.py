@@ -41,7 +41,7 @@ log = logging.getLogger("kexp")
 
 STATE_FILE = MLFLOW_STATE
 PARENT_FILE = MLFLOW_PARENT_STATE
-DEFAULT_STORE = Path("outputs") / "mlflow.db"
+DEFAULT_STORE = Path(layout.OUTPUT_ROOT) / layout.MLFLOW_DB
 #: MLflow's run status for each way a kexp run ends.
 MLFLOW_STATUS = {"ok": "FINISHED", "diverged": "FAILED", "failed": "FAILED", "interrupted": "KILLED"}
 #: Files of the run directory logged as artifacts (those that exist).

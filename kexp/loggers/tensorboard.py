@@ -20,8 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
 from kexp.loggers import LOGGERS, RunLogger
+from kexp.runs.layout import TENSORBOARD_DIR
 
-LOG_DIR = "tensorboard"
+LOG_DIR = TENSORBOARD_DIR
 #: metrics.csv columns shown in the HParams dashboard.
 HPARAMS_METRICS = ("best_val_accuracy", "final_val_accuracy", "test_accuracy", "best_val_loss", "test_loss")
 

@@ -6,7 +6,9 @@ holds one variant's settings: ``name`` (the variant, e.g. vgg16) and
 ``builder`` (the family, e.g. vgg; defaults to ``name``). A new depth or width
 is a YAML file; a new family is one module here.
 
-This module imports no Keras, so validation can use the names below early.
+From Python, without Hydra: :func:`create_model` and :func:`list_models`
+(:mod:`kexp.models.factory`). This module imports no Keras, so validation can use
+the names below early.
 """
 
 from __future__ import annotations
@@ -47,3 +49,12 @@ def build_model(
         OmegaConf.to_container(typed_model(cfg), resolve=True), {"output_activation": output_activation}
     )
     return builder(cfg, tuple(input_shape), int(output_units), regularization)
+
+
+def __getattr__(name: str):
+    """``kexp.models.create_model`` / ``list_models``, imported when first used."""
+    if name in ("create_model", "list_models", "model_config"):
+        from kexp.models import factory
+
+        return getattr(factory, name)
+    raise AttributeError(name)

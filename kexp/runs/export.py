@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from kexp.config.errors import ConfigError
+from kexp.runs.layout import LITERT_FILE, ONNX_FILE
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,9 @@ FORMATS: dict[str, ExportFormat] = {
         "saved_model", "tf_saved_model", "saved_model", {"tensorflow": ("tensorflow",), "jax": ("tensorflow",)}
     ),
     "onnx": ExportFormat(
-        "onnx", "onnx", "model.onnx", {"tensorflow": ("tf2onnx", "onnxruntime"), "jax": ("jax2onnx", "onnxruntime")}
+        "onnx", "onnx", ONNX_FILE, {"tensorflow": ("tf2onnx", "onnxruntime"), "jax": ("jax2onnx", "onnxruntime")}
     ),
-    "litert": ExportFormat("litert", "litert", "model.tflite", {"tensorflow": ("ai_edge_litert",)}),
+    "litert": ExportFormat("litert", "litert", LITERT_FILE, {"tensorflow": ("ai_edge_litert",)}),
     "openvino": ExportFormat("openvino", "openvino", "model.xml", {"tensorflow": ("openvino",), "jax": ("openvino",)}),
 }
 

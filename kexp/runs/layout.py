@@ -80,7 +80,7 @@ ARTIFACT_FILES = (
     GRADIENTS_CSV,
     GRADIENTS_PNG,
     PREPROCESSING_FILE,
-    f"{HYDRA_DIR}/config.yaml",
+    f"{HYDRA_DIR}/config.yaml",  # (HYDRA_CONFIG, below)
     f"{HYDRA_DIR}/overrides.yaml",
 )
 
@@ -113,6 +113,38 @@ RESULTS_FILE = "optimization_results.yaml"
 IMPORTANCE_CSV, IMPORTANCE_PNG, PARETO_PNG = "importance.csv", "importance.png", "pareto.png"
 CONFIRM_FILE, CONFIRM_MD, CONFIRM_RANKING = "confirm.csv", "confirm.md", "confirm_ranking.csv"
 SWEEP_FILES = (SUMMARY_CSV, SUMMARY_MD, REPORT_FILE)
+#: Hydra's record of a sweep (its config and overrides), in the sweep directory
+MULTIRUN_FILE = "multirun.yaml"
+COMPARE_GRADIENTS = "compare_gradients.png"
+
+# -- inside a run: checkpoints, the early-stopping copy, the backup's files ------------------
+BEST_CHECKPOINT, LAST_CHECKPOINT = "best.keras", "last.keras"
+EARLY_STOPPING_BEST = "early_stopping_best.npz"
+#: Keras BackupAndRestore's files in ``backup/epoch-NNNN/``
+BACKUP_WEIGHTS, BACKUP_METADATA = "latest.weights.h5", "training_metadata.json"
+#: ``backup/trained/``: the trained weights and how training ended
+TRAINED_WEIGHTS, TRAINED_RESULT = "model.weights.h5", "result.json"
+
+# -- what the commands write ------------------------------------------------------------------
+#: ``kexp.evaluate``: RUN_DIR/evaluations/<time>/ holds these, beside the run's own score files
+EVALUATION_FILE = "evaluation.yaml"
+#: ``kexp.export``: RUN_DIR/exports/<format>_<time>/
+EXPORTS_DIR, EXPORT_FILE = "exports", "export.yaml"
+ONNX_FILE, LITERT_FILE = "model.onnx", "model.tflite"
+#: ``kexp.replay``: <out>/replay.yaml beside the replayed run(s)
+REPLAY_FILE = "replay.yaml"
+#: ``kexp.diff --html DIR``
+DIFF_HTML, DIFF_CURVES = "diff.html", "diff_curves.png"
+#: ``kexp.predict`` without ``--out`` (in the working directory)
+PREDICTIONS_FILE = "predictions.csv"
+
+# -- under the working directory: where runs go by default, the shared stores ---------------
+OUTPUT_ROOT = "outputs"
+MULTIRUN_DIR = "multirun"
+LR_FIND_DIR, REPLAY_DIR = "lr_find", "replay"
+MLFLOW_DB, OPTUNA_DB = "mlflow.db", "optuna.db"
+#: kexp's per-user cache (kexp/data/checked_images.py)
+DECODED_IMAGES = "decoded-images.json"
 
 
 def is_run(path: Path) -> bool:

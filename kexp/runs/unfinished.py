@@ -24,10 +24,18 @@ from omegaconf import DictConfig, OmegaConf
 from kexp.config.flat import flat_config
 from kexp.config.renamed import stored_matches
 from kexp.runs.directory import EXTENSIBLE_KEYS, extensible_keys, is_free, read_stored_config
-from kexp.runs.layout import BACKUP_DIR, METRICS_FILE, STORED_CONFIG, completed_epochs
+from kexp.runs.layout import (
+    BACKUP_DIR,
+    METRICS_FILE,
+    MULTIRUN_DIR,
+    MULTIRUN_FILE,
+    OUTPUT_ROOT,
+    STORED_CONFIG,
+    completed_epochs,
+)
 
 #: The default output root (``conf/config.yaml``'s ``hydra.run.dir`` starts with it).
-DEFAULT_ROOT = "outputs"
+DEFAULT_ROOT = OUTPUT_ROOT
 #: How deep run directories lie under the root: ``outputs/<date>/<time>_<overrides>``.
 MAX_DEPTH = 3
 
@@ -47,7 +55,7 @@ def candidate_dirs(root: Path) -> Iterator[Path]:
     for depth in range(1, MAX_DEPTH + 1):
         for stored in root.glob("/".join(["*"] * depth) + "/" + STORED_CONFIG):
             run_dir = stored.parent.parent
-            if "multirun" not in run_dir.relative_to(root).parts and not (run_dir.parent / "multirun.yaml").exists():
+            if MULTIRUN_DIR not in run_dir.relative_to(root).parts and not (run_dir.parent / MULTIRUN_FILE).exists():
                 yield run_dir
 
 

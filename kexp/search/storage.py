@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from kexp.config.errors import ConfigError
+from kexp.runs.layout import OPTUNA_DB, OUTPUT_ROOT
 
 #: The default study storage, beside MLflow's default store (relative to the working directory).
-DEFAULT_DB = Path("outputs") / "optuna.db"
+DEFAULT_DB = Path(OUTPUT_ROOT) / OPTUNA_DB
 #: Seconds an SQLite writer waits for another process's lock before failing.
 SQLITE_TIMEOUT = 60
 #: Tries to open a storage (searchers starting together race to create its tables).

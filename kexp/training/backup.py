@@ -30,10 +30,19 @@ import keras
 from kexp.compat import keras as keras_compat
 from kexp.config.errors import KexpError
 from kexp.runs.disk import check_free_space
-from kexp.runs.layout import BACKUP_DIR, EPOCH_PREFIX, HISTORY_FILE, TRAINED_DIR, epoch_dirs
+from kexp.runs.layout import (
+    BACKUP_DIR,
+    BACKUP_METADATA,
+    BACKUP_WEIGHTS,
+    EPOCH_PREFIX,
+    HISTORY_FILE,
+    TRAINED_DIR,
+    TRAINED_RESULT,
+    TRAINED_WEIGHTS,
+    epoch_dirs,
+)
 
-WEIGHTS_FILE = "latest.weights.h5"
-METADATA_FILE = "training_metadata.json"
+WEIGHTS_FILE, METADATA_FILE = BACKUP_WEIGHTS, BACKUP_METADATA  # (Keras BackupAndRestore's names)
 _PARTIAL_PREFIX = ".partial-"
 
 
@@ -150,8 +159,8 @@ def save_trained(model: keras.Model, run_dir: Path, result: TrainingEnd) -> None
     partial = folder / f"{_PARTIAL_PREFIX}trained-{os.getpid()}"
     try:
         partial.mkdir()
-        model.save_weights(str(partial / "model.weights.h5"))
-        (partial / "result.json").write_text(json.dumps(asdict(result)), encoding="utf-8")
+        model.save_weights(str(partial / TRAINED_WEIGHTS))
+        (partial / TRAINED_RESULT).write_text(json.dumps(asdict(result)), encoding="utf-8")
         shutil.rmtree(folder / TRAINED_DIR, ignore_errors=True)
         os.rename(partial, folder / TRAINED_DIR)
     except BaseException:
@@ -162,14 +171,14 @@ def save_trained(model: keras.Model, run_dir: Path, result: TrainingEnd) -> None
 def load_trained(model: keras.Model, run_dir: Path) -> TrainingEnd | None:
     """Restore the weights of a run whose training already ended; its result, or None."""
     trained = run_dir / BACKUP_DIR / TRAINED_DIR
-    if not (trained / "result.json").is_file():
+    if not (trained / TRAINED_RESULT).is_file():
         return None
-    weights = trained / "model.weights.h5"
+    weights = trained / TRAINED_WEIGHTS
     try:
         if model.optimizer is not None and not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
         model.load_weights(str(weights))
-        return TrainingEnd(**json.loads((trained / "result.json").read_text(encoding="utf-8")))
+        return TrainingEnd(**json.loads((trained / TRAINED_RESULT).read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError) as err:
         raise damaged(weights, run_dir, err) from err
 

@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
 from kexp.data import Dataset
-from kexp.runs.layout import CHECKPOINT_DIR
+from kexp.runs.layout import BEST_CHECKPOINT, CHECKPOINT_DIR, LAST_CHECKPOINT
 from kexp.training.callbacks import dispatch_async
 from kexp.training.resumable_callbacks import ResumableBestCheckpoint, ResumableEarlyStopping
 from kexp.training.schedules import build_schedule
@@ -71,9 +71,9 @@ def checkpoints(
     folder = run_dir / CHECKPOINT_DIR
     found = []
     if cfg.best:
-        found.append(ResumableBestCheckpoint(folder / "best.keras", cfg.monitor, previous))
+        found.append(ResumableBestCheckpoint(folder / BEST_CHECKPOINT, cfg.monitor, previous))
     if cfg.last:
-        found.append(dispatch_async(keras.callbacks.ModelCheckpoint(str(folder / "last.keras"), verbose=0)))
+        found.append(dispatch_async(keras.callbacks.ModelCheckpoint(str(folder / LAST_CHECKPOINT), verbose=0)))
     if found:
         folder.mkdir(parents=True, exist_ok=True)
     return found

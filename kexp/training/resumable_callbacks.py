@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from kexp.compat import keras as keras_compat
-from kexp.runs.layout import BACKUP_DIR
+from kexp.runs.layout import BACKUP_DIR, EARLY_STOPPING_BEST
 
-BEST_WEIGHTS_FILE = "early_stopping_best.npz"
+BEST_WEIGHTS_FILE = EARLY_STOPPING_BEST
 
 
 def replay_rows(history: pd.DataFrame | None) -> list[tuple[int, dict[str, float]]]:

@@ -4,10 +4,12 @@ import math
 
 import keras
 import numpy as np
+import yaml
 import pytest
 
 from kexp.config.location import config_dir
 from kexp.models import build_model
+from kexp.models.factory import create_model
 from tests.conftest import compose_config
 
 from tests.conftest import REPO
@@ -30,8 +32,9 @@ README_COUNTS = readme_counts()
 
 
 def build(name, input_shape, num_classes, overrides=()):
-    cfg = compose_config([f"model={name}", *overrides])
-    return build_model(cfg.model, input_shape, num_classes, cfg.regularization)
+    """``create_model`` (no Hydra compose) with ``model.key=value`` overrides as keyword arguments."""
+    keys = {k.removeprefix("model."): yaml.safe_load(v) for k, v in (o.split("=", 1) for o in overrides)}
+    return create_model(name, input_shape, num_classes, **keys)
 
 
 def trainable(model) -> int:
@@ -47,16 +50,32 @@ def test_the_zoo_has_every_family():
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
-def test_every_model_builds_and_predicts_on_small_images(name):
-    """At the README table's 28x28x1 / 10 classes (colour and 100 classes: the training step below)."""
+def test_every_model_builds_predicts_reloads_exactly_and_builds_in_mixed_precision(name, tmp_path):
+    """The shared model test (as keras-hub's run_backbone_test), over every model YAML: at the README
+    table's 28x28x1 / 10 classes it builds, predicts, has the documented parameter count, survives a
+    ``.keras`` save and load with identical outputs, and builds under ``mixed_float16`` computing in
+    float16 with float32 outputs (colour, 100 classes and a training step: the test below)."""
     keras.utils.set_random_seed(0)
     # (ViTs with 16x16 patches need 224x224 images: here their family on 4x4 patches)
-    model = build(name, (28, 28, 1), 10, ["model.patch_size=4"] if name in ("vit_tiny", "vit_small", "vit_base") else [])
+    extra = ["model.patch_size=4"] if name in ("vit_tiny", "vit_small", "vit_base") else []
+    model = build(name, (28, 28, 1), 10, extra)
     x = np.random.default_rng(0).random((2, 28, 28, 1), dtype=np.float32)
-    assert tuple(model(x, training=False).shape) == (2, 10)
+    out = np.asarray(model(x, training=False))
+    assert out.shape == (2, 10)
+    inference = getattr(model, "inference_model", model)
     if name in README_COUNTS:
-        inference = getattr(model, "inference_model", model)
         assert inference.count_params() == README_COUNTS[name], "docs/models.md model table is stale"
+    inference.save(tmp_path / "model.keras")
+    reloaded = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(np.asarray(reloaded(x, training=False)), np.asarray(inference(x, training=False)),
+                               rtol=1e-6, atol=1e-6)
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        mixed = build(name, (28, 28, 1), 10, extra)
+        assert any(layer.compute_dtype == "float16" for layer in mixed.layers)
+        assert np.asarray(mixed(x, training=False)).dtype == np.float32  # (the head's output, as Keras advises)
+    finally:
+        keras.config.set_dtype_policy("float32")
 
 
 #: One member of every family (and both ResNet unit types): what training one step exercises.
@@ -211,7 +230,8 @@ def test_resnet_refuses_to_drop_batchnorm_and_maxout():
     from kexp.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match="regularization.batchnorm=false — resnet20 is built with"):
-        build("resnet20", (32, 32, 3), 10, ["regularization.batchnorm=false"])
+        cfg = compose_config(["model=resnet20", "regularization.batchnorm=false"])
+        build_model(cfg.model, (32, 32, 3), 10, cfg.regularization)
     with pytest.raises(ConfigError, match="model.activation=maxout — not available for resnet20"):
         build("resnet20", (32, 32, 3), 10, ["model.activation=maxout"])
 

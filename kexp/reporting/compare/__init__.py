@@ -30,7 +30,7 @@ from kexp.reporting.compare.table import (
 )
 from kexp.reporting.compare.versions import version_notes
 from kexp.runs.atomic import save_figure, write_csv, write_text
-from kexp.runs.layout import CONFUSION_PNG, REPORT_FILE, SUMMARY_CSV, SUMMARY_MD
+from kexp.runs.layout import COMPARE_GRADIENTS, CONFUSION_PNG, REPORT_FILE, SUMMARY_CSV, SUMMARY_MD
 from kexp.runs.record import smaller_is_better
 
 CURVES = ("accuracy", "loss")
@@ -83,7 +83,7 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
         save_figure(compare_figure(runs, keys, name), path)
     images: list[Path | tuple[str, Path]] = [written[f"compare_{n}.png"] for n in CURVES]
     if any(len(r.gradients) for r in runs):  # runs with trainer.gradient_flow=true
-        path = written["compare_gradients.png"] = out / "compare_gradients.png"
+        path = written[COMPARE_GRADIENTS] = out / COMPARE_GRADIENTS
         save_figure(gradient_compare_figure(runs, keys), path)
         images.append(path)
     images += study.images

@@ -15,6 +15,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from kexp.runs.layout import REPORT_FILE, SUMMARY_MD
+
 log = logging.getLogger("kexp")
 
 
@@ -36,8 +38,8 @@ class CompareSweep(Callback):
         except (FileNotFoundError, ValueError) as err:
             log.error("kexp: no comparison written: %s", err)
             return
-        log.info("kexp: sweep comparison: %s", written["report.html"])
-        print(f"kexp: sweep summary {written['summary.md']}")
+        log.info("kexp: sweep comparison: %s", written[REPORT_FILE])
+        print(f"kexp: sweep summary {written[SUMMARY_MD]}")
         print(f"kexp: {written_text(sweep_dir)}")
 
 
