@@ -36,6 +36,7 @@ def group_config(group: str, option: str) -> DictConfig:
     register_schemas()
     path = config_dir() / group / f"{option}.yaml"
     raw = OmegaConf.load(path)
+    assert isinstance(raw, DictConfig), path  # (a group option is a mapping)
     defaults = list(raw.pop("defaults", None) or ["_self_"])
     merged: DictConfig = OmegaConf.create()
     for entry in defaults:
@@ -85,5 +86,4 @@ def _schema(group: str, name: str) -> DictConfig:
     """A structured schema the YAML names (``_schema_vit``), from Hydra's ConfigStore (kexp stored it)."""
     from hydra.core.config_store import ConfigStore
 
-    node = ConfigStore.instance().load(f"{group}/{name}.yaml").node
-    return node  # type: ignore[return-value]
+    return ConfigStore.instance().load(f"{group}/{name}.yaml").node
