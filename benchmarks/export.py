@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from kexp.runs.export import FORMATS
+from kexp.export.formats import FORMATS
 
 
 def main() -> None:

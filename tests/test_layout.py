@@ -29,10 +29,24 @@ def kexp_imports(path: Path, modules: set[str]) -> set[str]:
     return found
 
 
+#: python -m kexp.<command>: each command in one package (its CLI, its logic, its plot).
+COMMANDS = ("compare", "course", "diff", "evaluate", "export", "lr_find", "predict", "replay")
+
+
 def test_only_the_entry_points_are_modules_at_the_top_of_the_package():
     assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py"]
-    for entry in ("evaluate", "predict", "compare"):  # python -m kexp.<command>: entry points only
-        assert sorted(p.name for p in (PACKAGE / entry).glob("*.py")) == ["__init__.py", "__main__.py"]
+
+
+def test_each_command_lives_in_its_own_package():
+    """A command's CLI and what only it uses sit side by side (kexp/<command>/cli.py, …); kexp/cli/ keeps
+    only ``python -m kexp`` itself."""
+    for command in COMMANDS:
+        files = {p.name for p in (PACKAGE / command).glob("*.py")}
+        assert {"__init__.py", "__main__.py", "cli.py"} <= files, command
+        main = (PACKAGE / command / "__main__.py").read_text()
+        assert f"from kexp.{command}.cli import main" in main, command
+    assert sorted(p.stem for p in (PACKAGE / "cli").glob("*.py")) == [
+        "__init__", "help", "main", "plugins", "preflight", "single_run"]
 
 
 def test_there_are_no_import_cycles_between_modules():

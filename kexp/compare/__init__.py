@@ -1,1 +1,3 @@
-"""``python -m kexp.compare``: the entry point only; the command is :mod:`kexp.cli.compare`."""
+"""``python -m kexp.compare``: any runs compared — ``cli.py`` (the command); the comparison itself is
+shared with the end-of-sweep callback and lives in :mod:`kexp.reporting.compare`.
+"""

@@ -1,8 +1,8 @@
-"""``python -m kexp.compare``: see :mod:`kexp.cli.compare`."""
+"""``python -m kexp.compare``: see :mod:`kexp.compare.cli`."""
 
 import sys
 
-from kexp.cli.compare import main
+from kexp.compare.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

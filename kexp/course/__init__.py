@@ -1,1 +1,1 @@
-"""``python -m kexp.course``: the teaching texts' worked examples (see :mod:`kexp.cli.course`)."""
+"""``python -m kexp.course``: the teaching texts' worked examples — ``cli.py``."""

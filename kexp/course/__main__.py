@@ -1,8 +1,8 @@
-"""``python -m kexp.course``: see :mod:`kexp.cli.course`."""
+"""``python -m kexp.course``: see :mod:`kexp.course.cli`."""
 
 import sys
 
-from kexp.cli.course import main
+from kexp.course.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

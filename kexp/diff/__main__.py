@@ -1,8 +1,8 @@
-"""``python -m kexp.diff``: see :mod:`kexp.cli.diff`."""
+"""``python -m kexp.diff``: see :mod:`kexp.diff.cli`."""
 
 import sys
 
-from kexp.cli.diff import main
+from kexp.diff.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

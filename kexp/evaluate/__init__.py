@@ -1,1 +1,3 @@
-"""``python -m kexp.evaluate``: the entry point only; the command is :mod:`kexp.cli.evaluate`."""
+"""``python -m kexp.evaluate``: a saved run scored again, on its test split or other data — ``cli.py``
+(scoring itself is shared with the runs: :mod:`kexp.reporting.evaluation`).
+"""

@@ -1,8 +1,8 @@
-"""``python -m kexp.evaluate``: see :mod:`kexp.cli.evaluate`."""
+"""``python -m kexp.evaluate``: see :mod:`kexp.evaluate.cli`."""
 
 import sys
 
-from kexp.cli.evaluate import main
+from kexp.evaluate.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,1 +1,3 @@
-"""``python -m kexp.export``: the entry point only; the command is :mod:`kexp.cli.export`."""
+"""``python -m kexp.export``: a saved run exported and checked against Keras — ``cli.py`` (the
+command), ``formats.py`` (the formats, their runtimes, the parity check).
+"""

@@ -1,8 +1,8 @@
-"""``python -m kexp.export``: see :mod:`kexp.cli.export`."""
+"""``python -m kexp.export``: see :mod:`kexp.export.cli`."""
 
 import sys
 
-from kexp.cli.export import main
+from kexp.export.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,8 +1,8 @@
-"""``python -m kexp.lr_find``: see :mod:`kexp.cli.lr_find`."""
+"""``python -m kexp.lr_find``: see :mod:`kexp.lr_find.cli`."""
 
 import sys
 
-from kexp.cli.lr_find import main
+from kexp.lr_find.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

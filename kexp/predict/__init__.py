@@ -1,1 +1,1 @@
-"""``python -m kexp.predict``: the entry point only; the command is :mod:`kexp.cli.predict`."""
+"""``python -m kexp.predict``: a saved run's model on new images or CSV rows — ``cli.py``."""

@@ -1,8 +1,8 @@
-"""``python -m kexp.predict``: see :mod:`kexp.cli.predict`."""
+"""``python -m kexp.predict``: see :mod:`kexp.predict.cli`."""
 
 import sys
 
-from kexp.cli.predict import main
+from kexp.predict.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

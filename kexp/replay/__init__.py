@@ -1,1 +1,3 @@
-"""``python -m kexp.replay``: run a finished run again (see :mod:`kexp.cli.replay`)."""
+"""``python -m kexp.replay``: a finished run (or sweep) run again and checked — ``cli.py`` (the command),
+``seed_spread.py`` (a run that is not deterministic, judged by its seeds).
+"""

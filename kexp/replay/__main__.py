@@ -1,8 +1,8 @@
-"""``python -m kexp.replay``: see :mod:`kexp.cli.replay`."""
+"""``python -m kexp.replay``: see :mod:`kexp.replay.cli`."""
 
 import sys
 
-from kexp.cli.replay import main
+from kexp.replay.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

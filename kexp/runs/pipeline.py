@@ -90,7 +90,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
             "x".join(map(str, data.input_shape)),
             f"{data.num_classes} classes" if task.name != "regression" else "a numeric target",
         )
-        from kexp.runs.lr_find import wants_range_test, with_found_rate
+        from kexp.lr_find.in_run import wants_range_test, with_found_rate
 
         if wants_range_test(cfg):
             cfg = with_found_rate(cfg, data, run_dir, lambda c: build_and_compile(c, data, task)[0])

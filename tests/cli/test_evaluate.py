@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from kexp.cli.evaluate import main
+from kexp.evaluate.cli import main
 from tests.conftest import write_image_tree
 
 def digests(run_dir):

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from kexp.cli.export import main
+from kexp.export.cli import main
 from kexp.config.errors import ConfigError
-from kexp.runs.export import FORMATS, ExportFormat, runtime
+from kexp.export.formats import FORMATS, ExportFormat, runtime
 from tests.conftest import TINY_CNN, finished_run
 
 FORMAT_NAMES = ["saved_model", "onnx", "litert", "openvino"]
@@ -79,7 +79,7 @@ def test_what_cannot_be_exported_is_one_line(cnn_run, tmp_path, capsys):
 
 
 def test_a_bad_format_is_refused_before_tensorflow_loads(cnn_run):
-    code = ("import sys\nfrom kexp.cli.export import main\n"
+    code = ("import sys\nfrom kexp.export.cli import main\n"
             f"rc = main([{str(cnn_run)!r}, '--format', 'pdf'])\nprint('tensorflow' in sys.modules, rc)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "False 2", done.stderr

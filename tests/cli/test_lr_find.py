@@ -15,7 +15,7 @@ from tests.conftest import REPO, TINY_CNN
 
 def lr_find(args, cwd, code=""):
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    program = (f"import sys\n{code}\nfrom kexp.cli.lr_find import main\nrc = main({args!r})\n"
+    program = (f"import sys\n{code}\nfrom kexp.lr_find.cli import main\nrc = main({args!r})\n"
                "print('tensorflow imported:', 'tensorflow' in sys.modules)\nsys.exit(rc)\n")
     return subprocess.run([sys.executable, "-c", program], cwd=cwd, capture_output=True, text=True, env=env,
                           timeout=600)

@@ -8,7 +8,7 @@ import pytest
 
 from kexp.config.errors import DataError
 
-from kexp.cli.predict import main, predict_files
+from kexp.predict.cli import main, predict_files
 from kexp.runs.saved import load_model
 from tests.data.test_csv_table import write_table
 from tests.conftest import finished_run

@@ -60,7 +60,7 @@ def test_the_other_entry_points_print_no_start_up_lines_either(tmp_path):
     small = ["model=mlp", "model.hidden_units=[8]", "data.train_size=100", "trainer.epochs=1"]
     on_jax = kexp_in("", [*small, "hydra.run.dir=jax"], tmp_path, env={"KERAS_BACKEND": "jax"})
     assert on_jax.returncode == 0, on_jax.stderr
-    lr_find = quiet_python(f"import sys\nfrom kexp.cli.lr_find import main\nsys.exit(main({small[:3]!r}))", tmp_path)
+    lr_find = quiet_python(f"import sys\nfrom kexp.lr_find.cli import main\nsys.exit(main({small[:3]!r}))", tmp_path)
     assert lr_find.returncode == 0, lr_find.stderr
     loaded = quiet_python("from pathlib import Path\nfrom kexp.api.results import Result\nResult(Path('jax')).load_model()", tmp_path,
                           env={"KERAS_BACKEND": "jax"})

@@ -44,7 +44,7 @@ def test_a_sweep_replays_from_its_multirun_yaml_job_by_job(tmp_path):
 def test_a_run_that_is_not_deterministic_is_judged_by_its_seeds(tmp_path, monkeypatch, capsys):
     """Seeds 0, 1, 2 of a configuration in a sweep (best val 0.90, 0.92, 0.94); replaying seed 0 gives a
     different history: 0.93 is within their 95 % prediction interval (exit 0), 0.70 is not (exit 1)."""
-    from kexp.cli import replay
+    from kexp.replay import cli as replay
     from tests.reporting.compare.fake_runs import make_run
 
     sweep = tmp_path / "sweep"

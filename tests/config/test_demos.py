@@ -4,7 +4,7 @@ its report shows what it claims; the measured results on full data are in docs/c
 import pandas as pd
 import pytest
 
-from kexp.cli.course import SLIDE_OUTPUT, main
+from kexp.course.cli import SLIDE_OUTPUT, main
 from tests.conftest import run_kexp
 
 TINY = ["data.train_size=60", "data.test_size=30", "data.image_size=16", "trainer.epochs=1",

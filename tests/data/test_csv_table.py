@@ -94,7 +94,7 @@ def test_a_csv_trains_end_to_end_with_named_classes(tmp_path):
     # the data's own two classes (once "not yes", "yes")
     assert per_class["name"].tolist() == ["no", "yes"] and per_class["support"].tolist() == [8, 4]
     # kexp.evaluate of a binary run with named classes (once: "classes no are not among the run's classes")
-    from kexp.cli.evaluate import main as evaluate
+    from kexp.evaluate.cli import main as evaluate
 
     assert evaluate([str(run), "--out", str(tmp_path / "again")]) == 0
     again = pd.read_csv(tmp_path / "again" / "metrics.csv").iloc[0]

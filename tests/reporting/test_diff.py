@@ -8,7 +8,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from kexp.cli.diff import main
+from kexp.diff.cli import main
 from tests.reporting.compare.fake_runs import make_run
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kexp.reporting.seed_spread import judge, prediction_interval, seed_values
+from kexp.replay.seed_spread import judge, prediction_interval, seed_values
 from tests.reporting.compare.fake_runs import make_run
 
 VALUES = [0.90, 0.92, 0.94]  # best_val_accuracy of seeds 0, 1, 2 of model=cnn

@@ -41,7 +41,7 @@ def test_an_unfinished_run_of_the_old_layout_resumes_after_its_last_epoch(tmp_pa
 
 @pytest.mark.parametrize("saved", ["finished_run"])
 def test_a_finished_run_of_the_old_layout_loads_and_scores_as_it_did(tmp_path, saved):
-    from kexp.cli.evaluate import evaluate_run
+    from kexp.evaluate.cli import evaluate_run
     from kexp.runs.saved import finished_run_config, load_model
 
     run_dir = tmp_path / saved

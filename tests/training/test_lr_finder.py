@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from kexp.training.lr_finder import RangeTestResult, RangeTestSettings, suggest
-from kexp.training.range_test import RangeTest
+from kexp.lr_find.settings import RangeTestResult, RangeTestSettings, suggest
+from kexp.lr_find.range_test import RangeTest
 from kexp.training.signals import TrainingInterrupted
 from tests.conftest import TINY_CNN, run_in_process
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kexp.reporting.compare import compare
-from kexp.cli.compare import main
+from kexp.compare.cli import main
 from kexp.reporting.compare.plots import compare_figure, configurations, mean_and_std
 from kexp.reporting.compare.runs import find_runs
 from kexp.reporting.compare.table import swept_keys

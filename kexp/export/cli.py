@@ -20,12 +20,13 @@ from pathlib import Path
 
 import yaml
 
+import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
 from kexp.config.errors import KexpError
 from kexp.runs.layout import EXPORT_FILE, EXPORTS_DIR
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    from kexp.runs.export import FORMATS
+    from kexp.export.formats import FORMATS
 
     parser = argparse.ArgumentParser(
         prog="python -m kexp.export", description="Export a finished run's model and check that it computes the same."
@@ -57,10 +58,10 @@ def main(argv: list[str] | None = None) -> int:
 def export_run(run_dir: Path, overrides: list[str], format_name: str, quantize, out: Path | None, batch_size: int):
     """Export and check as the module docstring says; ``(directory written, export.yaml's facts)``."""
     from kexp.backends import configured_backend
-    from kexp.cli.evaluate import load_scoring
     from kexp.data.pipeline import decode_all
+    from kexp.evaluate.cli import load_scoring
+    from kexp.export.formats import export_format, export_model, parity, runtime
     from kexp.runs.atomic import write_text
-    from kexp.runs.export import export_format, export_model, parity, runtime
     from kexp.runs.provenance import now, provenance
     from kexp.runs.saved import new_directory, timestamp
 

@@ -14,12 +14,13 @@ import json
 import sys
 from pathlib import Path
 
+import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
 from kexp.config.errors import KexpError
 from kexp.runs.layout import DIFF_CURVES, DIFF_HTML
 
 
 def _side(text: str):
-    from kexp.reporting.diff import DiffError, side
+    from kexp.diff.differences import DiffError, side
 
     path, _, selection = text.partition(":") if ":" in text and not Path(text).exists() else (text, "", "")
     if not Path(path).is_dir():
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     parser.add_argument("--html", type=Path, help="also write diff.html and diff_curves.png into this directory")
     args = parser.parse_args(argv)
-    from kexp.reporting.diff import diff
+    from kexp.diff.differences import diff
 
     try:
         a, b = _side(args.a), _side(args.b)
@@ -57,8 +58,8 @@ def write_html(result, a, b, out: Path) -> None:
     """``diff.html`` (the Markdown's tables and the overlaid curves) and ``diff_curves.png``."""
     import pandas as pd
 
+    from kexp.diff.differences import curves_figure
     from kexp.reporting.compare.report import html_report
-    from kexp.reporting.diff import curves_figure
     from kexp.runs.atomic import save_figure, write_text
 
     out.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Compare the runs under the given run or sweep directories."""

@@ -29,7 +29,7 @@ import pandas as pd
 STOP_FACTOR = 4.0
 #: The smoothing of the loss (fastai's and Lightning's 0.98).
 BETA = 0.98
-# (the test itself, which needs Keras, is kexp.training.range_test: this module imports no Keras,
+# (the test itself, which needs Keras, is kexp.lr_find.range_test: this module imports no Keras,
 # so the command line checks its settings before TensorFlow loads)
 
 

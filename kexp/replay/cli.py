@@ -6,7 +6,7 @@ The command is rebuilt from the run's own overrides (``.hydra/overrides.yaml``, 
 the git commit and uncommitted changes, the backend. ``--verify`` then compares the new
 ``history.csv`` with the old, column by column (``epoch_seconds`` aside): identical is the
 verdict a ``trainer.deterministic=true`` run must reach. A run that is not deterministic and
-differs is judged by the spread of its seeds (:mod:`kexp.reporting.seed_spread`: its sweep's
+differs is judged by the spread of its seeds (:mod:`kexp.replay.seed_spread`: its sweep's
 runs of the same configuration at other seeds, or those under ``--seeds PATH``): "within seed
 spread" when its best validation accuracy lies in their 95 % prediction interval. The verdict,
 the largest differences and the spread go to ``replay.yaml`` in the new directory.
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
 from kexp.config.errors import KexpError
 from kexp.runs.layout import HISTORY_FILE, HYDRA_CONFIG, MULTIRUN_FILE, OUTPUT_ROOT, REPLAY_DIR, REPLAY_FILE
 
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             verdict = compare_histories(args.run_dir / HISTORY_FILE, out / HISTORY_FILE)
             if verdict["verdict"] != "identical" and not is_deterministic(args.run_dir):
-                from kexp.reporting.seed_spread import judge
+                from kexp.replay.seed_spread import judge
 
                 seeds = args.seeds or ([args.run_dir.parent] if (args.run_dir.parent / MULTIRUN_FILE).is_file() else [])
                 verdict["seed_spread"] = spread = judge(args.run_dir, out, seeds)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
+
 #: The slide's example (002): input, filter, bias and the output it shows.
 SLIDE_INPUT = np.arange(1, 17, dtype="float32").reshape(4, 4)
 SLIDE_FILTER = np.array([[1, 1, 1], [2, 0, 1], [-1, -1, 0]], dtype="float32")
@@ -40,7 +42,7 @@ def parameter_counts() -> list[tuple[str, int]]:
 
     keras = import_keras_quietly()
 
-    from kexp.cli.lr_find import compose_run_config
+    from kexp.lr_find.cli import compose_run_config
     from kexp.models import build_model
 
     def built(layer: Any, shape: tuple[int | None, ...]) -> int:

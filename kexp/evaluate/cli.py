@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
 from kexp.config.errors import DataError, KexpError
 from kexp.runs.layout import EVALUATION_FILE, EVALUATIONS_DIR, METRICS_FILE
 from kexp.runs.saved import finished_run_config, new_directory, timestamp, with_overrides

@@ -1,6 +1,6 @@
 """The range test itself: a Keras callback that raises the rate per batch, run over repeats.
 
-What it suggests and why: :mod:`kexp.training.lr_finder`.
+What it suggests and why: :mod:`kexp.lr_find.settings`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 import keras
 import pandas as pd
 
-from kexp.training.lr_finder import BETA, STOP_FACTOR, RangeTestResult, RangeTestSettings, suggest
+from kexp.lr_find.settings import BETA, STOP_FACTOR, RangeTestResult, RangeTestSettings, suggest
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig

@@ -1,6 +1,6 @@
 """``python -m kexp.lr_find [key=value ...]``: which learning rate to train with.
 
-Runs the learning-rate range test (:mod:`kexp.training.lr_finder`) on the
+Runs the learning-rate range test (:mod:`kexp.lr_find.settings`) on the
 model, data and optimizer that ``python -m kexp`` with the same overrides would
 train, writes ``lr_find.csv``, ``lr_find.png`` and ``lr_find.yaml`` into a new
 directory (``outputs/lr_find/<date>_<time>`` unless ``--out`` says where) and
@@ -21,6 +21,7 @@ from typing import cast
 
 from omegaconf import DictConfig, OmegaConf
 
+import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
 from kexp.config.errors import ConfigError, KexpError
 
 log = logging.getLogger("kexp")
@@ -68,7 +69,7 @@ def compose_run_config(overrides: list[str]) -> DictConfig:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line: one line on stderr and exit 2 for a user error."""
-    from kexp.training.lr_finder import RangeTestSettings
+    from kexp.lr_find.settings import RangeTestSettings
 
     args = parse_args(argv)
     settings = RangeTestSettings(args.start, args.end, args.steps, args.repeats)
@@ -110,9 +111,9 @@ def find(cfg: DictConfig, settings, out: Path) -> dict[str, object]:
     import_keras_quietly()  # (before the modules below import Keras: no start-up lines)
     from kexp.backends.start import start_backend
     from kexp.data import load_data
-    from kexp.runs.lr_find import write_range_test
+    from kexp.lr_find.in_run import write_range_test
+    from kexp.lr_find.range_test import range_test
     from kexp.runs.pipeline import build_and_compile, streamed_data
-    from kexp.training.range_test import range_test
     from kexp.training.tasks import Task, check_task_fits_data
 
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)s][%(levelname)s] - %(message)s")

@@ -1,6 +1,6 @@
 """A finished run's model taken out: Keras's own export, then a parity check by the format's runtime.
 
-``python -m kexp.export`` (:mod:`kexp.cli.export`) exports with
+``python -m kexp.export`` (:mod:`kexp.export.cli`) exports with
 ``model.export(format=…)`` (a dynamic batch axis: every format here keeps the
 batch dimension open) and then runs the exported file with the runtime that
 will serve it — TensorFlow for a SavedModel, onnxruntime, LiteRT, OpenVINO —

@@ -32,7 +32,7 @@ def wants_range_test(cfg: DictConfig) -> bool:
 
 def write_range_test(out_dir: Path, result, settings, title: str = "") -> dict[str, object]:
     """``lr_find.csv``, ``lr_find.png`` and ``lr_find.yaml`` (the summary, returned) into ``out_dir``."""
-    from kexp.reporting.lr_find_plot import save_lr_find_plot
+    from kexp.lr_find.plot import save_lr_find_plot
 
     atomic.write_csv(out_dir / layout.LR_FIND_CSV, result.curves)
     save_lr_find_plot(result.curves, result.suggestions, result.suggestion, out_dir / layout.LR_FIND_PNG, title)
@@ -50,9 +50,9 @@ def with_found_rate(cfg: DictConfig, data, run_dir: Path, build) -> DictConfig:
     """
     import keras
 
+    from kexp.lr_find.range_test import range_test
+    from kexp.lr_find.settings import RangeTestSettings
     from kexp.runs.provenance import read_run_file, write_run_file
-    from kexp.training.lr_finder import RangeTestSettings
-    from kexp.training.range_test import range_test
 
     stored = run_dir / layout.LR_FIND_YAML
     if stored.is_file():

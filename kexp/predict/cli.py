@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
 from kexp.config.errors import ConfigError, DataError, KexpError
 from kexp.runs.layout import PREDICTIONS_FILE
 from kexp.runs.saved import class_names, finished_run_config, load_model
