@@ -12,13 +12,9 @@ both of its ends.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import itertools
 import os
-import re
 import tempfile
-import typing
 from argparse import Namespace
 from pathlib import Path
 from typing import Any
@@ -27,10 +23,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import IntervalSweep, Override
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
-from omegaconf.errors import ValidationError as OmegaValidationError
+from omegaconf.errors import OmegaConfBaseException
 
 from kexp.cli import plugins, single_run
+from kexp.cli.explain import explain
 from kexp.compat import hydra as hydra_compat
 from kexp.config import added_keys
 from kexp.config.errors import ConfigError
@@ -254,85 +250,3 @@ def compose(hydra, config_name: str, overrides: list[str]) -> DictConfig:
         return hydra_compat.compose(hydra, config_name, overrides)
     except (HydraException, OmegaConfBaseException) as err:
         raise explain(hydra, config_name, overrides, err) from err
-
-
-def explain(hydra, config_name: str, overrides: list[str], err: Exception) -> ConfigError:
-    """Turn Hydra's (or OmegaConf's) composition error into one kexp line.
-
-    Read from the OmegaConf exception under Hydra's (its ``full_key`` and the
-    schema's type of that key), not from the message text.
-    """
-    cause = _omegaconf_cause(err)
-    if isinstance(cause, (ConfigAttributeError, ConfigKeyError)) and cause.full_key:
-        key = str(cause.full_key)
-        given = next((o for o in overrides if o.lstrip("+~").split("=", 1)[0] == key), key)
-        return _unknown_key(hydra, config_name, overrides, key, given)
-    if isinstance(cause, OmegaValidationError) and cause.full_key:
-        allowed = "must not be null" if cause.value is None else _allowed(_expected_type(cause))
-        return _wrong_type(str(cause.full_key), overrides, allowed)
-    text = str(err).strip()
-    first_line = text.splitlines()[0] if text else type(err).__name__
-    return ConfigError(f"{' '.join(overrides)} — {first_line}")
-
-
-def _omegaconf_cause(err: BaseException | None) -> OmegaConfBaseException | None:
-    while err is not None and not isinstance(err, OmegaConfBaseException):
-        err = err.__cause__
-    return err
-
-
-def _expected_type(err: OmegaConfBaseException) -> Any:
-    """The type the schema gives the key that failed (an item's type for a list item)."""
-    leaf = str(err.key)
-    if err.object_type is list:  # an item of a typed list: List[int] → int
-        args = typing.get_args(err.ref_type)
-        return args[0] if args else Any
-    if dataclasses.is_dataclass(err.object_type):
-        return typing.get_type_hints(err.object_type).get(leaf, Any)
-    return Any
-
-
-def _allowed(expected: Any) -> str:
-    """What a value of type ``expected`` must be, in kexp's words."""
-    args = [a for a in typing.get_args(expected) if a is not type(None)]
-    if typing.get_origin(expected) is typing.Union and len(args) == 1:  # Optional[X]
-        expected = args[0]
-    if isinstance(expected, type) and issubclass(expected, enum.Enum):
-        return "must be one of " + ", ".join(member.name for member in expected)
-    origin = typing.get_origin(expected) or expected
-    words = {
-        bool: "must be true or false",
-        int: "must be an integer",
-        float: "must be a number",
-        str: "must be a string",
-        list: "must be a list",
-        dict: "must be a mapping",
-    }
-    return words.get(origin, "must not be null" if expected is Any else f"must be of type {origin}")
-
-
-def _wrong_type(key: str, overrides: list[str], allowed: str) -> ConfigError:
-    """``key=value — allowed`` with the value as the command line gave it."""
-    item = re.search(r"\[\d+\]$", key)
-    base = key[: item.start()] if item else key
-    given = next((o for o in overrides if o.lstrip("+~").split("=", 1)[0] == base), None)
-    value = given.split("=", 1)[1] if given else "?"
-    return ConfigError.bad_value(base, value, f"each item {allowed}" if item else allowed)
-
-
-def _unknown_key(hydra, config_name: str, overrides: list[str], key: str, given: str) -> ConfigError:
-    parent, _, leaf = key.rpartition(".")
-    try:
-        base = hydra_compat.compose(hydra, config_name, [o for o in overrides if o != given])
-        node = OmegaConf.select(base, parent) if parent else base
-    except (HydraException, OmegaConfBaseException):
-        node = None
-    if isinstance(node, DictConfig):
-        known = ", ".join(str(k) for k in node if k != "hydra")
-        near = added_keys.closest_keys(base, key)
-        if added_keys.takes_new_keys(base, parent):
-            hint = f" (to add a new key write +{given})"
-        else:
-            hint = f"; did you mean {' or '.join(near)}?" if near else ""
-        return ConfigError(f"{given} — unknown key {leaf!r}; {parent or 'the config'} has: {known}{hint}")
-    return ConfigError(f"{given} — unknown key {key!r}")
