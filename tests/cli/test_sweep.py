@@ -6,6 +6,7 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
 from tests.conftest import TINY_CNN, run_kexp
 
@@ -28,6 +29,13 @@ def test_a_failing_job_is_recorded_and_the_sweep_goes_on(tmp_path):
     markdown = (tmp_path / "sweep" / "summary.md").read_text()
     cells = [c.strip() for line in markdown.splitlines() if line.startswith("|") for c in line.split("|")]
     assert cells.count("failed") == 2
+    # what the sweep left on disk, said once at its end
+    written = sum(p.stat().st_size for p in (tmp_path / "sweep").rglob("*") if p.is_file())
+    line = next(line for line in result.stdout.splitlines() if line.startswith("kexp: the sweep wrote"))
+    assert line.startswith("kexp: the sweep wrote 4 run directories, ") and line.endswith(f" in all, in {tmp_path / 'sweep'}")
+    number, unit = line.split(", ")[1].split()[:2]
+    said = float(number) * {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[unit]
+    assert said == pytest.approx(written, rel=0.05)  # (files written after it: Hydra's last logs)
 
 
 def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
