@@ -39,6 +39,7 @@ ADDED: dict[str, object] = {
     "model.se_ratio": 0.0,
     "trainer.curves": "panels",
     "trainer.save_optimizer": False,
+    "logger.mlflow.register_as": None,
     "regularization.activity_l1": 0.0,
     "regularization.sparsity_target": None,
     "regularization.sparsity_weight": 0.0,

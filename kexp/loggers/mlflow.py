@@ -212,7 +212,9 @@ class MlflowLogger(RunLogger):
                 mlflow.log_artifact(str(path), artifact_path=str(Path(name).parent) if "/" in name else None)
         model = self.run_dir / layout.MODEL_FILE
         if status == "ok" and self.cfg.logger.mlflow.log_model and model.is_file():
-            mlflow.log_artifact(str(model), artifact_path="model")
+            from kexp.loggers.mlflow_model import log_keras_model
+
+            log_keras_model(model, self.cfg.logger.mlflow.get("register_as"))
         mlflow.set_tag("kexp.status", status)
         mlflow.flush_async_logging()
         mlflow.end_run(MLFLOW_STATUS.get(status, "FAILED"))
@@ -225,7 +227,7 @@ def _run_tags(cfg: DictConfig, run_dir: Path) -> tuple[dict[str, str], Path | No
 
     from kexp.runs.provenance import git_state, package_versions
 
-    tags = {"kexp.run_dir": str(run_dir.resolve()), "kexp.name": str(cfg.name)}
+    tags = {"kexp.run_dir": str(run_dir.resolve()), "kexp.name": str(cfg.name), "kexp.overrides": _overrides()}
     if version := package_versions().get("kexp"):
         tags["kexp.version"] = version
     if git := git_state(Path.cwd()):
@@ -237,8 +239,14 @@ def _run_tags(cfg: DictConfig, run_dir: Path) -> tuple[dict[str, str], Path | No
         sweep_dir = Path(hydra_cfg.sweep.dir).resolve()
         tags["kexp.sweep_dir"] = str(sweep_dir)
         tags["kexp.job"] = str(hydra_cfg.job.num)
-        tags["kexp.overrides"] = ",".join(hydra_cfg.overrides.task)[:5000]
     return tags, sweep_dir
+
+
+def _overrides() -> str:
+    """The run's command-line overrides (Hydra's ``overrides.task``), on every run, single or swept."""
+    from hydra.core.hydra_config import HydraConfig
+
+    return ",".join(HydraConfig.get().overrides.task)[:5000] if HydraConfig.initialized() else ""
 
 
 def _run_name(cfg: DictConfig, sweep_dir: Path | None) -> str:
