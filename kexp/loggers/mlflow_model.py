@@ -40,7 +40,7 @@ class KerasFlavor:
         import mlflow.keras
 
         os.makedirs(path, exist_ok=True)
-        mlflow.keras.save_model(path=path, **kwargs)  # type: ignore[arg-type]
+        mlflow.keras.save_model(path=path, **kwargs)
 
 
 def log_keras_model(model_file: Path, register_as: str | None = None) -> str | None:
