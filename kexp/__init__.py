@@ -3,9 +3,8 @@
 Importing the package is cheap on purpose: TensorFlow/Keras are imported only
 when a run starts (see :mod:`kexp.runs.pipeline`), so ``python -m kexp --help`` is fast.
 From Python: ``kexp.run``, ``kexp.sweep``, ``kexp.compare`` (:mod:`kexp.api`),
-loaded on first use. (``python -m kexp.compare`` is the command line's
-compare; after ``import kexp.compare`` the name ``kexp.compare`` is that
-package: call :func:`kexp.api.compare` then.)
+loaded on first use. (``kexp.compare`` is also ``python -m kexp.compare``'s package;
+once imported, that package is callable as the same function.)
 """
 
 __version__ = "0.1.0"

@@ -33,8 +33,6 @@ class KerasFlavor:
     example before it creates the folder (mlflow/mlflow#16183, open in 3.17: ``FileNotFoundError:
     …/model/input_example.json``). Everything else is MLflow's own Keras flavour."""
 
-    __name__ = "mlflow.keras"
-
     @staticmethod
     def save_model(path: str, **kwargs: object) -> None:
         import mlflow.keras
@@ -59,7 +57,7 @@ def log_keras_model(model_file: Path, register_as: str | None = None) -> str | N
         artifact_path=None,
         name=MODEL_NAME,
         flavor=KerasFlavor,
-        flavor_name="mlflow.keras",
+        flavor_name=mlflow.keras.__name__,
         model=model,
         signature=signature,
         input_example=example,

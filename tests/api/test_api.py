@@ -73,3 +73,13 @@ def test_the_docs_notebook_runs_on_a_jupyter_kernel(tmp_path):
     assert any("image/png" in o.get("data", {}) for o in outputs)  # the curves figure
     runs = sorted(Path(tmp_path, "outputs").rglob("metrics.csv"))
     assert len(runs) == 3 and {yaml.safe_load((r.parent / "run.yaml").read_text())["status"] for r in runs} == {"ok"}
+
+
+def test_kexp_compare_stays_the_function_once_its_command_package_is_imported():
+    """``python -m kexp.compare``'s package takes the name ``kexp.compare`` when imported (its CLI moved
+    there); calling it is still the Python API's compare."""
+    import kexp
+    import kexp.compare.cli  # noqa: F401
+
+    with pytest.raises(kexp.KexpError, match="nowhere: no such directory"):
+        kexp.compare(["nowhere"])
