@@ -111,7 +111,7 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
         if writes_artifacts():
             summary.warn_if_large(cfg, model, data)
             summary.warn_if_input_too_small(
-                str(cfg.model.name), model, tuple(data.input_shape), lambda shape: rebuild(cfg, shape, data, task)
+                str(cfg.model.name), model, tuple(data.input_shape), lambda shape: build(cfg, shape, data, task)
             )
         facts = {
             "name": str(cfg.name),
@@ -159,8 +159,6 @@ def streamed_data(cfg: DictConfig, data, run_dir: Path, data_classes=None):
 def build_and_compile(cfg: DictConfig, data, task):
     """The model for ``cfg`` on ``data``, compiled in the device strategy's scope; ``(model, replicas)``."""
     from kexp.backends.start import device_strategy
-    from kexp.models import build_model
-    from kexp.models.augment import resolve_flip
     from kexp.training.optimizers import build_optimizer
     from kexp.training.trainer import compile_model
 
@@ -174,13 +172,7 @@ def build_and_compile(cfg: DictConfig, data, task):
         )
     with scope:
         try:
-            model = build_model(
-                cfg.model,
-                data.input_shape,
-                task.output_units(data.num_classes),
-                resolve_flip(cfg.regularization, cfg.data),
-                task.output_activation,
-            )
+            model = build(cfg, data.input_shape, data, task)
         except ValueError as err:  # Keras: a negative dimension somewhere down the net
             shape = "x".join(map(str, data.input_shape))
             where = f"{data.origin} — " if data.origin else ""
@@ -198,14 +190,15 @@ def build_and_compile(cfg: DictConfig, data, task):
     return model, replicas
 
 
-def rebuild(cfg: DictConfig, input_shape: tuple[int, ...], data, task):
-    """The model of ``cfg`` for another input shape (not compiled; to learn what size it needs)."""
+def build(cfg: DictConfig, input_shape: tuple[int, ...], data, task):
+    """The model of ``cfg`` for ``input_shape`` (the data's, or another to learn what size it needs)."""
     from kexp.models import build_model
     from kexp.models.augment import resolve_flip
 
     regularization = resolve_flip(cfg.regularization, cfg.data)
-    output_units = task.output_units(data.num_classes)
-    return build_model(cfg.model, input_shape, output_units, regularization, task.output_activation)
+    return build_model(
+        cfg.model, input_shape, task.output_units(data.num_classes), regularization, task.output_activation
+    )
 
 
 def train(
