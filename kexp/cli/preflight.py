@@ -46,10 +46,14 @@ def preflight(argv: list[str]) -> DictConfig | None:
     """Raise ConfigError if any job the command line describes has a bad config; the last job's config.
 
     With ``--help`` only the group choices are checked (the help shows the
-    config those choices compose); then, and for a sweep given without
-    ``--multirun`` (Hydra says that itself), nothing is returned.
+    config those choices compose); then nothing is returned, as for ``--cfg`` (which is refused
+    a sweep without ``--multirun`` too).
     """
     args = parse_args(argv)
+    if args.cfg and args.multirun:  # (Hydra's ValueError traceback otherwise)
+        raise ConfigError(f"--cfg {args.cfg} with -m — shows one job's config: drop -m and give each key one value")
+    if args.cfg:  # (Hydra's own six lines otherwise)
+        single_run.check_no_sweep_values(OverridesParser.create().parse_overrides(args.overrides), args.overrides)
     if any(getattr(args, flag, None) for flag in _SKIP_FLAGS):
         return None
     check_renamed(args.overrides)

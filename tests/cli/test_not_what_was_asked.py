@@ -74,3 +74,11 @@ def test_a_backend_that_cannot_run_is_one_line_before_keras(backend, missing, li
     monkeypatch.setenv("KERAS_BACKEND", backend)
     monkeypatch.chdir(tmp_path)
     assert preflight_error(["trainer.epochs=1"]).startswith(f"kexp: config error: {line}")
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["model=cnn,mlp", "--cfg", "job"], "model=cnn,mlp — a sweep over model, which runs with -m:"),  # Hydra's six lines
+    (["-m", "model=cnn,mlp", "--cfg", "job"], "--cfg job with -m — shows one job's config: drop -m"),  # a traceback
+])
+def test_showing_the_config_of_a_sweep_is_one_line(argv, line):
+    assert preflight_error(argv).startswith(f"kexp: config error: {line}")
