@@ -18,18 +18,17 @@ from typing import cast
 
 import numpy as np
 
+from kexp.data.checked_images import CheckedImages
 from kexp.data.images import BadImageError, ImageFiles
 from kexp.data.prepare import Dataset, Split
 
 log = logging.getLogger("kexp")
 
 
-def undecodable(files: ImageFiles) -> list[int]:
+def undecodable(files: ImageFiles, checked: CheckedImages | None = None) -> list[int]:
     """Indices of ``files`` the running backend's decoder rejects (decoded in parallel; files that
     decoded before, unchanged since, are not decoded again)."""
-    from kexp.data.checked_images import CheckedImages
-
-    checked = CheckedImages.load()
+    checked = checked or CheckedImages.load()
     todo = np.array([i for i, path in enumerate(files.paths) if not checked.known_good(str(path))], dtype=int)
     if not len(todo):
         return []
@@ -67,10 +66,10 @@ def _splits(data: Dataset) -> dict[str, Split]:
 
 def skip_bad_images(data: Dataset) -> Dataset:
     """``data`` without the image files that cannot be decoded; logs how many and which."""
-    kept = {}
+    kept, checked = {}, CheckedImages.load()  # (the record read once for every split)
     for name, split in _splits(data).items():
         files = cast(ImageFiles, split.x)  # (_splits keeps the splits of image files only)
-        bad = undecodable(files)
+        bad = undecodable(files, checked)
         if bad:
             log.warning(
                 "data.on_bad_image=skip: %d of %d %s images cannot be decoded and are left out: %s%s",
@@ -101,9 +100,10 @@ def check_every_image(data: Dataset) -> None:
 
 def first_bad_image(data: Dataset) -> BadImageError | None:
     """The first image of ``data`` (train, test, validation) that cannot be decoded, as the error naming it."""
+    checked = CheckedImages.load()  # (the record read once for every split)
     for split in _splits(data).values():
         files = cast(ImageFiles, split.x)
-        bad = undecodable(files)
+        bad = undecodable(files, checked)
         if bad:
             path = files.paths[bad[0]]
             try:
