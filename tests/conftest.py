@@ -32,12 +32,20 @@ def compose_config(overrides: list[str] | None = None, return_hydra_config: bool
         return compose("config", overrides=overrides or [], return_hydra_config=return_hydra_config)
 
 
+def typed_config(overrides: list[str] | None = None):
+    """The config ``python -m kexp <overrides>`` would run, as the typed objects a run gets
+    (:func:`kexp.config.run_settings.run_settings`)."""
+    from kexp.config.run_settings import run_settings
+
+    return run_settings(compose_config(overrides))
+
+
 def run_in_process(overrides: list[str], run_dir: Path) -> dict[str, object]:
     """Train and evaluate in this process (no new Python, no TensorFlow import); the metrics row."""
     from kexp.runs.pipeline import run
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    return run(compose_config(overrides), run_dir).row()
+    return run(typed_config(overrides), run_dir).row()
 
 
 def preflight_error(argv: list[str]) -> str:
@@ -132,9 +140,10 @@ def finished_run(root: Path, overrides: list[str]) -> Path:
     (run_dir / ".hydra").mkdir(parents=True)
     cfg = compose_config(overrides)
     OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")
+    from kexp.config.run_settings import run_settings
     from kexp.runs.pipeline import run
 
-    run(cfg, run_dir)
+    run(run_settings(cfg), run_dir)
     return run_dir
 
 

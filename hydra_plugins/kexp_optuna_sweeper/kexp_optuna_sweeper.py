@@ -39,7 +39,11 @@ class KexpOptunaSweeper(Sweeper):
 
     def sweep(self, arguments: list[str]) -> None:
         """Run the search (:func:`kexp.search.run.run_search`)."""
+        from pathlib import Path
+
+        from kexp.config.flat import flat_config
         from kexp.search.run import run_search
 
         assert self.config is not None
-        run_search(self.settings, self.config, self.launcher, arguments)
+        sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        run_search(self.settings, flat_config(self.config), sweep_dir, self.launcher, arguments)

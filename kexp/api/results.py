@@ -52,7 +52,7 @@ class Result:
         """The trained ``model.keras`` (imports Keras in this process)."""
         from kexp.runs.saved import load_model
 
-        return load_model(self.run_dir, self.config)
+        return load_model(self.run_dir, uses_keras_hub=bool(self.config.model.get("preset")))
 
     def curves(self):
         """Accuracy and loss per epoch as a matplotlib Figure (the run's ``curves.png``)."""

@@ -122,16 +122,18 @@ def paths_as_typed(argv: list[str]) -> list[str]:
 def resume_unfinished(cfg: DictConfig, overrides: list[str], argv: list[str]) -> list[str]:
     """``argv`` pointed at the newest unfinished run of the same config, said in one line;
     unchanged when there is none (:mod:`kexp.runs.unfinished`)."""
+    from kexp.config.flat import run_config
     from kexp.runs.directory import RunLock, check_rerun
     from kexp.runs.layout import BACKUP_DIR, completed_epochs
     from kexp.runs.provenance import override_argument
     from kexp.runs.unfinished import find_unfinished_run
 
-    run_dir = find_unfinished_run(cfg, overrides)
+    config = run_config(cfg)
+    run_dir = find_unfinished_run(config, overrides)
     if run_dir is None:
         return argv
     RunLock.acquire(run_dir)  # first: a run still going (or a second rerun) is refused untouched
-    check_rerun(cfg, run_dir)
+    check_rerun(config, run_dir)
     done = completed_epochs(run_dir / BACKUP_DIR)
     print(
         f"kexp: resuming the unfinished run {run_dir} ({done} of {cfg.trainer.epochs} epochs done); "

@@ -30,8 +30,10 @@ from kexp.cli.explain import explain
 from kexp.compat import hydra as hydra_compat
 from kexp.config import added_keys
 from kexp.config.errors import ConfigError
+from kexp.config.flat import run_config
 from kexp.config.location import config_dir
 from kexp.config.renamed import check_overrides as check_renamed
+from kexp.config.run_settings import chosen_options, is_search
 from kexp.config.validation import validate
 from kexp.runs.directory import check_rerun, given_run_dir
 from kexp.runs.layout import OUTPUT_ROOT
@@ -80,7 +82,7 @@ def preflight(argv: list[str]) -> DictConfig | None:
         if args.multirun and cfg is not None:
             check_search(cfg, [str(o.input_line) for o in overrides if not o.is_hydra_override()], args.overrides)
         if not args.multirun and cfg is not None and (run_dir := given_run_dir(args.overrides)) is not None:
-            check_rerun(cfg, run_dir)  # before Hydra rewrites the directory's .hydra/
+            check_rerun(run_config(cfg), run_dir)  # before Hydra rewrites the directory's .hydra/
     finally:
         hydra_compat.clear()
     return cfg
@@ -110,7 +112,7 @@ NAMED_GROUPS = ("data", "model", "optimizer", "schedule", "task")
 def check_named(cfg: DictConfig, user_config_dir: str | None) -> None:
     """ConfigError naming the file and the key when a group's option (often one's own YAML under
     ``--config-dir``) has no ``name`` — found here, not by the code that records the run's failure."""
-    choices = OmegaConf.select(cfg, "hydra.runtime.choices") or {}
+    choices = chosen_options(cfg)
     for group in NAMED_GROUPS:
         node = cfg.get(group)
         if isinstance(node, DictConfig) and OmegaConf.select(node, "name", default=None) is None:
@@ -125,12 +127,14 @@ def check_named(cfg: DictConfig, user_config_dir: str | None) -> None:
 def check_search(cfg: DictConfig, arguments: list[str], command_line: list[str]) -> None:
     """``hparams_search=optuna``: its settings, search space and budget work, its storage opens
     (and is created if new) — :func:`kexp.search.preflight.check_search`."""
-    if OmegaConf.select(cfg, "hparams_search.study_name") is not None:
+    if is_search(cfg):
+        from kexp.config.flat import flat_config
         from kexp.search.preflight import check_search as check
         from kexp.search.quiet import quiet_experimental
 
+        sweeper = OmegaConf.to_container(cfg.hydra.sweeper, resolve=True)
         with quiet_experimental():
-            check(cfg, arguments, given_sweep_dir(command_line))
+            check(sweeper, flat_config(cfg), arguments, given_sweep_dir(command_line))  # type: ignore[arg-type]
 
 
 def given_sweep_dir(overrides: list[str]) -> str | None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import shlex
 
 from hydra.core.override_parser.types import Override
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
+from kexp.config.run_settings import is_search, swept_params
 
 
 def with_multirun(command_line: list[str]) -> str:
@@ -39,10 +40,10 @@ def check_not_a_sweep(cfg: DictConfig, overrides: list[Override], command_line: 
     """ConfigError when the composed config sweeps (a search, a preset's ``hydra.sweeper.params``)
     but the command has no ``-m``."""
     given = {o.get_key_element() for o in overrides if not o.is_hydra_override()}
-    if OmegaConf.select(cfg, "hparams_search.study_name") is not None and cfg.hparams_search.get("trial") is None:
+    if is_search(cfg) and cfg.hparams_search.get("trial") is None:
         chosen = _chosen_by(overrides, "hparams_search") or "hparams_search=optuna"
         raise ConfigError(f"{chosen} — a search, which runs with -m: {with_multirun(command_line)}")
-    params = OmegaConf.select(cfg, "hydra.sweeper.params") or {}
+    params = swept_params(cfg)
     swept = [str(key) for key in params if str(key) not in given]
     if swept:
         chosen = _chosen_by(overrides, "experiment") or _chosen_by(overrides, "hparams_search") or "the config"

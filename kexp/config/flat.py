@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from omegaconf import DictConfig, OmegaConf
+
+#: Keys that may grow between a run's starts: training continues to the new value.
+EXTENSIBLE_KEYS = ("trainer.epochs",)
 
 
 def flat_config(cfg: DictConfig) -> dict[str, object]:
@@ -42,3 +47,23 @@ def raw_leaves(cfg: DictConfig) -> dict[str, object]:
     resolved, so a missing value or a broken interpolation cannot raise)."""
     raw = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]), resolve=False)
     return leaves(raw) if isinstance(raw, dict) else {}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A run's config as a run directory stores and compares it: resolved and flat (``values``), and
+    the keys that may grow on a rerun (``growable``: :data:`EXTENSIBLE_KEYS` and the keys that follow
+    one of them, e.g. ``schedule.epochs: ${trainer.epochs}`` in the cosine schedule)."""
+
+    values: dict[str, object]
+    growable: frozenset[str] = field(default_factory=lambda: frozenset(EXTENSIBLE_KEYS))
+    #: ``resume``: auto (a plain rerun continues the newest unfinished run of this config) or never
+    resume: str = "auto"
+
+
+def run_config(cfg: DictConfig) -> RunConfig:
+    """``cfg`` as a run directory stores and compares it."""
+    references = {f"${{{key}}}" for key in EXTENSIBLE_KEYS}
+    followers = {k for k, v in raw_leaves(cfg).items() if isinstance(v, str) and v.strip() in references}
+    resume = OmegaConf.select(cfg, "resume", default="auto")
+    return RunConfig(flat_config(cfg), frozenset(EXTENSIBLE_KEYS) | followers, str(resume))

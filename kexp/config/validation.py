@@ -43,9 +43,10 @@ def validate(cfg: DictConfig) -> None:
         str(OmegaConf.select(cfg, "data.name", default="?")),
     )
     if OmegaConf.select(cfg, "data.name", default=None):
+        from kexp.config.run_settings import data_settings
         from kexp.data.sources import check_source
 
-        check_source(cfg.data)
+        check_source(data_settings(cfg.data))
     _check_model_fits_tables(cfg)
     _check_patches(cfg)
     _check_batchnorm_kept(cfg)
@@ -193,7 +194,8 @@ def _check_environment(cfg: DictConfig) -> None:
     check_devices(cfg.trainer, configured_backend())
     from kexp.loggers import check_loggers
 
-    check_loggers(cfg)
+    sections = cfg.get("logger")
+    check_loggers(OmegaConf.to_container(sections, resolve=True) if sections is not None else None)  # type: ignore[arg-type]
 
 
 def _show(value: Any) -> str:

@@ -42,6 +42,7 @@ def parameter_counts() -> list[tuple[str, int]]:
 
     keras = import_keras_quietly()
 
+    from kexp.config.run_settings import run_settings
     from kexp.lr_find.cli import compose_run_config
     from kexp.models import build_model
 
@@ -50,8 +51,8 @@ def parameter_counts() -> list[tuple[str, int]]:
         return int(layer.count_params())
 
     def model(name: str, shape: tuple[int, ...], classes: int) -> int:
-        cfg = compose_run_config([f"model={name}"])
-        return int(build_model(cfg.model, shape, classes, cfg.regularization).count_params())
+        settings = run_settings(compose_run_config([f"model={name}"]))
+        return int(build_model(settings.model, shape, classes, settings.regularization).count_params())
 
     return [
         ("003: Affine from a 32x25x62 map (49,600 values) to 73 outputs: weights", 32 * 25 * 62 * 73),

@@ -6,11 +6,15 @@ array (``x_train``, ``y_test``, …); :mod:`kexp.data.prepare` applies them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
 from kexp.data.images import ImageFiles, LazyRows
+
+if TYPE_CHECKING:
+    from kexp.config.schema.data import DataConfig
 
 #: What a split's inputs can be: an array in memory, image files, or a memory map read batch by batch.
 Inputs = np.ndarray | ImageFiles | LazyRows
@@ -64,16 +68,18 @@ def class_labels(y: np.ndarray, key: str) -> np.ndarray:
     return y
 
 
-def sample_weights(cfg: DictConfig, count: int) -> np.ndarray | None:
+def sample_weights(settings: DataConfig, count: int) -> np.ndarray | None:
     """``data.sample_weight``: the name of an array in ``data.path`` with one weight per training sample."""
-    name = cfg.sample_weight
+    name = settings.sample_weight
     if not name:
         return None
-    if not cfg.path:
+    if not settings.path:
         raise DataError(f"data.sample_weight={name} — needs data.path=<file.npz> holding that array")
-    with np.load(cfg.path, allow_pickle=False) as npz:
+    with np.load(settings.path, allow_pickle=False) as npz:
         if name not in npz.files:
-            raise DataError(f"data.sample_weight={name} — no such array in {cfg.path} (found: {', '.join(npz.files)})")
+            raise DataError(
+                f"data.sample_weight={name} — no such array in {settings.path} (found: {', '.join(npz.files)})"
+            )
         weights = np.asarray(npz[name], dtype="float64").reshape(-1)
     if len(weights) != count or not np.all(np.isfinite(weights)) or weights.min() < 0:
         raise DataError(

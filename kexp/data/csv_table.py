@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
 from kexp.data.sources import Source, register_source, stratified_split
@@ -30,63 +29,73 @@ from kexp.data.sources import Source, register_source, stratified_split
 if TYPE_CHECKING:
     from sklearn.compose import ColumnTransformer
 
+    from kexp.config.schema.data import DataConfig
 
-def read_table(cfg: DictConfig) -> tuple[pd.DataFrame, pd.Series]:
+
+def read_table(settings: DataConfig) -> tuple[pd.DataFrame, pd.Series]:
     """Features and target of ``data.path``; one-line DataErrors naming the file and column."""
-    path = Path(cfg.path).expanduser()
+    path = Path(settings.needed("path")).expanduser()
     if not path.is_file():
-        raise DataError(f"data.path={cfg.path} — no such file")
+        raise DataError(f"data.path={settings.path} — no such file")
     try:
         table = pd.read_csv(path)
     except Exception as err:  # pandas: empty file, bad quoting, encoding
-        raise DataError(f"data.path={cfg.path} — not a readable CSV file ({str(err).splitlines()[0]})") from err
+        raise DataError(f"data.path={settings.path} — not a readable CSV file ({str(err).splitlines()[0]})") from err
     columns = [str(c) for c in table.columns]
     if table.empty:
-        raise DataError(f"data.path={cfg.path} — has a header ({', '.join(columns)}) but no rows")
-    if not cfg.get("target"):
+        raise DataError(f"data.path={settings.path} — has a header ({', '.join(columns)}) but no rows")
+    if not settings.target:
         raise DataError(f"data.target=??? — data=csv needs the column to predict, one of: {', '.join(columns)}")
-    if cfg.target not in columns:
-        raise DataError(f"data.target={cfg.target} — no such column in {cfg.path} (columns: {', '.join(columns)})")
-    weight = cfg.get("sample_weight")
+    if settings.target not in columns:
+        raise DataError(
+            f"data.target={settings.target} — no such column in {settings.path} (columns: {', '.join(columns)})"
+        )
+    weight = settings.sample_weight
     if weight and weight not in columns:
-        raise DataError(f"data.sample_weight={weight} — no such column in {cfg.path} (columns: {', '.join(columns)})")
-    features = list(cfg.features) if cfg.features else [c for c in columns if c not in (cfg.target, weight)]
-    unknown = [c for c in features if c not in columns or c in (cfg.target, weight)]
+        raise DataError(
+            f"data.sample_weight={weight} — no such column in {settings.path} (columns: {', '.join(columns)})"
+        )
+    features = (
+        list(settings.features) if settings.features else [c for c in columns if c not in (settings.target, weight)]
+    )
+    unknown = [c for c in features if c not in columns or c in (settings.target, weight)]
     if unknown or not features:
         raise DataError(
-            f"data.features={unknown or '[]'} — must be columns of {cfg.path} other than "
+            f"data.features={unknown or '[]'} — must be columns of {settings.path} other than "
             f"the target (columns: {', '.join(columns)})"
         )
-    target = table[cfg.target]
+    target = table[settings.target]
     if target.isna().any():
         raise DataError(
-            f"data.target={cfg.target} — {int(target.isna().sum())} rows of {cfg.path} have no target; drop them first"
+            f"data.target={settings.target} — {int(target.isna().sum())} rows of {settings.path} have no target; drop them first"
         )
     if target.nunique() < 2:
         raise DataError(
-            f"data.target={cfg.target} — holds a single value ({target.iloc[0]}) in "
-            f"{cfg.path}; there is nothing to learn"
+            f"data.target={settings.target} — holds a single value ({target.iloc[0]}) in "
+            f"{settings.path}; there is nothing to learn"
         )
     return table[features], target
 
 
-def row_weights(cfg: DictConfig) -> np.ndarray | None:
+def row_weights(settings: DataConfig) -> np.ndarray | None:
     """``data.sample_weight``: the column of per-row loss weights (finite, ≥ 0), or None."""
-    weight = cfg.get("sample_weight")
+    weight = settings.sample_weight
     if not weight:
         return None
-    values = pd.to_numeric(pd.read_csv(Path(cfg.path).expanduser(), usecols=[weight])[weight], errors="coerce")
+    values = pd.to_numeric(
+        pd.read_csv(Path(settings.needed("path")).expanduser(), usecols=[weight])[weight], errors="coerce"
+    )
     if values.isna().any() or (values < 0).any() or not np.isfinite(values).all():
-        raise DataError(f"data.sample_weight={weight} — column of {cfg.path} must hold numbers ≥ 0 in every row")
+        raise DataError(f"data.sample_weight={weight} — column of {settings.path} must hold numbers ≥ 0 in every row")
     return values.to_numpy("float32")
 
 
-def check(cfg: DictConfig) -> None:
+def check(settings: DataConfig) -> None:
     """Preflight: the file reads, the target and feature columns exist, the target varies."""
-    features, _ = read_table(cfg)
-    row_weights(cfg)
-    if cfg.fill_missing == "none":
-        _check_missing(features, cfg.path)
+    features, _ = read_table(settings)
+    row_weights(settings)
+    if settings.fill_missing == "none":
+        _check_missing(features, settings.needed("path"))
 
 
 def _check_missing(features: pd.DataFrame, path: str) -> None:
@@ -173,31 +182,31 @@ def encode_rows(encoder: ColumnTransformer, rows: pd.DataFrame, origin: str) -> 
     return np.asarray(encoder.transform(rows[columns]), dtype="float32")
 
 
-def _split_table(cfg: DictConfig, seed: int):
+def _split_table(settings: DataConfig, seed: int):
     """Features, encoded targets, class names, target kind, and the train / test row indices."""
-    features, target = read_table(cfg)
-    if cfg.fill_missing == "none":
-        _check_missing(features, cfg.path)
-    kind = target_kind(target, cfg.target_type)
-    y, names = encode_targets(target, kind, cfg.path)
-    train, test = stratified_split(y, cfg.test_split, seed, classes=kind == "labels")
+    features, target = read_table(settings)
+    if settings.fill_missing == "none":
+        _check_missing(features, settings.needed("path"))
+    kind = target_kind(target, settings.target_type)
+    y, names = encode_targets(target, kind, settings.needed("path"))
+    train, test = stratified_split(y, settings.needed("test_split"), seed, classes=kind == "labels")
     return features, y, names, kind, train, test
 
 
-def training_encoder(cfg: DictConfig, seed: int) -> ColumnTransformer:
-    """The encoder a run with data config ``cfg`` and ``seed`` fitted, fitted again from its training
+def training_encoder(settings: DataConfig, seed: int) -> ColumnTransformer:
+    """The encoder a run with data config ``settings`` and ``seed`` fitted, fitted again from its training
     CSV (runs of kexp 0.1, which did not save it; newer runs keep ``preprocessing.joblib``)."""
-    features, _, _, _, train, _ = _split_table(cfg, seed)
-    return fit_encoder(features.iloc[train], cfg.fill_missing)
+    features, _, _, _, train, _ = _split_table(settings, seed)
+    return fit_encoder(features.iloc[train], settings.needed("fill_missing"))
 
 
-def csv(cfg: DictConfig, seed: int, encoder: ColumnTransformer | None = None) -> Source:
+def csv(settings: DataConfig, seed: int, encoder: ColumnTransformer | None = None) -> Source:
     """The rows of ``data.path``: test split drawn by ``data.test_split`` (stratified for labels),
     encoded by ``encoder`` (a saved run's) or by one fitted here on the training rows."""
-    features, y, names, kind, train, test = _split_table(cfg, seed)
-    encoder = encoder if encoder is not None else fit_encoder(features.iloc[train], cfg.fill_missing)
-    origin = f"data.path={cfg.path}"
-    weights = row_weights(cfg)
+    features, y, names, kind, train, test = _split_table(settings, seed)
+    encoder = encoder if encoder is not None else fit_encoder(features.iloc[train], settings.needed("fill_missing"))
+    origin = f"data.path={settings.path}"
+    weights = row_weights(settings)
     return Source(
         encode_rows(encoder, features.iloc[train], origin),
         y[train],

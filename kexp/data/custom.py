@@ -23,19 +23,22 @@ weights, per-class scores, resume) works as on the built-in datasets.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
 from kexp.data.images import ImageFiles, image_size
 from kexp.data.sources import Source, register_source
 
+if TYPE_CHECKING:
+    from kexp.config.schema.data import DataConfig
+
 SPLITS = ("train", "test", "validation")
 
 
-def _target(cfg: DictConfig) -> str:
-    return str(cfg.loader.get("_target_", "?"))
+def _target(settings: DataConfig) -> str:
+    return str((settings.loader or {}).get("_target_", "?"))
 
 
 def _field(loaded, name: str):
@@ -44,25 +47,30 @@ def _field(loaded, name: str):
     return getattr(loaded, name, None)
 
 
-def _inputs(x, cfg: DictConfig, split: str):
+def _inputs(x, settings: DataConfig, split: str):
     """An array as it is, a list of paths as :class:`ImageFiles`."""
     if isinstance(x, np.ndarray):
         return x
     if isinstance(x, (list, tuple)) and x and all(isinstance(p, str) for p in x):
-        return ImageFiles(np.array(x), image_size(cfg.image_size), cfg.color_mode, bool(cfg.crop_to_aspect_ratio))
+        return ImageFiles(
+            np.array(x),
+            image_size(settings.image_size),
+            settings.needed("color_mode"),
+            bool(settings.crop_to_aspect_ratio),
+        )
     raise DataError(
-        f"data.loader={_target(cfg)} — its {split} inputs are {type(x).__name__}; "
+        f"data.loader={_target(settings)} — its {split} inputs are {type(x).__name__}; "
         "must be a NumPy array or a list of image file paths"
     )
 
 
-def custom(cfg: DictConfig, seed: int) -> Source:
+def custom(settings: DataConfig, seed: int) -> Source:
     """What the loader of ``data.loader`` returns, checked."""
     from hydra.utils import instantiate
 
-    target = _target(cfg)
+    target = _target(settings)
     try:
-        loaded = instantiate(cfg.loader)
+        loaded = instantiate(settings.loader)
     except Exception as err:
         cause = err.__cause__ or err
         raise DataError(
@@ -80,7 +88,7 @@ def custom(cfg: DictConfig, seed: int) -> Source:
             continue
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise DataError(f"data.loader={target} — its {split} split must be a pair (x, y)")
-        splits[split] = (_inputs(pair[0], cfg, split), np.asarray(pair[1]))
+        splits[split] = (_inputs(pair[0], settings, split), np.asarray(pair[1]))
     names = _field(loaded, "class_names")
     val = splits.get("validation", (None, None))
     return Source(
@@ -94,16 +102,15 @@ def custom(cfg: DictConfig, seed: int) -> Source:
     )
 
 
-def check(cfg: DictConfig) -> None:
+def check(settings: DataConfig) -> None:
     """Preflight: a loader is named."""
-    from omegaconf import OmegaConf
-
-    if OmegaConf.is_missing(cfg.loader, "_target_") or not cfg.loader.get("_target_"):
+    target = (settings.loader or {}).get("_target_")
+    if target in (None, "", "???"):
         raise DataError(
             "data.loader._target_=??? — data=custom needs your loader function, "
             "e.g. 'data.loader._target_=mypkg.data.load' (see README \"Your own data\")"
         )
-    locate(str(cfg.loader._target_))
+    locate(str(target))
 
 
 def locate(target: str) -> object:

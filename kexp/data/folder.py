@@ -18,13 +18,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
 from kexp.data.images import IMAGE_SUFFIXES, ImageFiles, image_size
 from kexp.data.sources import Source, register_source, stratified_split
+
+if TYPE_CHECKING:
+    from kexp.config.schema.data import DataConfig
 
 #: True while images are scored by a trained run (kexp.evaluate): its classes are known, and a folder
 #: holding only one of them is data to score, not a classification to train.
@@ -117,24 +120,24 @@ def list_folder(path: str) -> tuple[list[str], dict[str, LabelledFiles]]:
     return names, listed
 
 
-def check(cfg: DictConfig) -> None:
+def check(settings: DataConfig) -> None:
     """Preflight: the folder exists and its layout can be trained on (files listed, not opened)."""
-    list_folder(cfg.path)
+    list_folder(settings.needed("path"))
 
 
-def folder(cfg: DictConfig, seed: int) -> Source:
+def folder(settings: DataConfig, seed: int) -> Source:
     """The images under ``data.path``; a test split drawn by ``data.test_split`` unless given."""
-    names, listed = list_folder(cfg.path)
-    size, crop = image_size(cfg.image_size), bool(cfg.crop_to_aspect_ratio)
+    names, listed = list_folder(settings.needed("path"))
+    size, crop = image_size(settings.image_size), bool(settings.crop_to_aspect_ratio)
 
     def images(paths: np.ndarray) -> ImageFiles:
-        return ImageFiles(paths, size, cfg.color_mode, crop)
+        return ImageFiles(paths, size, settings.needed("color_mode"), crop)
 
     train = listed["train"]
     if "test" in listed:
         test = listed["test"]
     else:
-        keep, held_out = stratified_split(train.labels, cfg.test_split, seed)
+        keep, held_out = stratified_split(train.labels, settings.needed("test_split"), seed)
         train, test = (LabelledFiles(train.paths[i], train.labels[i]) for i in (keep, held_out))
     val = listed.get("val")
     return Source(
@@ -145,7 +148,7 @@ def folder(cfg: DictConfig, seed: int) -> Source:
         x_val=images(val.paths) if val else None,
         y_val=val.labels if val else None,
         class_names=tuple(names),
-        origin=f"data.path={cfg.path}",
+        origin=f"data.path={settings.path}",
     )
 
 

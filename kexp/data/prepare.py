@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
 from kexp.data.checks import (
@@ -21,6 +20,9 @@ from kexp.data.checks import (
 )
 from kexp.data.images import ImageFiles, LazyRows
 from kexp.data.sources import Source, load_source, stratified_split, stratify_by
+
+if TYPE_CHECKING:
+    from kexp.config.schema.data import DataConfig
 
 
 @dataclass(frozen=True)
@@ -116,30 +118,32 @@ class Dataset:
         )
 
 
-def load_data(cfg: DictConfig, seed: int, encoder: Any = None) -> Dataset:
-    """Load ``cfg`` (the ``data`` group), subsample, split, scale and unbalance it.
+def load_data(settings: DataConfig, seed: int, encoder: Any = None) -> Dataset:
+    """Load ``settings`` (the ``data`` group), subsample, split, scale and unbalance it.
 
     ``encoder``: the preprocessing a saved run fitted (``data=csv``), used instead of fitting one.
     """
-    source = load_source(cfg, seed, encoder)
+    source = load_source(settings, seed, encoder)
     where = f"{source.origin} — " if source.origin else ""
     try:
-        return _prepare(cfg, source, seed)
+        return _prepare(settings, source, seed)
     except DataError as err:
         if where and not str(err).startswith("data."):
             raise DataError(where + str(err)) from err
         raise
 
 
-def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
+def _prepare(settings: DataConfig, source: Source, seed: int) -> Dataset:
     x_train, x_test = _lazy(source.x_train), _lazy(source.x_test)
-    weights = given_weights(source) if source.weights_train is not None else sample_weights(cfg, len(source.y_train))
+    weights = (
+        given_weights(source) if source.weights_train is not None else sample_weights(settings, len(source.y_train))
+    )
     y_train, y_test = targets(source.y_train, "y_train"), targets(source.y_test, "y_test")
     check_pair(x_train, y_train, "x_train", "y_train")
     check_pair(x_test, y_test, "x_test", "y_test")
     given_val = source.x_val is not None and source.y_val is not None
     y_val = targets(source.y_val, "y_val") if source.y_val is not None and given_val else None
-    classes = (source.targets or cfg.target_type) == "labels"
+    classes = (source.targets or settings.target_type) == "labels"
     if classes:
         y_train, y_test = class_labels(y_train, "y_train"), class_labels(y_test, "y_test")
         y_val = class_labels(y_val, "y_val") if y_val is not None else None
@@ -147,22 +151,24 @@ def _prepare(cfg: DictConfig, source: Source, seed: int) -> Dataset:
     else:
         y_train, y_test, num_classes = y_train.astype("float32"), y_test.astype("float32"), 0
         y_val = y_val.astype("float32") if y_val is not None else None
-    train = Split(x_train, y_train, weights).take(_subsample(y_train, cfg.train_size, seed, "data.train_size", classes))
-    test = Split(x_test, y_test).take(_subsample(y_test, cfg.test_size, seed, "data.test_size", classes))
+    train = Split(x_train, y_train, weights).take(
+        _subsample(y_train, settings.train_size, seed, "data.train_size", classes)
+    )
+    test = Split(x_test, y_test).take(_subsample(y_test, settings.test_size, seed, "data.test_size", classes))
     scale = pixel_scale(train.x)
     train = replace(train, x=as_inputs(train.x, "x_train", scale))
     test = replace(test, x=as_inputs(test.x, "x_test", scale))
     if y_val is not None:
         val = Split(as_inputs(_lazy(source.x_val), "x_val", scale), y_val)
-    elif cfg.val_split > 0:
-        kept, held_out = stratified_split(train.y, cfg.val_split, seed, classes)
+    elif settings.val_split > 0:
+        kept, held_out = stratified_split(train.y, settings.val_split, seed, classes)
         train, val = train.take(kept), train.take(held_out)
     else:
         val = test
-    if cfg.imbalance:
-        train = train.take(_imbalanced(train.y, cfg.imbalance, seed, classes))
+    if settings.imbalance:
+        train = train.take(_imbalanced(train.y, settings.imbalance, seed, classes))
     return Dataset(
-        cfg.name,
+        settings.name,
         train,
         val,
         test,
@@ -201,14 +207,14 @@ def _subsample(y: np.ndarray, size: int | None, seed: int, key: str, classes: bo
     return keep
 
 
-def _imbalanced(y: np.ndarray, drop: DictConfig, seed: int, classes: bool) -> np.ndarray:
+def _imbalanced(y: np.ndarray, drop: dict, seed: int, classes: bool) -> np.ndarray:
     """Indices of the training split after dropping ``drop[c]`` of class c's samples (seeded)."""
     if not classes:
         raise DataError("data.imbalance — needs class labels; this data's targets are numbers")
     rng = np.random.default_rng(seed)
     keep = np.ones(len(y), dtype=bool)
     for label, fraction in drop.items():
-        members = np.flatnonzero(y == int(label))  # type: ignore[arg-type]  # (an OmegaConf key)
+        members = np.flatnonzero(y == int(label))
         dropped = rng.choice(members, size=round(len(members) * float(fraction)), replace=False)
         keep[dropped] = False
     return np.flatnonzero(keep)

@@ -7,7 +7,7 @@ integers; scaling and splitting happen in :mod:`kexp.data.prepare`.
 Each source is registered as a :class:`DataSource`: its load function and
 what it declares — ``reads_path`` when it reads ``data.path`` itself
 (otherwise ``data.path`` names a ``.npz`` that replaces the source),
-``needs_path`` when it cannot do without one, and ``check(cfg)``, a cheap
+``needs_path`` when it cannot do without one, and ``check(settings)``, a cheap
 preflight check run before the backend starts (a file listing, a CSV header).
 A new dataset is one function and :func:`register_source`.
 """
@@ -17,13 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
 from kexp.config.registry import Registry
+
+if TYPE_CHECKING:
+    from kexp.config.schema.data import DataConfig
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -63,23 +65,23 @@ class DataSource:
     """One option of the ``data`` group: how it loads, and what it declares before it loads."""
 
     load: SourceFn
-    #: a cheap check of ``cfg`` before any backend starts (raises DataError)
-    check: Callable[[DictConfig], None] | None = None
+    #: a cheap check of ``settings`` before any backend starts (raises DataError)
+    check: Callable[[DataConfig], None] | None = None
     #: the source reads ``data.path`` itself (else ``data.path`` is a .npz that replaces it)
     reads_path: bool = False
     #: ``data.path`` must be set (for sources that read it)
     needs_path: bool = True
 
-    def __call__(self, cfg: DictConfig, seed: int, **options: Any) -> Arrays | Source:
+    def __call__(self, settings: DataConfig, seed: int, **options: Any) -> Arrays | Source:
         """Load: ``(x_train, y_train, x_test, y_test)`` or a :class:`Source`."""
-        return self.load(cfg, seed, **options)
+        return self.load(settings, seed, **options)
 
 
 SOURCES: Registry[DataSource] = Registry("data", "kexp.data")
 
 
 def register_source(
-    name: str, *, check: Callable[[DictConfig], None] | None = None, reads_path: bool = False, needs_path: bool = True
+    name: str, *, check: Callable[[DataConfig], None] | None = None, reads_path: bool = False, needs_path: bool = True
 ) -> Callable[[SourceFn], SourceFn]:
     """Decorator: register ``fn`` as the ``data=<name>`` source, with what it declares."""
 
@@ -124,7 +126,7 @@ def load_npz(path: str | Path, arrays: bool = True) -> Arrays:
 
 
 @register_source("digits")
-def digits(cfg: DictConfig, seed: int) -> Arrays:
+def digits(settings: DataConfig, seed: int) -> Arrays:
     """scikit-learn's bundled 8x8 digits, resized to ``image_size``, split stratified."""
     from scipy.ndimage import zoom
     from sklearn.datasets import load_digits
@@ -132,17 +134,17 @@ def digits(cfg: DictConfig, seed: int) -> Arrays:
 
     bunch = load_digits()
     images = bunch.images.astype("float32") / 16.0  # pixel values are 0..16
-    size = cfg.image_size
+    size = settings.image_size
     factor = size / images.shape[1]
     images = np.clip(zoom(images, (1, factor, factor), order=1), 0.0, 1.0).astype("float32")
     x_train, x_test, y_train, y_test = train_test_split(
-        images, bunch.target.astype("int64"), test_size=cfg.test_split, stratify=bunch.target, random_state=seed
+        images, bunch.target.astype("int64"), test_size=settings.test_split, stratify=bunch.target, random_state=seed
     )
     return x_train, y_train, x_test, y_test
 
 
 def _keras_dataset(name: str) -> SourceFn:
-    def load(cfg: DictConfig, seed: int) -> Arrays:
+    def load(settings: DataConfig, seed: int) -> Arrays:
         from kexp.backends.quiet import import_keras_quietly
 
         module = getattr(import_keras_quietly().datasets, name)
@@ -164,28 +166,28 @@ for _name in ("mnist", "fashion_mnist", "cifar10", "cifar100"):
     register_source(_name)(_keras_dataset(_name))
 
 
-def load_source(cfg: DictConfig, seed: int, encoder: Any = None) -> Source:
-    """What ``cfg`` names: the named source, or the ``.npz`` of ``data.path`` in its place.
+def load_source(settings: DataConfig, seed: int, encoder: Any = None) -> Source:
+    """What ``settings`` names: the named source, or the ``.npz`` of ``data.path`` in its place.
 
     ``encoder``: a saved run's fitted preprocessing, for the sources that fit one (``csv``).
     """
-    source = SOURCES.get(cfg.name)
-    if cfg.path and not source.reads_path:
-        return Source(*load_npz(cfg.path), origin=f"data.path={cfg.path}")
-    loaded = source(cfg, seed, encoder=encoder) if encoder is not None else source(cfg, seed)
+    source = SOURCES.get(settings.name)
+    if settings.path and not source.reads_path:
+        return Source(*load_npz(settings.path), origin=f"data.path={settings.path}")
+    loaded = source(settings, seed, encoder=encoder) if encoder is not None else source(settings, seed)
     return loaded if isinstance(loaded, Source) else Source(*loaded)
 
 
-def check_source(cfg: DictConfig) -> None:
-    """Preflight for ``cfg`` (the data group): the source's own check, or the ``.npz`` of ``data.path``."""
-    source = SOURCES.get(cfg.name)
+def check_source(settings: DataConfig) -> None:
+    """Preflight for ``settings`` (the data group): the source's own check, or the ``.npz`` of ``data.path``."""
+    source = SOURCES.get(settings.name)
     if source.reads_path:
-        if not cfg.get("path") and source.needs_path:
-            raise DataError(f"data.path=null — data={cfg.name} needs data.path")
-    elif cfg.get("path"):
-        check_npz(cfg.path)
+        if not settings.path and source.needs_path:
+            raise DataError(f"data.path=null — data={settings.name} needs data.path")
+    elif settings.path:
+        check_npz(settings.path)
     if source.check is not None:
-        source.check(cfg)
+        source.check(settings)
 
 
 def stratify_by(labels: np.ndarray, classes: bool, *part_sizes: int) -> np.ndarray | None:
@@ -212,7 +214,7 @@ def stratified_split(
 
 
 @register_source("diabetes")
-def diabetes(cfg: DictConfig, seed: int) -> Arrays:
+def diabetes(settings: DataConfig, seed: int) -> Arrays:
     """scikit-learn's bundled diabetes table: 442 patients, 10 features, a numeric target.
 
     The features come standardised by scikit-learn; the target is disease
@@ -223,6 +225,6 @@ def diabetes(cfg: DictConfig, seed: int) -> Arrays:
 
     bunch = load_diabetes()
     x_train, x_test, y_train, y_test = train_test_split(
-        bunch.data.astype("float32"), bunch.target.astype("float32"), test_size=cfg.test_split, random_state=seed
+        bunch.data.astype("float32"), bunch.target.astype("float32"), test_size=settings.test_split, random_state=seed
     )
     return x_train, y_train, x_test, y_test

@@ -24,8 +24,9 @@ import yaml
 
 import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
 from kexp.config.errors import DataError, KexpError
+from kexp.config.overrides import with_overrides
 from kexp.runs.layout import EVALUATION_FILE, EVALUATIONS_DIR, METRICS_FILE
-from kexp.runs.saved import finished_run_config, new_directory, timestamp, with_overrides
+from kexp.runs.saved import finished_run_config, new_directory, timestamp
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -83,7 +84,7 @@ def evaluate_run(
     out = new_directory(Path(out) if out else run_dir / EVALUATIONS_DIR / timestamp())
     try:
         with bad_images_named(data):
-            write_evaluation(model, data, cfg, out, batch_size or int(cfg.trainer.batch_size), everything)
+            write_evaluation(model, data, str(cfg.name), out, batch_size or int(cfg.trainer.batch_size), everything)
         write_provenance(
             out, run_dir, [*overrides, *(["--all"] if everything else [])], cfg.seed, backend, len(data.y_test)
         )
@@ -128,22 +129,25 @@ def load_scoring(run_dir: Path, overrides: list[str], everything: bool = False):
 
     with scoring_known_classes():  # (a folder of one of the run's classes is data to score)
         validate(cfg)
-        task = Task.from_config(cfg.task, cfg.regularization)
+        from kexp.config.run_settings import data_settings, task_settings
+
+        task = Task.from_settings(task_settings(cfg.task), cfg.regularization.label_smoothing)
+        source = data_settings(cfg.data)
         # (data=csv: the run's own fitted encoding, never one fitted on the rows being scored)
-        data = load_data(cfg.data, seed=cfg.seed, encoder=load_preprocessing(run_dir))
+        data = load_data(source, seed=cfg.seed, encoder=load_preprocessing(run_dir))
     check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
     if everything:
         from kexp.data.prepare import all_samples
 
         data = all_samples(data)
     data = task.prepare(in_run_classes(data, run_dir))
-    if cfg.data.get("on_bad_image") == "skip":
+    if source.on_bad_image == "skip":
         data = skip_bad_images(data)
     from kexp.backends.start import start_backend
     from kexp.runs.saved import load_model
 
     backend = start_backend(cfg.seed)
-    model = load_model(run_dir, cfg)
+    model = load_model(run_dir, uses_keras_hub=bool(cfg.model.get("preset")))
     expected = tuple(model.input_shape[1:])
     if expected != tuple(data.input_shape):
         raise DataError(
@@ -180,13 +184,13 @@ def in_run_classes(data, run_dir: Path):
     return replace(renumbered, class_names=tuple(trained))
 
 
-def write_evaluation(model, data, cfg, out: Path, batch_size: int, everything: bool = False) -> None:
+def write_evaluation(model, data, name: str, out: Path, batch_size: int, everything: bool = False) -> None:
     """metrics.csv, and for classification per_class.csv and the confusion matrix, into ``out``."""
     from kexp.reporting.evaluation import score_test_split
     from kexp.runs import atomic, layout
 
     which = "all samples" if everything else "test split"
-    title = f"{cfg.name}: confusion matrix ({data.origin or data.name}, {which})"
+    title = f"{name}: confusion matrix ({data.origin or data.name}, {which})"
     scores = score_test_split(model, data, batch_size, out, title)
     row = {"data": data.name, "origin": data.origin, "test_samples": len(data.y_test), **scores}
     atomic.write_csv(out / layout.METRICS_FILE, pd.DataFrame([row]))

@@ -3,9 +3,10 @@
 ``logger=[csv,mlflow,tensorboard]`` picks several; each entry is a node under
 ``logger`` (``conf/logger/<name>.yaml``) and a module here registering one
 :class:`RunLogger` subclass with ``@LOGGERS.register("<name>")``: its
-:meth:`RunLogger.check` runs in validation (a missing package is a one-line
-error before anything runs), :meth:`RunLogger.open` gets the whole config and
-the run directory; the logger gives Keras callbacks for training, and
+:meth:`RunLogger.check` gets its section (``logger.<name>``) in validation (a
+missing package is a one-line error before anything runs), :meth:`RunLogger.open`
+its section, the run (:class:`TrackedRun`: its name and its resolved config as
+flat params) and the run directory; the logger gives Keras callbacks for training, and
 :meth:`RunLogger.end` gets the run's status (and record) once the run's files
 are written. ``csv`` names the run
 directory's files, which kexp always writes (resume and comparison read them).
@@ -20,10 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from omegaconf import DictConfig, OmegaConf
+from typing import Any
 
 from kexp.config.registry import Registry
 
@@ -33,16 +34,26 @@ log = logging.getLogger("kexp")
 FILES = "csv"
 
 
+@dataclass(frozen=True)
+class TrackedRun:
+    """What a tracker records of a run besides its files: its name and its resolved config
+    (``{"model.name": "cnn", ...}``)."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
 class RunLogger:
     """One logger of one run. Subclasses override what they use."""
 
     @classmethod
-    def check(cls, cfg: DictConfig) -> None:
-        """Raise a one-line ConfigError when this logger cannot run here (e.g. a package is missing)."""
+    def check(cls, options: Mapping[str, Any]) -> None:
+        """Raise a one-line ConfigError when this logger cannot run here (e.g. a package is missing);
+        ``options``: its section, ``logger.<name>``."""
 
     @classmethod
-    def open(cls, cfg: DictConfig, run_dir: Path) -> RunLogger:
-        """Start logging the run of ``cfg`` in ``run_dir``."""
+    def open(cls, options: Mapping[str, Any], run: TrackedRun, run_dir: Path) -> RunLogger:
+        """Start logging ``run`` in ``run_dir``, as ``options`` (``logger.<name>``) say."""
         return cls()
 
     def callbacks(self) -> list:
@@ -56,16 +67,15 @@ class RunLogger:
 LOGGERS: Registry[type[RunLogger]] = Registry("logger", "kexp.loggers")
 
 
-def chosen_loggers(cfg: DictConfig) -> list[str]:
-    """The loggers ``cfg`` asks for: the ``logger`` node's keys (the files entry left out)."""
-    node = OmegaConf.select(cfg, "logger", default=None)
-    return [name for name in (node or {}) if name != FILES]
+def chosen_loggers(sections: Mapping[str, Any] | None) -> list[str]:
+    """The loggers the ``logger`` node (its sections by name) asks for, the files entry left out."""
+    return [str(name) for name in (sections or {}) if name != FILES]
 
 
-def check_loggers(cfg: DictConfig) -> None:
+def check_loggers(sections: Mapping[str, Any] | None) -> None:
     """Each chosen logger is known and can run here; a one-line ConfigError otherwise."""
-    for name in chosen_loggers(cfg):
-        LOGGERS.get(name).check(cfg)
+    for name in chosen_loggers(sections):
+        LOGGERS.get(name).check(sections[name] or {})  # type: ignore[index]
 
 
 class RunLoggers:
@@ -88,8 +98,11 @@ class RunLoggers:
 
 
 @contextlib.contextmanager
-def open_loggers(cfg: DictConfig, run_dir: Path, enabled: bool = True) -> Iterator[RunLoggers]:
-    """Open the loggers ``cfg`` chooses; on an exception (other than an interruption) end them as failed.
+def open_loggers(
+    sections: Mapping[str, Any], run: TrackedRun, run_dir: Path, enabled: bool = True
+) -> Iterator[RunLoggers]:
+    """Open the loggers of ``sections`` (``logger``'s) for ``run``; on an exception (other than an
+    interruption) end them as failed.
 
     ``enabled=False`` (processes 1.. of a multi-process run) opens none.
 
@@ -100,8 +113,8 @@ def open_loggers(cfg: DictConfig, run_dir: Path, enabled: bool = True) -> Iterat
 
     opened = RunLoggers([])
     try:
-        for name in chosen_loggers(cfg) if enabled else []:
-            opened.loggers.append(LOGGERS.get(name).open(cfg, run_dir))
+        for name in chosen_loggers(sections) if enabled else []:
+            opened.loggers.append(LOGGERS.get(name).open(sections[name] or {}, run, run_dir))
         yield opened
     except TrainingInterrupted:  # (the body has ended the loggers with the interrupted record)
         raise

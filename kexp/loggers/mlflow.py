@@ -25,14 +25,14 @@ import contextlib
 import importlib.util
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
-from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
-from kexp.config.flat import flat_config
-from kexp.loggers import LOGGERS, RunLogger
+from kexp.loggers import LOGGERS, RunLogger, TrackedRun
 from kexp.runs import layout
 from kexp.runs.directory import file_lock
 from kexp.runs.layout import MLFLOW_PARENT_STATE, MLFLOW_STATE
@@ -56,16 +56,16 @@ def check_installed() -> None:
         raise ConfigError.bad_value("logger", "[...,mlflow]", "needs the mlflow package (pip install 'kexp[mlflow]')")
 
 
-def tracking_uri(cfg: DictConfig) -> str:
-    """``logger.mlflow.tracking_uri``, ``$MLFLOW_TRACKING_URI`` or ``sqlite:///<cwd>/outputs/mlflow.db``."""
-    uri = OmegaConf.select(cfg, "logger.mlflow.tracking_uri", default=None)
-    uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
+def tracking_uri(options: Mapping[str, Any]) -> str:
+    """``logger.mlflow.tracking_uri``, ``$MLFLOW_TRACKING_URI`` or ``sqlite:///<cwd>/outputs/mlflow.db``
+    (``options``: the ``logger.mlflow`` section)."""
+    uri = options.get("tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI")
     return uri or f"sqlite:///{(Path.cwd() / DEFAULT_STORE).as_posix()}"
 
 
-def experiment_name(cfg: DictConfig) -> str:
+def experiment_name(options: Mapping[str, Any]) -> str:
     """``logger.mlflow.experiment_name``; else the ``experiment=`` preset chosen; else ``kexp``."""
-    name = OmegaConf.select(cfg, "logger.mlflow.experiment_name", default=None)
+    name = options.get("experiment_name")
     if name:
         return str(name)
     from hydra.core.hydra_config import HydraConfig
@@ -77,9 +77,9 @@ def experiment_name(cfg: DictConfig) -> str:
     return "kexp"
 
 
-def flat_params(cfg: DictConfig) -> dict[str, str]:
-    """The resolved config as MLflow params: ``{"model.name": "cnn", "optimizer.learning_rate": "0.001", ...}``."""
-    return {key: str(value)[:MAX_PARAM_LENGTH] for key, value in flat_config(cfg).items()}
+def flat_params(params: Mapping[str, Any]) -> dict[str, str]:
+    """The resolved config (flat) as MLflow params: ``{"model.name": "cnn", "optimizer.learning_rate": "0.001", ...}``."""
+    return {key: str(value)[:MAX_PARAM_LENGTH] for key, value in params.items()}
 
 
 def open_store(uri: str):
@@ -176,16 +176,16 @@ class MlflowLogger(RunLogger):
     """The MLflow run of one kexp run (active in this process from open to end)."""
 
     @classmethod
-    def check(cls, cfg: DictConfig) -> None:
+    def check(cls, options: Mapping[str, Any]) -> None:
         check_installed()
 
     @classmethod
-    def open(cls, cfg: DictConfig, run_dir: Path) -> MlflowLogger:
+    def open(cls, options: Mapping[str, Any], run: TrackedRun, run_dir: Path) -> MlflowLogger:
         """Start (or, for a resumed run, reopen) the run's MLflow run and log its params."""
-        return cls(cfg, run_dir, start_run(cfg, run_dir))
+        return cls(options, run_dir, start_run(options, run, run_dir))
 
-    def __init__(self, cfg: DictConfig, run_dir: Path, run_id: str) -> None:
-        self.cfg = cfg
+    def __init__(self, options: Mapping[str, Any], run_dir: Path, run_id: str) -> None:
+        self.options = options
         self.run_dir = run_dir
         self.run_id = run_id
 
@@ -211,23 +211,23 @@ class MlflowLogger(RunLogger):
             if path.is_file():
                 mlflow.log_artifact(str(path), artifact_path=str(Path(name).parent) if "/" in name else None)
         model = self.run_dir / layout.MODEL_FILE
-        if status == "ok" and self.cfg.logger.mlflow.log_model and model.is_file():
+        if status == "ok" and self.options.get("log_model", True) and model.is_file():
             from kexp.loggers.mlflow_model import log_keras_model
 
-            log_keras_model(model, self.cfg.logger.mlflow.get("register_as"))
+            log_keras_model(model, self.options.get("register_as"))
         mlflow.set_tag("kexp.status", status)
         mlflow.flush_async_logging()
         mlflow.end_run(MLFLOW_STATUS.get(status, "FAILED"))
 
 
-def _run_tags(cfg: DictConfig, run_dir: Path) -> tuple[dict[str, str], Path | None]:
+def _run_tags(name: str, run_dir: Path) -> tuple[dict[str, str], Path | None]:
     """Tags of a new run, and its sweep directory (None for a single run)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     from kexp.runs.provenance import git_state, package_versions
 
-    tags = {"kexp.run_dir": str(run_dir.resolve()), "kexp.name": str(cfg.name), "kexp.overrides": _overrides()}
+    tags = {"kexp.run_dir": str(run_dir.resolve()), "kexp.name": name, "kexp.overrides": _overrides()}
     if version := package_versions().get("kexp"):
         tags["kexp.version"] = version
     if git := git_state(Path.cwd()):
@@ -249,44 +249,46 @@ def _overrides() -> str:
     return ",".join(HydraConfig.get().overrides.task)[:5000] if HydraConfig.initialized() else ""
 
 
-def _run_name(cfg: DictConfig, sweep_dir: Path | None) -> str:
+def _run_name(name: str, sweep_dir: Path | None) -> str:
     """``name`` (e.g. ``cnn-adam``), with ``#<job number>`` in a sweep (the overrides are a tag)."""
     from hydra.core.hydra_config import HydraConfig
 
-    return f"{cfg.name} #{HydraConfig.get().job.num}" if sweep_dir is not None else str(cfg.name)
+    return f"{name} #{HydraConfig.get().job.num}" if sweep_dir is not None else name
 
 
-def start_run(cfg: DictConfig, run_dir: Path) -> str:
+def start_run(options: Mapping[str, Any], run: TrackedRun, run_dir: Path) -> str:
     """Start (or, for a resumed run, reopen) the run's MLflow run, log its params; its id."""
     check_installed()
     import mlflow
 
-    uri = tracking_uri(cfg)
+    uri = tracking_uri(options)
     client, artifact_root = open_store(uri)
-    experiment = experiment_id(client, experiment_name(cfg), artifact_root)
+    experiment = experiment_id(client, experiment_name(options), artifact_root)
     state = run_dir / STATE_FILE
     known = yaml.safe_load(state.read_text()) if state.is_file() else None
-    params = flat_params(cfg)
+    params = flat_params(run.params)
     if known and known.get("tracking_uri") == uri:
         mlflow.start_run(run_id=known["run_id"])
         logged = client.get_run(known["run_id"]).data.params
         params = {k: v for k, v in params.items() if k not in logged}  # params cannot change
         log.info("mlflow: continuing run %s in %s", known["run_id"], uri)
     else:
-        tags, sweep_dir = _run_tags(cfg, run_dir)
+        tags, sweep_dir = _run_tags(run.name, run_dir)
         parent = None
         if sweep_dir is not None:
             parent = sweep_parent(
                 client, experiment, sweep_dir, {"kexp.sweep_dir": str(sweep_dir), "kexp.sweep": "true"}
             )
-        run = mlflow.start_run(
-            experiment_id=experiment, run_name=_run_name(cfg, sweep_dir), tags=tags, parent_run_id=parent
+        started = mlflow.start_run(
+            experiment_id=experiment, run_name=_run_name(run.name, sweep_dir), tags=tags, parent_run_id=parent
         )
         from kexp.runs.atomic import write_text
 
         state.parent.mkdir(exist_ok=True)
-        write_text(state, yaml.safe_dump({"run_id": run.info.run_id, "tracking_uri": uri, "experiment_id": experiment}))
-        log.info("mlflow: run %s in %s (experiment %s)", run.info.run_id, uri, experiment_name(cfg))
+        write_text(
+            state, yaml.safe_dump({"run_id": started.info.run_id, "tracking_uri": uri, "experiment_id": experiment})
+        )
+        log.info("mlflow: run %s in %s (experiment %s)", started.info.run_id, uri, experiment_name(options))
     mlflow.log_params(params)
     mlflow.set_tag("kexp.status", "running")
     return mlflow.active_run().info.run_id  # type: ignore[union-attr]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)

@@ -15,26 +15,24 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import yaml
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from kexp.runs.layout import HYDRA_CONFIG, SWEEP_FILES
+from kexp.runs.sweep_end import SweepEnd
 
 log = logging.getLogger("kexp")
 
 #: Comparison files logged to the parent MLflow run.
 
 
-class TrackSweep(Callback):
-    """``on_multirun_end``: end the MLflow parent run, write TensorBoard's HParams summaries."""
+class TrackSweep(SweepEnd):
+    """At the end of a sweep: end the MLflow parent run, write TensorBoard's HParams summaries."""
 
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+    def sweep_ended(self, sweep_dir: Path) -> None:
         from kexp.reporting.compare.runs import find_runs
 
-        sweep_dir = Path(config.hydra.sweep.dir)
         runs = find_runs([sweep_dir]) if sweep_dir.is_dir() else []
         try:
             end_mlflow_parent(sweep_dir, runs)

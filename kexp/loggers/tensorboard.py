@@ -13,13 +13,12 @@ top, and each job's values and final metrics in its ``tensorboard/``. Then
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
-
 from kexp.config.errors import ConfigError
-from kexp.loggers import LOGGERS, RunLogger
+from kexp.loggers import LOGGERS, RunLogger, TrackedRun
 from kexp.runs.layout import TENSORBOARD_DIR
 
 LOG_DIR = TENSORBOARD_DIR
@@ -43,7 +42,7 @@ class TensorBoardLogger(RunLogger):
         self.run_dir = run_dir
 
     @classmethod
-    def check(cls, cfg: DictConfig) -> None:
+    def check(cls, options: Mapping[str, Any]) -> None:
         if missing := missing_packages():
             raise ConfigError.bad_value(
                 "logger",
@@ -52,11 +51,9 @@ class TensorBoardLogger(RunLogger):
             )
 
     @classmethod
-    def open(cls, cfg: DictConfig, run_dir: Path) -> TensorBoardLogger:
-        cls.check(cfg)
-        node = OmegaConf.select(cfg, "logger.tensorboard", default=None)
-        options = OmegaConf.to_container(node, resolve=True) if node is not None else {}
-        return cls(dict(options), run_dir)  # type: ignore[arg-type]  # (a mapping: the logger node)
+    def open(cls, options: Mapping[str, Any], run: TrackedRun, run_dir: Path) -> TensorBoardLogger:
+        cls.check(options)
+        return cls(dict(options), run_dir)
 
     def callbacks(self) -> list:
         import keras

@@ -17,12 +17,15 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from omegaconf import DictConfig, OmegaConf
 
 import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
 from kexp.config.errors import ConfigError, KexpError
+
+if TYPE_CHECKING:
+    from kexp.config.run_settings import RunSettings
 
 log = logging.getLogger("kexp")
 
@@ -84,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         from kexp.runs.saved import timestamp
 
         out = new_directory(args.out or Path(OUTPUT_ROOT) / LR_FIND_DIR / timestamp(), key="--out", what="the output")
-        summary = find(cfg, settings, out)
+        from kexp.config.run_settings import run_settings
+
+        summary = find(run_settings(cfg), settings, out)
     except BaseException as err:  # (a half-written test is not a result: its directory goes)
         if out is not None:
             shutil.rmtree(out, ignore_errors=True)
@@ -104,24 +109,29 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def find(cfg: DictConfig, settings, out: Path) -> dict[str, object]:
-    """Load the data, start the backend, run the tests, write the files into ``out``; the summary."""
+def find(run: RunSettings, settings, out: Path) -> dict[str, object]:
+    """Load the data of ``run``, start the backend, run the tests, write the files into ``out``; the summary."""
     from kexp.backends.quiet import import_keras_quietly
 
     import_keras_quietly()  # (before the modules below import Keras: no start-up lines)
     from kexp.backends.start import start_backend
     from kexp.data import load_data
-    from kexp.lr_find.in_run import write_range_test
+    from kexp.lr_find.in_run import at_rate, write_range_test
     from kexp.lr_find.range_test import range_test
     from kexp.runs.pipeline import build_and_compile, streamed_data
     from kexp.training.tasks import Task, check_task_fits_data
 
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)s][%(levelname)s] - %(message)s")
-    task = Task.from_config(cfg.task, cfg.regularization)
-    data = load_data(cfg.data, seed=cfg.seed)
-    check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
+    task = Task.from_settings(run.task, run.regularization.label_smoothing)
+    data = load_data(run.data, seed=run.seed)
+    check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", run.data.name)
     data = task.prepare(data)
-    start_backend(cfg.seed, deterministic=cfg.trainer.deterministic, precision=cfg.trainer.precision)
-    data = streamed_data(cfg.data, data, out)
-    result = range_test(cfg, data, settings, lambda c: build_and_compile(c, data, task)[0])
-    return write_range_test(out, result, settings, title=f"{cfg.name}: learning-rate range test")
+    start_backend(run.seed, deterministic=run.trainer.deterministic, precision=run.trainer.precision)
+    data = streamed_data(run.data, data, out)
+    tested = at_rate(run, settings.start, steps_per_execution=1)
+
+    def build():
+        return build_and_compile(tested, data, task).model
+
+    result = range_test(build, data, settings, batch_size=int(run.trainer.batch_size), seed=run.seed)
+    return write_range_test(out, result, settings, title=f"{run.name}: learning-rate range test")

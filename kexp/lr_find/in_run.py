@@ -10,24 +10,23 @@ rate it started with.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from omegaconf import DictConfig, open_dict
 
+from kexp.config.run_settings import FIND
 from kexp.runs import atomic, layout
 
+if TYPE_CHECKING:
+    import keras
+
+    from kexp.config.run_settings import RunSettings
+
 log = logging.getLogger("kexp")
-
-#: The value of ``optimizer.learning_rate`` that asks for a range test first.
-FIND = "find"
-
-
-def wants_range_test(cfg: DictConfig) -> bool:
-    """Whether ``optimizer.learning_rate`` is ``find``."""
-    return str(cfg.optimizer.get("learning_rate")) == FIND
 
 
 def write_range_test(out_dir: Path, result, settings, title: str = "") -> dict[str, object]:
@@ -41,10 +40,11 @@ def write_range_test(out_dir: Path, result, settings, title: str = "") -> dict[s
     return summary
 
 
-def with_found_rate(cfg: DictConfig, data, run_dir: Path, build) -> DictConfig:
-    """``cfg`` with ``optimizer.learning_rate`` set to the range test's suggestion (tested once per run).
+def with_found_rate(run: RunSettings, data, run_dir: Path, build: Callable[[RunSettings], keras.Model]) -> RunSettings:
+    """``run`` with ``optimizer.learning_rate`` (and a schedule's ``learning_rate`` that followed it) set
+    to the range test's suggestion (tested once per run).
 
-    ``build(cfg)`` makes a fresh compiled model. The test's models are other instances: afterwards the seed is set again, so
+    ``build(settings)`` makes a fresh compiled model. The test's models are other instances: afterwards the seed is set again, so
     the model trained next starts from the weights it would have had with that
     rate given directly.
     """
@@ -67,8 +67,14 @@ def with_found_rate(cfg: DictConfig, data, run_dir: Path, build) -> DictConfig:
             settings.end,
             settings.steps,
         )
-        result = range_test(cfg, data, settings, build)
-        write_range_test(run_dir, result, settings, title=f"{cfg.name}: learning-rate range test")
+        result = range_test(
+            lambda: build(at_rate(run, settings.start, steps_per_execution=1)),
+            data,
+            settings,
+            batch_size=int(run.trainer.batch_size),
+            seed=run.seed,
+        )
+        write_range_test(run_dir, result, settings, title=f"{run.name}: learning-rate range test")
         rate = result.suggestion
         log.info(
             "optimizer.learning_rate=find: %.3g (repeats %s; spread %.2fx)",
@@ -76,11 +82,20 @@ def with_found_rate(cfg: DictConfig, data, run_dir: Path, build) -> DictConfig:
             ", ".join(f"{s:.3g}" for s in result.suggestions),
             result.spread,
         )
-        keras.utils.set_random_seed(int(cfg.seed))
+        keras.utils.set_random_seed(run.seed)
     facts = read_run_file(run_dir)
     facts["learning_rate_found"] = rate
     write_run_file(run_dir, facts)
-    found = copy.deepcopy(cfg)
-    with open_dict(found):
-        found.optimizer.learning_rate = rate
-    return found
+    return at_rate(run, rate)
+
+
+def at_rate(run: RunSettings, rate: float, steps_per_execution: int | None = None) -> RunSettings:
+    """``run`` with the optimizer at ``rate`` — and the schedule, where its rate was the optimizer's
+    (``learning_rate: find``) — and, when given, ``trainer.steps_per_execution``."""
+    schedule = run.schedule
+    if str(getattr(schedule, "learning_rate", None)) == FIND:
+        schedule = dataclasses.replace(schedule, learning_rate=rate)
+    trainer = run.trainer
+    if steps_per_execution is not None:
+        trainer = dataclasses.replace(trainer, steps_per_execution=steps_per_execution)
+    return dataclasses.replace(run, optimizer=run.optimizer.at_rate(rate), schedule=schedule, trainer=trainer)

@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
 
 import keras
 import pandas as pd
 
 from kexp.lr_find.settings import BETA, STOP_FACTOR, RangeTestResult, RangeTestSettings, suggest
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
 
 
 class RangeTest(keras.callbacks.Callback):
@@ -65,33 +61,29 @@ class RangeTest(keras.callbacks.Callback):
 
 
 def range_test(
-    cfg: DictConfig, data, settings: RangeTestSettings, build: Callable[[DictConfig], keras.Model]
+    build: Callable[[], keras.Model], data, settings: RangeTestSettings, batch_size: int, seed: int
 ) -> RangeTestResult:
-    """Run ``settings.repeats`` range tests of ``cfg``'s model and optimizer on ``data``'s training split.
+    """Run ``settings.repeats`` range tests on ``data``'s training split, with batches of ``batch_size``,
+    the repeats seeded ``seed``, ``seed + 1``, ...
 
-    ``build(cfg)`` makes a fresh compiled model for a config (the run's own
-    builder, :func:`kexp.runs.pipeline.build_and_compile`).
+    ``build()`` makes a fresh model compiled with the optimizer at ``settings.start`` and
+    ``steps_per_execution=1`` (the rate changes every batch): the run's own builder
+    (:func:`kexp.runs.pipeline.build_and_compile`).
     """
-    from omegaconf import OmegaConf
-
     from kexp.data.pipeline import training_inputs
 
     settings.check()
-    test_cfg = cast("DictConfig", OmegaConf.merge(cfg, {"optimizer": {"learning_rate": settings.start}}))
-    test_cfg.trainer.steps_per_execution = 1  # the rate changes every batch
-    batch_size = int(cfg.trainer.batch_size)
     samples = len(data.train)
     per_epoch = math.ceil(samples / batch_size)
     epochs = math.ceil(settings.steps / per_epoch)
     frames, suggestions = [], []
     for repeat in range(settings.repeats):
-        seed = int(cfg.seed) + repeat
-        keras.utils.set_random_seed(seed)
-        model = build(test_cfg)
+        keras.utils.set_random_seed(seed + repeat)
+        model = build()
         test = RangeTest(settings, samples, batch_size)
-        inputs = training_inputs(data.train, batch_size, seed, 0, epochs)
+        inputs = training_inputs(data.train, batch_size, seed + repeat, 0, epochs)
         model.fit(**inputs, epochs=epochs, callbacks=[test], verbose=0)
-        curve = pd.DataFrame(test.rows).assign(repeat=repeat + 1, seed=seed)
+        curve = pd.DataFrame(test.rows).assign(repeat=repeat + 1, seed=seed + repeat)
         frames.append(curve)
         suggestions.append(suggest(curve))
         del model

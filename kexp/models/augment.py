@@ -8,12 +8,16 @@ gets its own transform.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import keras
-from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
+
+if TYPE_CHECKING:
+    from kexp.config.schema.regularization import AugmentConfig, RegularizationConfig
 
 
 @dataclass(frozen=True)
@@ -26,11 +30,12 @@ class Augmentation:
     zoom: float = 0.0
 
     @classmethod
-    def from_config(cls, cfg: DictConfig | dict | None) -> Augmentation:
+    def from_settings(cls, augment: AugmentConfig | None) -> Augmentation:
         """Read ``regularization.augment``; ``flip: auto`` counts as on (see :func:`resolve_flip`)."""
-        if cfg is None:
+        if augment is None:
             return cls()
-        return cls(flip=cfg.flip in (True, "auto"), translate=cfg.translate, rotate=cfg.rotate, zoom=cfg.zoom)  # type: ignore[union-attr]
+        flip = augment.flip in (True, "auto")
+        return cls(flip=flip, translate=augment.translate, rotate=augment.rotate, zoom=augment.zoom)
 
     @property
     def active(self) -> bool:
@@ -65,14 +70,12 @@ class Augmentation:
         return "{" + ", ".join(f"{k}: {str(v).lower()}" for k, v in self.__dict__.items()) + "}"
 
 
-def resolve_flip(regularization: DictConfig, data: DictConfig) -> DictConfig:
-    """A copy of ``regularization`` with ``augment.flip: auto`` decided by ``data.flippable``.
+def resolve_flip(regularization: RegularizationConfig, flippable: bool) -> RegularizationConfig:
+    """``regularization`` with ``augment.flip: auto`` decided by ``data.flippable`` (``flippable``).
 
     Digits read differently mirrored, so the digit datasets set ``flippable: false``.
     """
-    from omegaconf import OmegaConf
-
-    resolved = OmegaConf.create(OmegaConf.to_container(regularization, resolve=True))
-    if resolved.augment.flip == "auto":
-        resolved.augment.flip = data.flippable
-    return resolved  # type: ignore[return-value]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)
+    if regularization.augment.flip != "auto":
+        return regularization
+    augment = dataclasses.replace(regularization.augment, flip=bool(flippable))
+    return dataclasses.replace(regularization, augment=augment)

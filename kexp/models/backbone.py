@@ -23,13 +23,17 @@ import importlib
 import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keras
-from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
 from kexp.models import MODELS
 from kexp.models.blocks import LayerFactory
+
+if TYPE_CHECKING:
+    from kexp.config.schema.model import BackboneConfig
+    from kexp.config.schema.regularization import RegularizationConfig
 
 log = logging.getLogger("kexp")
 
@@ -105,31 +109,31 @@ class TooSmall(ConfigError):
         self.minimum = minimum
 
 
-def keras_backbone(cfg: DictConfig, shape: tuple[int, int, int]) -> keras.Model:
+def keras_backbone(settings: BackboneConfig, shape: tuple[int, int, int]) -> keras.Model:
     """``keras.applications.<arch>(include_top=False)`` for ``shape``, with ``model.weights``."""
-    constructor = application(str(cfg.arch))
-    weights = weights_argument(cfg.weights)
+    constructor = application(str(settings.arch))
+    weights = weights_argument(settings.weights)
     try:
         backbone = constructor(include_top=False, weights=weights, input_shape=shape)
     except ValueError as err:
         if found := re.search(r"at least (\d+)x(\d+)", str(err)):
             minimum = found.group(1)
             raise TooSmall(
-                f"model.arch={cfg.arch} — needs images of at least {minimum}x{minimum} "
+                f"model.arch={settings.arch} — needs images of at least {minimum}x{minimum} "
                 f"(these are {shape[0]}x{shape[1]}); set model.image_size={minimum} or larger to "
                 "resize them inside the model",
                 int(minimum),
             ) from err
         if weights not in (None, "imagenet"):
             raise ConfigError(
-                f"model.weights={cfg.weights} — does not fit {cfg.arch} with "
+                f"model.weights={settings.weights} — does not fit {settings.arch} with "
                 f"include_top=False ({str(err).splitlines()[0][:160]})"
             ) from err
         raise
     except Exception as err:  # keras.utils.get_file: no network, a proxy, a broken download
         if weights != "imagenet":
             raise
-        raise ConfigError(download_failure(str(cfg.arch), err)) from err
+        raise ConfigError(download_failure(str(settings.arch), err)) from err
     # (not name= above: EfficientNetV2 looks its block settings up by the name it is given)
     backbone.name = BACKBONE_LAYER  # a plain functional Model: the name is only a label
     return backbone
@@ -148,24 +152,24 @@ def download_failure(arch: str, err: BaseException) -> str:
     )
 
 
-def hub_backbone(cfg: DictConfig) -> tuple[keras.Model, keras.Layer | None]:
+def hub_backbone(settings: BackboneConfig) -> tuple[keras.Model, keras.Layer | None]:
     """A KerasHub backbone from ``model.preset`` (a preset name or a local preset directory) and
     its image converter when the preset has one."""
     try:
         import keras_hub
     except ImportError as err:
         raise ConfigError.bad_value(
-            "model.preset", cfg.preset, "needs the keras-hub package (pip install 'kexp[hub]')"
+            "model.preset", settings.preset, "needs the keras-hub package (pip install 'kexp[hub]')"
         ) from err
     try:
         backbone = keras_hub.models.Backbone.from_preset(
-            str(cfg.preset), load_weights=cfg.weights is not None, name=BACKBONE_LAYER
+            str(settings.preset), load_weights=settings.weights is not None, name=BACKBONE_LAYER
         )
     except Exception as err:  # an unknown preset, no network for a remote one, a damaged directory
         reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-        raise ConfigError.bad_value("model.preset", cfg.preset, f"cannot be loaded ({reason})") from err
+        raise ConfigError.bad_value("model.preset", settings.preset, f"cannot be loaded ({reason})") from err
     try:
-        converter = keras_hub.layers.ImageConverter.from_preset(str(cfg.preset))
+        converter = keras_hub.layers.ImageConverter.from_preset(str(settings.preset))
     except Exception:  # a preset without an image converter: the backbone takes the pixels as they are
         converter = None
     return backbone, converter
@@ -173,7 +177,7 @@ def hub_backbone(cfg: DictConfig) -> tuple[keras.Model, keras.Layer | None]:
 
 @MODELS.register("backbone")
 def build_backbone(
-    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
+    settings: BackboneConfig, input_shape: tuple[int, ...], output_units: int, regularization: RegularizationConfig
 ) -> keras.Model:
     """input → (resize) → preprocess → backbone → pooling → dropout → head.
 
@@ -186,44 +190,44 @@ def build_backbone(
             "backbone",
             f"needs images (height x width x 1 or 3); this data has inputs of {'x'.join(map(str, input_shape))}",
         )
-    make = LayerFactory.from_config(cfg, regularization)
+    make = LayerFactory.from_settings(settings, regularization)
     inputs, x = make.input(input_shape)  # (with regularization=augment's layers)
     height, width = input_shape[:2]
-    if cfg.image_size:
+    if settings.image_size:
         from kexp.data.images import image_size
 
-        height, width = image_size(cfg.image_size)
-    if cfg.preset:
-        if cfg.image_size:
+        height, width = image_size(settings.image_size)
+    if settings.preset:
+        if settings.image_size:
             x = keras.layers.Resizing(height, width, name="resize")(x)
         x = BackbonePreprocess(None, name="preprocess")(x)
-        backbone, converter = hub_backbone(cfg)
+        backbone, converter = hub_backbone(settings)
         if converter is not None:
             x = converter(x)
     else:
         try:
-            backbone = keras_backbone(cfg, (height, width, 3))
+            backbone = keras_backbone(settings, (height, width, 3))
         except TooSmall as small:
-            if cfg.image_size:  # the user chose a size: theirs to change
+            if settings.image_size:  # the user chose a size: theirs to change
                 raise
             # images smaller than the architecture allows: resized up to its minimum inside the model
             height = width = small.minimum
             log.info(
                 "model.arch=%s needs images of at least %dx%d: the %dx%d inputs are resized to that inside "
                 "the model (model.image_size chooses another size)",
-                cfg.arch,
+                settings.arch,
                 height,
                 width,
                 *input_shape[:2],
             )
-            backbone = keras_backbone(cfg, (height, width, 3))
-        if cfg.image_size or (height, width) != tuple(input_shape[:2]):
+            backbone = keras_backbone(settings, (height, width, 3))
+        if settings.image_size or (height, width) != tuple(input_shape[:2]):
             x = keras.layers.Resizing(height, width, name="resize")(x)
-        x = BackbonePreprocess(str(cfg.arch), name="preprocess")(x)
+        x = BackbonePreprocess(str(settings.arch), name="preprocess")(x)
     features = backbone(x, training=False)
-    pool = keras.layers.GlobalMaxPooling2D if cfg.pooling == "max" else keras.layers.GlobalAveragePooling2D
+    pool = keras.layers.GlobalMaxPooling2D if settings.pooling == "max" else keras.layers.GlobalAveragePooling2D
     x = pool(name="pool")(features)
     if make.dropout:
         x = keras.layers.Dropout(make.dropout, name="head_dropout")(x)
     outputs = make.classifier(output_units)(x)
-    return keras.Model(inputs, outputs, name=str(cfg.name))
+    return keras.Model(inputs, outputs, name=str(settings.name))

@@ -15,14 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras
-from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
 from kexp.models.augment import Augmentation
 from kexp.models.layers import Maxout, RReLU, SparsityPenalty, SqueezeExcite, Step
+
+if TYPE_CHECKING:
+    from kexp.config.schema.model import ModelConfig
+    from kexp.config.schema.regularization import RegularizationConfig
 
 #: Suggested names for ``model.kernel_initializer``; any Keras initializer name works.
 INITIALIZERS = (
@@ -93,33 +96,35 @@ class LayerFactory:
     augment: Augmentation = Augmentation()  # noqa: RUF009 — frozen, so one shared default is safe
 
     @classmethod
-    def from_config(
+    def from_settings(
         cls,
-        cfg: DictConfig,
-        regularization: DictConfig,
+        settings: ModelConfig,
+        regularization: RegularizationConfig,
         *,
         batchnorm_default: bool = False,
         batchnorm_required: bool = False,
         maxout_allowed: bool = True,
     ) -> LayerFactory:
         """Resolve the model config and ``regularization`` into one factory."""
-        activation = cfg.activation  # (one of config.choices.ACTIVATIONS: checked in validation)
+        activation = settings.activation  # (one of config.choices.ACTIVATIONS: checked in validation)
         if activation == "maxout" and not maxout_allowed:
             raise ConfigError.bad_value(
                 "model.activation",
                 activation,
-                f"not available for {cfg.name}: its residual additions need the channel count "
+                f"not available for {settings.name}: its residual additions need the channel count "
                 "kept, and maxout divides it; use it with cnn, mlp, bn_cnn, alexnet, vgg or googlenet",
             )
-        initializer = kernel_initializer(cfg.kernel_initializer)
+        initializer = kernel_initializer(settings.kernel_initializer)
         batchnorm, key = _first_set(
             (regularization.batchnorm, "regularization.batchnorm"),
-            (cfg.batchnorm, "model.batchnorm"),
+            (settings.batchnorm, "model.batchnorm"),
             (batchnorm_default, ""),
         )
         if batchnorm_required and not batchnorm:
-            raise ConfigError.bad_value(key, "false", f"{cfg.name} is built with BatchNormalization; use true or null")
-        dropout, _ = _first_set((regularization.dropout, ""), (cfg.dropout, ""), (0.0, ""))
+            raise ConfigError.bad_value(
+                key, "false", f"{settings.name} is built with BatchNormalization; use true or null"
+            )
+        dropout, _ = _first_set((regularization.dropout, ""), (settings.dropout, ""), (0.0, ""))
         return cls(
             activation=activation,
             kernel_initializer=initializer,
@@ -127,16 +132,16 @@ class LayerFactory:
             l2=regularization.l2,
             batchnorm=batchnorm,
             dropout=dropout,
-            maxout_pieces=cfg.maxout_pieces,
-            leaky_relu_slope=float(cfg.get("leaky_relu_slope", KERAS_LEAKY_SLOPE)),
-            se_ratio=float(cfg.get("se_ratio", 0.0) or 0.0),
-            activity_l1=float(regularization.get("activity_l1", 0.0)),
-            sparsity_target=regularization.get("sparsity_target"),
-            sparsity_weight=float(regularization.get("sparsity_weight", 0.0)),
-            rrelu_lower=cfg.rrelu_lower,
-            rrelu_upper=cfg.rrelu_upper,
-            output_activation=cfg.output_activation,
-            augment=Augmentation.from_config(regularization.augment),
+            maxout_pieces=settings.maxout_pieces,
+            leaky_relu_slope=float(getattr(settings, "leaky_relu_slope", KERAS_LEAKY_SLOPE)),
+            se_ratio=float(getattr(settings, "se_ratio", 0.0) or 0.0),
+            activity_l1=float(regularization.activity_l1),
+            sparsity_target=regularization.sparsity_target,
+            sparsity_weight=float(regularization.sparsity_weight),
+            rrelu_lower=settings.rrelu_lower,
+            rrelu_upper=settings.rrelu_upper,
+            output_activation=settings.output_activation,
+            augment=Augmentation.from_settings(regularization.augment),
         )
 
     # -- single layers -------------------------------------------------------------

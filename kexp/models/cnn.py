@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
-from omegaconf import DictConfig, ListConfig
 
 from kexp.models import MODELS
 from kexp.models.blocks import LayerFactory
 
+if TYPE_CHECKING:
+    from kexp.config.schema.model import CnnConfig
+    from kexp.config.schema.regularization import RegularizationConfig
+
 
 def per_layer(value, index: int):
     """``value`` if it is one setting for every conv, else its ``index``-th entry."""
-    return value[index] if isinstance(value, (list, tuple, ListConfig)) else value
+    return value[index] if isinstance(value, (list, tuple)) else value
 
 
 @MODELS.register("cnn")
 def build_cnn(
-    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
+    settings: CnnConfig, input_shape: tuple[int, ...], output_units: int, regularization: RegularizationConfig
 ) -> keras.Model:
     """conv{i} per entry of ``filters`` with a max_pool after every ``pool_every`` convs,
     flatten, fc{j} per ``dense_units``.
@@ -30,32 +35,32 @@ def build_cnn(
     ``pooling`` (max | avg) and ``se_ratio`` (a squeeze-and-excitation block
     after each conv) are the course's knobs.
     """
-    make = LayerFactory.from_config(cfg, regularization)
+    make = LayerFactory.from_settings(settings, regularization)
     layers: list[keras.Layer] = make.input_layers(input_shape)
-    pool_every = cfg.pool_every
-    conv_dropout = cfg.conv_dropout
+    pool_every = settings.pool_every
+    conv_dropout = settings.conv_dropout
     pools = 0
-    for i, filters in enumerate(cfg.filters, start=1):
+    for i, filters in enumerate(settings.filters, start=1):
         layers += make.conv(
             filters,
-            per_layer(cfg.kernel_size, i - 1),
+            per_layer(settings.kernel_size, i - 1),
             f"conv{i}",
-            strides=per_layer(cfg.strides, i - 1),
-            padding=per_layer(cfg.padding, i - 1),
+            strides=per_layer(settings.strides, i - 1),
+            padding=per_layer(settings.padding, i - 1),
         )
         layers += make.squeeze_excite(f"conv{i}")
         if i % pool_every == 0:
             pools += 1
             layers.append(
                 make.pooling(
-                    cfg.pooling,
-                    cfg.pool_size,
-                    f"{cfg.pooling}_pool{pools}",
-                    strides=cfg.pool_strides,
-                    padding=cfg.pool_padding,
+                    settings.pooling,
+                    settings.pool_size,
+                    f"{settings.pooling}_pool{pools}",
+                    strides=settings.pool_strides,
+                    padding=settings.pool_padding,
                 )
             )
             if conv_dropout > 0:
-                layers.append(keras.layers.Dropout(conv_dropout, name=f"{cfg.pooling}_pool{pools}_dropout"))
-    layers += make.flat_head(cfg.dense_units, output_units)
-    return keras.Sequential(layers, name=cfg.name)
+                layers.append(keras.layers.Dropout(conv_dropout, name=f"{settings.pooling}_pool{pools}_dropout"))
+    layers += make.flat_head(settings.dense_units, output_units)
+    return keras.Sequential(layers, name=settings.name)

@@ -74,12 +74,12 @@ def create_model(
 ) -> keras.Model:
     """A model of the zoo for ``input_shape`` and ``num_classes``, as ``python -m kexp model=NAME`` builds
     it (the default regularization); ``overrides`` set its keys."""
+    from kexp.config.run_settings import model_settings
     from kexp.models import build_model
 
-    regularization = group_config("regularization", "none")
-    return build_model(
-        model_config(name, **overrides), tuple(input_shape), num_classes, regularization, output_activation
-    )
+    regularization = OmegaConf.to_object(group_config("regularization", "none"))
+    settings = model_settings(model_config(name, **overrides))
+    return build_model(settings, tuple(input_shape), num_classes, regularization, output_activation)  # type: ignore[arg-type]
 
 
 def _schema(group: str, name: str) -> DictConfig:

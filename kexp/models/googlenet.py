@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
-from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
 from kexp.models import MODELS
 from kexp.models.auxiliary import AuxiliaryLossModel
 from kexp.models.blocks import LayerFactory, apply, small_input
+
+if TYPE_CHECKING:
+    from kexp.config.schema.model import GoogLeNetConfig
+    from kexp.config.schema.regularization import RegularizationConfig
 
 
 def inception_module(x, spec: list[int], kind: str, make: LayerFactory, name: str):
@@ -50,7 +55,7 @@ def auxiliary_head(x, output_units: int, make: LayerFactory, name: str):
 
 @MODELS.register("googlenet")
 def build_googlenet(
-    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
+    settings: GoogLeNetConfig, input_shape: tuple[int, ...], output_units: int, regularization: RegularizationConfig
 ) -> keras.Model:
     """Stem, Inception stages (max-pool between), GAP, dropout, softmax; aux heads in training.
 
@@ -58,11 +63,11 @@ def build_googlenet(
     images: 3x3/1 conv and no stem pools, so 28x28 reaches inception 3a at 28x28
     as 224x224 does in the paper.
     """
-    kind = cfg.inception
+    kind = settings.inception
     if kind not in ("naive", "reduction"):
         raise ConfigError.bad_value("model.inception", kind, "must be naive or reduction")
-    make = LayerFactory.from_config(cfg, regularization)
-    small = small_input(input_shape, cfg.stem)
+    make = LayerFactory.from_settings(settings, regularization)
+    small = small_input(input_shape, settings.stem)
     inputs, image = make.input(input_shape)
     if small:
         x = apply(make.conv(64, 3, "stem_conv1"), image)
@@ -72,9 +77,9 @@ def build_googlenet(
     x = apply(make.conv(64, 1, "stem_conv2_reduce") + make.conv(192, 3, "stem_conv2"), x)
     if not small:
         x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool2")(x)
-    aux_after = set(cfg.aux_after)
+    aux_after = set(settings.aux_after)
     auxiliary = []
-    for stage, modules in enumerate(cfg.stages, start=3):
+    for stage, modules in enumerate(settings.stages, start=3):
         if stage > 3:
             x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name=f"pool{stage}")(x)
         for letter, spec in zip("abcdefgh", modules):
@@ -85,10 +90,10 @@ def build_googlenet(
     if make.dropout > 0:
         x = keras.layers.Dropout(make.dropout, name="dropout")(x)
     main = make.classifier(output_units)(x)
-    aux_weight = cfg.aux_weight
+    aux_weight = settings.aux_weight
     if not auxiliary or aux_weight == 0:
-        return keras.Model(inputs, main, name=cfg.name)
-    network = keras.Model(inputs, [main, *auxiliary], name=f"{cfg.name}_network")
-    model = AuxiliaryLossModel(network, aux_weight, name=cfg.name)
+        return keras.Model(inputs, main, name=settings.name)
+    network = keras.Model(inputs, [main, *auxiliary], name=f"{settings.name}_network")
+    model = AuxiliaryLossModel(network, aux_weight, name=settings.name)
     model.build((None, *input_shape))
     return model

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
-from omegaconf import DictConfig
 
 from kexp.models import MODELS
 from kexp.models.blocks import LayerFactory
 
+if TYPE_CHECKING:
+    from kexp.config.schema.model import MlpConfig
+    from kexp.config.schema.regularization import RegularizationConfig
+
 
 @MODELS.register("mlp")
 def build_mlp(
-    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
+    settings: MlpConfig, input_shape: tuple[int, ...], output_units: int, regularization: RegularizationConfig
 ) -> keras.Model:
     """flatten → fc{j} (``hidden_units``, ``activation``) → predictions."""
-    make = LayerFactory.from_config(cfg, regularization)
+    make = LayerFactory.from_settings(settings, regularization)
     layers: list[keras.Layer] = [*make.input_layers(input_shape), keras.layers.Flatten(name="flatten")]
-    for j, units in enumerate(cfg.hidden_units, start=1):
+    for j, units in enumerate(settings.hidden_units, start=1):
         layers += make.dense(units, f"fc{j}")
     layers.append(make.classifier(output_units))
-    return keras.Sequential(layers, name=cfg.name)
+    return keras.Sequential(layers, name=settings.name)

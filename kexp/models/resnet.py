@@ -11,14 +11,18 @@ at all for the plain nets of the degradation experiment.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import keras
-from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
 from kexp.models import MODELS
 from kexp.models.blocks import LayerFactory, apply, small_input
 from kexp.models.layers import ChannelPad
+
+if TYPE_CHECKING:
+    from kexp.config.schema.model import CifarResNetConfig, ResNetConfig
+    from kexp.config.schema.regularization import RegularizationConfig
 
 EXPANSION = {"basic": 1, "bottleneck": 4}
 
@@ -94,8 +98,8 @@ def residual_unit(x, filters: int, stride: int, spec: UnitSpec, make: LayerFacto
     return out
 
 
-def _stages(x, cfg: DictConfig, spec: UnitSpec, make: LayerFactory, first_stride: int):
-    for stage, (filters, blocks) in enumerate(zip(cfg.stackwise_filters, cfg.stackwise_blocks), start=1):
+def _stages(x, settings: ResNetConfig | CifarResNetConfig, spec: UnitSpec, make: LayerFactory, first_stride: int):
+    for stage, (filters, blocks) in enumerate(zip(settings.stackwise_filters, settings.stackwise_blocks), start=1):
         for block in range(1, blocks + 1):
             stride = (first_stride if stage == 1 else 2) if block == 1 else 1
             x = residual_unit(x, filters, stride, spec, make, f"stage{stage}_block{block}")
@@ -105,32 +109,35 @@ def _stages(x, cfg: DictConfig, spec: UnitSpec, make: LayerFactory, first_stride
     return x
 
 
-def _spec(cfg: DictConfig, shortcut: str) -> UnitSpec:
-    if cfg.block_type not in EXPANSION:
-        raise ConfigError.bad_value("model.block_type", cfg.block_type, "must be basic or bottleneck")
-    return UnitSpec(cfg.block_type, cfg.block, shortcut, cfg.se_ratio)
+def _spec(settings: ResNetConfig | CifarResNetConfig, shortcut: str) -> UnitSpec:
+    if settings.block_type not in EXPANSION:
+        raise ConfigError.bad_value("model.block_type", settings.block_type, "must be basic or bottleneck")
+    return UnitSpec(settings.block_type, settings.block, shortcut, settings.se_ratio)
 
 
-def _factory(cfg: DictConfig, regularization: DictConfig) -> LayerFactory:
-    return LayerFactory.from_config(
-        cfg, regularization, batchnorm_default=True, batchnorm_required=True, maxout_allowed=False
+def _factory(settings: ResNetConfig | CifarResNetConfig, regularization: RegularizationConfig) -> LayerFactory:
+    return LayerFactory.from_settings(
+        settings, regularization, batchnorm_default=True, batchnorm_required=True, maxout_allowed=False
     )
 
 
 @MODELS.register("resnet")
 def build_resnet(
-    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
+    settings: ResNetConfig | CifarResNetConfig,
+    input_shape: tuple[int, ...],
+    output_units: int,
+    regularization: RegularizationConfig,
 ) -> keras.Model:
     """ImageNet ResNet: 7x7/2 stem + 3x3/2 max-pool (small images: 3x3/1, no pool), stages, GAP.
 
     At 224x224x3/1000: resnet18 11,689,512; resnet34 21,797,672; resnet50 25,557,032;
     resnet101 44,549,160; resnet152 60,192,808 trainable parameters.
     """
-    make = _factory(cfg, regularization)
-    spec = _spec(cfg, "projection")
+    make = _factory(settings, regularization)
+    spec = _spec(settings, "projection")
     inputs, image = make.input(input_shape)
-    width = cfg.stem_filters
-    if small_input(input_shape, cfg.stem):
+    width = settings.stem_filters
+    if small_input(input_shape, settings.stem):
         x = apply(
             make.conv(width, 3, "stem_conv", activated=spec.version == "v1", batchnorm=spec.version == "v1"), image
         )
@@ -140,14 +147,17 @@ def build_resnet(
             image,
         )
         x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
-    x = _stages(x, cfg, spec, make, first_stride=1)
+    x = _stages(x, settings, spec, make, first_stride=1)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    return keras.Model(inputs, make.classifier(output_units)(x), name=cfg.name)
+    return keras.Model(inputs, make.classifier(output_units)(x), name=settings.name)
 
 
 @MODELS.register("cifar_resnet")
 def build_cifar_resnet(
-    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
+    settings: CifarResNetConfig,
+    input_shape: tuple[int, ...],
+    output_units: int,
+    regularization: RegularizationConfig,
 ) -> keras.Model:
     """CIFAR ResNet of He et al. §4.2: 3x3 conv, 3 stages of n units (16/32/64), GAP, dense.
 
@@ -155,11 +165,11 @@ def build_cifar_resnet(
     ``shortcut: pad`` is option A (no parameters, so plain and residual twins
     have the same count: resnet20 269,722 at 32x32x3 / 10 classes).
     """
-    make = _factory(cfg, regularization)
-    spec = _spec(cfg, cfg.shortcut if cfg.residual else "none")
+    make = _factory(settings, regularization)
+    spec = _spec(settings, settings.shortcut if settings.residual else "none")
     inputs, image = make.input(input_shape)
-    width = cfg.stackwise_filters[0]
+    width = settings.stackwise_filters[0]
     x = apply(make.conv(width, 3, "stem_conv", activated=spec.version == "v1", batchnorm=spec.version == "v1"), image)
-    x = _stages(x, cfg, spec, make, first_stride=1)
+    x = _stages(x, settings, spec, make, first_stride=1)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    return keras.Model(inputs, make.classifier(output_units)(x), name=cfg.name)
+    return keras.Model(inputs, make.classifier(output_units)(x), name=settings.name)

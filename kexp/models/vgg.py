@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
-from omegaconf import DictConfig
 
 from kexp.models import MODELS
 from kexp.models.blocks import LayerFactory
 
+if TYPE_CHECKING:
+    from kexp.config.schema.model import VggConfig
+    from kexp.config.schema.regularization import RegularizationConfig
+
 
 @MODELS.register("vgg")
 def build_vgg(
-    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
+    settings: VggConfig, input_shape: tuple[int, ...], output_units: int, regularization: RegularizationConfig
 ) -> keras.Model:
     """``stages``: filters of each 3x3 conv per stage ("conv3-64"); a 2x2 max-pool ends a stage.
 
@@ -20,16 +25,16 @@ def build_vgg(
     vgg16/vgg19 equal ``keras.applications`` (138,357,544 / 143,667,240).
     ``strides``, ``pooling`` (max | avg) and ``se_ratio`` are the course's knobs.
     """
-    make = LayerFactory.from_config(cfg, regularization)
+    make = LayerFactory.from_settings(settings, regularization)
     layers: list[keras.Layer] = make.input_layers(input_shape)
     size = min(input_shape[:2])
-    for stage, filters_list in enumerate(cfg.stages, start=1):
+    for stage, filters_list in enumerate(settings.stages, start=1):
         for i, filters in enumerate(filters_list, start=1):
-            layers += make.conv(filters, 3, f"block{stage}_conv{i}", strides=cfg.strides)
+            layers += make.conv(filters, 3, f"block{stage}_conv{i}", strides=settings.strides)
             layers += make.squeeze_excite(f"block{stage}_conv{i}")
-            size = -(-size // cfg.strides)
+            size = -(-size // settings.strides)
         if size >= 2:
-            layers.append(make.pooling(cfg.pooling, 2, f"block{stage}_pool"))
+            layers.append(make.pooling(settings.pooling, 2, f"block{stage}_pool"))
             size //= 2
-    layers += make.flat_head(cfg.dense_units, output_units)
-    return keras.Sequential(layers, name=cfg.name)
+    layers += make.flat_head(settings.dense_units, output_units)
+    return keras.Sequential(layers, name=settings.name)

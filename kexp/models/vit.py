@@ -8,13 +8,18 @@ residual) → LayerNorm → the class token → the classifier.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
 from keras import ops
-from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
 from kexp.models import MODELS
 from kexp.models.blocks import LayerFactory
+
+if TYPE_CHECKING:
+    from kexp.config.schema.model import VitConfig
+    from kexp.config.schema.regularization import RegularizationConfig
 
 #: LayerNorm's epsilon in the paper's code (big_vision / the original JAX ViT)
 EPSILON = 1e-6
@@ -65,13 +70,13 @@ class FirstToken(keras.layers.Layer):
         return (input_shape[0], input_shape[2])
 
 
-def encoder_block(x, cfg: DictConfig, make: LayerFactory, dropout: float, name: str):
+def encoder_block(x, settings: VitConfig, make: LayerFactory, dropout: float, name: str):
     """Pre-norm Transformer encoder block: x + MHSA(LN(x)), then x + MLP(LN(x))."""
-    dim = int(cfg.dim)
+    dim = int(settings.dim)
     y = keras.layers.LayerNormalization(epsilon=EPSILON, name=f"{name}_ln1")(x)
     y = keras.layers.MultiHeadAttention(
-        num_heads=int(cfg.heads),
-        key_dim=dim // int(cfg.heads),
+        num_heads=int(settings.heads),
+        key_dim=dim // int(settings.heads),
         dropout=dropout,
         kernel_initializer=make.kernel_initializer,
         kernel_regularizer=make.regularizer(),
@@ -79,7 +84,7 @@ def encoder_block(x, cfg: DictConfig, make: LayerFactory, dropout: float, name: 
     )(y, y)
     x = keras.layers.Add(name=f"{name}_add1")([x, y])
     y = keras.layers.LayerNormalization(epsilon=EPSILON, name=f"{name}_ln2")(x)
-    for i, units in enumerate((int(cfg.mlp_dim), dim), start=1):
+    for i, units in enumerate((int(settings.mlp_dim), dim), start=1):
         y = keras.layers.Dense(
             units,
             kernel_initializer=make.kernel_initializer,
@@ -95,32 +100,32 @@ def encoder_block(x, cfg: DictConfig, make: LayerFactory, dropout: float, name: 
 
 @MODELS.register("vit")
 def build_vit(
-    cfg: DictConfig, input_shape: tuple[int, ...], output_units: int, regularization: DictConfig
+    settings: VitConfig, input_shape: tuple[int, ...], output_units: int, regularization: RegularizationConfig
 ) -> keras.Model:
     """``patch_size``, ``dim``, ``depth``, ``heads``, ``mlp_dim`` as in the paper's Table 1 (ViT-Ti:
     16, 192, 12, 3, 768 → 5,717,416 parameters at 224x224x3 / 1000 classes)."""
     height, width = input_shape[:2]
-    patch = int(cfg.patch_size)
+    patch = int(settings.patch_size)
     if len(input_shape) != 3 or height % patch or width % patch:
         raise ConfigError.bad_value(
             "model.patch_size",
             patch,
             f"must divide the image size ({'x'.join(map(str, input_shape))}); e.g. 4 for 28x28 or 32x32",
         )
-    if int(cfg.dim) % int(cfg.heads):
-        raise ConfigError.bad_value("model.heads", cfg.heads, f"must divide model.dim={cfg.dim}")
-    make = LayerFactory.from_config(cfg, regularization)
+    if int(settings.dim) % int(settings.heads):
+        raise ConfigError.bad_value("model.heads", settings.heads, f"must divide model.dim={settings.dim}")
+    make = LayerFactory.from_settings(settings, regularization)
     dropout = float(make.dropout)
     inputs, x = make.input(input_shape)
-    x = keras.layers.Conv2D(int(cfg.dim), patch, strides=patch, name="patch_embedding")(x)
-    x = keras.layers.Reshape(((height // patch) * (width // patch), int(cfg.dim)), name="tokens")(x)
+    x = keras.layers.Conv2D(int(settings.dim), patch, strides=patch, name="patch_embedding")(x)
+    x = keras.layers.Reshape(((height // patch) * (width // patch), int(settings.dim)), name="tokens")(x)
     x = ClassToken(name="class_token")(x)
     x = PositionEmbedding(name="position_embedding")(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout, name="embedding_dropout")(x)
-    for block in range(1, int(cfg.depth) + 1):
-        x = encoder_block(x, cfg, make, dropout, f"block{block}")
+    for block in range(1, int(settings.depth) + 1):
+        x = encoder_block(x, settings, make, dropout, f"block{block}")
     x = keras.layers.LayerNormalization(epsilon=EPSILON, name="final_ln")(x)
     x = FirstToken(name="class_output")(x)
     outputs = make.classifier(output_units)(x)
-    return keras.Model(inputs, outputs, name=str(cfg.name))
+    return keras.Model(inputs, outputs, name=str(settings.name))

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,9 @@ import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every
 from kexp.config.errors import ConfigError, DataError, KexpError
 from kexp.runs.layout import PREDICTIONS_FILE
 from kexp.runs.saved import class_names, finished_run_config, load_model
+
+if TYPE_CHECKING:
+    from kexp.config.schema.data import DataConfig
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -105,8 +110,10 @@ def predict_files(run_dir: Path, files: list[Path], top_k: int = 3) -> pd.DataFr
     from kexp.backends.start import start_backend
 
     start_backend(cfg.seed)
-    model = load_model(Path(run_dir), cfg)
-    names, inputs = read_inputs(cfg, model, files, Path(run_dir))
+    model = load_model(Path(run_dir), uses_keras_hub=bool(cfg.model.get("preset")))
+    from kexp.config.run_settings import data_settings
+
+    names, inputs = read_inputs(RunInputs(data_settings(cfg.data), int(cfg.seed), Path(run_dir)), model, files)
     outputs = np.asarray(model.predict(inputs, verbose=0), dtype="float64")
     if cfg.task.name == "regression":
         return pd.DataFrame({"input": names, "prediction": outputs[:, 0]})
@@ -124,13 +131,22 @@ def predict_files(run_dir: Path, files: list[Path], top_k: int = 3) -> pd.DataFr
     return pd.DataFrame(table)
 
 
-def read_inputs(cfg, model, files: list[Path], run_dir: Path) -> tuple[list[str], np.ndarray]:
+@dataclass(frozen=True)
+class RunInputs:
+    """What the run trained on: its ``data`` settings and seed, and its run directory."""
+
+    data: DataConfig
+    seed: int
+    run_dir: Path
+
+
+def read_inputs(run: RunInputs, model, files: list[Path]) -> tuple[list[str], np.ndarray]:
     """Input names and the model-ready array: every CSV's rows, or the decoded images."""
     csvs = [p for p in files if p.suffix.lower() == ".csv"]
     if csvs and len(csvs) < len(files):
         raise DataError(f"{csvs[0]} — give image files or CSV files, not both")
     if csvs:
-        return csv_rows(cfg, csvs, run_dir)
+        return csv_rows(run, csvs)
     from kexp.data.images import ImageFiles
 
     shape = tuple(model.input_shape[1:])
@@ -140,7 +156,7 @@ def read_inputs(cfg, model, files: list[Path], run_dir: Path) -> tuple[list[str]
         np.array([str(p) for p in files]),
         shape[:2],
         "grayscale" if shape[-1] == 1 else "rgb",
-        bool(cfg.data.get("crop_to_aspect_ratio", False)),
+        bool(run.data.crop_to_aspect_ratio),
     )
     from kexp.data.images import BadImageError
 
@@ -150,18 +166,18 @@ def read_inputs(cfg, model, files: list[Path], run_dir: Path) -> tuple[list[str]
         raise DataError(f"{err.path} — cannot be decoded as an image; give image files that open") from err
 
 
-def csv_rows(cfg, files: list[Path], run_dir: Path) -> tuple[list[str], np.ndarray]:
+def csv_rows(run: RunInputs, files: list[Path]) -> tuple[list[str], np.ndarray]:
     """Rows of ``files`` encoded by the preprocessing the run fitted on its training rows (data=csv runs)."""
-    if cfg.data.name != "csv":
+    if run.data.name != "csv":
         raise DataError(
-            f"{files[0]} — CSV rows need a run trained with data=csv (this run: data={cfg.data.name}); give image files"
+            f"{files[0]} — CSV rows need a run trained with data=csv (this run: data={run.data.name}); give image files"
         )
     from kexp.data.csv_table import encode_rows, training_encoder
     from kexp.runs.saved import load_preprocessing
 
-    encoder = load_preprocessing(run_dir)
+    encoder = load_preprocessing(run.run_dir)
     if encoder is None:  # a run of kexp 0.1: fit again from its training CSV
-        encoder = training_encoder(cfg.data, cfg.seed)
+        encoder = training_encoder(run.data, run.seed)
     names, parts = [], []
     for path in files:
         parts.append(encode_rows(encoder, pd.read_csv(path), str(path)))

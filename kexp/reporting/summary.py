@@ -33,9 +33,9 @@ def model_summary_text(model, width: int = SUMMARY_WIDTH) -> str:
 LARGE_MODEL = 20_000_000
 
 
-def warn_if_large(cfg, model, data) -> None:
+def warn_if_large(model_name: str, model, data, with_optimizer: bool = False) -> None:
     """One line before training when the model is large: its parameters, the size of
-    ``model.keras``, and what makes it smaller (the dense layers of the conv nets grow with the
+    ``model.keras`` (``with_optimizer``: ``trainer.save_optimizer``), and what makes it smaller (the dense layers of the conv nets grow with the
     image size: the slides' cnn is 6.5 M parameters at 28x28x1, 46.6 M at 64x64x3)."""
     parameters = int(model.count_params())
     if parameters <= LARGE_MODEL:
@@ -47,8 +47,8 @@ def warn_if_large(cfg, model, data) -> None:
     shape = "x".join(map(str, data.input_shape))
     lower = "a lower data.image_size, " if flatten_grows_with_input(model) else ""
     say(
-        f"kexp: model={cfg.model.name} on {shape} inputs has {parameters / 1e6:.1f} M parameters "
-        f"(model.keras about {human(model_file_bytes(model, bool(cfg.trainer.save_optimizer)))}) for {len(data.train):,} training samples; "
+        f"kexp: model={model_name} on {shape} inputs has {parameters / 1e6:.1f} M parameters "
+        f"(model.keras about {human(model_file_bytes(model, with_optimizer))}) for {len(data.train):,} training samples; "
         f"smaller: {lower}fewer model.filters/dense_units, or model=backbone",
         logging.WARNING,
     )

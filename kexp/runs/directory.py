@@ -26,10 +26,9 @@ from pathlib import Path
 from typing import IO
 
 import yaml
-from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
-from kexp.config.flat import flat_config, raw_leaves
+from kexp.config.flat import RunConfig
 from kexp.config.renamed import current_names, stored_matches
 from kexp.runs.layout import BACKUP_DIR, LOCK_FILE, STORED_CONFIG, completed_epochs
 
@@ -49,8 +48,6 @@ def is_free(key: str) -> bool:
 
 #: Keys that keep a run's books, never part of its configuration (a comparison leaves them out).
 BOOKKEEPING_KEYS = ("resume", "hparams_search.trial")
-#: Keys that may grow: training continues to the new value.
-EXTENSIBLE_KEYS = ("trainer.epochs",)
 
 _claimed: dict[str, str] = {}
 _held: dict[Path, RunLock] = {}
@@ -154,14 +151,14 @@ def lock_given_run_dir(overrides: list[str]) -> None:
         RunLock.acquire(given)
 
 
-def check_rerun(cfg: DictConfig, run_dir: Path) -> bool:
+def check_rerun(run_config: RunConfig, run_dir: Path) -> bool:
     """Check a (re)run's config against the directory's; True when the run there already finished ok."""
     from kexp.runs.record import RunRecord
 
     backup = Path(run_dir) / BACKUP_DIR
     earlier = RunRecord.read(run_dir)
     finished = earlier is not None and earlier.evaluated and not backup.exists()
-    check_same_config(cfg, run_dir, completed_epochs(backup), may_extend=not finished)
+    check_same_config(run_config, run_dir, completed_epochs(backup), may_extend=not finished)
     return finished
 
 
@@ -182,15 +179,7 @@ def read_stored_config(run_dir: Path) -> dict[str, object]:
     return {k: v for k, v in current_names(stored).items() if v != {}}
 
 
-def extensible_keys(cfg: DictConfig) -> set[str]:
-    """:data:`EXTENSIBLE_KEYS` and the keys that follow one of them (``schedule.epochs:
-    ${trainer.epochs}`` in the cosine schedule): they may grow together."""
-    references = {f"${{{key}}}" for key in EXTENSIBLE_KEYS}
-    followers = {k for k, v in raw_leaves(cfg).items() if isinstance(v, str) and v.strip() in references}
-    return set(EXTENSIBLE_KEYS) | followers
-
-
-def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int, may_extend: bool = True) -> None:
+def check_same_config(run_config: RunConfig, run_dir: Path, completed_epochs: int, may_extend: bool = True) -> None:
     """Store the config at a run's first start; on a rerun, refuse one with other values.
 
     ConfigError names every key that differs. With ``may_extend`` (an
@@ -198,7 +187,7 @@ def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int, may
     already trained: the run continues to it.
     """
     stored_path = Path(run_dir) / STORED_CONFIG
-    current = flat_config(cfg)
+    current = run_config.values
     if not stored_path.is_file():
         stored_path.parent.mkdir(parents=True, exist_ok=True)
         from kexp.runs.atomic import write_text
@@ -211,7 +200,7 @@ def check_same_config(cfg: DictConfig, run_dir: Path, completed_epochs: int, may
         for k in set(stored) | set(current)
         if not is_free(k) and not stored_matches(stored, k, current.get(k, "<absent>"))
     )
-    growable = extensible_keys(cfg)
+    growable = run_config.growable
     extended = [
         k
         for k in differ

@@ -18,14 +18,17 @@ import os
 import re
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig
 
 from kexp.config.errors import KexpError
+from kexp.config.launcher import threads_per_job
+from kexp.config.run_settings import RunIdentity, objectives, run_identity
 from kexp.config.validation import validate
 from kexp.runs.disk import DiskFullError
 from kexp.runs.layout import BACKUP_DIR, HISTORY_FILE, HYDRA_DIR, LOG_FILE, STATE_DIR
@@ -41,22 +44,6 @@ EXIT_DIVERGED = 3
 NAN = float("nan")
 
 
-def threads_per_job(hydra_cfg: DictConfig) -> int | None:
-    """CPU threads for one job when a launcher runs jobs in parallel, else None.
-
-    joblib: the cores shared by ``n_jobs``; Ray: the job's ``ray.remote.num_cpus``.
-    """
-    ray_cpus = OmegaConf.select(hydra_cfg, "launcher.ray.remote.num_cpus", default=None)
-    if ray_cpus is not None:
-        return max(1, int(ray_cpus))
-    n_jobs = OmegaConf.select(hydra_cfg, "launcher.n_jobs", default=None)
-    if n_jobs is None:
-        return None
-    cores = os.cpu_count() or 1
-    parallel = cores if int(n_jobs) < 0 else max(1, min(int(n_jobs), cores))
-    return max(1, cores // parallel)
-
-
 def run_job(cfg: DictConfig) -> float | list[float]:
     """Validate ``cfg``, run it (or finish what an earlier start left), print where the results are.
 
@@ -69,17 +56,32 @@ def run_job(cfg: DictConfig) -> float | list[float]:
 
     quiet_h5py_dealloc_errors()
     hydra_cfg = HydraConfig.get()
-    run_dir = Path(hydra_cfg.runtime.output_dir)
-    in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
-    return objective_value(cfg, _run_in_directory(cfg, run_dir, in_sweep, hydra_cfg))
+    job = Job(
+        Path(hydra_cfg.runtime.output_dir),
+        in_sweep=hydra_cfg.mode == RunMode.MULTIRUN,
+        identity=run_identity(cfg),
+        threads=threads_per_job(hydra_cfg),
+    )
+    record = _run_in_directory(cfg, job)
+    return objective_value(objectives(cfg), str(cfg.task.name), record)
 
 
-def objective_value(cfg: DictConfig, record: RunRecord | None) -> float | list[float]:
+@dataclass(frozen=True)
+class Job:
+    """Where and how this job runs, and the names its record carries if it fails."""
+
+    run_dir: Path
+    in_sweep: bool
+    identity: RunIdentity
+    threads: int | None = None
+
+
+def objective_value(objective: str | list[str], task: str, record: RunRecord | None) -> float | list[float]:
     """The sweep objective of ``record`` (a list for ``objective=[a,b]``); the worst value when the
     run did not end ok."""
-    if isinstance(cfg.objective, ListConfig):
-        return [_one_objective(str(name), cfg.task.name, record) for name in cfg.objective]
-    return _one_objective(cfg.objective, cfg.task.name, record)
+    if isinstance(objective, list):
+        return [_one_objective(name, task, record) for name in objective]
+    return _one_objective(objective, task, record)
 
 
 def _one_objective(objective: str, task: str, record: RunRecord | None) -> float:
@@ -90,45 +92,50 @@ def _one_objective(objective: str, task: str, record: RunRecord | None) -> float
     return math.inf if objective_direction(objective, task) == "minimize" else -math.inf
 
 
-def _run_in_directory(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) -> RunRecord | None:
-    """Lock ``run_dir`` and run the job there; the run's record (None if it did not run)."""
+def _run_in_directory(cfg: DictConfig, job: Job) -> RunRecord | None:
+    """Lock the run directory and run the job there; the run's record (None if it did not run)."""
     try:
         from kexp.runs.directory import RunLock
 
-        lock = RunLock.acquire(run_dir)
+        lock = RunLock.acquire(job.run_dir)
     except KexpError as err:  # another process runs in this directory: leave it alone
         print(err.one_line(), file=sys.stderr)
-        if in_sweep:
+        if job.in_sweep:
             return None
         _exit(EXIT_USER_ERROR)
     try:
-        return _run_locked(cfg, run_dir, in_sweep, hydra_cfg)
+        return _run_locked(cfg, job)
     finally:
         lock.release()
 
 
-def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) -> RunRecord | None:
+def _run_locked(cfg: DictConfig, job: Job) -> RunRecord | None:
+    """Validate ``cfg``, make it typed objects (the boundary), run; every way of ending handled."""
+    run_dir, in_sweep, identity = job.run_dir, job.in_sweep, job.identity
     fresh = _is_fresh(run_dir)
     try:
         validate(cfg)
+        from kexp.config.flat import run_config
         from kexp.runs.directory import check_rerun
 
-        if check_rerun(cfg, run_dir):
+        if check_rerun(run_config(cfg), run_dir):
             log.info("run %s already finished ok; nothing to do", run_dir)
             print(f"kexp: run directory {run_dir} (already finished ok; skipped)")
             return RunRecord.read(run_dir)
+        from kexp.config.run_settings import run_settings
         from kexp.runs.pipeline import run
 
-        record = run(cfg, run_dir, threads=threads_per_job(hydra_cfg))
+        settings = run_settings(cfg)
+        record = run(settings, run_dir, threads=job.threads)
     except DiskFullError as err:
         if fresh and not (run_dir / HISTORY_FILE).exists():  # refused before training
-            _user_error(err, cfg, run_dir, in_sweep, started=False)
+            _user_error(err, identity, run_dir, in_sweep, started=False)
             return None
-        _end_on_full_disk(cfg, run_dir, err, hard=False)
+        _end_on_full_disk(identity, run_dir, err, hard=False)
     except KexpError as err:
         if (run_dir / BACKUP_DIR).is_dir():  # trained work of this run (or of its earlier start): kept
-            _keep_trained_work(cfg, run_dir, err)
-        _user_error(err, cfg, run_dir, in_sweep, started=not fresh or (run_dir / BACKUP_DIR).is_dir())
+            _keep_trained_work(identity, run_dir, err)
+        _user_error(err, identity, run_dir, in_sweep, started=not fresh or (run_dir / BACKUP_DIR).is_dir())
         return None
     except TrainingInterrupted as stop:
         key, where = ("hydra.sweep.dir", run_dir.parent) if in_sweep else ("hydra.run.dir", run_dir)
@@ -143,18 +150,19 @@ def _run_locked(cfg: DictConfig, run_dir: Path, in_sweep: bool, hydra_cfg: Any) 
         from kexp.runs.disk import is_disk_full
 
         if is_disk_full(err):
-            _end_on_full_disk(cfg, run_dir, err)
-        _record_failure(cfg, run_dir, f"{type(err).__name__}: {err}")
+            _end_on_full_disk(identity, run_dir, err)
+        _record_failure(identity, run_dir, f"{type(err).__name__}: {err}")
         if in_sweep and os.environ.get("HYDRA_FULL_ERROR") != "1":
             log.exception("job failed; the sweep goes on")
             return None
         raise
-    _report(cfg, record, run_dir, in_sweep)
+    _report(settings.optimizer.learning_rate, record, run_dir, in_sweep)
     return record
 
 
-def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool) -> None:
-    """Print the run directory and the headline numbers; exit 3 for a diverged single run."""
+def _report(learning_rate: Any, record: RunRecord, run_dir: Path, in_sweep: bool) -> None:
+    """Print the run directory and the headline numbers; exit 3 for a diverged single run
+    (the advice names the ``learning_rate`` it ran with)."""
     print(f"kexp: run directory {run_dir}")
     if record.status == "diverged":
         if in_sweep:
@@ -162,7 +170,7 @@ def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool) -
             return
         say(
             f"kexp: diverged: the loss became NaN or infinite; training stopped in epoch "
-            f"{record.epochs}; lower optimizer.learning_rate (now {cfg.optimizer.learning_rate:g})",
+            f"{record.epochs}; lower optimizer.learning_rate (now {learning_rate:g})",
             logging.WARNING,
         )
         _exit(EXIT_DIVERGED)
@@ -182,7 +190,7 @@ def _report(cfg: DictConfig, record: RunRecord, run_dir: Path, in_sweep: bool) -
     )
 
 
-def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool, started: bool) -> None:
+def _user_error(err: KexpError, identity: RunIdentity, run_dir: Path, in_sweep: bool, started: bool) -> None:
     """One line on stderr. A sweep job that never started records why and the sweep goes on;
     a single run exits 2, its directory removed unless an earlier start left results there."""
     if os.environ.get("HYDRA_FULL_ERROR") == "1":
@@ -190,17 +198,17 @@ def _user_error(err: KexpError, cfg: DictConfig, run_dir: Path, in_sweep: bool, 
     say(err.one_line())
     if in_sweep:
         if not started:
-            _record_failure(cfg, run_dir, err.one_line())
+            _record_failure(identity, run_dir, err.one_line())
         return
     if not started:
         _remove_unfinished(run_dir)
     _exit(EXIT_USER_ERROR)
 
 
-def _keep_trained_work(cfg: DictConfig, run_dir: Path, err: KexpError) -> None:
+def _keep_trained_work(identity: RunIdentity, run_dir: Path, err: KexpError) -> None:
     """A user error after (some) training: the run directory stays, ``metrics.csv`` says failed and why,
     and the backup lets the same command, once the cause is fixed, finish the run without training again."""
-    _record_failure(cfg, run_dir, err.one_line())
+    _record_failure(identity, run_dir, err.one_line())
     say(
         f"kexp: the training done is kept in {run_dir} (metrics.csv: failed); once that is fixed, the same "
         "command again finishes the run without training again",
@@ -208,28 +216,21 @@ def _keep_trained_work(cfg: DictConfig, run_dir: Path, err: KexpError) -> None:
     )
 
 
-def _record_failure(cfg: DictConfig, run_dir: Path, message: str) -> None:
+def _record_failure(identity: RunIdentity, run_dir: Path, message: str) -> None:
     """``metrics.csv`` with status failed and the error, the epochs done counted."""
     from kexp.runs.layout import read_history
 
     RunRecord.from_history(
-        _known(cfg, "name"),
-        _known(cfg, "model.name"),
-        _known(cfg, "optimizer.name"),
+        identity.name,
+        identity.model,
+        identity.optimizer,
         read_history(run_dir),
         status="failed",
         error=message,
     ).write(run_dir)
 
 
-def _known(cfg: DictConfig, key: str) -> str:
-    """``key``'s value for the record of a failure, "?" where it is missing or does not resolve
-    (the path that records a failure must not fail itself: a model YAML without ``name``)."""
-    value = OmegaConf.select(cfg, key, default=None, throw_on_resolution_failure=False)
-    return "?" if value is None else str(value)
-
-
-def _end_on_full_disk(cfg: DictConfig, run_dir: Path, err: Exception, hard: bool = True) -> None:
+def _end_on_full_disk(identity: RunIdentity, run_dir: Path, err: Exception, hard: bool = True) -> None:
     """Print one line, record the failure if it still fits, and leave with exit code 1.
 
     ``hard``: a write failed for lack of space. h5py crashes the interpreter
@@ -248,7 +249,7 @@ def _end_on_full_disk(cfg: DictConfig, run_dir: Path, err: Exception, hard: bool
         message = err.one_line() if isinstance(err, KexpError) else str(err)
     say(message)
     try:
-        _record_failure(cfg, run_dir, message)
+        _record_failure(identity, run_dir, message)
     except OSError as failure:
         print(f"kexp: metrics.csv could not be written either ({failure.strerror})", file=sys.stderr)
     _exit(EXIT_FAILED, hard=hard)

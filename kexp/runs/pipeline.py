@@ -16,11 +16,11 @@ A run has three phases, each resumable after a kill at any moment:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from omegaconf import DictConfig
 
 from kexp.config.errors import DataError
 from kexp.reporting import summary
@@ -33,7 +33,10 @@ from kexp.runs.said import log_to_file
 from kexp.training.signals import TrainingInterrupted, guarded
 
 if TYPE_CHECKING:
+    from kexp.config.run_settings import RunSettings
+    from kexp.config.schema.data import DataConfig
     from kexp.training.backup import TrainingEnd
+    from kexp.training.trainer import Compilation
 
 log = logging.getLogger("kexp")
 
@@ -45,8 +48,18 @@ STATUS_HINTS = {
 }
 
 
-def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord:
-    """Train and evaluate as ``cfg`` says, write every artifact into ``run_dir``; the run's record.
+@dataclass(frozen=True)
+class Built:
+    """What a run trains: the compiled model, the data, the task, and the devices sharing a batch."""
+
+    model: Any
+    data: Any
+    task: Any
+    replicas: int = 1
+
+
+def run(settings: RunSettings, run_dir: Path, threads: int | None = None) -> RunRecord:
+    """Train and evaluate as ``settings`` say, write every artifact into ``run_dir``; the run's record.
 
     Its ``status`` is ok or diverged (NaN loss). Ctrl-C / SIGTERM at any moment
     write an ``interrupted`` record and raise
@@ -60,26 +73,27 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
     from kexp.training.tasks import Task, check_task_fits_data
 
     atomic.remove_temporaries(run_dir)
+    trainer = settings.trainer
     with guarded() as guard:
         # Data first: a bad file or label is reported before the backend's slow import.
-        task = Task.from_config(cfg.task, cfg.regularization)
-        data = load_data(cfg.data, seed=cfg.seed)
-        check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
+        task = Task.from_settings(settings.task, settings.regularization.label_smoothing)
+        data = load_data(settings.data, seed=settings.seed)
+        check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", settings.data.name)
         data_classes = data.class_names  # (the data's own, before a binary task names its two)
         data = task.prepare(data)
         from kexp.backends.start import start_backend
 
         backend = start_backend(
-            cfg.seed,
-            deterministic=cfg.trainer.deterministic,
+            settings.seed,
+            deterministic=trainer.deterministic,
             threads=threads,
-            precision=cfg.trainer.precision,
-            distributed=cfg.trainer.distributed,
+            precision=trainer.precision,
+            distributed=trainer.distributed,
         )
         run_dir = process_directory(run_dir)
-        write_run_file(run_dir, provenance(cfg.seed, backend))
+        write_run_file(run_dir, provenance(settings.seed, backend))
         with bad_images_named(data):
-            data = streamed_data(cfg.data, data, run_dir, data_classes)
+            data = streamed_data(settings.data, data, run_dir, data_classes)
         log.info(
             "data %s: train %d, validation %d%s, test %d, input %s, %s",
             data.name,
@@ -90,53 +104,58 @@ def run(cfg: DictConfig, run_dir: Path, threads: int | None = None) -> RunRecord
             "x".join(map(str, data.input_shape)),
             f"{data.num_classes} classes" if task.name != "regression" else "a numeric target",
         )
-        from kexp.lr_find.in_run import wants_range_test, with_found_rate
+        if settings.finds_learning_rate:
+            from kexp.lr_find.in_run import with_found_rate
 
-        if wants_range_test(cfg):
-            cfg = with_found_rate(cfg, data, run_dir, lambda c: build_and_compile(c, data, task)[0])
-        model, replicas = build_and_compile(cfg, data, task)
+            settings = with_found_rate(settings, data, run_dir, lambda s: build_and_compile(s, data, task).model)
+        built = build_and_compile(settings, data, task)
+        model = built.model
         from kexp.reporting.macs import macs_text, total_macs
-        from kexp.training.fine_tune import fine_tuning, phases_text
 
         macs = total_macs(model)
-        phases = phases_text(model, cfg) if fine_tuning(cfg) else ""
+        phases = ""
+        if settings.fine_tunes:
+            from kexp.training.fine_tune import phases_text
+
+            phases = phases_text(model, trainer, float(settings.optimizer.learning_rate))
         atomic.write_text(
             run_dir / layout.SUMMARY_FILE, summary.model_summary_text(model) + "\n" + macs_text(model) + phases
         )
         if phases:
             log.info(phases.strip().replace("\n ", ";"))
         log.info(
-            "model %s: %s parameters, %s MACs per sample", cfg.model.name, f"{model.count_params():,}", f"{macs:,}"
+            "model %s: %s parameters, %s MACs per sample", settings.model.name, f"{model.count_params():,}", f"{macs:,}"
         )
         if writes_artifacts():
-            summary.warn_if_large(cfg, model, data)
+            summary.warn_if_large(settings.model.name, model, data, trainer.save_optimizer)
             summary.warn_if_input_too_small(
-                str(cfg.model.name), model, tuple(data.input_shape), lambda shape: build(cfg, shape, data, task)
+                settings.model.name, model, tuple(data.input_shape), lambda shape: build(settings, shape, data, task)
             )
         facts = {
-            "name": str(cfg.name),
-            "model": str(cfg.model.name),
-            "optimizer": str(cfg.optimizer.name),
+            "name": settings.name,
+            "model": str(settings.model.name),
+            "optimizer": settings.optimizer.name,
             "parameters": int(model.count_params()),
             "macs": macs,
         }
-        from kexp.loggers import open_loggers
+        from kexp.loggers import TrackedRun, open_loggers
 
-        with open_loggers(cfg, run_dir, enabled=writes_artifacts()) as loggers:
+        tracked = TrackedRun(settings.name, settings.params)
+        with open_loggers(settings.loggers, tracked, run_dir, enabled=writes_artifacts()) as loggers:
             try:
                 with bad_images_named(data):
-                    trained = train(cfg, model, data, run_dir, guard, replicas, loggers.callbacks(), task)
-                    record = finish(cfg, model, data, run_dir, trained, facts, replicas)
+                    trained = train(settings, built, run_dir, guard, loggers.callbacks())
+                    record = finish(settings, built, run_dir, trained, facts)
             except TrainingInterrupted:
-                loggers.end("interrupted", record_interruption(cfg, run_dir, facts, data.val_is_test))
+                loggers.end("interrupted", record_interruption(settings, run_dir, facts, data.val_is_test))
                 raise
             loggers.end(record.status, record)
             return record
 
 
-def streamed_data(cfg: DictConfig, data, run_dir: Path, data_classes=None):
+def streamed_data(source: DataConfig, data, run_dir: Path, data_classes=None):
     """Image files: each decoded once first, bad ones named (or left out: ``data.on_bad_image=skip``),
-    cached as ``data.cache`` says;
+    cached as ``data.cache`` says (``source``: the ``data`` settings);
     ``classes.csv`` written for data with class names."""
     from kexp.data.bad_images import check_every_image, skip_bad_images
     from kexp.data.cache import cache_splits
@@ -148,61 +167,62 @@ def streamed_data(cfg: DictConfig, data, run_dir: Path, data_classes=None):
         atomic.write_csv(
             run_dir / layout.CLASSES_FILE, pd.DataFrame({"class": range(len(data_classes)), "name": data_classes})
         )
-    if cfg.get("on_bad_image") == "skip":
+    if source.on_bad_image == "skip":
         data = skip_bad_images(data)
     else:  # every split, before the first epoch (a bad test image once ended a run after training)
         check_every_image(data)
-    cache_dir = Path(cfg.cache_dir).expanduser() if cfg.get("cache_dir") else run_dir / layout.CACHE_DIR
-    return cache_splits(data, cfg.get("cache") or "none", cache_dir)
+    cache_dir = Path(source.cache_dir).expanduser() if source.cache_dir else run_dir / layout.CACHE_DIR
+    return cache_splits(data, source.cache or "none", cache_dir)
 
 
-def build_and_compile(cfg: DictConfig, data, task):
-    """The model for ``cfg`` on ``data``, compiled in the device strategy's scope; ``(model, replicas)``."""
+def build_and_compile(settings: RunSettings, data, task) -> Built:
+    """The model of ``settings`` on ``data``, compiled in the device strategy's scope."""
     from kexp.backends.start import device_strategy
-    from kexp.training.optimizers import build_optimizer
-    from kexp.training.trainer import compile_model
 
-    scope, replicas = device_strategy(cfg.trainer.strategy)
+    trainer = settings.trainer
+    scope, replicas = device_strategy(trainer.strategy)
     if replicas > 1:
         log.info(
             "trainer.strategy=%s: batch_size %d per device, global batch %d",
-            cfg.trainer.strategy,
-            cfg.trainer.batch_size,
-            cfg.trainer.batch_size * replicas,
+            trainer.strategy,
+            trainer.batch_size,
+            trainer.batch_size * replicas,
         )
     with scope:
         try:
-            model = build(cfg, data.input_shape, data, task)
+            model = build(settings, data.input_shape, data, task)
         except ValueError as err:  # Keras: a negative dimension somewhere down the net
             shape = "x".join(map(str, data.input_shape))
             where = f"{data.origin} — " if data.origin else ""
             raise DataError(
-                f"{where}images of {shape} are too small for model={cfg.model.name} ({str(err).splitlines()[0]})"
+                f"{where}images of {shape} are too small for model={settings.model.name} ({str(err).splitlines()[0]})"
             ) from err
         model = task.finish_model(model, data)
-        compile_model(
-            model,
-            build_optimizer(cfg.optimizer),
-            task,
-            jit_compile=cfg.trainer.jit_compile,
-            steps_per_execution=cfg.trainer.steps_per_execution,
-        )
-    return model, replicas
+        compilation(settings, task).compile(model)
+    return Built(model, data, task, replicas)
 
 
-def build(cfg: DictConfig, input_shape: tuple[int, ...], data, task):
-    """The model of ``cfg`` for ``input_shape`` (the data's, or another to learn what size it needs)."""
+def compilation(settings: RunSettings, task) -> Compilation:
+    """How the run's models are compiled (optimizer, task, ``trainer.jit_compile``/``steps_per_execution``)."""
+    from kexp.training.trainer import Compilation
+
+    trainer = settings.trainer
+    return Compilation(settings.optimizer, task, trainer.jit_compile, trainer.steps_per_execution)
+
+
+def build(settings: RunSettings, input_shape: tuple[int, ...], data, task):
+    """The model of ``settings`` for ``input_shape`` (the data's, or another to learn what size it needs)."""
     from kexp.models import build_model
     from kexp.models.augment import resolve_flip
 
-    regularization = resolve_flip(cfg.regularization, cfg.data)
+    regularization = resolve_flip(settings.regularization, settings.data.flippable)
     return build_model(
-        cfg.model, input_shape, task.output_units(data.num_classes), regularization, task.output_activation
+        settings.model, input_shape, task.output_units(data.num_classes), regularization, task.output_activation
     )
 
 
 def train(
-    cfg: DictConfig, model, data, run_dir: Path, guard, replicas: int, logger_callbacks: list | None = None, task=None
+    settings: RunSettings, built: Built, run_dir: Path, guard, logger_callbacks: list | None = None
 ) -> TrainingEnd:
     """Phase 1 and 2: train (or resume), then keep the trained weights; how training ended.
 
@@ -212,14 +232,15 @@ def train(
     from kexp.runs.disk import check_room_for_run
     from kexp.training.backup import TrainingEnd, load_trained, save_trained
     from kexp.training.configured_callbacks import configured_callbacks
-    from kexp.training.trainer import fit, previous_history
+    from kexp.training.trainer import FitPlace, fit, previous_history
 
+    model, data = built.model, built.data
     trained = load_trained(model, run_dir)
     if trained is not None:
         log.info("training had ended (%s): evaluating and saving what is missing", trained.status)
         return trained
-    checkpoint = cfg.trainer.checkpoint
-    early = cfg.regularization.early_stopping
+    checkpoint = settings.trainer.checkpoint
+    early = settings.regularization.early_stopping
     check_room_for_run(
         run_dir,
         model,
@@ -231,44 +252,48 @@ def train(
         log.info("resuming after epoch %d", len(previous))
     from kexp.search.trial_reports import trial_callbacks
 
-    callbacks = configured_callbacks(cfg, run_dir, data, previous) + trial_callbacks(cfg, previous)
+    callbacks = configured_callbacks(settings, run_dir, data, previous)
+    callbacks += trial_callbacks(settings.trial, settings.trainer.epochs, previous)
     callbacks += list(logger_callbacks or [])
-    from kexp.training.fine_tune import fine_tuning, train_in_phases
+    place = FitPlace(run_dir, guard, settings.seed, built.replicas)
+    if settings.fine_tunes:  # (model=backbone: backbone frozen, then unfrozen)
+        from kexp.training.fine_tune import train_in_phases
 
-    if fine_tuning(cfg):  # (model=backbone: backbone frozen, then unfrozen)
-        result = train_in_phases(model, data, cfg, run_dir, guard, task, callbacks, replicas)
+        compiled = compilation(settings, built.task)
+        result = train_in_phases(model, data, settings.trainer, place, callbacks, compiled)
     else:
-        result = fit(model, data, cfg.trainer, run_dir, guard, seed=cfg.seed, callbacks=callbacks, replicas=replicas)
+        result = fit(model, data, settings.trainer, place, callbacks=callbacks)
     trained = TrainingEnd(result.status, result.train_seconds, result.images_seen)
     save_trained(model, run_dir, trained)
     return trained
 
 
 def finish(
-    cfg: DictConfig, model, data, run_dir: Path, trained: TrainingEnd, facts: dict[str, Any], replicas: int
+    settings: RunSettings, built: Built, run_dir: Path, trained: TrainingEnd, facts: dict[str, Any]
 ) -> RunRecord:
     """Phase 3: evaluate, save the model and curves, write ``metrics.csv``, drop the backup."""
     from kexp.reporting.evaluation import score_test_split
     from kexp.runs.provenance import mark_finished
     from kexp.training.backup import remove_backup
 
+    trainer, data = settings.trainer, built.data
     status = trained.status
     scores: dict[str, float] = {}
-    model = local_model(model, run_dir)
+    model = local_model(built.model, run_dir)
     if model is None:  # (process 1.. of a multi-process run: process 0 evaluates and writes)
         return end_other_process(run_dir, trained, facts, status)
     # the trained model and the curves first: a failure while scoring (a bad test file) keeps them
-    if status in EVALUATED and cfg.trainer.save_model:
+    if status in EVALUATED and trainer.save_model:
         from kexp.runs.saved import save_model
 
-        save_model(model, run_dir / layout.MODEL_FILE, with_optimizer=cfg.trainer.save_optimizer)
+        save_model(model, run_dir / layout.MODEL_FILE, with_optimizer=trainer.save_optimizer)
     history = layout.read_history(run_dir)
     if len(history):
-        title = str(cfg.name) if status == "ok" else f"{cfg.name} ({status})"
-        save_curves(history, run_dir / layout.CURVES_FILE, title, data.val_is_test, cfg.trainer.curves)
+        title = settings.name if status == "ok" else f"{settings.name} ({status})"
+        save_curves(history, run_dir / layout.CURVES_FILE, title, data.val_is_test, trainer.curves)
     if status in EVALUATED:
-        batch_size = cfg.trainer.batch_size * replicas
-        scores = score_test_split(model, data, batch_size, run_dir, f"{cfg.name}: confusion matrix (test split)")
+        batch_size = trainer.batch_size * built.replicas
+        scores = score_test_split(model, data, batch_size, run_dir, f"{settings.name}: confusion matrix (test split)")
     record = RunRecord.from_history(
         **facts,
         history=history,
@@ -291,12 +316,14 @@ def finish(
     return record
 
 
-def record_interruption(cfg: DictConfig, run_dir: Path, facts: dict[str, Any], val_is_test: bool = False) -> RunRecord:
+def record_interruption(
+    settings: RunSettings, run_dir: Path, facts: dict[str, Any], val_is_test: bool = False
+) -> RunRecord:
     """``metrics.csv`` (status interrupted) and curves for the epochs done; the backup stays."""
     history = layout.read_history(run_dir)
     if len(history):
-        title = f"{cfg.name} (interrupted)"
-        save_curves(history, run_dir / layout.CURVES_FILE, title, val_is_test, cfg.trainer.curves)
+        title = f"{settings.name} (interrupted)"
+        save_curves(history, run_dir / layout.CURVES_FILE, title, val_is_test, settings.trainer.curves)
     record = RunRecord.from_history(**facts, history=history, status="interrupted")
     record.write(run_dir)
     again = override_argument("hydra.run.dir", run_dir)

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
-from kexp.config.errors import ConfigError, KexpError
+from kexp.config.errors import KexpError
 from kexp.runs.layout import CLASSES_FILE, HYDRA_CONFIG, MODEL_FILE, PER_CLASS_FILE, PREPROCESSING_FILE
 
 
@@ -42,49 +41,9 @@ def finished_run_config(run_dir: Path) -> DictConfig:
     return upgrade(OmegaConf.load(config))  # type: ignore[arg-type]
 
 
-def with_overrides(cfg: DictConfig, overrides: list[str]) -> DictConfig:
-    """``cfg`` with ``key=value`` overrides merged in, parsed by Hydra's own override grammar.
-
-    Only changes of existing keys are allowed (``data.path=DIR``, ``data.test_size=100``):
-    a saved run's config is complete, so adding (``+``) or deleting (``~``) keys has no meaning.
-    """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import HydraException
-
-    from kexp.config.paths import quote_for_hydra
-
-    # a copy that takes values of any type
-    cfg = OmegaConf.create(OmegaConf.to_container(cfg))  # type: ignore[assignment]
-    for text in map(quote_for_hydra, overrides):
-        try:
-            override = OverridesParser.create().parse_override(text)
-        except HydraException as err:
-            raise ConfigError(f"{text} — not a valid override ({str(err).splitlines()[0]})") from err
-        key = override.key_or_group
-        if not override.is_force_add() and (
-            override.is_add() or override.is_delete() or "." not in key or override.is_sweep_override()
-        ):
-            raise ConfigError.bad_value(
-                key,
-                override.get_value_element_as_str() if override.value() is not None else "?",
-                "evaluate takes key=value overrides of the run's config "
-                "with dotted keys, e.g. data.path=DIR or data.test_size=100",
-            )
-        if OmegaConf.select(cfg, key, default=_ABSENT) is _ABSENT:
-            raise ConfigError.bad_value(key, override.get_value_element_as_str(), "not a key of the run's config")
-        try:
-            OmegaConf.update(cfg, key, override.value(), merge=False)
-        except OmegaConfBaseException as err:
-            raise ConfigError(f"{text} — {str(err).splitlines()[0]}") from err
-    return cfg
-
-
-_ABSENT = object()
-
-
-def load_model(run_dir: Path, cfg: DictConfig | None = None):
+def load_model(run_dir: Path, uses_keras_hub: bool = False):
     """``model.keras`` of ``run_dir``, compiled as it was trained (kexp's layers registered;
-    KerasHub's too when ``cfg`` is a run on a ``model.preset``)."""
+    KerasHub's too with ``uses_keras_hub``: a run on a ``model.preset``)."""
     from kexp.backends.quiet import import_keras_quietly
 
     keras = import_keras_quietly()  # (a notebook's Result.load_model(): no CUDA start-up lines)
@@ -94,7 +53,7 @@ def load_model(run_dir: Path, cfg: DictConfig | None = None):
 
     del losses, adabound, radam  # imported to register kexp's classes with Keras
     MODELS.names()  # imports every model module (their layers register themselves)
-    if cfg is not None and OmegaConf.select(cfg, "model.preset", default=None):
+    if uses_keras_hub:
         import keras_hub  # noqa: F401  (registers the KerasHub backbone classes)
     with warnings.catch_warnings():  # (a model saved without its optimizer's state: kexp's default)
         warnings.filterwarnings("ignore", message=OPTIMIZER_SKIPPED)

@@ -19,11 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
-from omegaconf import DictConfig, OmegaConf
 
-from kexp.config.flat import flat_config
+from kexp.config.flat import EXTENSIBLE_KEYS, RunConfig
 from kexp.config.renamed import stored_matches
-from kexp.runs.directory import EXTENSIBLE_KEYS, extensible_keys, is_free, read_stored_config
+from kexp.runs.directory import is_free, read_stored_config
 from kexp.runs.layout import (
     BACKUP_DIR,
     METRICS_FILE,
@@ -85,19 +84,18 @@ def same_config(
     return True
 
 
-def find_unfinished_run(cfg: DictConfig, overrides: list[str]) -> Path | None:
-    """The newest unfinished run of ``cfg`` under the command's output root; None for a new run.
+def find_unfinished_run(run_config: RunConfig, overrides: list[str]) -> Path | None:
+    """The newest unfinished run of ``run_config`` under the command's output root; None for a new run.
 
     None also when the command names its run directory (``hydra.run.dir=DIR``
     that exists: Hydra reruns it as given) or says ``resume=never``.
     """
-    if OmegaConf.select(cfg, "resume", default="auto") == "never":
+    if run_config.resume == "never":
         return None
     given = next((o.split("=", 1)[1] for o in overrides if o.startswith("hydra.run.dir=")), None)
     if given is not None and "${" not in given:
         return None
-    current = flat_config(cfg)
-    growable = extensible_keys(cfg)
+    current, growable = run_config.values, run_config.growable
     found = [
         d for d in candidate_dirs(output_root(overrides)) if is_unfinished(d) and same_config(current, d, growable)
     ]

@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from omegaconf import DictConfig
-
 from kexp.config.errors import ConfigError
 
 #: The study's user attribute holding the fixed settings of its searches.
@@ -26,16 +24,14 @@ UNTIED = ("seed", "name", "resume", "trainer.verbose")
 UNTIED_PREFIXES = ("hparams_search.",)
 
 
-def fixed_settings(cfg: DictConfig, searched: Iterable[str]) -> dict[str, Any]:
-    """The resolved settings of ``cfg`` that the search does not vary (a config group it varies,
-    ``model``, unties all of ``model.*``)."""
-    from kexp.config.flat import flat_config
-
+def untied(values: dict[str, Any], searched: Iterable[str]) -> dict[str, Any]:
+    """Of a run's resolved settings (``values``, flat: ``{"model.name": "cnn", ...}``), those the search
+    does not vary (a config group it varies, ``model``, unties all of ``model.*``)."""
     varied = tuple(searched)
     below = tuple(f"{key}." for key in varied)
     return {
         key: value
-        for key, value in flat_config(cfg).items()
+        for key, value in values.items()
         if key not in UNTIED and not key.startswith(UNTIED_PREFIXES) and key not in varied and not key.startswith(below)
     }
 

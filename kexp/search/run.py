@@ -6,9 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
-
-from kexp.search.fixed import check_fixed, fixed_settings, record_fixed
+from kexp.search.fixed import check_fixed, record_fixed, untied
 from kexp.search.pruners import make_pruner
 from kexp.search.quiet import quiet_experimental
 from kexp.search.samplers import make_sampler
@@ -20,8 +18,13 @@ from kexp.search.sweeper import Searcher, open_study
 log = logging.getLogger("kexp")
 
 
-def run_search(sweeper: dict[str, Any], config: DictConfig, launcher: Any, arguments: list[str]) -> None:
-    """Search as ``hydra.sweeper`` (``sweeper``) says, launching jobs with ``launcher``.
+def run_search(
+    sweeper: dict[str, Any], fixed: dict[str, Any], sweep_dir: Path, launcher: Any, arguments: list[str]
+) -> None:
+    """Search as ``hydra.sweeper`` (``sweeper``) says, launching jobs with ``launcher`` into ``sweep_dir``.
+
+    ``fixed``: the job config's resolved settings (flat; :func:`kexp.search.fixed.untied` keeps those it does not vary),
+    which the study records and a later search into it must share.
 
     The sweep directory is locked for the whole search (a second searcher into it
     is refused in one line); the study is created or continued in its storage.
@@ -31,19 +34,13 @@ def run_search(sweeper: dict[str, Any], config: DictConfig, launcher: Any, argum
     from kexp.search.study_files import write_study_files
 
     with quiet_experimental():
-        settings = SearchSettings.read(
-            sweeper.get("search"),
-            sweeper.get("objective"),
-            str(sweeper.get("task")),
-            sweeper["epochs"],
-            (sweeper.get("sampler") or {}).get("seed"),
-        )
+        settings = SearchSettings.of_sweeper(sweeper)
         space = search_space(sweeper.get("params"), arguments)
         storage = open_storage(sweeper.get("storage"), settings.heartbeat)
-        fixed = fixed_settings(config, space.distributions)
+        fixed = untied(fixed, space.distributions)
         sampler = make_sampler(settings.sampler, settings.seed, settings.sampler_options, space.grid)
         pruner = make_pruner(settings.pruner, settings.pruner_options, settings.epochs)
-        sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
+        sweep_dir = sweep_dir.resolve()
         lock = RunLock.acquire(sweep_dir, key="hydra.sweep.dir")
         try:
             study = open_study(

@@ -9,6 +9,7 @@ confirmation that cannot be met.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,18 @@ class SearchSettings:
         )
         settings.check()
         return settings
+
+    @classmethod
+    def of_sweeper(cls, sweeper: Mapping[str, Any]) -> SearchSettings:
+        """The settings of the sweeper's node (``hydra.sweeper``, resolved: its ``search`` is
+        ``hparams_search``), read the same way by the preflight and by the searcher."""
+        return cls.read(
+            sweeper.get("search"),
+            sweeper.get("objective"),
+            str(sweeper.get("task")),
+            int(sweeper["epochs"]),
+            (sweeper.get("sampler") or {}).get("seed"),
+        )
 
     @property
     def several(self) -> bool:
@@ -195,12 +208,4 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def settings_of(cfg: DictConfig) -> SearchSettings | None:
-    """The search settings of a run's config; None when it is not part of a search."""
-    search = OmegaConf.select(cfg, "hparams_search")
-    if search is None:
-        return None
-    return SearchSettings.read(search, cfg.objective, str(cfg.task.name), int(cfg.trainer.epochs), cfg.seed)
-
-
-__all__ = ["SearchSettings", "epoch_metric", "objectives_of", "settings_of"]
+__all__ = ["SearchSettings", "epoch_metric", "objectives_of"]

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import TYPE_CHECKING
 
 import keras
 import pandas as pd
-from omegaconf import DictConfig, OmegaConf
+
+if TYPE_CHECKING:
+    from kexp.config.run_settings import TrialSettings
 
 log = logging.getLogger("kexp")
 
@@ -49,32 +52,31 @@ class ReportToTrial(keras.callbacks.Callback):
             log.info("epoch %d: pruned by the search (%s %.4f so far)", epoch + 1, self.column, value)
 
 
-def trial_callbacks(cfg: DictConfig, previous: pd.DataFrame | None = None) -> list[keras.callbacks.Callback]:
-    """``[ReportToTrial]`` for a run that is a trial of a search and has a per-epoch objective; else []."""
-    number = OmegaConf.select(cfg, "hparams_search.trial", default=None)
-    if number is None:
+def trial_callbacks(
+    trial: TrialSettings | None, epochs: int, previous: pd.DataFrame | None = None
+) -> list[keras.callbacks.Callback]:
+    """``[ReportToTrial]`` for a run that is a trial of a search (of ``epochs`` epochs) and has a
+    per-epoch objective; else []."""
+    if trial is None:
         return []
-    from kexp.search.settings import epoch_metric, settings_of
+    from kexp.search.settings import epoch_metric
 
-    settings = settings_of(cfg)
-    assert settings is not None
-    per_epoch = epoch_metric(settings.objectives[0], settings.task) if not settings.several else None
+    search = trial.search
+    per_epoch = epoch_metric(search.objectives[0], search.task) if not search.several else None
     if per_epoch is None:
         return []
-    return [ReportToTrial(open_trial(cfg, int(number)), *per_epoch, previous=previous, prune=settings.prunes)]
+    return [ReportToTrial(open_trial(trial, epochs), *per_epoch, previous=previous, prune=search.prunes)]
 
 
-def open_trial(cfg: DictConfig, number: int):
-    """Trial ``number`` of the run's study, with the configured pruner (public Optuna API only)."""
+def open_trial(trial: TrialSettings, epochs: int):
+    """The run's trial of its study, with the configured pruner (public Optuna API only)."""
     import optuna
 
     from kexp.search.pruners import make_pruner
     from kexp.search.storage import open_storage
 
-    search = cfg.hparams_search
-    storage = open_storage(search.storage)
-    options = OmegaConf.to_container(search.pruner_options) if search.pruner_options is not None else {}
-    pruner = make_pruner(search.pruner, options, int(cfg.trainer.epochs))  # type: ignore[arg-type]
-    study = optuna.load_study(study_name=str(search.study_name), storage=storage, pruner=pruner)
+    storage = open_storage(trial.storage)
+    pruner = make_pruner(trial.search.pruner, trial.search.pruner_options, int(epochs))
+    study = optuna.load_study(study_name=trial.study_name, storage=storage, pruner=pruner)
     study_id = storage.get_study_id_from_name(study.study_name)
-    return optuna.trial.Trial(study, storage.get_trial_id_from_study_id_trial_number(study_id, number))
+    return optuna.trial.Trial(study, storage.get_trial_id_from_study_id_trial_number(study_id, trial.number))

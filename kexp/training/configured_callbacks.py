@@ -10,13 +10,15 @@ write into the epoch logs (e.g. ``learning_rate``) lands in ``history.csv``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keras
 import pandas as pd
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from kexp.config.errors import ConfigError
 from kexp.data import Dataset
@@ -25,11 +27,17 @@ from kexp.training.callbacks import dispatch_async
 from kexp.training.resumable_callbacks import ResumableBestCheckpoint, ResumableEarlyStopping
 from kexp.training.schedules import build_schedule
 
+if TYPE_CHECKING:
+    from kexp.config.run_settings import RunSettings
+    from kexp.config.schema.regularization import EarlyStoppingConfig
+    from kexp.config.schema.trainer import CheckpointConfig
+
 
 def configured_callbacks(
-    cfg: DictConfig, run_dir: Path, data: Dataset | None = None, previous: pd.DataFrame | None = None
+    settings: RunSettings, run_dir: Path, data: Dataset | None = None, previous: pd.DataFrame | None = None
 ) -> list[keras.callbacks.Callback]:
-    """Every callback ``cfg`` switches on, in the order they should run.
+    """Every callback the run's settings switch on (schedule, trainer, regularization), in the order
+    they should run.
 
     ``data`` supplies the fixed batch of ``trainer.gradient_flow``; ``previous``
     (the epochs an unfinished run already trained) restores the state of the
@@ -38,41 +46,41 @@ def configured_callbacks(
     # Checkpoints before early stopping: EarlyStopping restores the best weights
     # in the epoch it stops, and last.keras must hold that epoch's own weights.
     callbacks = [
-        build_schedule(cfg.schedule, previous),
-        *checkpoints(cfg.trainer.checkpoint, run_dir, previous),
-        early_stopping(cfg.regularization.early_stopping, run_dir, previous),
-        gradient_flow(cfg.trainer.gradient_flow, data, run_dir, cfg.seed),
-        *user_callbacks(cfg.trainer.callbacks),
+        build_schedule(settings.schedule, previous),
+        *checkpoints(settings.trainer.checkpoint, run_dir, previous),
+        early_stopping(settings.regularization.early_stopping, run_dir, previous),
+        gradient_flow(settings.trainer.gradient_flow, data, run_dir, settings.seed),
+        *user_callbacks(settings.trainer.callbacks),
     ]
     return [c for c in callbacks if c is not None]
 
 
 def early_stopping(
-    cfg: DictConfig, run_dir: Path, previous: pd.DataFrame | None = None
+    early: EarlyStoppingConfig, run_dir: Path, previous: pd.DataFrame | None = None
 ) -> keras.callbacks.EarlyStopping | None:
     """``keras.callbacks.EarlyStopping`` (resumable) when ``patience`` is set."""
-    if cfg.patience is None:
+    if early.patience is None:
         return None
     return ResumableEarlyStopping(
         run_dir,
         previous,
-        monitor=cfg.monitor,
-        patience=cfg.patience,
-        min_delta=cfg.min_delta,
-        restore_best_weights=cfg.restore_best_weights,
+        monitor=early.monitor,
+        patience=early.patience,
+        min_delta=early.min_delta,
+        restore_best_weights=early.restore_best_weights,
         verbose=0,
     )
 
 
 def checkpoints(
-    cfg: DictConfig, run_dir: Path, previous: pd.DataFrame | None = None
+    checkpoint: CheckpointConfig, run_dir: Path, previous: pd.DataFrame | None = None
 ) -> list[keras.callbacks.ModelCheckpoint]:
     """``ModelCheckpoint`` for ``checkpoints/best.keras`` and/or ``checkpoints/last.keras``."""
     folder = run_dir / CHECKPOINT_DIR
     found = []
-    if cfg.best:
-        found.append(ResumableBestCheckpoint(folder / BEST_CHECKPOINT, cfg.monitor, previous))
-    if cfg.last:
+    if checkpoint.best:
+        found.append(ResumableBestCheckpoint(folder / BEST_CHECKPOINT, checkpoint.monitor, previous))
+    if checkpoint.last:
         found.append(dispatch_async(keras.callbacks.ModelCheckpoint(str(folder / LAST_CHECKPOINT), verbose=0)))
     if found:
         folder.mkdir(parents=True, exist_ok=True)
@@ -93,15 +101,15 @@ def user_callbacks(specs) -> list[keras.callbacks.Callback]:
     made = []
     for index, spec in enumerate(specs):
         key = f"trainer.callbacks[{index}]"
-        if not OmegaConf.is_dict(spec) or "_target_" not in spec:
+        if not (isinstance(spec, Mapping) or OmegaConf.is_dict(spec)) or "_target_" not in spec:
             raise ConfigError.bad_value(
                 key, str(spec), "must be a mapping with _target_ (a keras.callbacks.Callback class)"
             )
         try:
             callback = instantiate(spec, _convert_="all")
         except InstantiationException as err:
-            raise ConfigError(f"{key} ({spec._target_}) — {err.__cause__ or err}") from err
+            raise ConfigError(f"{key} ({spec['_target_']}) — {err.__cause__ or err}") from err
         if not isinstance(callback, keras.callbacks.Callback):
-            raise ConfigError.bad_value(key, str(spec._target_), "must make a keras.callbacks.Callback")
+            raise ConfigError.bad_value(key, str(spec["_target_"]), "must make a keras.callbacks.Callback")
         made.append(callback)
     return made

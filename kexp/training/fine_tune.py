@@ -25,22 +25,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING
 
 import keras
-from omegaconf import DictConfig, OmegaConf
 
 from kexp.models.backbone import BACKBONE_LAYER
+
+if TYPE_CHECKING:
+    from kexp.config.schema.trainer import FineTuneConfig, TrainerConfig
+    from kexp.training.trainer import Compilation, FitPlace
 
 log = logging.getLogger("kexp")
 
 PHASE_COLUMN = "phase"
-
-
-def fine_tuning(cfg: DictConfig) -> bool:
-    """Whether ``cfg`` trains in two phases (``trainer.fine_tune.freeze_epochs`` > 0)."""
-    return int(OmegaConf.select(cfg, "trainer.fine_tune.freeze_epochs", default=0) or 0) > 0
 
 
 class PhaseColumn(keras.callbacks.Callback):
@@ -77,103 +74,85 @@ def _all_layers(layer: keras.Layer) -> list[keras.Layer]:
     return found
 
 
-def phase_learning_rate(cfg: DictConfig, phase: int) -> float:
-    """The rate of ``phase``: the optimizer's in phase 1; ``fine_tune.learning_rate`` or a tenth in phase 2."""
-    rate = float(cfg.optimizer.learning_rate)
+def phase_learning_rate(rate: float, fine_tune: FineTuneConfig, phase: int) -> float:
+    """The rate of ``phase``: the optimizer's ``rate`` in phase 1; ``fine_tune.learning_rate`` or a
+    tenth of ``rate`` in phase 2."""
     if phase == 1:
         return rate
-    chosen = cfg.trainer.fine_tune.learning_rate
-    return float(chosen) if chosen is not None else rate / 10
+    return float(fine_tune.learning_rate) if fine_tune.learning_rate is not None else rate / 10
 
 
-def configure_phase(model: keras.Model, cfg: DictConfig, task, phase: int) -> None:
+def configure_phase(model: keras.Model, compilation: Compilation, fine_tune: FineTuneConfig, phase: int) -> None:
     """Freeze or unfreeze as ``phase`` says and compile with a fresh optimizer at its rate."""
-    from kexp.training.optimizers import build_optimizer
-    from kexp.training.trainer import compile_model
-
-    set_trainable(model, phase, cfg.trainer.fine_tune.unfreeze_layers)
-    optimizer_cfg = OmegaConf.merge(cfg.optimizer, {"learning_rate": phase_learning_rate(cfg, phase)})
-    compile_model(
-        model,
-        build_optimizer(optimizer_cfg),  # type: ignore[arg-type]  # (OmegaConf/Hydra/MLflow return types are wider than their use here)
-        task,
-        jit_compile=cfg.trainer.jit_compile,
-        steps_per_execution=cfg.trainer.steps_per_execution,
-    )
+    set_trainable(model, phase, fine_tune.unfreeze_layers)
+    rate = float(compilation.optimizer.learning_rate)
+    compilation.compile(model, learning_rate=phase_learning_rate(rate, fine_tune, phase))
 
 
-def parameter_counts(model: keras.Model, cfg: DictConfig) -> list[tuple[int, int, int]]:
+def parameter_counts(model: keras.Model, unfreeze_layers: int | None) -> list[tuple[int, int, int]]:
     """``(phase, trainable, frozen)`` parameters of each phase (the model is left as phase 1)."""
     counts = []
     for phase in (1, 2):
-        set_trainable(model, phase, cfg.trainer.fine_tune.unfreeze_layers)
+        set_trainable(model, phase, unfreeze_layers)
         trainable = sum(int(keras.ops.size(w)) for w in model.trainable_weights)
         counts.append((phase, trainable, model.count_params() - trainable))
-    set_trainable(model, 1, cfg.trainer.fine_tune.unfreeze_layers)
+    set_trainable(model, 1, unfreeze_layers)
     return counts
 
 
-def phases_text(model: keras.Model, cfg: DictConfig) -> str:
-    """model.txt's lines on the phases: epochs, rate, trainable and frozen parameters."""
-    freeze, epochs = int(cfg.trainer.fine_tune.freeze_epochs), int(cfg.trainer.epochs)
+def phases_text(model: keras.Model, trainer: TrainerConfig, rate: float) -> str:
+    """model.txt's lines on the phases: epochs, rate (the optimizer's ``rate`` in phase 1), trainable
+    and frozen parameters."""
+    fine_tune = trainer.fine_tune
+    freeze, epochs = int(fine_tune.freeze_epochs), int(trainer.epochs)
     spans = {1: (1, min(freeze, epochs)), 2: (freeze + 1, epochs)}
     lines = ["Fine-tuning in two phases (trainer.fine_tune):"]
-    for phase, trainable, frozen in parameter_counts(model, cfg):
+    for phase, trainable, frozen in parameter_counts(model, fine_tune.unfreeze_layers):
         first, last = spans[phase]
         if first > last:
             continue
         lines.append(
             f"  phase {phase}, epochs {first}-{last}, learning rate "
-            f"{phase_learning_rate(cfg, phase):g}: {trainable:,} trainable, {frozen:,} frozen parameters"
+            f"{phase_learning_rate(rate, fine_tune, phase):g}: {trainable:,} trainable, {frozen:,} frozen parameters"
         )
     return "\n".join(lines) + "\n"
 
 
 def train_in_phases(
-    model: keras.Model, data, cfg: DictConfig, run_dir: Path, guard, task, callbacks: list, replicas: int
+    model: keras.Model, data, trainer: TrainerConfig, place: FitPlace, callbacks: list, compilation: Compilation
 ):
     """Fit phase 1 then phase 2 (or resume in the phase the backup is in); one combined FitResult."""
     from kexp.runs.layout import BACKUP_DIR, completed_epochs
     from kexp.training.backup import backup_phase, rewrite_backup
     from kexp.training.trainer import fit
 
-    freeze, epochs = int(cfg.trainer.fine_tune.freeze_epochs), int(cfg.trainer.epochs)
+    fine_tune, run_dir = trainer.fine_tune, place.run_dir
+    freeze, epochs = int(fine_tune.freeze_epochs), int(trainer.epochs)
     done = completed_epochs(run_dir / BACKUP_DIR)
     results = []
 
-    def fit_phase(trainer: DictConfig, phase: int):
+    def fit_phase(phase_trainer: TrainerConfig, phase: int):
         """One phase's ``fit``: its epochs, its phase column, its backups."""
-        return fit(
-            model,
-            data,
-            trainer,
-            run_dir,
-            guard,
-            seed=cfg.seed,
-            callbacks=[*callbacks, PhaseColumn(phase)],
-            replicas=replicas,
-            phase=phase,
-        )
+        return fit(model, data, phase_trainer, place, callbacks=[*callbacks, PhaseColumn(phase)], phase=phase)
 
     # a backup of the last phase-1 epoch still in phase 1: killed before the switch was kept
     if freeze >= epochs or done < freeze or (done == freeze and backup_phase(run_dir) == 1):
-        configure_phase(model, cfg, task, 1)
-        phase_one = cast(DictConfig, OmegaConf.merge(cfg.trainer, {"epochs": min(freeze, epochs)}))
-        results.append(fit_phase(phase_one, 1))
+        configure_phase(model, compilation, fine_tune, 1)
+        results.append(fit_phase(replace(trainer, epochs=min(freeze, epochs)), 1))
         if results[-1].status != "ok" or freeze >= epochs:
             return _combined(results)
-        guard.check()  # a signal in phase 1's last epoch stops here: the rerun makes the switch
-        configure_phase(model, cfg, task, 2)
+        place.guard.check()  # a signal in phase 1's last epoch stops here: the rerun makes the switch
+        configure_phase(model, compilation, fine_tune, 2)
         model.optimizer.build(model.trainable_variables)
         rewrite_backup(model, run_dir, epoch=freeze, phase=2)  # a kill from here on resumes in phase 2
         log.info(
             "fine-tuning: phase 2 from epoch %d, backbone unfrozen, learning rate %g",
             freeze + 1,
-            phase_learning_rate(cfg, 2),
+            phase_learning_rate(float(compilation.optimizer.learning_rate), fine_tune, 2),
         )
     else:
-        configure_phase(model, cfg, task, 2)
-    results.append(fit_phase(cfg.trainer, 2))
+        configure_phase(model, compilation, fine_tune, 2)
+    results.append(fit_phase(trainer, 2))
     return _combined(results)
 
 

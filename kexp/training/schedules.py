@@ -10,14 +10,14 @@ and its ``learning_rate`` column is the rate each epoch actually used.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any
 
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
 
@@ -152,19 +152,25 @@ def plateau(learning_rate: float | None = None, **kwargs) -> keras.callbacks.Cal
     return ResumablePlateau(**kwargs)
 
 
-def build_schedule(cfg: DictConfig, previous=None) -> keras.callbacks.Callback | None:
-    """The callback for the ``schedule`` group (None: a constant rate).
+def build_schedule(schedule: Any, previous=None) -> keras.callbacks.Callback | None:
+    """The callback for the ``schedule`` group, its dataclass (:mod:`kexp.config.schema.schedule`) or
+    mapping (None: a constant rate).
 
     ``previous`` (the epochs an unfinished run already trained) goes to a
     schedule with state of its own (``plateau``).
     """
-    container = cast(dict, OmegaConf.to_container(cfg, resolve=True))
+    container = dataclasses.asdict(schedule) if _is_instance(schedule) else dict(schedule)
     options = {k: v for k, v in container.items() if k != "name"}
     try:
         callback = instantiate(options, _convert_="all")
     except InstantiationException as err:
         cause = err.__cause__ or err
-        raise ConfigError(f"schedule={cfg.name} ({cfg._target_}) — {cause}") from err
+        raise ConfigError(f"schedule={container['name']} ({container['_target_']}) — {cause}") from err
     if hasattr(callback, "previous"):
         callback.previous = previous
     return callback
+
+
+def _is_instance(schedule: Any) -> bool:
+    """Whether ``schedule`` is a dataclass instance (the typed settings), not a mapping."""
+    return dataclasses.is_dataclass(schedule) and not isinstance(schedule, type)

@@ -20,13 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from omegaconf import DictConfig
-
 from kexp.config.errors import ConfigError
 
 if TYPE_CHECKING:
     import keras
 
+    from kexp.config.schema.task import TaskConfig
     from kexp.data import Dataset
 
 from kexp.config.choices import NEEDS_TARGETS
@@ -58,9 +57,9 @@ class Task:
     custom_loss: object = None
 
     @classmethod
-    def from_config(cls, task: DictConfig, regularization: DictConfig | None = None) -> Task:
-        """Read the ``task`` group and ``regularization.label_smoothing``."""
-        smoothing = regularization.label_smoothing if regularization is not None else 0.0
+    def from_settings(cls, task: TaskConfig, label_smoothing: float = 0.0) -> Task:
+        """The ``task`` group's choices with ``regularization.label_smoothing``, checked together."""
+        smoothing = float(label_smoothing)
         name = task.name
         if name not in NEEDS_TARGETS:
             raise ConfigError.bad_value("task.name", name, "unknown; available: " + ", ".join(NEEDS_TARGETS))
@@ -70,7 +69,7 @@ class Task:
                 str(smoothing),
                 "applies to classification; use 0 with task=regression",
             )
-        custom = task.get("loss")
+        custom = task.loss
         if custom is not None and smoothing > 0:
             raise ConfigError.bad_value(
                 "regularization.label_smoothing", str(smoothing), "not with task.loss (your loss decides)"

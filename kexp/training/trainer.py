@@ -7,11 +7,11 @@ import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
 from kexp.data import Dataset
@@ -30,7 +30,40 @@ from kexp.training.callbacks import (
 from kexp.training.signals import SignalGuard
 from kexp.training.tasks import Task
 
+if TYPE_CHECKING:
+    from kexp.config.schema.optimizer import OptimizerSettings
+    from kexp.config.schema.trainer import TrainerConfig
+
 log = logging.getLogger("kexp")
+
+
+@dataclass(frozen=True)
+class FitPlace:
+    """Where a fit runs: its run directory, the guard its signals go through, the seed of the
+    data order, and how many devices share each batch (``trainer.batch_size`` each)."""
+
+    run_dir: Path
+    guard: SignalGuard
+    seed: int = 0
+    replicas: int = 1
+
+
+@dataclass(frozen=True)
+class Compilation:
+    """How a model is compiled: the optimizer (its ``_target_`` and arguments, a fresh one each
+    time), the task's loss and metrics, ``trainer.jit_compile`` and ``trainer.steps_per_execution``."""
+
+    optimizer: OptimizerSettings
+    task: Task
+    jit_compile: str | bool = "auto"
+    steps_per_execution: int = 1
+
+    def compile(self, model: keras.Model, learning_rate: float | None = None) -> None:
+        """Compile ``model`` with a new optimizer (at ``learning_rate`` when given)."""
+        from kexp.training.optimizers import build_optimizer
+
+        optimizer = self.optimizer if learning_rate is None else self.optimizer.at_rate(learning_rate)
+        compile_model(model, build_optimizer(optimizer), self.task, self.jit_compile, self.steps_per_execution)
 
 
 @dataclass(frozen=True)
@@ -154,12 +187,9 @@ def training_callbacks(
 def fit(
     model: keras.Model,
     data: Dataset,
-    cfg: DictConfig,
-    run_dir: Path,
-    guard: SignalGuard,
-    seed: int = 0,
+    trainer: TrainerConfig,
+    place: FitPlace,
     callbacks: list[keras.callbacks.Callback] | None = None,
-    replicas: int = 1,
     phase: int = 1,
 ) -> FitResult:
     """Train ``model`` on ``data``, streaming ``history.csv``; resume an unfinished run.
@@ -168,16 +198,17 @@ def fit(
     again into the same directory continues there. ``callbacks`` (schedule,
     early stopping, ...) run before the history is logged; ``replicas``
     multiplies ``trainer.batch_size`` into the global batch. A signal (through
-    ``guard``) raises :class:`~kexp.training.signals.TrainingInterrupted` at the next
+    ``place.guard``) raises :class:`~kexp.training.signals.TrainingInterrupted` at the next
     batch start, after ``history.csv`` is published.
     """
+    run_dir, guard = place.run_dir, place.guard
     done_before = completed_epochs(run_dir / BACKUP_DIR)
     stream = run_dir / HISTORY_STREAM
     if done_before == 0:
         stream.unlink(missing_ok=True)
         remove_backup(run_dir)
-    batch_size = cfg.batch_size * replicas
-    train = replace(data.train, weights=training_weights(data, cfg.class_weight))
+    batch_size = trainer.batch_size * place.replicas
+    train = replace(data.train, weights=training_weights(data, trainer.class_weight))
     from kexp.backends.start import batch_shard
 
     shard = batch_shard()  # (None unless a batch is split over several devices)
@@ -195,7 +226,7 @@ def fit(
             len(data.val),
         )
     given = list(callbacks or [])
-    callbacks = training_callbacks(run_dir, cfg.epochs, guard, given, append_history=done_before > 0, phase=phase)
+    callbacks = training_callbacks(run_dir, trainer.epochs, guard, given, append_history=done_before > 0, phase=phase)
     if getattr(model.optimizer, "use_ema", False):
         # validation on the averaged weights, the ones fit() leaves in the model for the test:
         # val_* and test_* then describe the same model (checkpoints and backups keep the raw ones)
@@ -203,11 +234,11 @@ def fit(
     started = time.perf_counter()
     try:
         model.fit(
-            **training_inputs(train, batch_size, seed, done_before, cfg.epochs, shard),
+            **training_inputs(train, batch_size, place.seed, done_before, trainer.epochs, shard),
             **validation_inputs(data.val, batch_size, shard),
-            epochs=cfg.epochs,
+            epochs=trainer.epochs,
             callbacks=callbacks,
-            verbose=keras_verbose(cfg.verbose),
+            verbose=keras_verbose(trainer.verbose),
         )
     finally:
         guard.deferred = False

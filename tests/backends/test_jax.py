@@ -39,7 +39,7 @@ def test_a_short_training_runs_under_jax(tmp_path):
 
 EVERY_MODEL_AND_OPTIMIZER = """
 import numpy as np, keras
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 from kexp.config.location import config_dir
 from kexp.models import build_model
 from kexp.training.optimizers import build_optimizer
@@ -53,7 +53,7 @@ names = sys.argv[1:] or sorted(p.stem for p in (config_dir() / "model").glob("*.
 jobs = [(name, "adam", [], False) for name in names] + \
     [("mlp", opt, ["model.hidden_units=[8]"], True) for opt in optimizers]
 for name, optimizer, extra, eager in jobs:
-    cfg = compose_config([f"model={name}", f"optimizer={optimizer}", *extra])
+    cfg = typed_config([f"model={name}", f"optimizer={optimizer}", *extra])
     model = build_model(cfg.model, (28, 28, 1), 10, cfg.regularization)
     model.compile(optimizer=build_optimizer(cfg.optimizer), loss="sparse_categorical_crossentropy",
                   run_eagerly=eager)

@@ -7,7 +7,7 @@ import pytest
 
 from kexp.config.errors import ConfigError
 from kexp.backends.start import FLOAT16_ON_CPU, check_strategy, device_strategy, start_backend
-from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp, write_image_tree
+from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp, typed_config, write_image_tree
 
 TINY_RUN = [*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.save_model=false"]
 
@@ -35,7 +35,7 @@ def test_mixed_float16_gets_keras_loss_scaling(caplog):
 
     from kexp.reporting.gradient_flow import gradient_rows, loss_scale
 
-    cfg = compose_config(TINY_CNN)
+    cfg = typed_config(TINY_CNN)
     x = np.random.default_rng(0).random((64, 28, 28, 1)).astype("float32")
     y = np.arange(64) % 10
     norms = {}
@@ -136,7 +136,7 @@ def test_data_parallel_with_batches_that_do_not_split_evenly(tmp_path):
     per_class = pd.read_csv(tmp_path / "run" / "per_class.csv")
     assert per_class["support"].sum() == 45
     last = pd.read_csv(tmp_path / "run" / "history.csv").iloc[-1]
-    val = load_data(compose_config(overrides).data, seed=0).val
+    val = load_data(typed_config(overrides).data, seed=0).val
     assert len(val) == 20
     scores = load_model(tmp_path / "run").evaluate(val.x, val.y, verbose=0, return_dict=True)
     assert last["val_accuracy"] * 20 == pytest.approx(round(last["val_accuracy"] * 20), abs=1e-4)

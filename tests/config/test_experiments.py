@@ -5,7 +5,7 @@ import pytest
 
 from kexp.config.location import config_dir
 from kexp.models import build_model
-from tests.conftest import compose_config, run_kexp
+from tests.conftest import compose_config, run_kexp, typed_config
 
 PRESETS = sorted(p.stem for p in (config_dir() / "experiment").glob("*.yaml"))
 SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3), "digits": (28, 28, 1)}
@@ -35,7 +35,7 @@ def test_every_preset_is_listed():
 @pytest.mark.parametrize("preset", PRESETS)
 def test_each_preset_composes_and_builds(preset):
     data, model, optimizer, batch, epochs, parameters = EXPECTED[preset]
-    cfg = compose_config([f"experiment={preset}"])
+    cfg = typed_config([f"experiment={preset}"])
     assert (cfg.data.name, cfg.model.name, cfg.optimizer.name) == (data, model, optimizer)
     assert (cfg.trainer.batch_size, cfg.trainer.epochs) == (batch, epochs)
     built = build_model(cfg.model, SHAPES[data], 10, cfg.regularization)
@@ -43,8 +43,8 @@ def test_each_preset_composes_and_builds(preset):
 
 
 def test_the_resnet_paper_recipe():
-    cfg = compose_config(["experiment=resnet_paper_cifar10"])
-    assert cfg.optimizer.learning_rate == 0.1 and cfg.optimizer.momentum == 0.9
+    cfg = typed_config(["experiment=resnet_paper_cifar10"])
+    assert cfg.optimizer.learning_rate == 0.1 and cfg.optimizer.arguments["momentum"] == 0.9
     assert (cfg.schedule.name, list(cfg.schedule.milestones), cfg.schedule.gamma) == ("step", [91, 136], 0.1)
     assert cfg.schedule.learning_rate == 0.1  # interpolated from the optimizer
     assert cfg.regularization.l2 == 5e-5 and cfg.regularization.augment.translate == 0.125

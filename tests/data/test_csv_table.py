@@ -4,11 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kexp.config.run_settings import data_settings
 from kexp.data import load_data
 from kexp.data.csv_table import encode_rows, fit_encoder
 from kexp.config.errors import DataError
 from kexp.config.validation import validate
-from tests.conftest import compose_config
+from tests.conftest import compose_config, typed_config
 
 
 def write_table(path, rows=60, **changes):
@@ -44,16 +45,16 @@ def test_the_encoder_uses_training_statistics_and_categories_only():
 
 def test_a_string_target_is_labels_with_names_a_numeric_one_a_number(tmp_path):
     path = write_table(tmp_path / "t.csv")
-    data = load_data(csv_config(path, "data.target=churned").data, seed=0)
+    data = load_data(data_settings(csv_config(path, "data.target=churned").data), seed=0)
     assert data.class_names == ("no", "yes") and data.num_classes == 2
     assert data.input_shape == (5,)  # size, rooms, price, city=lyon, city=nice
     assert (len(data.train), len(data.val), len(data.test)) == (43, 5, 12)
     assert np.bincount(np.concatenate([data.train.y, data.val.y, data.test.y])).tolist() == [40, 20]
     # standardised with the training rows: mean 0, std 1 there (not on the test rows)
     assert np.abs(data.train.x[:, 0].mean()) < 0.2 and data.train.x[:, 3:].sum(axis=1).max() == 1
-    numbers = load_data(csv_config(path, "data.target=price").data, seed=0)
+    numbers = load_data(data_settings(csv_config(path, "data.target=price").data), seed=0)
     assert numbers.num_classes == 0 and numbers.train.y.dtype == np.float32
-    labels = load_data(csv_config(path, "data.target=rooms", "data.target_type=labels").data, seed=0)
+    labels = load_data(data_settings(csv_config(path, "data.target=rooms", "data.target_type=labels").data), seed=0)
     assert labels.class_names == ("1", "2", "3")
 
 
@@ -63,7 +64,7 @@ def test_missing_values_are_an_error_unless_filled(tmp_path):
     with pytest.raises(DataError, match=r"^data.path=.*t.csv — column size has 2 missing values; "
                                         "clean it, or set data.fill_missing=mean or zero$"):
         validate(csv_config(path, "data.target=churned"))
-    filled = load_data(csv_config(path, "data.target=churned", "data.fill_missing=mean").data, seed=0)
+    filled = load_data(data_settings(csv_config(path, "data.target=churned", "data.fill_missing=mean").data), seed=0)
     assert np.isfinite(filled.train.x).all()
 
 
@@ -108,12 +109,12 @@ def test_sample_weights_from_a_column_and_from_a_custom_loader(tmp_path):
 
     weight = np.arange(60) % 4 * 0.5
     path = write_table(tmp_path / "t.csv", importance=weight)
-    plain = load_data(csv_config(path, "data.target=churned").data, seed=0)
-    data = load_data(csv_config(path, "data.target=churned", "data.sample_weight=importance").data, seed=0)
+    plain = load_data(data_settings(csv_config(path, "data.target=churned").data), seed=0)
+    data = load_data(data_settings(csv_config(path, "data.target=churned", "data.sample_weight=importance").data), seed=0)
     assert data.input_shape[0] == plain.input_shape[0] - 1  # the weight column is no feature
     from kexp.data.csv_table import _split_table
 
-    train_rows = _split_table(csv_config(path, "data.target=churned").data, 0)[4]
+    train_rows = _split_table(data_settings(csv_config(path, "data.target=churned").data), 0)[4]
     held = np.concatenate([data.train.weights, data.val.weights])  # (validation: held out of those rows)
     assert sorted(held.tolist()) == sorted(weight[train_rows].tolist()) and len(set(held.tolist())) == 4
     assert np.array_equal(training_weights(data, "none"), data.train.weights)
@@ -122,7 +123,7 @@ def test_sample_weights_from_a_column_and_from_a_custom_loader(tmp_path):
     bad = write_table(tmp_path / "bad.csv", importance=np.r_[-1.0, weight[1:]])
     with pytest.raises(DataError, match=r"^data.sample_weight=importance — column of .* must hold numbers ≥ 0"):
         validate(csv_config(bad, "data.target=churned", "data.sample_weight=importance"))
-    loaded = load_data(compose_config(["data=custom", "data.loader._target_=tests.data.test_csv_table.weighted_loader",
+    loaded = load_data(typed_config(["data=custom", "data.loader._target_=tests.data.test_csv_table.weighted_loader",
                                        "data.val_split=0"]).data, seed=0)
     np.testing.assert_array_equal(loaded.train.weights, np.arange(20, dtype="float32") % 3)
 

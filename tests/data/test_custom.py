@@ -6,7 +6,7 @@ import pytest
 
 from kexp.data import load_data
 from kexp.config.errors import DataError
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 
 
 def load(count: int = 40, offset: float = 0.0):
@@ -22,7 +22,7 @@ def no_test():
 
 
 def test_a_loader_gets_its_arguments_and_its_splits_are_used():
-    cfg = compose_config(["data=custom", f"data.loader._target_={__name__}.load",
+    cfg = typed_config(["data=custom", f"data.loader._target_={__name__}.load",
                           "+data.loader.count=50", "data.val_split=0.2"]).data
     data = load_data(cfg, seed=0)
     assert data.class_names == ("low", "high") and data.input_shape == (6,)
@@ -30,7 +30,7 @@ def test_a_loader_gets_its_arguments_and_its_splits_are_used():
 
 
 def test_a_loader_without_a_test_split_is_one_line():
-    cfg = compose_config(["data=custom", f"data.loader._target_={__name__}.no_test"]).data
+    cfg = typed_config(["data=custom", f"data.loader._target_={__name__}.no_test"]).data
     with pytest.raises(DataError, match=rf"^data.loader={__name__}.no_test — returned no test split"):
         load_data(cfg, seed=0)
 
@@ -64,7 +64,7 @@ def test_memory_mapped_inputs_stay_on_disk_until_a_batch_is_read(tmp_path):
     from kexp.data.images import LazyRows
     from kexp.data.prepare import read_rows
 
-    cfg = compose_config(["data=custom", f"data.loader._target_={__name__}.load_memmap",
+    cfg = typed_config(["data=custom", f"data.loader._target_={__name__}.load_memmap",
                           f"+data.loader.root={tmp_path}", "data.train_size=30"]).data
     data = load_data(cfg, seed=0)
     assert isinstance(data.train.x, LazyRows) and isinstance(data.train.x.base, np.memmap)

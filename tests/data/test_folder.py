@@ -10,6 +10,7 @@ from kexp.data.folder import list_folder
 from kexp.config.errors import DataError
 from kexp.training.trainer import training_weights
 from kexp.config.validation import validate
+from kexp.config.run_settings import data_settings
 from tests.conftest import compose_config, write_image_tree
 
 
@@ -18,7 +19,7 @@ def folder_config(path, *extra):
 
 
 def test_splits_are_drawn_from_the_files_stratified_and_the_same_on_every_rerun(image_tree):
-    cfg = folder_config(image_tree).data
+    cfg = data_settings(folder_config(image_tree).data)
     data, again = load_data(cfg, seed=0), load_data(cfg, seed=0)
     assert data.class_names == ("cat", "dog", "owl") and data.num_classes == 3
     assert (len(data.train), len(data.val), len(data.test)) == (26, 3, 7)  # 36 files: 20 % test, 10 % of the rest val
@@ -35,9 +36,9 @@ def test_splits_are_drawn_from_the_files_stratified_and_the_same_on_every_rerun(
 
 
 def test_sizes_imbalance_and_class_weights_work_on_the_file_list(image_tree):
-    data = load_data(folder_config(image_tree, "data.train_size=24", "data.test_size=6",
+    data = load_data(data_settings(folder_config(image_tree, "data.train_size=24", "data.test_size=6",
                                    "data.val_split=0", "data.imbalance={0:0.5}",
-                                   "data.image_size=[20,30]", "data.color_mode=grayscale").data, seed=0)
+                                   "data.image_size=[20,30]", "data.color_mode=grayscale").data), seed=0)
     assert data.input_shape == (20, 30, 1) and data.val_is_test
     assert np.bincount(data.train.y).tolist() == [4, 8, 8] and len(data.test) == 6
     # balanced: n / (classes · count) from the labels of the file list
@@ -50,7 +51,7 @@ def test_given_train_val_test_folders_are_used_as_given(tmp_path):
     names, listed = list_folder(str(tmp_path / "flowers"))
     assert names == ["daisy", "rose"] and {k: len(v.paths) for k, v in listed.items()} == \
         {"train": 12, "val": 4, "test": 6}
-    data = load_data(folder_config(tmp_path / "flowers").data, seed=0)
+    data = load_data(data_settings(folder_config(tmp_path / "flowers").data), seed=0)
     assert (len(data.train), len(data.val), len(data.test)) == (12, 4, 6)
     assert all("/test/" in p for p in data.test.x.paths) and all("/val/" in p for p in data.val.x.paths)
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from kexp.runs.pipeline import run
-from tests.conftest import TINY_CNN, compose_config, run_kexp, write_image_tree
+from tests.conftest import TINY_CNN, compose_config, run_kexp, typed_config, write_image_tree
 
 
 def test_a_folder_trains_end_to_end_with_a_disk_cache_and_a_bad_image_skipped(tmp_path):
@@ -37,5 +37,5 @@ def test_a_folder_trains_end_to_end_with_a_disk_cache_and_a_bad_image_skipped(tm
     assert pd.read_csv(run_dir / "metrics.csv")["status"].iloc[0] == "ok"
     written = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npy")}
     (tmp_path / "again").mkdir()  # another run given the same cache_dir reads it, writes nothing
-    assert run(compose_config(args[:-1]), tmp_path / "again").status == "ok"
+    assert run(typed_config(args[:-1]), tmp_path / "again").status == "ok"
     assert {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npy")} == written

@@ -7,11 +7,11 @@ from omegaconf import OmegaConf
 
 from kexp.data.sources import SOURCES, check_npz, load_npz, load_source
 from kexp.config.errors import DataError
-from tests.conftest import compose_config, write_npz
+from tests.conftest import typed_config, write_npz
 
 
 def test_digits_is_resized_scaled_and_split_stratified():
-    cfg = compose_config().data
+    cfg = typed_config().data
     source = load_source(cfg, seed=0)
     x_train, y_train, x_test, y_test = source.x_train, source.y_train, source.x_test, source.y_test
     assert x_train.shape == (1437, 28, 28) and x_test.shape == (360, 28, 28)
@@ -27,7 +27,7 @@ def test_digits_is_resized_scaled_and_split_stratified():
 
 def test_npz_in_keras_layout_is_loaded(tmp_path):
     path = write_npz(tmp_path / "d.npz", n_train=30, n_test=10)
-    source = load_source(compose_config(["data=mnist", f"data.path={path}"]).data, seed=0)
+    source = load_source(typed_config(["data=mnist", f"data.path={path}"]).data, seed=0)
     assert source.x_train.shape == (30, 28, 28) and source.y_test.shape == (10,)
     assert source.origin == f"data.path={path}"
 

@@ -13,7 +13,7 @@ from kexp.loggers import check_loggers
 from kexp.loggers.mlflow import flat_params
 from kexp.runs.pipeline import run
 from kexp.training.signals import TrainingInterrupted
-from tests.conftest import TINY_DATA, compose_config
+from tests.conftest import TINY_DATA, typed_config
 
 mlflow = pytest.importorskip("mlflow")
 
@@ -23,7 +23,7 @@ TINY_MLP = ["model=mlp", "model.hidden_units=[16]", *TINY_DATA, "trainer.save_mo
 
 def test_a_resumed_run_continues_its_mlflow_run(tmp_path):
     uri = f"sqlite:///{tmp_path}/mlflow.db"
-    cfg = compose_config([*TINY_MLP, "trainer.epochs=3", f"logger.mlflow.tracking_uri={uri}",
+    cfg = typed_config([*TINY_MLP, "trainer.epochs=3", f"logger.mlflow.tracking_uri={uri}",
                           "logger.mlflow.experiment_name=resume",
                           f"trainer.callbacks=[{{_target_: tests.callbacks.SignalAfterEpoch, epoch: 2, "
                           f"flag: '{tmp_path / 'sent'}'}}]"])
@@ -48,7 +48,7 @@ def test_a_resumed_run_continues_its_mlflow_run(tmp_path):
 
 
 def test_params_are_the_resolved_config_flattened():
-    params = flat_params(compose_config(["model=mlp", "optimizer=sgd"]))
+    params = flat_params(typed_config(["model=mlp", "optimizer=sgd"]).params)
     assert params["model.name"] == "mlp" and params["optimizer.name"] == "sgd"
     assert params["name"] == "mlp-sgd"  # interpolations resolved
     assert params["model.hidden_units"] == "[512, 256]" and "hydra.run.dir" not in params
@@ -63,7 +63,7 @@ def closed_port() -> int:
 @pytest.mark.parametrize("uri", ["sqlite:////proc/kexp/mlflow.db", "http://127.0.0.1:{port}"])
 def test_a_store_that_cannot_be_opened_is_one_line_before_training(tmp_path, uri):
     uri = uri.format(port=closed_port())
-    cfg = compose_config([*TINY_MLP, f"logger.mlflow.tracking_uri={uri}"])
+    cfg = typed_config([*TINY_MLP, f"logger.mlflow.tracking_uri={uri}"])
     with pytest.raises(ConfigError) as err:
         run(cfg, tmp_path)
     assert err.value.one_line().startswith(
@@ -76,7 +76,7 @@ def test_a_missing_package_is_one_line(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else real(name, *a))
     with pytest.raises(ConfigError, match=r"logger=\[...,mlflow\] — needs the mlflow package "
                                           r"\(pip install 'kexp\[mlflow\]'\)"):
-        check_loggers(compose_config(["logger=[csv,mlflow]"]))
+        check_loggers(typed_config(["logger=[csv,mlflow]"]).loggers)
 
 
 def test_the_trained_model_is_an_mlflow_model_that_loads_and_predicts_the_same(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 
 from kexp.config.errors import ConfigError
 from kexp.loggers import check_loggers, chosen_loggers
-from tests.conftest import compose_config
+from tests.conftest import compose_config, typed_config
 
 
 @pytest.mark.parametrize("overrides, chosen", [
@@ -17,7 +17,7 @@ from tests.conftest import compose_config
     (["logger=[tensorboard]"], ["tensorboard"]),
 ])
 def test_the_loggers_a_config_chooses(overrides, chosen):
-    assert chosen_loggers(compose_config(overrides)) == chosen
+    assert chosen_loggers(typed_config(overrides).loggers) == chosen
 
 
 @pytest.mark.parametrize("overrides, key", [(["logger=[csv,tensorboard]"], r"logger=\[...,tensorboard\]")])
@@ -27,4 +27,4 @@ def test_missing_packages_are_one_line_naming_the_key_used(monkeypatch, override
                         lambda name, *a: None if name == "tensorboard" else real(name, *a))
     with pytest.raises(ConfigError, match=f"{key} — needs the tensorboard package "
                                           r"\(pip install 'kexp\[tensorboard\]'\)"):
-        check_loggers(compose_config(overrides))
+        check_loggers(typed_config(overrides).loggers)

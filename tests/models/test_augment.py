@@ -7,12 +7,12 @@ import pytest
 from kexp.config.errors import ConfigError
 from kexp.models import build_model
 from kexp.models.augment import Augmentation, resolve_flip
-from tests.conftest import TINY_CNN, compose_config
+from tests.conftest import TINY_CNN, typed_config
 
 
 def build(overrides, shape=(28, 28, 1)):
-    cfg = compose_config([*TINY_CNN, *overrides])
-    return build_model(cfg.model, shape, 10, resolve_flip(cfg.regularization, cfg.data))
+    cfg = typed_config([*TINY_CNN, *overrides])
+    return build_model(cfg.model, shape, 10, resolve_flip(cfg.regularization, cfg.data.flippable))
 
 
 def test_the_preset_adds_the_layers_and_digits_get_no_flip():
@@ -38,7 +38,7 @@ def test_augmentation_changes_training_inputs_but_not_predict():
 
 def test_every_family_accepts_augmentation():
     for name in ("mlp", "resnet20", "googlenet"):
-        cfg = compose_config([f"model={name}", "regularization.augment.zoom=0.1"])
+        cfg = typed_config([f"model={name}", "regularization.augment.zoom=0.1"])
         model = build_model(cfg.model, (32, 32, 3), 10, cfg.regularization)
         assert any(layer.name == "augment_zoom" for layer in model.layers) or \
             any(layer.name == "augment_zoom" for layer in model.network.layers), name

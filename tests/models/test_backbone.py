@@ -9,13 +9,13 @@ import pytest
 from kexp.config.errors import ConfigError
 from kexp.models import build_model
 from kexp.models.backbone import architectures
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 
 GRAY = np.random.default_rng(0).random((2, 32, 32, 1), dtype=np.float32)
 
 
 def build(input_shape=(32, 32, 1), classes=5, *overrides):
-    cfg = compose_config(["model=backbone", "model.weights=null", *overrides])
+    cfg = typed_config(["model=backbone", "model.weights=null", *overrides])
     return build_model(cfg.model, input_shape, classes, cfg.regularization)
 
 

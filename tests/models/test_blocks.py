@@ -8,12 +8,12 @@ from kexp.config.errors import ConfigError
 from kexp.config.choices import ACTIVATIONS
 from kexp.models.blocks import INITIALIZERS, LayerFactory
 from kexp.models.layers import Maxout, RReLU
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 
 
 def factory(overrides=()):
-    cfg = compose_config(["model=cnn", *overrides])
-    return LayerFactory.from_config(cfg.model, cfg.regularization)
+    cfg = typed_config(["model=cnn", *overrides])
+    return LayerFactory.from_settings(cfg.model, cfg.regularization)
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
@@ -58,12 +58,12 @@ def test_unknown_initializer_is_one_clear_line():
 
 def test_regularization_overrides_the_model_design():
     assert factory().dropout == 0 and factory().batchnorm is False
-    alexnet = compose_config(["model=alexnet"])
-    assert LayerFactory.from_config(alexnet.model, alexnet.regularization).dropout == 0.5
-    off = compose_config(["model=alexnet", "regularization.dropout=0"])
-    assert LayerFactory.from_config(off.model, off.regularization).dropout == 0
-    bn = compose_config(["model=bn_cnn", "regularization.batchnorm=false"])
-    assert LayerFactory.from_config(bn.model, bn.regularization).batchnorm is False
+    alexnet = typed_config(["model=alexnet"])
+    assert LayerFactory.from_settings(alexnet.model, alexnet.regularization).dropout == 0.5
+    off = typed_config(["model=alexnet", "regularization.dropout=0"])
+    assert LayerFactory.from_settings(off.model, off.regularization).dropout == 0
+    bn = typed_config(["model=bn_cnn", "regularization.batchnorm=false"])
+    assert LayerFactory.from_settings(bn.model, bn.regularization).batchnorm is False
 
 
 @pytest.mark.parametrize("overrides, penalty", [
@@ -72,7 +72,7 @@ def test_regularization_overrides_the_model_design():
 def test_weight_penalties_reach_every_kernel_and_the_loss(overrides, penalty):
     from kexp.models import build_model
 
-    cfg = compose_config(["model.filters=[4]", "model.dense_units=[8]", *overrides])
+    cfg = typed_config(["model.filters=[4]", "model.dense_units=[8]", *overrides])
     model = build_model(cfg.model, (28, 28, 1), 10, cfg.regularization)
     kernels = [layer for layer in model.layers if hasattr(layer, "kernel_regularizer")]
     assert kernels and all(type(k.kernel_regularizer).__name__ == penalty for k in kernels)
@@ -111,7 +111,7 @@ def test_pooling_strides_and_squeeze_excite_change_the_cnn_as_asked():
     from kexp.models import build_model
     from kexp.models.layers import SqueezeExcite
 
-    cfg = compose_config(["model.pooling=avg", "model.strides=[1,2]", "model.se_ratio=0.25"])
+    cfg = typed_config(["model.pooling=avg", "model.strides=[1,2]", "model.se_ratio=0.25"])
     model = build_model(cfg.model, (28, 28, 1), 10, cfg.regularization)
     kinds = [type(layer).__name__ for layer in model.layers[:6]]
     assert kinds == ["Conv2D", "SqueezeExcite", "AveragePooling2D", "Conv2D", "SqueezeExcite", "AveragePooling2D"]
@@ -120,7 +120,7 @@ def test_pooling_strides_and_squeeze_excite_change_the_cnn_as_asked():
     assert model.get_layer("flatten").output.shape[-1] == 2 * 2 * 128
     assert isinstance(model.get_layer("conv1_se"), SqueezeExcite)
     assert model.get_layer("conv1_se").count_params() == 64 * 16 + 16 + 16 * 64 + 64
-    vgg = compose_config(["model=vgg11", "model.pooling=avg"])
+    vgg = typed_config(["model=vgg11", "model.pooling=avg"])
     pools = {type(layer).__name__ for layer in build_model(vgg.model, (32, 32, 3), 10, vgg.regularization).layers
              if "pool" in layer.name}
     assert pools == {"AveragePooling2D"}
@@ -129,12 +129,12 @@ def test_pooling_strides_and_squeeze_excite_change_the_cnn_as_asked():
 def test_sparse_regularization_penalises_every_hidden_layers_activations():
     from kexp.models import build_model
 
-    cfg = compose_config(["model=mlp", "model.activation=sigmoid", "regularization=sparse"])
+    cfg = typed_config(["model=mlp", "model.activation=sigmoid", "regularization=sparse"])
     model = build_model(cfg.model, (8, 8, 1), 3, cfg.regularization)
     names = [layer.name for layer in model.layers]
     for hidden in ("fc1", "fc2"):
         assert names.index(f"{hidden}_activity_l1") == names.index(f"{hidden}_sparsity") - 1 > names.index(hidden)
     model(np.random.default_rng(0).random((4, 8, 8, 1), dtype=np.float32))
     assert len(model.losses) == 4 and all(float(loss) > 0 for loss in model.losses)
-    plain = compose_config(["model=mlp"])
+    plain = typed_config(["model=mlp"])
     assert not build_model(plain.model, (8, 8, 1), 3, plain.regularization).losses

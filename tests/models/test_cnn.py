@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from kexp.models import MODELS, build_model
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 
 
 def test_slides_convolution_worked_example():
@@ -20,7 +20,7 @@ def test_slides_convolution_worked_example():
 
 
 def build(overrides=(), input_shape=(28, 28, 1), num_classes=10):
-    cfg = compose_config(["model=cnn", *overrides])
+    cfg = typed_config(["model=cnn", *overrides])
     return build_model(cfg.model, input_shape, num_classes, cfg.regularization)
 
 

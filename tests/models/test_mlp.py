@@ -3,11 +3,11 @@
 import keras
 
 from kexp.models import build_model
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 
 
 def test_mlp_flattens_the_image_and_uses_config_widths():
-    cfg = compose_config(["model=mlp", "model.hidden_units=[100,50]", "model.activation=tanh"])
+    cfg = typed_config(["model=mlp", "model.hidden_units=[100,50]", "model.activation=tanh"])
     model = build_model(cfg.model, (28, 28, 1), 10, cfg.regularization)
     assert model.get_layer("flatten").output.shape == (None, 784)
     assert [model.get_layer(n).units for n in ("fc1", "fc2", "predictions")] == [100, 50, 10]
@@ -16,7 +16,7 @@ def test_mlp_flattens_the_image_and_uses_config_widths():
 
 
 def test_mlp_dropout_after_each_hidden_layer():
-    cfg = compose_config(["model=mlp", "regularization=dropout"])
+    cfg = typed_config(["model=mlp", "regularization=dropout"])
     model = build_model(cfg.model, (8, 8, 1), 3, cfg.regularization)
     dropouts = [layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
     assert [d.name for d in dropouts] == ["fc1_dropout", "fc2_dropout"]

@@ -4,11 +4,11 @@ import keras
 
 from kexp.models import build_model
 from kexp.models.shapes import collapse, flatten_grows_with_input, smallest_input
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 
 
 def test_vgg16_on_8x8_collapses_after_its_third_block_and_needs_16x16():
-    cfg = compose_config(["model=vgg16"])
+    cfg = typed_config(["model=vgg16"])
 
     def build(shape):
         return build_model(cfg.model, shape, 10, cfg.regularization)
@@ -24,7 +24,7 @@ def test_vgg16_on_8x8_collapses_after_its_third_block_and_needs_16x16():
 
 
 def test_the_slides_cnn_flattens_maps_that_grow_with_the_input():
-    cfg = compose_config([])
+    cfg = typed_config([])
     model = build_model(cfg.model, (28, 28, 1), 10, cfg.regularization)
     assert collapse(model) is None and flatten_grows_with_input(model)
     plain = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten()])

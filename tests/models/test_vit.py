@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from kexp.config.errors import ConfigError
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 
 
 def build(name, shape, classes, *extra):
     from kexp.models import build_model
 
-    cfg = compose_config([f"model={name}", *extra])
+    cfg = typed_config([f"model={name}", *extra])
     return build_model(cfg.model, shape, classes, cfg.regularization)
 
 

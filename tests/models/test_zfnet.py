@@ -1,12 +1,12 @@
 """ZFNet: the feature-map sizes of Zeiler & Fergus's Figure 3 (its count: tests/models/test_zoo.py)."""
 
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 
 
 def test_the_maps_are_figure_3s_and_small_images_get_the_small_stem():
     from kexp.models import build_model
 
-    cfg = compose_config(["model=zfnet"])
+    cfg = typed_config(["model=zfnet"])
     model = build_model(cfg.model, (224, 224, 3), 1000, cfg.regularization)
     shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
     assert shapes["conv1"] == (110, 110, 96) and model.get_layer("conv1").kernel_size == (7, 7)

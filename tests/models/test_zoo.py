@@ -10,7 +10,7 @@ import pytest
 from kexp.config.location import config_dir
 from kexp.models import build_model
 from kexp.models.factory import create_model
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 
 from tests.conftest import REPO
 
@@ -230,7 +230,7 @@ def test_resnet_refuses_to_drop_batchnorm_and_maxout():
     from kexp.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match="regularization.batchnorm=false — resnet20 is built with"):
-        cfg = compose_config(["model=resnet20", "regularization.batchnorm=false"])
+        cfg = typed_config(["model=resnet20", "regularization.batchnorm=false"])
         build_model(cfg.model, (32, 32, 3), 10, cfg.regularization)
     with pytest.raises(ConfigError, match="model.activation=maxout — not available for resnet20"):
         build("resnet20", (32, 32, 3), 10, ["model.activation=maxout"])

@@ -4,11 +4,11 @@ import pytest
 
 from kexp.reporting.macs import macs_table, macs_text, total_macs
 from kexp.models import build_model
-from tests.conftest import compose_config
+from tests.conftest import typed_config
 
 
 def build(name, shape, classes=10, extra=()):
-    cfg = compose_config([f"model={name}", *extra])
+    cfg = typed_config([f"model={name}", *extra])
     return build_model(cfg.model, shape, classes, cfg.regularization)
 
 

@@ -1,6 +1,6 @@
 """model.txt and the size of a large model, said before training."""
 
-from tests.conftest import compose_config
+from tests.conftest import compose_config, typed_config
 
 
 def test_a_large_model_is_said_before_training_with_what_makes_it_smaller(capsys):
@@ -11,11 +11,11 @@ def test_a_large_model_is_said_before_training_with_what_makes_it_smaller(capsys
     from kexp.models import build_model
     from kexp.reporting.summary import warn_if_large
 
-    cfg = compose_config([])
+    cfg = typed_config([])
     for shape, said in (((28, 28, 1), False), ((64, 64, 3), True)):
         model = build_model(cfg.model, shape, 3, cfg.regularization)
         data = SimpleNamespace(input_shape=shape, train=range(60))
-        warn_if_large(cfg, model, data)
+        warn_if_large(cfg.model.name, model, data)
         err = capsys.readouterr().err
         assert bool(err) is said, (shape, model.count_params(), err)
     # conv 5x5x3→64, pool, conv 5x5x64→128, pool (64→60→30→26→13), dense 13·13·128→2048→1024→3

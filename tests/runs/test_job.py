@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from kexp.data import load_data
-from tests.conftest import TINY_CNN, TINY_DATA, compose_config, run_kexp
+from tests.conftest import TINY_CNN, TINY_DATA, compose_config, run_kexp, typed_config
 
 ARGS = [*TINY_CNN, *TINY_DATA, "trainer.epochs=2", "trainer.batch_size=32"]
 TINY_CNN_PARAMETERS = (5 * 5 * 1 * 8 + 8) + (5 * 5 * 8 * 16 + 16) + (4 * 4 * 16 * 32 + 32) + (32 * 10 + 10)
@@ -102,7 +102,7 @@ def test_saved_model_reloads_and_scores_what_the_run_reported(finished_run):
     run_dir = finished_run[0]
     model = keras.models.load_model(run_dir / "model.keras")
     assert model.count_params() == TINY_CNN_PARAMETERS
-    data = load_data(compose_config(ARGS).data, seed=0)
+    data = load_data(typed_config(ARGS).data, seed=0)
     predictions = model.predict(data.test.x, verbose=0)
     accuracy = float(np.mean(predictions.argmax(axis=1) == data.y_test))
     reported = pd.read_csv(run_dir / "metrics.csv")["test_accuracy"].iloc[0]

@@ -48,7 +48,7 @@ def test_a_finished_run_of_the_old_layout_loads_and_scores_as_it_did(tmp_path, s
     shutil.copytree(LEGACY / saved, run_dir)
     cfg = finished_run_config(run_dir)
     assert cfg.data.test_split == 0.2 and cfg.data.target_type == "labels" and "tensorboard" not in cfg.trainer
-    model = load_model(run_dir, cfg)
+    model = load_model(run_dir)
     assert type(model.optimizer).__name__ == "RAdam"  # kexp's own classes come back by their names
     assert {type(layer).__name__ for layer in model.layers} >= {"ChannelPad"}
 

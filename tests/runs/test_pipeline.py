@@ -18,7 +18,7 @@ from kexp.training.backup import DamagedBackupError
 from kexp.runs.record import RunRecord
 from kexp.runs.pipeline import run
 from kexp.training.signals import TrainingInterrupted
-from tests.conftest import TINY_CNN, compose_config
+from tests.conftest import TINY_CNN, typed_config
 
 # Deterministic; measured: val_loss is best after epoch 6, so early stopping (patience 3)
 # stops after epoch 9; the plateau schedule (patience 1) halves the rate after epochs 7 and 8;
@@ -46,7 +46,7 @@ def weights(path):
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("uninterrupted")
-    run(compose_config(STATEFUL), run_dir)
+    run(typed_config(STATEFUL), run_dir)
     return run_dir
 
 
@@ -55,7 +55,7 @@ def test_a_resumed_run_stops_decays_and_checkpoints_as_an_uninterrupted_one(tmp_
     assert reference["epoch"].tolist() == list(range(1, 10))  # early stopping after epoch 9
     assert reference["learning_rate"].tolist() == pytest.approx([0.01] * 7 + [0.005, 0.0025])
 
-    cfg = compose_config([*STATEFUL, signal_after(7, tmp_path / "sent")])
+    cfg = typed_config([*STATEFUL, signal_after(7, tmp_path / "sent")])
     with pytest.raises(TrainingInterrupted):
         run(cfg, tmp_path)
     assert completed_epochs(tmp_path / "backup") == 7
@@ -84,7 +84,7 @@ def send_sigterm(*args, **kwargs):
 
 
 def test_a_stop_in_evaluation_or_saving_keeps_the_training(tmp_path, monkeypatch):
-    cfg = compose_config([*TINY_CNN, "data.train_size=200", "data.test_size=50", "trainer.epochs=2"])
+    cfg = typed_config([*TINY_CNN, "data.train_size=200", "data.test_size=50", "trainer.epochs=2"])
     import kexp.reporting.evaluation
 
     with monkeypatch.context() as patch:  # SIGTERM while the test split is evaluated
@@ -115,7 +115,7 @@ def test_a_stop_in_evaluation_or_saving_keeps_the_training(tmp_path, monkeypatch
 
 
 def test_a_damaged_backup_is_one_line_that_says_how_to_restart(tmp_path):
-    cfg = compose_config([*TINY_CNN, "data.train_size=200", "data.test_size=50", "trainer.epochs=4",
+    cfg = typed_config([*TINY_CNN, "data.train_size=200", "data.test_size=50", "trainer.epochs=4",
                           signal_after(2, tmp_path / "sent")])
     with pytest.raises(TrainingInterrupted):
         run(cfg, tmp_path)
@@ -138,8 +138,8 @@ def test_a_resumed_run_on_image_files_repeats_the_uninterrupted_one(tmp_path):
             "trainer.epochs=3", "trainer.batch_size=8", "trainer.deterministic=true"]
     for name in ("whole", "resumed"):
         (tmp_path / name).mkdir()
-    run(compose_config(args), tmp_path / "whole")
-    cfg = compose_config([*args, signal_after(1, tmp_path / "sent")])
+    run(typed_config(args), tmp_path / "whole")
+    cfg = typed_config([*args, signal_after(1, tmp_path / "sent")])
     with pytest.raises(TrainingInterrupted):
         run(cfg, tmp_path / "resumed")
     assert completed_epochs(tmp_path / "resumed" / "backup") == 1

@@ -9,6 +9,7 @@ from omegaconf import OmegaConf
 
 from kexp.config.flat import flat_config
 from kexp.runs.unfinished import find_unfinished_run, output_root
+from kexp.config.flat import run_config
 from tests.conftest import compose_config
 
 
@@ -37,19 +38,19 @@ def test_the_newest_unfinished_run_of_the_same_config_is_resumed_and_nothing_els
     killed = tmp_path / "outputs" / "multirun" / "2026-12-04" / "10-00-00" / "0"  # a sweep's job
     (killed / ".kexp").mkdir(parents=True)
     (killed / ".kexp" / "config.yaml").write_text(yaml.safe_dump(flat_config(cfg)))
-    assert find_unfinished_run(cfg, []) == Path("outputs/2026-12-04/newer")
-    assert (tmp_path / find_unfinished_run(cfg, [])).resolve() == newest.resolve()
+    assert find_unfinished_run(run_config(cfg), []) == Path("outputs/2026-12-04/newer")
+    assert (tmp_path / find_unfinished_run(run_config(cfg), [])).resolve() == newest.resolve()
 
     longer = compose_config(["model=mlp", "trainer.epochs=20"])  # an unfinished run may train longer
-    assert find_unfinished_run(longer, []) == Path("outputs/2026-12-04/newer")
+    assert find_unfinished_run(run_config(longer), []) == Path("outputs/2026-12-04/newer")
     shorter = compose_config(["model=mlp", "trainer.epochs=2"])  # ...but not shorter than trained
-    assert find_unfinished_run(shorter, []) == Path("outputs/2026-12-04/older")
+    assert find_unfinished_run(run_config(shorter), []) == Path("outputs/2026-12-04/older")
 
-    assert find_unfinished_run(compose_config(["model=mlp", "trainer.epochs=10", "resume=never"]), []) is None
-    assert find_unfinished_run(cfg, ["hydra.run.dir=somewhere"]) is None  # the command names its directory
+    assert find_unfinished_run(run_config(compose_config(["model=mlp", "trainer.epochs=10", "resume=never"])), []) is None
+    assert find_unfinished_run(run_config(cfg), ["hydra.run.dir=somewhere"]) is None  # the command names its directory
     # a run killed before it wrote metrics.csv counts as unfinished
     killed_early = make_run(tmp_path, "killed", cfg, age=10)
-    assert find_unfinished_run(cfg, []) == killed_early.relative_to(tmp_path)
+    assert find_unfinished_run(run_config(cfg), []) == killed_early.relative_to(tmp_path)
 
 
 def test_the_output_root_is_the_fixed_part_of_the_run_directory_template():

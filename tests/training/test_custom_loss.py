@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kexp.config.errors import ConfigError
-from tests.conftest import TINY_CNN, compose_config, run_in_process
+from tests.conftest import TINY_CNN, compose_config, run_in_process, typed_config
 
 TINY_RUN = [*TINY_CNN, "data.train_size=200", "data.test_size=50", "trainer.epochs=1", "trainer.save_model=false"]
 CALLS = []
@@ -36,8 +36,8 @@ def test_a_function_of_ones_own_is_the_training_loss(tmp_path):
 def test_keras_names_and_loss_classes_with_arguments():
     from kexp.training.tasks import Task
 
-    assert Task.from_config(compose_config(["task.loss=huber"]).task).loss() is keras.losses.get("huber")
-    loss = Task.from_config(compose_config(
+    assert Task.from_settings(typed_config(["task.loss=huber"]).task).loss() is keras.losses.get("huber")
+    loss = Task.from_settings(typed_config(
         ["task.loss={_target_: keras.losses.CategoricalFocalCrossentropy, gamma: 3.0}"]).task).loss()
     assert isinstance(loss, keras.losses.CategoricalFocalCrossentropy) and loss.gamma == 3.0
 

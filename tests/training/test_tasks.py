@@ -8,7 +8,7 @@ import pytest
 from kexp.data import load_data
 from kexp.config.errors import ConfigError
 from kexp.training.tasks import Task, check_task_fits_data
-from tests.conftest import TINY_CNN, compose_config, run_in_process
+from tests.conftest import TINY_CNN, compose_config, run_in_process, typed_config
 
 TINY_RUN = [*TINY_CNN, "data.train_size=200", "data.test_size=100", "trainer.save_model=false"]
 
@@ -26,13 +26,13 @@ def test_each_task_chooses_its_output_loss_and_metrics():
 
 
 def test_label_smoothing_comes_from_the_regularization_group():
-    cfg = compose_config(["regularization.label_smoothing=0.1"])
-    task = Task.from_config(cfg.task, cfg.regularization)
+    cfg = typed_config(["regularization.label_smoothing=0.1"])
+    task = Task.from_settings(cfg.task, cfg.regularization.label_smoothing)
     assert task.label_smoothing == 0.1 and task.loss().label_smoothing == 0.1
 
 
 def test_binary_maps_labels_one_vs_rest():
-    data = load_data(compose_config(["data.train_size=200"]).data, seed=0)
+    data = load_data(typed_config(["data.train_size=200"]).data, seed=0)
     binary = Task("binary", positive_class=3).prepare(data)
     assert set(np.unique(binary.y_train)) == {0.0, 1.0}
     np.testing.assert_array_equal(binary.y_test, (data.y_test == 3).astype("float32"))
@@ -49,8 +49,7 @@ def test_a_task_that_does_not_fit_the_data_is_a_clear_error():
     with pytest.raises(ConfigError, match="task=multiclass needs class labels, but data=diabetes"):
         check_task_fits_data("multiclass", "numbers", "diabetes")
     with pytest.raises(ConfigError, match="regularization.label_smoothing=0.1 — applies to classification"):
-        Task.from_config(compose_config(["task=regression", "data=diabetes"]).task,
-                         compose_config(["regularization.label_smoothing=0.1"]).regularization)
+        Task.from_settings(typed_config(["task=regression", "data=diabetes"]).task, label_smoothing=0.1)
 
 
 def test_binary_run_records_accuracy_and_auc(tmp_path):

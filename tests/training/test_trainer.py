@@ -13,7 +13,7 @@ import pytest
 
 from kexp.training.signals import SignalGuard
 from kexp.training.trainer import training_callbacks
-from tests.conftest import TINY_CNN, kexp_with, run_kexp
+from tests.conftest import TINY_CNN, kexp_with, run_kexp, typed_config
 
 # About a second per epoch on 2 cores: long enough to interrupt mid-training.
 SLOW_TINY = [*TINY_CNN, "data.train_size=1000", "data.test_size=100", "trainer.batch_size=32"]
@@ -218,7 +218,7 @@ def test_with_ema_validation_sees_the_averaged_weights_that_the_test_uses(tmp_pa
     run_in_process(overrides, tmp_path / "run")
     last = pd.read_csv(tmp_path / "run" / "history.csv").iloc[-1]
     model = load_model(tmp_path / "run")
-    val = load_data(compose_config(overrides).data, seed=0).val
+    val = load_data(typed_config(overrides).data, seed=0).val
     scores = model.evaluate(val.x, val.y, verbose=0, return_dict=True)
     assert scores["accuracy"] == pytest.approx(last["val_accuracy"], abs=1e-6)
     assert scores["loss"] == pytest.approx(last["val_loss"], rel=1e-5)

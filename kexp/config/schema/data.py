@@ -43,3 +43,12 @@ class DataConfig:
     features: Optional[list[str]] = None
     fill_missing: Optional[FillMissing] = None
     loader: Any = None
+
+    def needed(self, key: str) -> Any:
+        """``key``'s value where this data source needs one; a one-line ConfigError where it is null."""
+        value = getattr(self, key)
+        if value is None:
+            from kexp.config.errors import ConfigError
+
+            raise ConfigError(f"data.{key}=null — data={self.name} needs a value")
+        return value

@@ -10,27 +10,23 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
-
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
 
 from kexp.runs.layout import REPORT_FILE, SUMMARY_MD
+from kexp.runs.sweep_end import SweepEnd
 
 log = logging.getLogger("kexp")
 
 
-class CompareSweep(Callback):
-    """``on_multirun_end``: write the comparison files into the sweep directory."""
+class CompareSweep(SweepEnd):
+    """At the end of a sweep: write the comparison files into the sweep directory."""
 
     def __init__(self, metric: str = "val_accuracy") -> None:
         self.metric = metric
 
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+    def sweep_ended(self, sweep_dir: Path) -> None:
         from kexp.reporting.compare import compare
         from kexp.search.study_table import study_run_dirs
 
-        sweep_dir = Path(config.hydra.sweep.dir)
         # an Optuna study (hparams_search=optuna): the runs of all its trials, from every sweep dir
         runs = study_run_dirs(sweep_dir) or [sweep_dir]
         try:
@@ -52,19 +48,18 @@ def written_text(sweep_dir: Path) -> str:
     return f"the sweep wrote {runs} run director{'y' if runs == 1 else 'ies'}, {human(size)} in all, in {sweep_dir}"
 
 
-class SweepExitStatus(Callback):
-    """``on_multirun_end``: exit 1 when a job of the sweep did not end ok.
+class SweepExitStatus(SweepEnd):
+    """At the end of a sweep: exit 1 when a job of the sweep did not end ok.
 
     Hydra calls the end-of-sweep callbacks in reverse order of
     ``hydra.callbacks``: this one is listed first so that it runs last, after
     the comparison (leaving with ``SystemExit`` stops the callbacks after it).
     """
 
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+    def sweep_ended(self, sweep_dir: Path) -> None:
         from kexp.reporting.compare.runs import find_runs
         from kexp.runs.record import EVALUATED
 
-        sweep_dir = Path(config.hydra.sweep.dir)
         runs = find_runs([sweep_dir]) if sweep_dir.is_dir() else []
         not_ok = [str(run.path) for run in runs if run.status not in EVALUATED]  # (pruned: a search stopped it)
         if not_ok:

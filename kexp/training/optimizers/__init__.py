@@ -12,21 +12,23 @@ from typing import TYPE_CHECKING
 
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
 
 if TYPE_CHECKING:
     import keras
 
+    from kexp.config.schema.optimizer import OptimizerSettings
 
-def build_optimizer(cfg: DictConfig) -> keras.optimizers.Optimizer:
-    """Instantiate ``cfg`` (every key but ``_target_`` and ``name`` is a constructor argument).
+
+def build_optimizer(settings: OptimizerSettings) -> keras.optimizers.Optimizer:
+    """Instantiate the ``optimizer`` settings (``hydra.utils.instantiate`` of ``_target_`` with its
+    arguments).
 
     ``name`` is the YAML's short name (kept as the optimizer's Keras name).
     """
     try:
-        return instantiate(cfg, _convert_="all")
+        return instantiate(settings.call(), _convert_="all")
     except InstantiationException as err:
         cause = err.__cause__ or err
-        raise ConfigError(f"optimizer ({cfg.get('_target_')}) — {cause}") from err
+        raise ConfigError(f"optimizer ({settings.target}) — {cause}") from err

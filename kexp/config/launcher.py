@@ -1,0 +1,24 @@
+"""How many CPU threads one job gets when a launcher runs a sweep's jobs side by side."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from omegaconf import OmegaConf
+
+
+def threads_per_job(hydra_cfg: Any) -> int | None:
+    """CPU threads for one job when a launcher runs jobs in parallel, else None.
+
+    joblib: the cores shared by ``n_jobs``; Ray: the job's ``ray.remote.num_cpus``.
+    """
+    ray_cpus = OmegaConf.select(hydra_cfg, "launcher.ray.remote.num_cpus", default=None)
+    if ray_cpus is not None:
+        return max(1, int(ray_cpus))
+    n_jobs = OmegaConf.select(hydra_cfg, "launcher.n_jobs", default=None)
+    if n_jobs is None:
+        return None
+    cores = os.cpu_count() or 1
+    parallel = cores if int(n_jobs) < 0 else max(1, min(int(n_jobs), cores))
+    return max(1, cores // parallel)

@@ -1,0 +1,26 @@
+"""The end of a sweep, as Hydra's callbacks see it: the one place that reads the sweep directory
+out of the composed config (``hydra.sweep.dir``).
+
+kexp's end-of-sweep callbacks (the comparison, the trackers' sweep records, the exit status)
+subclass :class:`SweepEnd` and get the sweep directory, not the config.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+
+class SweepEnd(Callback):
+    """A Hydra callback that acts when a sweep's jobs have ended: :meth:`sweep_ended`."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Hydra's hook: hand the sweep directory to :meth:`sweep_ended`."""
+        self.sweep_ended(Path(config.hydra.sweep.dir))
+
+    def sweep_ended(self, sweep_dir: Path) -> None:
+        """Act on the sweep whose jobs wrote into ``sweep_dir``."""
+        raise NotImplementedError
