@@ -153,6 +153,12 @@ def main() -> None:
     warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against ConfigStore schema")
     sys.argv[1:] = absolute_sweep_dir(paths_as_typed(sys.argv[1:]))
     argv = sys.argv[1:]
+    from kexp.plan.cli import strip_flag
+
+    if (planned := strip_flag(argv)) is not None:  # (what it would do, nothing done)
+        from kexp.plan.cli import main as plan
+
+        sys.exit(plan(planned))
     if os.environ.get("HYDRA_FULL_ERROR") != "1":
         from kexp.cli.preflight import parse_args, preflight
         from kexp.runs.directory import lock_given_run_dir

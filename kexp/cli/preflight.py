@@ -33,7 +33,7 @@ from kexp.config.errors import ConfigError
 from kexp.config.flat import run_config
 from kexp.config.location import config_dir
 from kexp.config.renamed import check_overrides as check_renamed
-from kexp.config.run_settings import chosen_options, is_search
+from kexp.config.run_settings import chosen_options, is_search, race_sweeper
 from kexp.config.validation import validate
 from kexp.runs.directory import check_rerun, given_run_dir
 from kexp.runs.layout import OUTPUT_ROOT
@@ -44,8 +44,11 @@ MAX_CHECKED_JOBS = 256
 _SKIP_FLAGS = ("hydra_help", "info", "shell_completion", "version", "cfg", "experimental_rerun")
 
 
-def preflight(argv: list[str]) -> DictConfig | None:
+def preflight(argv: list[str], jobs: list[tuple[list[str], DictConfig]] | None = None) -> DictConfig | None:
     """Raise ConfigError if any job the command line describes has a bad config; the last job's config.
+
+    ``jobs``, when given, receives every job checked: its overrides and its composed config
+    (``--plan`` describes them).
 
     With ``--help`` only the group choices are checked (the help shows the
     config those choices compose); then nothing is returned, as for ``--cfg`` (which is refused
@@ -77,10 +80,13 @@ def preflight(argv: list[str]) -> DictConfig | None:
                 check_added_keys(hydra, args.config_name or "config", cfg, overrides, job)
             check_named(cfg, args.config_dir)
             validate(cfg)
+            if jobs is not None:
+                jobs.append((job, cfg))
         if not args.multirun and cfg is not None:
             single_run.check_not_a_sweep(cfg, overrides, args.overrides)
         if args.multirun and cfg is not None:
             check_search(cfg, [str(o.input_line) for o in overrides if not o.is_hydra_override()], args.overrides)
+            check_race(cfg, args.overrides)
         if not args.multirun and cfg is not None and (run_dir := given_run_dir(args.overrides)) is not None:
             check_rerun(run_config(cfg), run_dir)  # before Hydra rewrites the directory's .hydra/
     finally:
@@ -135,6 +141,20 @@ def check_search(cfg: DictConfig, arguments: list[str], command_line: list[str])
         sweeper = OmegaConf.to_container(cfg.hydra.sweeper, resolve=True)
         with quiet_experimental():
             check(sweeper, flat_config(cfg), arguments, given_sweep_dir(command_line))  # type: ignore[arg-type]
+
+
+def check_race(cfg: DictConfig, arguments: list[str]) -> None:
+    """``hydra/sweeper=race``: its settings, its grid (two configurations or more, no ``seed``, no
+    interval) and its one objective — :func:`kexp.race.run.race_settings`, :func:`kexp.race.grid.race_grid`."""
+    sweeper = race_sweeper(cfg)
+    if sweeper is None:
+        return
+    from kexp.race.grid import race_grid
+    from kexp.race.run import race_settings
+
+    if isinstance(sweeper.get("objective"), list):
+        raise ConfigError.bad_value("objective", sweeper["objective"], "a race takes one objective")
+    race_grid([a for a in arguments if not a.startswith(("hydra/", "hydra."))], race_settings(sweeper))
 
 
 def given_sweep_dir(overrides: list[str]) -> str | None:

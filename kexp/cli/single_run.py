@@ -16,7 +16,7 @@ from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig
 
 from kexp.config.errors import ConfigError
-from kexp.config.run_settings import is_search, swept_params
+from kexp.config.run_settings import is_search, race_sweeper, swept_params
 
 
 def with_multirun(command_line: list[str]) -> str:
@@ -43,6 +43,8 @@ def check_not_a_sweep(cfg: DictConfig, overrides: list[Override], command_line: 
     if is_search(cfg) and cfg.hparams_search.get("trial") is None:
         chosen = _chosen_by(overrides, "hparams_search") or "hparams_search=optuna"
         raise ConfigError(f"{chosen} — a search, which runs with -m: {with_multirun(command_line)}")
+    if race_sweeper(cfg) is not None:
+        raise ConfigError(f"hydra/sweeper=race — a race, which runs with -m: {with_multirun(command_line)}")
     params = swept_params(cfg)
     swept = [str(key) for key in params if str(key) not in given]
     if swept:

@@ -149,6 +149,14 @@ def is_search(cfg: DictConfig) -> bool:
     return OmegaConf.select(cfg, "hparams_search.study_name") is not None
 
 
+def race_sweeper(cfg: DictConfig) -> dict[str, Any] | None:
+    """The racing sweeper's node (``hydra/sweeper=race``), resolved; None for another sweeper."""
+    target = str(OmegaConf.select(cfg, "hydra.sweeper._target_", default=""))
+    if not target.endswith("KexpRaceSweeper"):
+        return None
+    return _plain(OmegaConf.select(cfg, "hydra.sweeper"))
+
+
 def swept_params(cfg: DictConfig) -> dict[str, Any]:
     """What the sweeper itself sweeps (``hydra.sweeper.params``: a preset's grid, a search's space)."""
     return _plain(OmegaConf.select(cfg, "hydra.sweeper.params")) or {}

@@ -112,6 +112,8 @@ STUDY_FILE = "study.csv"
 RESULTS_FILE = "optimization_results.yaml"
 IMPORTANCE_CSV, IMPORTANCE_PNG, PARETO_PNG = "importance.csv", "importance.png", "pareto.png"
 CONFIRM_FILE, CONFIRM_MD, CONFIRM_RANKING = "confirm.csv", "confirm.md", "confirm_ranking.csv"
+# a race's (hydra/sweeper=race; kexp/race/run.py): each look's decisions, and how it ended
+RACE_CSV, RACE_YAML = "race.csv", "race.yaml"
 SWEEP_FILES = (SUMMARY_CSV, SUMMARY_MD, REPORT_FILE)
 #: Hydra's record of a sweep (its config and overrides), in the sweep directory
 MULTIRUN_FILE = "multirun.yaml"

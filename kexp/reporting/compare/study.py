@@ -13,8 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
-from kexp.runs.layout import CONFIRM_RANKING, IMPORTANCE_CSV, IMPORTANCE_PNG, PARETO_PNG, STUDY_FILE
+from kexp.runs.layout import (
+    CONFIRM_RANKING,
+    IMPORTANCE_CSV,
+    IMPORTANCE_PNG,
+    PARETO_PNG,
+    RACE_CSV,
+    RACE_YAML,
+    STUDY_FILE,
+)
 
 
 @dataclass
@@ -29,7 +38,10 @@ class StudySection:
 
 
 def study_section(sweep_dir: Path) -> StudySection:
-    """What ``sweep_dir``'s search files add (nothing when there is no ``study.csv``)."""
+    """What ``sweep_dir``'s search files add (nothing when there is no ``study.csv``); a race's
+    (``race.yaml``: :func:`race_section`)."""
+    if (Path(sweep_dir) / RACE_YAML).is_file():
+        return race_section(Path(sweep_dir))
     section = StudySection()
     study_csv = Path(sweep_dir) / STUDY_FILE
     if not study_csv.is_file():
@@ -60,4 +72,21 @@ def study_section(sweep_dir: Path) -> StudySection:
         section.tables.append(("Parameter importance", pd.read_csv(Path(sweep_dir) / IMPORTANCE_CSV)))
     shown = [c for c in study.columns if c not in ("datetime_start", "datetime_complete", "sweep_dir", "run_dir")]
     section.tables.append(("Trials of the study", study[shown]))
+    return section
+
+
+def race_section(sweep_dir: Path) -> StudySection:
+    """A race's part (``hydra/sweeper=race``, :mod:`kexp.race.run`): how it ended and with what
+    confidence, the runs it took against the full grid, and each look's decisions."""
+    race = yaml.safe_load((sweep_dir / RACE_YAML).read_text(encoding="utf-8"))
+    saved = race["full_grid_runs"] - race["runs"]
+    section = StudySection()
+    section.notes += [
+        f"Race: {race['verdict']} after {race['seeds']} seeds; {race['confidence']}.",
+        f"It ran {race['runs']} of the full grid's {race['full_grid_runs']} runs ({saved} saved).",
+    ]
+    if (sweep_dir / RACE_CSV).is_file():
+        section.tables.append(
+            ("Race: each look, who led and who was dropped (and why)", pd.read_csv(sweep_dir / RACE_CSV))
+        )
     return section

@@ -1,0 +1,72 @@
+"""A plan's numbers: a configuration's model built (not trained), the files it would write, and
+the time its earlier runs took."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import keras
+    from omegaconf import DictConfig
+
+    from kexp.config.run_settings import RunSettings
+    from kexp.config.schema.trainer import TrainerConfig
+
+#: What a run writes besides its models (history, metrics, curves, summary, logs): about.
+SMALL_FILES = 300_000
+#: How deep finished runs lie under the output root (``outputs/multirun/<date>/<time>/<job>``).
+MAX_DEPTH = 5
+
+
+def model_of(settings: RunSettings) -> keras.Model:
+    """The run's model for its data's input shape and classes, built as the run builds it."""
+    from kexp.backends.quiet import import_keras_quietly
+
+    import_keras_quietly()
+    from kexp.data import load_data
+    from kexp.runs.pipeline import build
+    from kexp.training.tasks import Task
+
+    task = Task.from_settings(settings.task, settings.regularization.label_smoothing)
+    data = task.prepare(load_data(settings.data, seed=settings.seed))
+    return build(settings, tuple(data.input_shape), data, task)
+
+
+def files_bytes(model: keras.Model, trainer: TrainerConfig) -> int:
+    """About what one finished run leaves on disk: ``model.keras`` (``trainer.save_model``), the
+    checkpoints it keeps, and the small files."""
+    from kexp.runs.disk import model_file_bytes
+
+    copies = int(trainer.save_model) + int(trainer.checkpoint.best) + int(trainer.checkpoint.last)
+    return copies * model_file_bytes(model, bool(trainer.save_optimizer)) + SMALL_FILES
+
+
+def earlier_seconds(cfg: DictConfig, root: Path | None = None) -> tuple[float, int]:
+    """Mean seconds a job of ``cfg`` took in the finished (ok) runs of the same configuration — any
+    seed — under the output root, scaled to ``cfg``'s epochs; and how many runs that is."""
+    from kexp.config.flat import flat_config
+    from kexp.runs.directory import is_free, read_stored_config
+    from kexp.runs.layout import OUTPUT_ROOT, STORED_CONFIG
+    from kexp.runs.record import RunRecord
+
+    current = {k: v for k, v in flat_config(cfg).items() if not is_free(k) and k not in ("seed", "trainer.epochs")}
+    epochs = int(cfg.trainer.epochs)
+    per_epoch = []
+    base = Path(root or OUTPUT_ROOT)
+    for depth in range(1, MAX_DEPTH + 1):
+        for stored in base.glob("/".join(["*"] * depth) + "/" + STORED_CONFIG):
+            run_dir = stored.parent.parent
+            record = RunRecord.read(run_dir)
+            if record is None or record.status != "ok" or not record.epochs or not math.isfinite(record.train_seconds):
+                continue
+            try:
+                earlier = read_stored_config(run_dir)
+            except (OSError, ValueError):
+                continue
+            if all(earlier.get(k, "<absent>") == v for k, v in current.items()):
+                per_epoch.append(record.train_seconds / record.epochs)
+    if not per_epoch:
+        return math.nan, 0
+    return sum(per_epoch) / len(per_epoch) * epochs, len(per_epoch)
