@@ -33,7 +33,7 @@ from kexp.config.errors import ConfigError
 from kexp.config.flat import run_config
 from kexp.config.location import config_dir
 from kexp.config.renamed import check_overrides as check_renamed
-from kexp.config.run_settings import chosen_options, is_search, race_sweeper
+from kexp.config.run_settings import chosen_options, is_search, race_sweeper, sweeper_class
 from kexp.config.validation import validate
 from kexp.runs.directory import check_rerun, given_run_dir
 from kexp.runs.layout import OUTPUT_ROOT
@@ -133,6 +133,11 @@ def check_named(cfg: DictConfig, user_config_dir: str | None) -> None:
 def check_search(cfg: DictConfig, arguments: list[str], command_line: list[str]) -> None:
     """``hparams_search=optuna``: its settings, search space and budget work, its storage opens
     (and is created if new) — :func:`kexp.search.preflight.check_search`."""
+    if sweeper_class(cfg) == "KexpOptunaSweeper" and not is_search(cfg):
+        raise ConfigError(
+            "hydra/sweeper=optuna — kexp's search is chosen with hparams_search=optuna, which picks this sweeper "
+            "and gives it its settings: python -m kexp -m hparams_search=optuna …"
+        )
     if is_search(cfg):
         from kexp.config.flat import flat_config
         from kexp.search.preflight import check_search as check
@@ -199,8 +204,10 @@ def override_values(override: Override) -> list[str]:
     key = override.get_key_element()
     value: Any = override.value()
     if isinstance(value, IntervalSweep):  # continuous: the sweeper draws from it
-        # Hydra's interval() is a float range; tagged int, an integer one (as Optuna reads it)
-        number = int if "int" in value.tags else float
+        # Hydra's interval() is a float range; tagged int or cast int(interval(…)), an integer one
+        # (as Optuna reads it: kexp.search.space)
+        whole = isinstance(value.start, int) and isinstance(value.end, int)
+        number = int if "int" in value.tags or whole else float
         return [f"{key}={number(end)}" for end in (value.start, value.end) if end is not None]
     return [f"{key}={item}" for item in override.sweep_string_iterator()]
 

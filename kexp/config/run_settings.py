@@ -149,10 +149,14 @@ def is_search(cfg: DictConfig) -> bool:
     return OmegaConf.select(cfg, "hparams_search.study_name") is not None
 
 
+def sweeper_class(cfg: DictConfig) -> str:
+    """The class name of the chosen sweeper (``hydra.sweeper._target_``'s last part)."""
+    return str(OmegaConf.select(cfg, "hydra.sweeper._target_", default="")).rsplit(".", 1)[-1]
+
+
 def race_sweeper(cfg: DictConfig) -> dict[str, Any] | None:
     """The racing sweeper's node (``hydra/sweeper=race``), resolved; None for another sweeper."""
-    target = str(OmegaConf.select(cfg, "hydra.sweeper._target_", default=""))
-    if not target.endswith("KexpRaceSweeper"):
+    if sweeper_class(cfg) != "KexpRaceSweeper":
         return None
     return _plain(OmegaConf.select(cfg, "hydra.sweeper"))
 

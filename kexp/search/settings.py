@@ -92,13 +92,23 @@ class SearchSettings:
     def of_sweeper(cls, sweeper: Mapping[str, Any]) -> SearchSettings:
         """The settings of the sweeper's node (``hydra.sweeper``, resolved: its ``search`` is
         ``hparams_search``), read the same way by the preflight and by the searcher."""
-        return cls.read(
-            sweeper.get("search"),
+        from kexp.search.plugin_spellings import check_custom_search_space, check_directions, sampler_spelling
+
+        check_custom_search_space(sweeper.get("custom_search_space"))
+        search = dict(_plain(sweeper.get("search")) or {})
+        spelled = sampler_spelling(sweeper.get("sampler"))
+        if spelled is not None:  # (Hydra's Optuna plugin's spelling: hydra/sweeper/sampler=tpe, or a _target_)
+            search["sampler"] = spelled[0]
+            search["sampler_options"] = {**(search.get("sampler_options") or {}), **spelled[1]}
+        settings = cls.read(
+            search,
             sweeper.get("objective"),
             str(sweeper.get("task")),
             int(sweeper["epochs"]),
             (sweeper.get("sampler") or {}).get("seed"),
         )
+        check_directions(sweeper.get("direction"), settings.objectives, settings.directions)
+        return settings
 
     @property
     def several(self) -> bool:

