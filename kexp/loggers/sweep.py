@@ -5,7 +5,7 @@
   of jobs that did not end ok as tags, and ends FINISHED (every job ok) or
   FAILED.
 - TensorBoard: the HParams dashboard's summaries for the jobs that logged to
-  TensorBoard (:func:`kexp.loggers.tensorboard.write_hparams`).
+  TensorBoard (:func:`kexp.loggers.hparams.write_hparams`).
 
 Like the comparison, it reads what the jobs wrote, so it works for every
 launcher; it runs after the comparison (listed before it in ``hydra.callbacks``).
@@ -71,7 +71,7 @@ def write_sweep_hparams(sweep_dir: Path, runs: list) -> None:
     jobs = [run for run in runs if _used_tensorboard(run.path)]
     if not jobs:
         return
-    from kexp.loggers.tensorboard import write_hparams
+    from kexp.loggers.hparams import write_hparams
 
     keys = swept_keys(runs) or sorted({key for run in runs for key in run.overrides})
     write_hparams(sweep_dir, [(run.path, run.overrides, run.metrics) for run in jobs], keys)

@@ -16,7 +16,7 @@ from kexp.runs.said import log_to_file
 
 if TYPE_CHECKING:
     from kexp.config.run_settings import RunSettings
-    from kexp.runs.pipeline import Built
+    from kexp.runs.built import Built
     from kexp.training.backup import TrainingEnd
 
 #: What each way of ending tells the user.

@@ -16,15 +16,15 @@ A run has three phases, each resumable after a kill at any moment:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from kexp.config.errors import DataError
 from kexp.reporting import summary
 from kexp.runs import atomic, layout
+from kexp.runs.built import Built
 from kexp.runs.finish import finish, record_interruption
 from kexp.runs.processes import process_directory, writes_artifacts
 from kexp.runs.record import RunRecord
@@ -37,16 +37,6 @@ if TYPE_CHECKING:
     from kexp.training.trainer import Compilation
 
 log = logging.getLogger("kexp")
-
-
-@dataclass(frozen=True)
-class Built:
-    """What a run trains: the compiled model, the data, the task, and the devices sharing a batch."""
-
-    model: Any
-    data: Any
-    task: Any
-    replicas: int = 1
 
 
 def run(settings: RunSettings, run_dir: Path, threads: int | None = None) -> RunRecord:

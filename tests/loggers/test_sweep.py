@@ -131,6 +131,21 @@ def test_tensorboard_hparams_dashboard_compares_the_jobs(sweep):
         server.terminate()
         server.wait(30)
     assert sorted(h["name"] for h in experiment["hparamInfos"]) == ["optimizer.learning_rate", "seed"]
+    infos = {h["name"]: h for h in experiment["hparamInfos"]}  # typed, with the grid's values as domain
+    assert infos["optimizer.learning_rate"]["type"] == "DATA_TYPE_FLOAT64"
+    assert infos["optimizer.learning_rate"]["domainDiscrete"] == [0.05, 1e30]
+    assert infos["seed"]["domainDiscrete"] == [0.0, 1.0] and infos["seed"]["differs"] is True
+    sessions = {s["name"]: s for g in groups["sessionGroups"] for s in g["sessions"]}
+    assert {s["status"] for s in sessions.values()} == {"STATUS_SUCCESS", "STATUS_FAILURE"}  # 1e30 diverged
+    assert all(s["endTimeSecs"] >= s["startTimeSecs"] > 0 for s in sessions.values()), sessions
+    names = [g["name"] for g in groups["sessionGroups"]]  # named by their overrides (and job number)
+    assert "1: seed=1,optimizer.learning_rate=0.05" in names, names
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    train = EventAccumulator(str(sweep_dir / "0" / "tensorboard" / "train"))
+    train.Reload()
+    loss = train.Tensors("epoch_loss") if "epoch_loss" in train.Tags()["tensors"] else train.Scalars("epoch_loss")
+    assert [event.step for event in loss] == [1, 2]  # as history.csv numbers the epochs
     assert {m["name"]["tag"] for m in experiment["metricInfos"]} >= {
         "best_val_accuracy", "final_val_accuracy", "test_accuracy"}
     summary = pd.read_csv(sweep_dir / "summary.csv").set_index("job")

@@ -2,9 +2,16 @@
 
 import pandas as pd
 
+from kexp.plan.cli import main as plan
 from tests.conftest import run_kexp
 
 TINY = ["data.train_size=120", "data.test_size=40", "trainer.save_model=false"]
+
+
+def planned(argv: list[str], capsys) -> tuple[int, str, str]:
+    status = plan(argv)
+    out = capsys.readouterr()
+    return status, out.out, out.err
 
 
 def rows(stdout: str) -> dict[str, list[str]]:
@@ -13,11 +20,11 @@ def rows(stdout: str) -> dict[str, list[str]]:
     return {line.split()[0]: line.split()[1:] for line in lines[2:-1]}
 
 
-def test_a_plan_counts_every_configuration_times_it_from_earlier_runs_and_makes_nothing(tmp_path):
-    plan = run_kexp(["-m", "model=cnn,mlp", "optimizer=sgd,adam", "--plan"], tmp_path)
-    assert plan.returncode == 0, plan.stderr[-2000:]
-    assert plan.stdout.startswith("kexp plan: a sweep of 4 jobs; nothing is run, no directory is made")
-    table = rows(plan.stdout)
+def test_a_plan_counts_every_configuration_times_it_from_earlier_runs_and_makes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = planned(["-m", "model=cnn,mlp", "optimizer=sgd,adam"], capsys)
+    assert status == 0 and out.startswith("kexp plan: a sweep of 4 jobs; nothing is run, no directory is made")
+    table = rows(out)
     assert list(table) == ["model=cnn,optimizer=sgd", "model=cnn,optimizer=adam", "model=mlp,optimizer=sgd",
                            "model=mlp,optimizer=adam"]
     # the slides' mlp on 28x28 digits: 784-512-256-10, a MAC per weight, a parameter per weight and bias
@@ -26,21 +33,25 @@ def test_a_plan_counts_every_configuration_times_it_from_earlier_runs_and_makes_
     assert table["model=cnn,optimizer=adam"][0] == "6,511,370"  # the slides' count
     # model.keras (float32 weights, no optimizer state) and the small files
     assert table["model=cnn,optimizer=adam"][2:4] == ["26.3", "MB"] and 6_511_370 * 4 + 300_000 < 26.35e6
-    assert "no earlier run" in plan.stdout and "training time unknown" in plan.stdout
-    assert not (tmp_path / "outputs").exists() and not (tmp_path / "multirun").exists()
+    assert "no earlier run" in out and "training time unknown" in out
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
     # after one real run of the mlp, a plan of 3 epochs of it is timed from that run's seconds per epoch
     done = run_kexp(["model=mlp", *TINY, "trainer.epochs=1", "seed=4"], tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     metrics = pd.read_csv(next((tmp_path / "outputs").rglob("metrics.csv")))
     per_epoch = float(metrics["train_seconds"].iloc[0]) / int(metrics["epochs"].iloc[0])
-    timed = run_kexp(["model=mlp", *TINY, "trainer.epochs=3", "--plan"], tmp_path)
-    assert timed.returncode == 0, timed.stderr[-2000:]
-    assert f"{per_epoch * 3:.0f} s (mean of 1 earlier run)" in timed.stdout  # (any seed counts)
+    status, out, _ = planned(["model=mlp", *TINY, "trainer.epochs=3"], capsys)
+    assert status == 0 and f"{per_epoch * 3:.0f} s (mean of 1 earlier run)" in out  # (any seed counts)
     assert len(list((tmp_path / "outputs").rglob("metrics.csv"))) == 1  # the plan ran nothing
 
-    race = run_kexp(["-m", "model=cnn,mlp", *TINY, "hydra/sweeper=race", "--plan"], tmp_path)
-    assert race.stdout.startswith("kexp plan: a race of 2 configurations: 6 jobs in its first round, at most 20")
-    bad = run_kexp(["-m", "model=cnn,mlp", "trainer.epochs=-1", "--plan"], tmp_path)
-    assert bad.returncode == 2 and bad.stderr.strip().startswith("kexp: config error: trainer.epochs=-1")
-    assert bad.stdout == ""
+    status, out, _ = planned(["-m", "model=cnn,mlp", *TINY, "hydra/sweeper=race"], capsys)
+    assert out.startswith("kexp plan: a race of 2 configurations: 6 jobs in its first round, at most 20")
+    status, out, err = planned(["-m", "model=cnn,mlp", "trainer.epochs=-1"], capsys)
+    assert status == 2 and err.strip().startswith("kexp: config error: trainer.epochs=-1") and out == ""
+
+
+def test_the_command_line_takes_the_flag_before_hydra_sees_it(tmp_path):
+    result = run_kexp(["model=mlp", *TINY, "--plan"], tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("kexp plan: 1 job; nothing is run")
+    assert not (tmp_path / "outputs").exists()
