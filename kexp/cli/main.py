@@ -153,10 +153,10 @@ def main() -> None:
     warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against ConfigStore schema")
     sys.argv[1:] = absolute_sweep_dir(paths_as_typed(sys.argv[1:]))
     argv = sys.argv[1:]
-    from kexp.plan.cli import strip_flag
+    from kexp.cli.plan import strip_flag
 
     if (planned := strip_flag(argv)) is not None:  # (what it would do, nothing done)
-        from kexp.plan.cli import main as plan
+        from kexp.cli.plan import main as plan
 
         sys.exit(plan(planned))
     if os.environ.get("HYDRA_FULL_ERROR") != "1":

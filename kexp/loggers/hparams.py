@@ -44,13 +44,13 @@ def write_hparams(sweep_dir: Path, jobs: list[tuple[Path, dict[str, str], dict[s
         _write_events(run_dir / TENSORBOARD_DIR, session(run_dir, values[run_dir], overrides, row, keys))
 
 
-def _experiment(config: Any) -> Any:
+def _experiment(summary: Any) -> Any:
     """The experiment summary with every hparam marked as differing across the sessions (each is
     a key the sweep varies; the dashboard otherwise says ``differs: false``)."""
     from tensorboard.plugins.hparams import metadata
     from tensorboard.plugins.hparams import summary as hparams_summary
 
-    experiment = metadata.parse_experiment_plugin_data(config.value[0].metadata.plugin_data.content)
+    experiment = metadata.parse_experiment_plugin_data(summary.value[0].metadata.plugin_data.content)
     for info in experiment.hparam_infos:
         info.differs = True
     return hparams_summary.experiment_pb(list(experiment.hparam_infos), list(experiment.metric_infos))

@@ -118,6 +118,8 @@ SWEEP_FILES = (SUMMARY_CSV, SUMMARY_MD, REPORT_FILE)
 #: Hydra's record of a sweep (its config and overrides), in the sweep directory
 MULTIRUN_FILE = "multirun.yaml"
 COMPARE_GRADIENTS = "compare_gradients.png"
+#: the seed statistics as a forest plot (a sweep with seeds)
+COMPARE_SEEDS = "compare_seeds.png"
 
 # -- inside a run: checkpoints, the early-stopping copy, the backup's files ------------------
 BEST_CHECKPOINT, LAST_CHECKPOINT = "best.keras", "last.keras"

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from kexp.plan.cli import main as plan
+from kexp.cli.plan import main as plan
 from tests.conftest import run_kexp
 
 TINY = ["data.train_size=120", "data.test_size=40", "trainer.save_model=false"]

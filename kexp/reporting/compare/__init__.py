@@ -17,7 +17,7 @@ from pathlib import Path
 from kexp.reporting.compare.plots import compare_figure, gradient_compare_figure
 from kexp.reporting.compare.report import html_report
 from kexp.reporting.compare.runs import find_runs
-from kexp.reporting.compare.statistics import claim_lines, seed_statistics
+from kexp.reporting.compare.statistics import claim_lines, interval_method, seed_statistics
 from kexp.reporting.compare.study import study_section
 from kexp.reporting.compare.table import (
     configuration_keys,
@@ -30,7 +30,7 @@ from kexp.reporting.compare.table import (
 )
 from kexp.reporting.compare.versions import version_notes
 from kexp.runs.atomic import save_figure, write_csv, write_text
-from kexp.runs.layout import COMPARE_GRADIENTS, CONFUSION_PNG, REPORT_FILE, SUMMARY_CSV, SUMMARY_MD
+from kexp.runs.layout import COMPARE_GRADIENTS, COMPARE_SEEDS, CONFUSION_PNG, REPORT_FILE, SUMMARY_CSV, SUMMARY_MD
 from kexp.runs.record import smaller_is_better
 
 CURVES = ("accuracy", "loss")
@@ -82,6 +82,12 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
         path = written[f"compare_{name}.png"] = out / f"compare_{name}.png"
         save_figure(compare_figure(runs, keys, name), path)
     images: list[Path | tuple[str, Path]] = [written[f"compare_{n}.png"] for n in CURVES]
+    if statistics is not None:  # (a picture of the seeds: each configuration's interval, the best first)
+        from kexp.reporting.compare.forest import forest_figure
+
+        path = written[COMPARE_SEEDS] = out / COMPARE_SEEDS
+        save_figure(forest_figure(statistics, table, config, column, interval_method(column)), path)
+        images.insert(0, (f"{column} over seeds: each configuration's interval and seeds", path))
     if any(len(r.gradients) for r in runs):  # runs with trainer.gradient_flow=true
         path = written[COMPARE_GRADIENTS] = out / COMPARE_GRADIENTS
         save_figure(gradient_compare_figure(runs, keys), path)
@@ -90,11 +96,13 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     images += best_confusion_matrices(runs, keys, best_first)
     tables = [*study.tables, (f"Runs ranked by {column}", best_first.drop(columns=["dir"]))]
     if statistics is not None:
-        tables.insert(0, (f"{column} over seeds: 95 % intervals, Welch against the best (Holm)", statistics))
+        method = interval_method(column)
+        tables.insert(0, (f"{column} over seeds: {method}, Welch against the best (Holm)", statistics))
     if seeds is not None:
         tables.append(("Mean ± std over seeds", seeds))
     written[REPORT_FILE] = out / REPORT_FILE
-    report = html_report(f"kexp comparison: {len(runs)} runs", images, tables, [*claims, *notes])
+    title = f"kexp comparison: {len(runs)} run{'s' if len(runs) != 1 else ''}"
+    report = html_report(title, images, tables, [*claims, *notes])
     write_text(written[REPORT_FILE], report)
     return written
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from kexp.reporting.compare.runs import Run
+from kexp.reporting.compare.statistics import is_bounded
 from kexp.reporting.compare.table import configuration_keys, label
 
 
@@ -64,18 +65,26 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     from matplotlib.ticker import MaxNLocator
 
     groups = configurations(runs, keys)
+    shown = best_configurations(groups, metric)
     seeds = {name: f" (mean, 95 % CI of {len(m)} seeds)" if len(m) > 1 else "" for name, m in groups.items()}
     held_out = "test" if runs and all(_validates_on_test(r) for r in runs) else "validation"
-    labels, columns, rows = legend_layout([*(f"{n}{seeds[n]}" for n in groups), held_out, "training"])
+    rest = len(groups) - len(shown)
+    others = [f"{rest} other configurations (grey; all in summary.csv)"] if rest else []
+    labels, columns, rows = legend_layout([*(f"{n}{seeds[n]}" for n in shown), *others, held_out, "training"])
     fig = Figure(figsize=(10, 6 + 0.22 * rows), layout="constrained")
     ax = fig.subplots()
-    colours = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
+    colours = matplotlib.colormaps["tab10"]  # (at most MAX_NAMED = 10 in colour)
     log_scale = metric == "loss" and _all_positive(runs, metric)
-    # on a log scale a band reaching below 0 is drawn down to the smallest value the runs had
-    floor = _smallest(runs, metric) if log_scale else -np.inf
-    handles = []
-    for index, members in enumerate(groups.values()):
-        colour = colours(index % colours.N)
+    # on a log scale a band reaching below 0 is drawn down to the smallest value the runs had; an
+    # accuracy's band stays inside [0, 1], as its intervals do (kexp.reporting.compare.statistics)
+    floor = _smallest(runs, metric) if log_scale else 0.0 if is_bounded(metric) else -np.inf
+    ceiling = 1.0 if is_bounded(metric) else np.inf
+    named: list[tuple[int, Line2D]] = []
+    order = [*(n for n in groups if n not in shown), *shown]  # (the grey ones first, under the others)
+    for name in order:
+        members = groups[name]
+        index = shown.index(name) if name in shown else -1
+        colour = colours(index % colours.N) if index >= 0 else (0.75, 0.75, 0.75, 0.6)
         for column, style in ((metric, "--"), (f"val_{metric}", "-")):
             stats = mean_and_std((r.history for r in members), column)
             if stats.empty:
@@ -89,16 +98,20 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
                 marker="o" if len(stats) < 3 else None,
                 markersize=4,
             )  # (a point is no line)
-            if len(members) > 1:
+            if len(members) > 1 and index >= 0:
                 ax.fill_between(
                     stats["epoch"],
                     np.maximum(stats["mean"] - stats["ci"], floor),
-                    stats["mean"] + stats["ci"],
+                    np.minimum(stats["mean"] + stats["ci"], ceiling),
                     color=colour,
                     alpha=0.15,
                     linewidth=0,
                 )
-        handles.append(Line2D([], [], color=colour, label=labels[index]))
+        if index >= 0:
+            named.append((index, Line2D([], [], color=colour, label=labels[index])))
+    handles = [handle for _, handle in sorted(named, key=lambda item: item[0])]
+    if rest:
+        handles.append(Line2D([], [], color=(0.75, 0.75, 0.75), label=labels[len(shown)]))
     handles += [
         Line2D([], [], color="grey", linestyle="-", label=held_out),
         Line2D([], [], color="grey", linestyle="--", label="training"),
@@ -112,10 +125,33 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
     ax.set_ylabel(metric)
     ax.grid(alpha=0.3)
     fig.legend(handles=handles, loc="outside lower center", ncols=columns, fontsize="small")
-    ax.set_title(title or f"{metric}: {len(runs)} runs, {len(groups)} configurations")
+    counted = (
+        f"{len(runs)} run{'s' if len(runs) != 1 else ''}, {len(groups)} configuration{'s' if len(groups) != 1 else ''}"
+    )
+    ax.set_title(title or f"{metric}: {counted}")
     if log_scale:
         ax.set_yscale("log")
     return fig
+
+
+#: Configurations drawn in colour and named in the legend; more are drawn grey, counted in one entry.
+MAX_NAMED = 10
+
+
+def best_configurations(groups: dict[str, list[Run]], metric: str) -> list[str]:
+    """The configurations a figure names: all of them up to :data:`MAX_NAMED`, else the
+    :data:`MAX_NAMED` best by their runs' best ``val_<metric>`` (lowest for a loss), best first."""
+    if len(groups) <= MAX_NAMED:
+        return list(groups)
+    column, lowest = f"val_{metric}", metric.endswith("loss")
+
+    def best(members: list[Run]) -> float:
+        values = [float(v) for r in members if column in r.history for v in r.history[column] if v == v]
+        if not values:
+            return np.inf
+        return min(values) if lowest else -max(values)
+
+    return sorted(groups, key=lambda name: best(groups[name]))[:MAX_NAMED]
 
 
 def _smallest(runs: list[Run], metric: str) -> float:

@@ -19,9 +19,10 @@ def html_report(
     name, a (heading, path) pair by the heading), then each titled table."""
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
-        "font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-        "th{background:#eee}img{max-width:100%}</style></head><body>",
+        "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;"
+        "font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}"
+        "th{background:#eee}img{max-width:100%}.scroll{overflow-x:auto;max-height:36em;overflow-y:auto}"
+        "</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
     ]
     parts += [f"<p>{html.escape(note)}</p>" for note in notes or []]
@@ -33,6 +34,43 @@ def html_report(
         )
     for heading, table in tables:
         parts.append(f"<h2>{html.escape(heading)}</h2>")
-        parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="", escape=True))
+        shown = table.to_html(index=False, formatters=formatters(table), na_rep="", escape=True)
+        parts.append(f"<div class='scroll'>{shown}</div>")  # (a wide or long table scrolls in its box)
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+#: Columns that count things: shown as integers with thousands separators.
+COUNTS = ("runs", "seeds", "epochs", "parameters", "macs", "seeds_for_power", "job", "look", "trial", "number")
+#: Columns that are probabilities or test levels: shown to three significant digits.
+PROBABILITIES = ("p_vs_best", "p_beats_best", "p_value", "threshold")
+
+
+def formatters(table: pd.DataFrame) -> dict[str, object]:
+    """How each numeric column of ``table`` reads: counts as integers, p-values to 3 significant
+    digits, the rest to 4 decimals."""
+    found: dict[str, object] = {}
+    for column in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[column]) or pd.api.types.is_bool_dtype(table[column]):
+            continue
+        if str(column) in COUNTS:
+            found[column] = _count
+        elif str(column) in PROBABILITIES:
+            found[column] = _probability
+        else:
+            found[column] = _decimal
+    return found
+
+
+def _count(value: float) -> str:
+    if value != value:
+        return ""
+    return "∞" if value == float("inf") else f"{int(value):,}"
+
+
+def _probability(value: float) -> str:
+    return "" if value != value else f"{value:.3g}"
+
+
+def _decimal(value: float) -> str:
+    return "" if value != value else f"{value:.4f}"

@@ -4,7 +4,8 @@ For the ranking metric (``--metric``, ``val_accuracy`` by default) and each
 configuration (the runs that differ only in ``seed``), over its runs that ended
 ok:
 
-- ``mean``, ``std`` (n − 1) and a 95 % confidence interval of the mean (Student t);
+- ``mean``, ``std`` (n − 1) and a 95 % confidence interval of the mean (Student t), clipped to
+  [0, 1] for a bounded metric (accuracies, AUC: :data:`BOUNDED`);
 - against the best configuration (best mean): Welch's t-test (unequal variances),
   its p-value Holm-corrected over all the comparisons (``p_vs_best``);
 - ``p_beats_best``: the probability that the configuration's mean beats the
@@ -31,6 +32,18 @@ POWER = 0.80
 BOOTSTRAP = 10_000
 #: Above this many seeds per configuration ``seeds_for_power`` gives up (the difference is tiny).
 MAX_SEEDS = 10_000
+#: Metrics that lie in [0, 1]: their intervals are clipped to it.
+BOUNDED = ("accuracy", "auc")
+
+
+def is_bounded(column: str) -> bool:
+    """Whether ``column`` is a metric in [0, 1] (an accuracy, an AUC)."""
+    return any(word in column for word in BOUNDED)
+
+
+def interval_method(column: str) -> str:
+    """How the intervals of ``column`` are made, in words (the report says it)."""
+    return "95 % CI (Student t" + (", clipped to [0, 1])" if is_bounded(column) else ")")
 
 
 def seed_statistics(
@@ -49,7 +62,7 @@ def seed_statistics(
     for name, group in groups:
         values = group[column].astype(float).to_numpy()
         row: dict[str, object] = dict(zip(config_keys, name if isinstance(name, tuple) else (name,)))
-        row.update(runs=len(values), **_interval(values))
+        row.update(runs=len(values), **_interval(values, (0.0, 1.0) if is_bounded(column) else None))
         row["_values"] = values
         rows.append(row)
     stats = pd.DataFrame(rows)
@@ -62,8 +75,9 @@ def seed_statistics(
     return stats.loc[order].reset_index(drop=True)
 
 
-def _interval(values: np.ndarray) -> dict[str, float]:
-    """mean, std and the 95 % Student-t interval of the mean (NaN below two values)."""
+def _interval(values: np.ndarray, bounds: tuple[float, float] | None = None) -> dict[str, float]:
+    """mean, std and the 95 % Student-t interval of the mean (NaN below two values), inside
+    ``bounds`` when the metric has them."""
     from scipy import stats
 
     n = len(values)
@@ -72,7 +86,10 @@ def _interval(values: np.ndarray) -> dict[str, float]:
         return {"mean": mean, "std": math.nan, "ci_low": math.nan, "ci_high": math.nan}
     std = float(np.std(values, ddof=1))
     half = float(stats.t.ppf(1 - ALPHA / 2, n - 1)) * std / math.sqrt(n)
-    return {"mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half}
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return {"mean": mean, "std": std, "ci_low": low, "ci_high": high}
 
 
 def _against_best(stats: pd.DataFrame, best: int, smaller_is_better: bool, rng: np.random.Generator) -> None:

@@ -128,8 +128,14 @@ def without_uninformative(stats: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_markdown(table: pd.DataFrame, digits: int = 4) -> str:
-    """A GitHub-style Markdown table (pandas' ``to_markdown``, i.e. tabulate's pipe format): floats
-    with ``digits`` decimals, missing values empty, ``|`` inside a cell escaped."""
+    """A GitHub-style Markdown table (pandas' ``to_markdown``, i.e. tabulate's pipe format): counts as
+    integers, p-values to 3 significant digits, other floats with ``digits`` decimals, missing values
+    empty, ``|`` inside a cell escaped."""
+    from kexp.reporting.compare.report import COUNTS, PROBABILITIES, formatters
+
     escaped = table.map(lambda v: v.replace("|", "\\|") if isinstance(v, str) else v)
     cells = escaped.astype(object).where(table.notna(), None)
+    for column, shown in formatters(table).items():
+        if str(column) in COUNTS + PROBABILITIES:
+            cells[column] = [shown(v) if v == v else None for v in table[column]]  # type: ignore[operator]
     return cells.to_markdown(index=False, floatfmt=f".{digits}f", missingval="") + "\n"

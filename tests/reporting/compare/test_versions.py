@@ -48,7 +48,8 @@ def test_the_report_shows_the_confusion_matrix_of_each_configuration_best_run(tm
     # the best configuration first (adam's best 0.9 beats sgd's 0.7)
     assert headings == ["Confusion matrix: optimizer=adam (best of 2: 2)",
                         "Confusion matrix: optimizer=sgd (best of 2: 1)"]
-    assert len(re.findall(r"src='data:image/png;base64,", report.read_text())) == 4  # 2 curves + 2 matrices
+    # the seeds' forest plot, 2 curves, 2 matrices
+    assert len(re.findall(r"src='data:image/png;base64,", report.read_text())) == 5
 
 
 def test_a_search_report_shows_only_the_best_configurations_confusion_matrices(tmp_path):

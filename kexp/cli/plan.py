@@ -63,13 +63,14 @@ def label(job: list[str], jobs: list[tuple[list[str], DictConfig]]) -> str:
 def describe(cfg: DictConfig, name: str) -> Row:
     """Build the model of ``cfg`` (not trained) and look for earlier runs of it."""
     from kexp.config.run_settings import run_settings
-    from kexp.plan.estimate import earlier_seconds, files_bytes, model_of
+    from kexp.runs.estimate import earlier_seconds, files_bytes, model_of
 
     settings = run_settings(cfg)
     model = model_of(settings)
+    from kexp.config.flat import flat_config
     from kexp.reporting.macs import total_macs
 
-    seconds, earlier = earlier_seconds(cfg)
+    seconds, earlier = earlier_seconds(flat_config(cfg), int(settings.trainer.epochs))
     return Row(
         name, int(model.count_params()), total_macs(model), files_bytes(model, settings.trainer), seconds, earlier
     )

@@ -1,5 +1,5 @@
-"""A plan's numbers: a configuration's model built (not trained), the files it would write, and
-the time its earlier runs took."""
+"""``--plan``'s numbers (:mod:`kexp.cli.plan`): a configuration's model built (not trained), the
+files it would write, and the time its earlier runs took."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import keras
-    from omegaconf import DictConfig
 
     from kexp.config.run_settings import RunSettings
     from kexp.config.schema.trainer import TrainerConfig
@@ -43,16 +42,15 @@ def files_bytes(model: keras.Model, trainer: TrainerConfig) -> int:
     return copies * model_file_bytes(model, bool(trainer.save_optimizer)) + SMALL_FILES
 
 
-def earlier_seconds(cfg: DictConfig, root: Path | None = None) -> tuple[float, int]:
-    """Mean seconds a job of ``cfg`` took in the finished (ok) runs of the same configuration — any
-    seed — under the output root, scaled to ``cfg``'s epochs; and how many runs that is."""
-    from kexp.config.flat import flat_config
+def earlier_seconds(values: dict[str, object], epochs: int, root: Path | None = None) -> tuple[float, int]:
+    """Mean seconds a job of the configuration ``values`` (resolved, flat) took in the finished (ok)
+    runs of the same configuration — any seed — under the output root, scaled to ``epochs``; and
+    how many runs that is."""
     from kexp.runs.directory import is_free, read_stored_config
     from kexp.runs.layout import OUTPUT_ROOT, STORED_CONFIG
     from kexp.runs.record import RunRecord
 
-    current = {k: v for k, v in flat_config(cfg).items() if not is_free(k) and k not in ("seed", "trainer.epochs")}
-    epochs = int(cfg.trainer.epochs)
+    current = {k: v for k, v in values.items() if not is_free(k) and k not in ("seed", "trainer.epochs")}
     per_epoch = []
     base = Path(root or OUTPUT_ROOT)
     for depth in range(1, MAX_DEPTH + 1):
