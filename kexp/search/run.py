@@ -38,7 +38,9 @@ def run_search(
         space = search_space(sweeper.get("params"), arguments)
         storage = open_storage(sweeper.get("storage"), settings.heartbeat)
         fixed = untied(fixed, space.distributions)
-        sampler = make_sampler(settings.sampler, settings.seed, settings.sampler_options, space.grid)
+        sampler = make_sampler(
+            settings.sampler, settings.seed, settings.sampler_options, space.grid, len(settings.objectives)
+        )
         pruner = make_pruner(settings.pruner, settings.pruner_options, settings.epochs)
         sweep_dir = sweep_dir.resolve()
         lock = RunLock.acquire(sweep_dir, key="hydra.sweep.dir")

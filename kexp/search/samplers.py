@@ -11,7 +11,8 @@
 
 ``hparams_search.sampler_options`` passes the sampler's own arguments through
 (``n_startup_trials``, ``multivariate``, ``population_size`` …). TPE also takes
-several objectives.
+several objectives; kexp sets its ``multivariate`` and ``constant_liar`` as Optuna 5 does by
+default, on Optuna 4.9 too (:func:`tpe_defaults`), so a search is the same search on both.
 """
 
 from __future__ import annotations
@@ -119,12 +120,24 @@ def check_options(kind: str, name: str, cls: type, options: dict) -> None:
             )
 
 
-def make_sampler(name: str, seed: int | None, options: dict, grid: dict[str, list] | None = None) -> BaseSampler:
-    """The sampler ``hparams_search.sampler=name`` asks for, seeded with the run's ``seed``."""
+def tpe_defaults(objectives: int) -> dict[str, bool]:
+    """What kexp sets on TPE whatever Optuna's version: Optuna 5's defaults — multivariate TPE for one
+    objective (independent for several) and the constant liar (parallel trials see each other as
+    running) — which Optuna 4.9 had off; ``hparams_search.sampler_options`` overrides each."""
+    return {"multivariate": objectives == 1, "constant_liar": True}
+
+
+def make_sampler(
+    name: str, seed: int | None, options: dict, grid: dict[str, list] | None = None, objectives: int = 1
+) -> BaseSampler:
+    """The sampler ``hparams_search.sampler=name`` asks for, seeded with the run's ``seed``, for a
+    search of ``objectives`` objectives."""
     cls: Any = sampler_class(name)
     check_options("sampler", name, cls, options)
     if name == "grid":
         return cls(grid or {}, seed=seed, **options)
+    if name == "tpe":
+        options = {**tpe_defaults(objectives), **options}
     return cls(seed=seed, **options)
 
 

@@ -43,6 +43,11 @@ def test_each_sampler_by_name_and_its_options():
         sampler = make_sampler(name, 0, {}, {"x": [0.1, 0.5]})
         assert type(sampler).__name__ == expected[name]
     assert make_sampler("tpe", 0, {"n_startup_trials": 3})._n_startup_trials == 3
+    # Optuna 5's defaults, set by kexp whatever the version: multivariate for one objective, the liar
+    one, two, mine = make_sampler("tpe", 0, {}), make_sampler("tpe", 0, {}, objectives=2), make_sampler(
+        "tpe", 0, {"multivariate": False, "constant_liar": False})
+    assert (one._multivariate, one._constant_liar, two._multivariate) == (True, True, False)
+    assert (mine._multivariate, mine._constant_liar) == (False, False)
     with pytest.raises(ConfigError, match="hparams_search.sampler_options.population=4 — an argument of nsga2"):
         make_sampler("nsga2", 0, {"population": 4})
 
