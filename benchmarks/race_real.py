@@ -3,7 +3,8 @@
     python benchmarks/race_real.py [--max-seeds 8] [--grid spread|tied]
 
 ``spread``: the slides' ``mlp`` on the bundled digits (1,000 training images, 3 epochs) at four
-learning rates whose accuracies are spread (3e-3 best, 3e-6 worst). ``near``: two learning rates
+learning rates whose accuracies are spread, the best two close (3e-3, 3e-4). ``steps``: one
+clearly best (3e-4), the others worse in steps (3e-5, 1e-5, 3e-6). ``near``: two learning rates
 a little apart (8e-4, 1e-3). ``tied``: two configurations that train the same (``name=a,b``:
 only the run's name differs), the case a race cannot shorten much. Each grid
 runs twice, in its own sweep directory: every configuration on seeds 0 .. max_seeds-1 (the
@@ -26,8 +27,10 @@ import yaml
 
 COMMON = ["model=mlp", "data.train_size=1000", "data.test_size=200", "trainer.epochs=3", "trainer.save_model=false"]
 GRIDS = {
-    # one clearly best, the others worse in steps
+    # four learning rates two of which (3e-3, 3e-4) the seeds hardly tell apart
     "spread": ["optimizer.learning_rate=0.003,0.0003,0.00003,0.000003"],
+    # one clearly best (3e-4), the others worse in steps
+    "steps": ["optimizer.learning_rate=0.0003,0.00003,0.00001,0.000003"],
     # a grid whose runs the seed alone decides: the learning rate 0.0008 and 0.001 of the same net
     "near": ["optimizer.learning_rate=0.0008,0.001"],
     "tied": ["name=a,b"],

@@ -14,7 +14,7 @@ def test_help_lists_groups_and_options(tmp_path):
             "mlp784, nnc_cnn, plain110,") in result.stdout
     assert "se_resnet20, se_resnet50, vgg11, vgg13, vgg16, vgg19, vit_base, vit_small, vit_tiny, vit_tiny_p4, zfnet" in result.stdout
     assert ("optimizer: adabound, adadelta, adagrad, adam, adamax, adamw, lion, momentum, muon, nadam, "
-            "nesterov, radam, rmsprop, sgd") in result.stdout
+            "nesterov, radam, rmsprop, schedule_free_adamw, sgd") in result.stdout
     assert "regularization: augment, batchnorm, dropout, l1, l1l2, l2, none, sparse" in result.stdout
     assert "schedule: constant, cosine, exponential, one_cycle, plateau, step" in result.stdout
     assert "task: binary, multiclass, regression" in result.stdout
