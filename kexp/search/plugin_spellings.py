@@ -76,3 +76,34 @@ def check_custom_search_space(given: Any) -> None:
             f"hydra.sweeper.custom_search_space={given} — kexp's search space is hydra.sweeper.params and the "
             "command line's sweeps (choice, range, interval, tag(log, …)); write the function's parameters there"
         )
+
+
+#: The keys of kexp's Optuna sweeper's node (``conf/hydra/sweeper/optuna.yaml``).
+SWEEPER_KEYS = (
+    "_target_",
+    "n_trials",
+    "n_jobs",
+    "params",
+    "study_name",
+    "storage",
+    "max_failure_rate",
+    "search",
+    "objective",
+    "task",
+    "epochs",
+    "sampler",
+    "direction",
+    "custom_search_space",
+)
+
+
+def check_sweeper_keys(sweeper: Mapping[str, Any], known: tuple[str, ...], what: str) -> None:
+    """ConfigError (one line) for a key of ``hydra.sweeper`` that nothing reads (added with ``+``)."""
+    import difflib
+
+    for key in sweeper:
+        if key not in known:
+            near = difflib.get_close_matches(str(key), [k for k in known if k != "_target_"], n=1)
+            hint = f"; did you mean hydra.sweeper.{near[0]}?" if near else ""
+            shown = ", ".join(k for k in known if k != "_target_")
+            raise ConfigError(f"hydra.sweeper.{key} — not a setting of {what} (it has {shown}){hint}")

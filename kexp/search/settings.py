@@ -92,8 +92,15 @@ class SearchSettings:
     def of_sweeper(cls, sweeper: Mapping[str, Any]) -> SearchSettings:
         """The settings of the sweeper's node (``hydra.sweeper``, resolved: its ``search`` is
         ``hparams_search``), read the same way by the preflight and by the searcher."""
-        from kexp.search.plugin_spellings import check_custom_search_space, check_directions, sampler_spelling
+        from kexp.search.plugin_spellings import (
+            SWEEPER_KEYS,
+            check_custom_search_space,
+            check_directions,
+            check_sweeper_keys,
+            sampler_spelling,
+        )
 
+        check_sweeper_keys(sweeper, SWEEPER_KEYS, "the Optuna search")
         check_custom_search_space(sweeper.get("custom_search_space"))
         search = dict(_plain(sweeper.get("search")) or {})
         spelled = sampler_spelling(sweeper.get("sampler"))

@@ -131,3 +131,5 @@ def test_what_kexp_does_otherwise_is_one_line_naming_what_to_write(tmp_path, mon
         "kexp: config error: hydra.sweeper.sampler._target_=optuna.samplers.QMCSampler — one of "
         "optuna.samplers.TPESampler")
     assert "unknown key 'search_space'" in preflight_error([*base, "hydra.sweeper.search_space={}"])
+    assert preflight_error([*base, "+hydra.sweeper.search_space={}"]).startswith(  # (added: nothing reads it)
+        "kexp: config error: hydra.sweeper.search_space — not a setting of the Optuna search")
