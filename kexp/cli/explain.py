@@ -4,6 +4,7 @@ are and the closest ones), a value of the wrong type (what the schema allows).""
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import enum
 import re
 import typing
@@ -93,7 +94,10 @@ def _unknown_key(hydra, config_name: str, overrides: list[str], key: str, given:
     if isinstance(node, DictConfig):
         known = ", ".join(str(k) for k in node if k != "hydra")
         near = added_keys.closest_keys(base, key)
-        if added_keys.takes_new_keys(base, parent):
+        sibling = difflib.get_close_matches(leaf, [str(k) for k in node], n=1, cutoff=0.8)
+        if sibling and added_keys.takes_new_keys(base, parent):  # (a typo of a key it has: alpah)
+            hint = f"; did you mean {parent}.{sibling[0]}?"
+        elif added_keys.takes_new_keys(base, parent):
             hint = f" (to add a new key write +{given})"
         else:
             hint = f"; did you mean {' or '.join(near)}?" if near else ""

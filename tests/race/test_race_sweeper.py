@@ -52,8 +52,8 @@ def test_a_race_that_cannot_run_is_one_line_before_anything_runs(tmp_path):
         "kexp: config error: hydra/sweeper=race — a race, which runs with -m")
     assert preflight_error([*base, "objective=[val_accuracy,parameters]"]).endswith("a race takes one objective")
     assert preflight_error([*base, "seed=3"]) == ""  # (the first seed: 3, 4, 5, ...)
-    assert preflight_error([*base, "+hydra.sweeper.alpah=0.1"]).endswith(  # (nothing would read it)
-        "did you mean hydra.sweeper.alpha?")
+    for typo in ("hydra.sweeper.alpah=0.1", "+hydra.sweeper.alpah=0.1"):  # (added, nothing would read it)
+        assert preflight_error([*base, typo]).endswith("did you mean hydra.sweeper.alpha?"), typo
     result = run_kexp([*base, "hydra.sweeper.max_seeds=1", "hydra.sweep.dir=nothing"], tmp_path)
     assert result.returncode == 2 and result.stderr.strip().splitlines()[-1] == \
         "kexp: config error: hydra.sweeper.max_seeds=1 — an integer of at least 2"
