@@ -46,7 +46,10 @@ def main(argv: list[str]) -> int:
         args = parse_args(argv)
         if not jobs:
             raise ConfigError(f"{FLAG} — plans a run or a sweep; give key=value overrides (not --help or --cfg)")
-        rows = [describe(cfg, label(job, jobs)) for job, cfg in jobs]
+        from kexp.runs.estimate import finished_runs
+
+        finished = finished_runs()  # (the output root read once for every configuration)
+        rows = [describe(cfg, label(job, jobs), finished) for job, cfg in jobs]
     except KexpError as err:
         print(err.one_line(), file=sys.stderr)
         return 2
@@ -60,7 +63,7 @@ def label(job: list[str], jobs: list[tuple[list[str], DictConfig]]) -> str:
     return ",".join(varying or [o for o in job if not o.startswith("hydra")]) or "(the defaults)"
 
 
-def describe(cfg: DictConfig, name: str) -> Row:
+def describe(cfg: DictConfig, name: str, finished: list) -> Row:
     """Build the model of ``cfg`` (not trained) and look for earlier runs of it."""
     from kexp.config.run_settings import run_settings
     from kexp.runs.estimate import earlier_seconds, files_bytes, model_of
@@ -70,7 +73,7 @@ def describe(cfg: DictConfig, name: str) -> Row:
     from kexp.config.flat import flat_config
     from kexp.reporting.macs import total_macs
 
-    seconds, earlier = earlier_seconds(flat_config(cfg), int(settings.trainer.epochs))
+    seconds, earlier = earlier_seconds(flat_config(cfg), int(settings.trainer.epochs), finished)
     return Row(
         name, int(model.count_params()), total_macs(model), files_bytes(model, settings.trainer), seconds, earlier
     )

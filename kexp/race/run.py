@@ -51,6 +51,7 @@ class Race:
     maximize: bool = True
     values: np.ndarray = field(init=False)
     alive: list[int] = field(init=False)
+    swept: list[int] = field(init=False)  # (the positions of the overrides the grid varies)
     out: dict[int, str] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     jobs: int = 0
@@ -58,11 +59,12 @@ class Race:
     def __post_init__(self) -> None:
         self.values = np.full((len(self.configurations), self.settings.max_seeds), np.nan)
         self.alive = list(range(len(self.configurations)))
+        first = self.configurations[0]
+        self.swept = [i for i in range(len(first)) if len({c[i] for c in self.configurations}) > 1]
 
     def label(self, row: int) -> str:
         """The configuration by the keys the grid sweeps (``model=cnn,optimizer=adam``)."""
-        swept = [i for i in range(len(self.configurations[0])) if len({c[i] for c in self.configurations}) > 1]
-        return ",".join(self.configurations[row][i] for i in swept)
+        return ",".join(self.configurations[row][i] for i in self.swept)
 
     def jobs_of_round(self, seeds: range) -> list[tuple[int, int, list[str]]]:
         """``(configuration, seed index, overrides)`` of each job of a round, in the fixed order."""

@@ -42,16 +42,14 @@ def files_bytes(model: keras.Model, trainer: TrainerConfig) -> int:
     return copies * model_file_bytes(model, bool(trainer.save_optimizer)) + SMALL_FILES
 
 
-def earlier_seconds(values: dict[str, object], epochs: int, root: Path | None = None) -> tuple[float, int]:
-    """Mean seconds a job of the configuration ``values`` (resolved, flat) took in the finished (ok)
-    runs of the same configuration — any seed — under the output root, scaled to ``epochs``; and
-    how many runs that is."""
-    from kexp.runs.directory import is_free, read_stored_config
+def finished_runs(root: Path | None = None) -> list[tuple[dict[str, object], float]]:
+    """``(stored config, seconds per epoch)`` of every run under the output root that ended ok
+    (read once for a whole plan)."""
+    from kexp.runs.directory import read_stored_config
     from kexp.runs.layout import OUTPUT_ROOT, STORED_CONFIG
     from kexp.runs.record import RunRecord
 
-    current = {k: v for k, v in values.items() if not is_free(k) and k not in ("seed", "trainer.epochs")}
-    per_epoch = []
+    found = []
     base = Path(root or OUTPUT_ROOT)
     for depth in range(1, MAX_DEPTH + 1):
         for stored in base.glob("/".join(["*"] * depth) + "/" + STORED_CONFIG):
@@ -60,11 +58,23 @@ def earlier_seconds(values: dict[str, object], epochs: int, root: Path | None = 
             if record is None or record.status != "ok" or not record.epochs or not math.isfinite(record.train_seconds):
                 continue
             try:
-                earlier = read_stored_config(run_dir)
+                found.append((read_stored_config(run_dir), record.train_seconds / record.epochs))
             except (OSError, ValueError):
                 continue
-            if all(earlier.get(k, "<absent>") == v for k, v in current.items()):
-                per_epoch.append(record.train_seconds / record.epochs)
+    return found
+
+
+def earlier_seconds(
+    values: dict[str, object], epochs: int, finished: list[tuple[dict[str, object], float]]
+) -> tuple[float, int]:
+    """Mean seconds a job of the configuration ``values`` (resolved, flat) took in the ``finished``
+    runs of the same configuration — any seed — scaled to ``epochs``; and how many runs that is."""
+    from kexp.runs.directory import is_free
+
+    current = {k: v for k, v in values.items() if not is_free(k) and k not in ("seed", "trainer.epochs")}
+    per_epoch = [
+        seconds for stored, seconds in finished if all(stored.get(k, "<absent>") == v for k, v in current.items())
+    ]
     if not per_epoch:
         return math.nan, 0
     return sum(per_epoch) / len(per_epoch) * epochs, len(per_epoch)
