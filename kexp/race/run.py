@@ -121,26 +121,12 @@ class Race:
         }
 
 
-#: The keys of the race sweeper's node (``conf/hydra/sweeper/race.yaml``).
-SWEEPER_KEYS = (
-    "_target_",
-    "alpha",
-    "max_seeds",
-    "first_seeds",
-    "seeds_per_round",
-    "margin",
-    "objective",
-    "task",
-    "seed",
-)
-
-
 def race_settings(sweeper: dict[str, Any]) -> RaceSettings:
     """The race's settings from the sweeper's node (``hydra.sweeper``, resolved), checked (a key
     nothing reads, ``+hydra.sweeper.alpah=0.1``, is one line)."""
-    from kexp.search.plugin_spellings import check_sweeper_keys
+    from kexp.search.plugin_spellings import check_sweeper_keys, sweeper_keys
 
-    check_sweeper_keys(sweeper, SWEEPER_KEYS, "the race")
+    check_sweeper_keys(sweeper, sweeper_keys("race"), "the race")
     settings = RaceSettings(
         alpha=float(sweeper.get("alpha", 0.05)),
         max_seeds=sweeper.get("max_seeds", 10),

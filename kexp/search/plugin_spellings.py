@@ -78,23 +78,15 @@ def check_custom_search_space(given: Any) -> None:
         )
 
 
-#: The keys of kexp's Optuna sweeper's node (``conf/hydra/sweeper/optuna.yaml``).
-SWEEPER_KEYS = (
-    "_target_",
-    "n_trials",
-    "n_jobs",
-    "params",
-    "study_name",
-    "storage",
-    "max_failure_rate",
-    "search",
-    "objective",
-    "task",
-    "epochs",
-    "sampler",
-    "direction",
-    "custom_search_space",
-)
+def sweeper_keys(option: str) -> tuple[str, ...]:
+    """The keys of a sweeper's node as its YAML (``conf/hydra/sweeper/<option>.yaml``) writes them:
+    the one owner of what the sweeper reads."""
+    import yaml
+
+    from kexp.config.location import config_dir
+
+    written = yaml.safe_load((config_dir() / "hydra" / "sweeper" / f"{option}.yaml").read_text(encoding="utf-8"))
+    return tuple(str(key) for key in written if key != "defaults")
 
 
 def check_sweeper_keys(sweeper: Mapping[str, Any], known: tuple[str, ...], what: str) -> None:

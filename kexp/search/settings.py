@@ -93,14 +93,14 @@ class SearchSettings:
         """The settings of the sweeper's node (``hydra.sweeper``, resolved: its ``search`` is
         ``hparams_search``), read the same way by the preflight and by the searcher."""
         from kexp.search.plugin_spellings import (
-            SWEEPER_KEYS,
             check_custom_search_space,
             check_directions,
             check_sweeper_keys,
             sampler_spelling,
+            sweeper_keys,
         )
 
-        check_sweeper_keys(sweeper, SWEEPER_KEYS, "the Optuna search")
+        check_sweeper_keys(sweeper, sweeper_keys("optuna"), "the Optuna search")
         check_custom_search_space(sweeper.get("custom_search_space"))
         search = dict(_plain(sweeper.get("search")) or {})
         spelled = sampler_spelling(sweeper.get("sampler"))
