@@ -36,13 +36,13 @@ def counts() -> None:
     import keras
 
     from kexp.models import build_model
-    from tests.conftest import compose_config
+    from tests.conftest import typed_config
 
     print("| architecture | keras.io documents | Keras builds (top, 1000 classes) | kexp model=backbone, 10 classes |")
     print("| --- | --- | --- | --- |")
     for arch, documented in DOCUMENTED.items():
         full = getattr(keras.applications, arch)(weights=None).count_params()
-        cfg = compose_config(["model=backbone", f"model.arch={arch}", "model.weights=null"])
+        cfg = typed_config(["model=backbone", f"model.arch={arch}", "model.weights=null"])
         ours = build_model(cfg.model, (224, 224, 3), 10, cfg.regularization).count_params()
         agrees = f"{full / 1e6:.1f}M" == documented
         print(f"| {arch} | {documented} | {full:,} ({'agrees' if agrees else 'DIFFERS'}) | {ours:,} |")

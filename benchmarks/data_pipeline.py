@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from throughput import MNIST, Stopwatch, compose  # noqa: E402
+from throughput import MNIST, Stopwatch, compose, kexp_fit  # noqa: E402
 
 VALIDATION = 256
 
@@ -79,19 +79,10 @@ def time_fit(cfg, train, val) -> Stopwatch:
     import keras
 
     from kexp.data import Dataset
-    from kexp.models import build_model
-    from kexp.training.optimizers import build_optimizer
-    from kexp.training.signals import guarded
-    from kexp.training.trainer import compile_model, fit
 
     keras.utils.clear_session()
     keras.utils.set_random_seed(0)
-    data = Dataset("bench", train, val, val, 10)
-    model = build_model(cfg.model, data.input_shape, 10, cfg.regularization)
-    compile_model(model, build_optimizer(cfg.optimizer))
-    with tempfile.TemporaryDirectory() as run_dir, guarded() as guard, Stopwatch() as watch:
-        fit(model, data, cfg.trainer, Path(run_dir), guard, seed=0)
-    return watch
+    return kexp_fit(cfg, Dataset("bench", train, val, val, 10))
 
 
 def training_throughput(root: Path, images: int, batch_size: int, repeats: int) -> None:

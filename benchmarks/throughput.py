@@ -18,6 +18,13 @@ time, so wall-clock rates of identical code jump between two levels (on the
 2-vCPU build machine: 374 and 530-600 img/s), while CPU seconds count only the
 work done. Data: ``../shared/data/mnist.npz`` when present,
 else a synthetic stand-in of the same shape.
+
+Each fit trains ``--epochs`` epochs (default 3) and two rates are printed: the
+whole fit (compiling the step included, as a short run pays it) and the epochs
+after the first (the steady rate a longer run sees; time from the end of epoch 1
+to the end of the last, kexp's validation and backups included).
+``--set trainer.steps_per_execution=1`` gives kexp a plain ``fit``'s one batch per
+call; its default is ``auto``.
 """
 
 from __future__ import annotations
@@ -66,14 +73,47 @@ def slides_cnn(input_shape, num_classes):
 
 
 def compose(overrides: list[str]):
+    """The typed settings ``python -m kexp <overrides>`` would run (:func:`run_settings`)."""
     from hydra import compose as hydra_compose, initialize_config_dir
 
     from kexp.cli.main import register_resolvers
+    from kexp.compat.hydra import VERSION_BASE
     from kexp.config.location import config_dir
+    from kexp.config.run_settings import run_settings
 
     register_resolvers()
-    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-        return hydra_compose("config", overrides=overrides)
+    with initialize_config_dir(config_dir=str(config_dir()), **VERSION_BASE):
+        return run_settings(hydra_compose("config", overrides=overrides))
+
+
+def kexp_fit(settings, data, callbacks=()) -> Stopwatch:
+    """Wall and CPU seconds of kexp's own compile + ``fit`` of ``settings``'s model on ``data``."""
+    from kexp.models import build_model
+    from kexp.training.signals import guarded
+    from kexp.training.tasks import Task
+    from kexp.training.trainer import Compilation, FitPlace, fit
+
+    trainer = settings.trainer
+    model = build_model(settings.model, data.input_shape, data.num_classes, settings.regularization)
+    Compilation(settings.optimizer, Task("multiclass"), trainer.jit_compile).compile(model)
+    with tempfile.TemporaryDirectory() as run_dir, guarded() as guard, Stopwatch() as watch:
+        fit(model, data, trainer, FitPlace(Path(run_dir), guard, seed=0), callbacks=list(callbacks))
+    return watch
+
+
+def epoch_clock():
+    """A Keras callback that keeps the (wall, CPU) seconds from the end of the first epoch to
+    the end of the last (``.steady``)."""
+    import keras
+
+    class EpochClock(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            now = (time.perf_counter(), time.process_time())
+            if epoch == 0:
+                self.first = now
+            self.steady = (now[0] - self.first[0], now[1] - self.first[1])
+
+    return EpochClock()
 
 
 class Stopwatch:
@@ -88,32 +128,24 @@ class Stopwatch:
         self.cpu = time.process_time() - self._cpu
 
 
-def time_kexp(cfg, x, y) -> Stopwatch:
-    """Wall and CPU seconds of ``kexp.training.trainer.fit`` for one epoch over ``x``."""
+def time_kexp(cfg, x, y) -> tuple[Stopwatch, tuple[float, float]]:
+    """Wall and CPU seconds of ``kexp.training.trainer.fit`` over ``x``, and of its epochs after the first."""
     import keras
 
     from kexp.data import Dataset, Split
-    from kexp.models import build_model
-    from kexp.training.optimizers import build_optimizer
-    from kexp.training.signals import guarded
-    from kexp.training.trainer import compile_model, fit
 
     keras.utils.clear_session()
-    keras.config.set_dtype_policy(cfg.trainer.precision)  # --set trainer.precision=...
+    keras.config.set_dtype_policy(str(cfg.trainer.precision))  # --set trainer.precision=...
     keras.utils.set_random_seed(0)
     n = len(x) - VALIDATION
     validation = Split(x[n:], y[n:])
-    data = Dataset("bench", Split(x[:n], y[:n]), validation, validation, 10)
-    model = build_model(cfg.model, data.input_shape, 10, cfg.regularization)
-    compile_model(model, build_optimizer(cfg.optimizer), jit_compile=cfg.trainer.jit_compile,
-                  steps_per_execution=cfg.trainer.steps_per_execution)
-    with tempfile.TemporaryDirectory() as run_dir, guarded() as guard, Stopwatch() as watch:
-        fit(model, data, cfg.trainer, Path(run_dir), guard, seed=0)
-    return watch
+    clock = epoch_clock()
+    watch = kexp_fit(cfg, Dataset("bench", Split(x[:n], y[:n]), validation, validation, 10), [clock])
+    return watch, clock.steady
 
 
-def time_handwritten(cfg, x, y) -> Stopwatch:
-    """Wall and CPU seconds of a plain ``model.fit(x, y, batch_size=...)`` for one epoch."""
+def time_handwritten(cfg, x, y) -> tuple[Stopwatch, tuple[float, float]]:
+    """Wall and CPU seconds of a plain ``model.fit(x, y, batch_size=...)``, and of its epochs after the first."""
     import keras
 
     from kexp.models import build_model
@@ -127,9 +159,11 @@ def time_handwritten(cfg, x, y) -> Stopwatch:
     else:
         model = build_model(cfg.model, x.shape[1:], 10, cfg.regularization)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    clock = epoch_clock()
     with Stopwatch() as watch:
-        model.fit(x, y, batch_size=int(cfg.trainer.batch_size), epochs=1, verbose=0)
-    return watch
+        model.fit(x, y, batch_size=int(cfg.trainer.batch_size), epochs=cfg.trainer.epochs, verbose=0,
+                  callbacks=[clock])
+    return watch, clock.steady
 
 
 def main() -> None:
@@ -139,33 +173,36 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=128 * 60, help="training images per timed epoch")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per fit (the first compiles)")
     parser.add_argument("--set", nargs="*", default=[], help="extra kexp overrides, e.g. trainer.jit_compile=true")
     parser.add_argument("--no-jax", action="store_true", help="skip the JAX-backend run")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     import keras
 
-    cfg = compose([f"model={args.model}", f"trainer.batch_size={args.batch_size}", "trainer.epochs=1",
+    cfg = compose([f"model={args.model}", f"trainer.batch_size={args.batch_size}", f"trainer.epochs={args.epochs}",
                    "trainer.verbose=0", *args.set])
     x, y, source = load_arrays(args.model, args.images)
-    print(f"model {args.model}, {source}, {args.images} images per epoch, batch {args.batch_size}, "
-          f"backend {keras.backend.backend()}, kexp overrides: {' '.join(args.set) or '(defaults)'}")
+    print(f"model {args.model}, {source}, {args.images} images per epoch, {args.epochs} epochs a fit, batch "
+          f"{args.batch_size}, backend {keras.backend.backend()}, kexp overrides: {' '.join(args.set) or '(defaults)'}")
     warm = slice(0, args.batch_size * 8 + VALIDATION)
     time_kexp(cfg, x[warm], y[warm])
     time_handwritten(cfg, x[warm], y[warm])
-    kexp_runs, hand_runs = [], []
+    runs: dict[str, list] = {"kexp": [], "hand-written": []}
+    whole, steady = args.images * args.epochs, args.images * (args.epochs - 1)
     for repeat in range(1, args.repeats + 1):
-        kexp_runs.append(time_kexp(cfg, x, y))
-        hand_runs.append(time_handwritten(cfg, x, y))
-        print(f"repeat {repeat}: kexp {args.images / kexp_runs[-1].wall:7.1f} img/s "
-              f"({args.images / kexp_runs[-1].cpu:6.1f} per CPU s)   "
-              f"hand-written {args.images / hand_runs[-1].wall:7.1f} img/s "
-              f"({args.images / hand_runs[-1].cpu:6.1f} per CPU s)", flush=True)
-    for clock in ("wall", "cpu"):
-        kexp_median = statistics.median(args.images / getattr(run, clock) for run in kexp_runs)
-        hand_median = statistics.median(args.images / getattr(run, clock) for run in hand_runs)
-        unit = "img/s" if clock == "wall" else "img per CPU s"
-        print(f"median ({clock}): kexp {kexp_median:.1f} {unit}, hand-written {hand_median:.1f} {unit}, "
+        for name, timed in (("kexp", time_kexp), ("hand-written", time_handwritten)):
+            runs[name].append(timed(cfg, x, y))
+        print(f"repeat {repeat}: " + "   ".join(
+            f"{name} whole fit {whole / r[-1][0].cpu:7.1f}, after epoch 1 {steady / r[-1][1][1]:7.1f} img per CPU s"
+            for name, r in runs.items()), flush=True)
+    rates = {  # (what, clock) -> name -> median images per second
+        ("whole fit", "wall"): lambda r: whole / r[0].wall, ("whole fit", "CPU"): lambda r: whole / r[0].cpu,
+        ("after epoch 1", "wall"): lambda r: steady / r[1][0], ("after epoch 1", "CPU"): lambda r: steady / r[1][1],
+    }
+    for (what, clock), rate in rates.items():
+        kexp_median, hand_median = (statistics.median(map(rate, runs[name])) for name in runs)
+        print(f"median {what} per {clock} second: kexp {kexp_median:.1f} img, hand-written {hand_median:.1f} img, "
               f"ratio kexp/hand-written {kexp_median / hand_median:.3f}x", flush=True)
     if keras.backend.backend() != "jax" and not args.no_jax:
         run_on_jax(sys.argv[1:])

@@ -13,6 +13,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
+from kexp.compat.hydra import VERSION_BASE
 from kexp.config.location import config_dir
 from kexp.cli.main import register_resolvers
 
@@ -28,7 +29,7 @@ TINY_DATA = ["data.train_size=200", "data.test_size=100"]
 def compose_config(overrides: list[str] | None = None, return_hydra_config: bool = False) -> DictConfig:
     """The config ``python -m kexp <overrides>`` would run, without running it."""
     register_resolvers()
-    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(config_dir()), **VERSION_BASE):
         return compose("config", overrides=overrides or [], return_hydra_config=return_hydra_config)
 
 

@@ -64,3 +64,10 @@ def unshare_averaged_weights(model) -> None:
 
     for variable in model.trainable_variables:
         variable.assign(keras.ops.copy(variable.value))
+
+
+def device_kind() -> str:
+    """``cpu``, ``gpu`` or ``tpu``: the platform of JAX's first device."""
+    import jax
+
+    return str(jax.devices()[0].platform)

@@ -194,6 +194,14 @@ def batch_shard() -> tuple[int, int] | None:
     return process_shard()
 
 
+def device_kind() -> str:
+    """``cpu``, ``gpu`` or ``tpu``: the kind of device the running backend trains on."""
+    from kexp.backends import backend_module
+
+    module = backend_module()
+    return module.device_kind() if module is not None else "cpu"
+
+
 #: ``trainer.strategy`` values and the backends each runs on (default: every backend).
 STRATEGY_BACKENDS = {"default": None, "mirrored": ("tensorflow",), "data_parallel": ("jax",)}
 _OTHERWISE = {

@@ -233,3 +233,10 @@ def saved_model_predictor(path):
 
     loaded = tf.saved_model.load(str(path))
     return lambda x: loaded.serve(tf.constant(x)).numpy()
+
+
+def device_kind() -> str:
+    """``gpu`` when TensorFlow sees a GPU, else ``cpu``."""
+    import tensorflow as tf
+
+    return "gpu" if tf.config.list_logical_devices("GPU") else "cpu"

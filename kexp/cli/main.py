@@ -13,6 +13,7 @@ import warnings
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from kexp.compat.hydra import HYDRA_MAIN, quiet_third_party_plugins, register_resolver
 from kexp.config.errors import KexpError
 from kexp.config.location import config_dir
 
@@ -68,10 +69,10 @@ def register_resolvers() -> None:
     register_schemas()
     for name, function in (("kexp_suffix", run_dir_suffix), ("kexp_claim", _claim)):
         if not OmegaConf.has_resolver(name):
-            OmegaConf.register_new_resolver(name, function, use_cache=name == "kexp_claim")
+            register_resolver(name, function, use_cache=name == "kexp_claim")
 
 
-@hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
+@hydra.main(config_path=str(config_dir()), config_name="config", **HYDRA_MAIN)
 def hydra_main(cfg: DictConfig) -> float | list[float] | None:
     """Run one job (Hydra calls this once per run, or per job of a sweep)."""
     from kexp.runs.job import run_job
@@ -151,6 +152,7 @@ def main() -> None:
     # conf/hydra/launcher/ray.yaml replaces the Ray plugin's config of the same name on purpose
     # (see its comment); Hydra warns about any such name match
     warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against ConfigStore schema")
+    quiet_third_party_plugins()
     sys.argv[1:] = absolute_sweep_dir(paths_as_typed(sys.argv[1:]))
     argv = sys.argv[1:]
     from kexp.cli.plan import strip_flag

@@ -5,21 +5,40 @@ kexp checks a command line before ``@hydra.main`` runs (preflight) and renders
 ``@hydra.main`` composes it, and Hydra's own argument parser, which Hydra does
 not export. ``tests/compat/test_hydra.py`` checks each name and signature
 used here, so a Hydra upgrade that changes them fails that test loudly instead
-of breaking the command line. ``pyproject.toml`` pins ``hydra-core<1.4``.
+of breaking the command line.
+
+It also holds what differs between Hydra 1.3 and 1.4 (with OmegaConf 2.3 and
+2.4), so the rest of kexp is written once: ``version_base`` (required by 1.3,
+deprecated by 1.4), ``OmegaConf.register_resolver`` (2.4's name for
+``register_new_resolver``) and 1.4's execution whitelist for config-selected
+``_target_``s (:func:`instantiate`).
 """
 
 from __future__ import annotations
 
 import os
 from argparse import ArgumentParser, Namespace
+from typing import Any
 
+from hydra import __version__ as hydra_version
 from hydra._internal.hydra import Hydra
 from hydra._internal.utils import create_automatic_config_search_path, get_args_parser
 from hydra.core.config_search_path import SearchPathQuery
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.object_type import ObjectType
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
+
+#: (major, minor) of the installed Hydra.
+HYDRA_VERSION = tuple(int(part) for part in hydra_version.split(".")[:2])
+#: Keyword arguments of ``hydra.main``/``initialize_config_dir`` for Hydra 1.3's behaviour: 1.3 wants
+#: ``version_base="1.3"``; 1.4 behaves so by default and deprecates the argument.
+VERSION_BASE: dict[str, str] = {"version_base": "1.3"} if HYDRA_VERSION < (1, 4) else {}
+#: kexp's own classes that Hydra instantiates itself (``hydra.callbacks``), trusted on Hydra 1.4.
+HYDRA_MAIN: dict[str, Any] = {
+    **VERSION_BASE,
+    **({"execution_whitelist": ["kexp.*"]} if HYDRA_VERSION >= (1, 4) else {}),
+}
 
 #: The private names this module relies on (checked by the compatibility test).
 PRIVATE_API = {
@@ -47,6 +66,7 @@ def create_hydra(primary_config_dir: str, user_config_dir: str | None = None) ->
     ``user_config_dir`` goes where Hydra puts ``--config-dir``: before the
     structured-config schema source. Call :func:`clear` when done.
     """
+    quiet_third_party_plugins()  # (Hydra scans the plugins as it starts)
     search_path = create_automatic_config_search_path(None, None, primary_config_dir)
     if user_config_dir is not None:
         search_path.prepend(
@@ -88,3 +108,52 @@ class ConfigGroups:
 def clear() -> None:
     """Forget the global Hydra state that :func:`create_hydra` set up."""
     GlobalHydra.instance().clear()
+
+
+def register_resolver(name: str, function: Any, use_cache: bool = False) -> None:
+    """``OmegaConf.register_resolver`` (OmegaConf 2.4), else 2.3's ``register_new_resolver`` (2.3's
+    ``register_resolver`` is an older API of another signature)."""
+    import omegaconf
+
+    new_api = tuple(int(part) for part in omegaconf.__version__.split(".")[:2]) >= (2, 4)
+    register = OmegaConf.register_resolver if new_api else OmegaConf.register_new_resolver
+    register(name, function, use_cache=use_cache)  # type: ignore[call-arg]
+
+
+def config_targets(node: Any) -> list[str]:
+    """Every ``_target_`` named in ``node`` (a config node, mapping or list), nested ones too."""
+    if isinstance(node, DictConfig | dict):
+        found = [str(node["_target_"])] if "_target_" in node else []
+        return found + [target for value in node.values() for target in config_targets(value)]
+    if isinstance(node, list | tuple) or OmegaConf.is_list(node):
+        return [target for value in node for target in config_targets(value)]
+    return []
+
+
+def instantiate(node: Any, **kwargs: Any) -> Any:
+    """``hydra.utils.instantiate(node, **kwargs)`` of a node from the run's own config.
+
+    Hydra 1.4 asks for an execution whitelist of the ``_target_``s a config may
+    call (and warns without one, an error in 1.5): it guards apps that load
+    configs from others. A kexp config is the user's own program — the
+    optimizer, schedule, callbacks, loss and data loader it names are code the
+    user chose to run — so the targets named in ``node`` are the whitelist.
+    """
+    from hydra.utils import instantiate as hydra_instantiate
+
+    if HYDRA_VERSION >= (1, 4):
+        kwargs["_execution_whitelist_"] = config_targets(node)
+    return hydra_instantiate(node, **kwargs)
+
+
+def quiet_third_party_plugins() -> None:
+    """Silence what installed Hydra plugins warn at import on Hydra 1.4 / OmegaConf 2.4.
+
+    Hydra's plugin scanner imports every plugin for any command and prints the
+    warnings it raises; the Ray launcher (1.2.x) calls the deprecated
+    ``register_new_resolver`` at import, which would put four lines before
+    kexp's one-line errors. A plugin's own deprecations are for its authors.
+    """
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated", module=r"hydra_plugins\.")

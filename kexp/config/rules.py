@@ -126,7 +126,11 @@ RULES: list[Rule] = [
     Rule("trainer.batch_size", int_at_least(1), "must be an integer ≥ 1", required=True),
     Rule("trainer.verbose", one_of("auto", 0, 1, 2), "must be one of auto, 0, 1, 2"),
     Rule("trainer.jit_compile", one_of("auto", True, False), "must be auto, true or false"),
-    Rule("trainer.steps_per_execution", int_at_least(1), "must be an integer ≥ 1"),
+    Rule(
+        "trainer.steps_per_execution",
+        lambda v: v == "auto" or int_at_least(1)(v),
+        "must be auto (batches per call chosen from the model's size) or an integer ≥ 1",
+    ),
     Rule(
         "trainer.class_weight",
         class_weights,

@@ -66,7 +66,7 @@ def _inputs(x, settings: DataConfig, split: str):
 
 def custom(settings: DataConfig, seed: int) -> Source:
     """What the loader of ``data.loader`` returns, checked."""
-    from hydra.utils import instantiate
+    from kexp.compat.hydra import instantiate
 
     target = _target(settings)
     try:

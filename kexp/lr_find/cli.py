@@ -128,7 +128,7 @@ def find(run: RunSettings, settings, out: Path) -> dict[str, object]:
     data = task.prepare(data)
     start_backend(run.seed, deterministic=run.trainer.deterministic, precision=run.trainer.precision)
     data = streamed_data(run.data, data, out)
-    tested = at_rate(run, settings.start, steps_per_execution=1)
+    tested = at_rate(run, settings.start)
 
     def build():
         return build_and_compile(tested, data, task).model

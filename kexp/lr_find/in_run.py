@@ -68,7 +68,7 @@ def with_found_rate(run: RunSettings, data, run_dir: Path, build: Callable[[RunS
             settings.steps,
         )
         result = range_test(
-            lambda: build(at_rate(run, settings.start, steps_per_execution=1)),
+            lambda: build(at_rate(run, settings.start)),
             data,
             settings,
             batch_size=int(run.trainer.batch_size),
@@ -89,13 +89,10 @@ def with_found_rate(run: RunSettings, data, run_dir: Path, build: Callable[[RunS
     return at_rate(run, rate)
 
 
-def at_rate(run: RunSettings, rate: float, steps_per_execution: int | None = None) -> RunSettings:
+def at_rate(run: RunSettings, rate: float) -> RunSettings:
     """``run`` with the optimizer at ``rate`` — and the schedule, where its rate was the optimizer's
-    (``learning_rate: find``) — and, when given, ``trainer.steps_per_execution``."""
+    (``learning_rate: find``)."""
     schedule = run.schedule
     if str(getattr(schedule, "learning_rate", None)) == FIND:
         schedule = dataclasses.replace(schedule, learning_rate=rate)
-    trainer = run.trainer
-    if steps_per_execution is not None:
-        trainer = dataclasses.replace(trainer, steps_per_execution=steps_per_execution)
-    return dataclasses.replace(run, optimizer=run.optimizer.at_rate(rate), schedule=schedule, trainer=trainer)
+    return dataclasses.replace(run, optimizer=run.optimizer.at_rate(rate), schedule=schedule)

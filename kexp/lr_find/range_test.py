@@ -66,8 +66,8 @@ def range_test(
     """Run ``settings.repeats`` range tests on ``data``'s training split, with batches of ``batch_size``,
     the repeats seeded ``seed``, ``seed + 1``, ...
 
-    ``build()`` makes a fresh model compiled with the optimizer at ``settings.start`` and
-    ``steps_per_execution=1`` (the rate changes every batch): the run's own builder
+    ``build()`` makes a fresh model compiled with the optimizer at ``settings.start``, one
+    batch per compiled call as ``compile`` leaves it (the rate changes every batch): the run's own builder
     (:func:`kexp.runs.pipeline.build_and_compile`).
     """
     from kexp.data.pipeline import training_inputs

@@ -184,11 +184,10 @@ def build_and_compile(settings: RunSettings, data, task) -> Built:
 
 
 def compilation(settings: RunSettings, task) -> Compilation:
-    """How the run's models are compiled (optimizer, task, ``trainer.jit_compile``/``steps_per_execution``)."""
+    """How the run's models are compiled (optimizer, task, ``trainer.jit_compile``)."""
     from kexp.training.trainer import Compilation
 
-    trainer = settings.trainer
-    return Compilation(settings.optimizer, task, trainer.jit_compile, trainer.steps_per_execution)
+    return Compilation(settings.optimizer, task, settings.trainer.jit_compile)
 
 
 def build(settings: RunSettings, input_shape: tuple[int, ...], data, task):

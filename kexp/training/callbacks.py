@@ -45,6 +45,8 @@ class PerBatchRate(keras.callbacks.Callback):
     ``learning_rate`` is the rate of each epoch's last batch.
     """
 
+    acts_every_batch = True  # (trainer.steps_per_execution=auto stays at 1 batch per call)
+
     def __init__(self, rate, epochs: int) -> None:
         super().__init__()
         self.rate = rate

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 import keras
 import pandas as pd
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
+from kexp.compat.hydra import instantiate
 from kexp.config.errors import ConfigError
 from kexp.data import Dataset
 from kexp.runs.layout import BEST_CHECKPOINT, CHECKPOINT_DIR, LAST_CHECKPOINT

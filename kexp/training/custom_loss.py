@@ -35,7 +35,9 @@ def resolve_loss(custom: object):
             ) from None
     if not isinstance(custom, (dict, DictConfig)) or "_target_" not in custom:
         raise ConfigError.bad_value("task.loss", str(custom), "must be null, a Keras loss name or {_target_: ...}")
-    from hydra.utils import get_object, instantiate
+    from hydra.utils import get_object
+
+    from kexp.compat.hydra import instantiate
 
     node = OmegaConf.create(custom) if isinstance(custom, dict) else custom
     try:

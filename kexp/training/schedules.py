@@ -17,8 +17,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
 
+from kexp.compat.hydra import instantiate
 from kexp.config.errors import ConfigError
 
 if TYPE_CHECKING:

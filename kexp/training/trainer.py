@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from kexp.training.callbacks import (
     TerminateOnNaNWithoutWaiting,
     publish_history,
 )
+from kexp.training.execution import set_steps_per_call, steps_per_call
 from kexp.training.signals import SignalGuard
 from kexp.training.tasks import Task
 
@@ -51,19 +53,19 @@ class FitPlace:
 @dataclass(frozen=True)
 class Compilation:
     """How a model is compiled: the optimizer (its ``_target_`` and arguments, a fresh one each
-    time), the task's loss and metrics, ``trainer.jit_compile`` and ``trainer.steps_per_execution``."""
+    time), the task's loss and metrics and ``trainer.jit_compile``. (The batches per compiled call,
+    ``trainer.steps_per_execution``, are set by :func:`fit`, which knows the callbacks.)"""
 
     optimizer: OptimizerSettings
     task: Task
     jit_compile: str | bool = "auto"
-    steps_per_execution: int = 1
 
     def compile(self, model: keras.Model, learning_rate: float | None = None) -> None:
         """Compile ``model`` with a new optimizer (at ``learning_rate`` when given)."""
         from kexp.training.optimizers import build_optimizer
 
         optimizer = self.optimizer if learning_rate is None else self.optimizer.at_rate(learning_rate)
-        compile_model(model, build_optimizer(optimizer), self.task, self.jit_compile, self.steps_per_execution)
+        compile_model(model, build_optimizer(optimizer), self.task, self.jit_compile)
 
 
 @dataclass(frozen=True)
@@ -88,14 +90,13 @@ def compile_model(
     optimizer: keras.optimizers.Optimizer,
     task: Task | None = None,
     jit_compile: str | bool = "auto",
-    steps_per_execution: int = 1,
 ) -> None:
     """Compile with the task's loss and metrics (default: multiclass, sparse cross-entropy).
 
-    ``jit_compile`` (auto | true | false) and ``steps_per_execution`` go to
-    ``keras.Model.compile`` as they are (``trainer.jit_compile``,
-    ``trainer.steps_per_execution``). Under ``mixed_float16`` Keras wraps the
-    optimizer in a ``LossScaleOptimizer`` itself.
+    ``jit_compile`` (auto | true | false, ``trainer.jit_compile``) goes to
+    ``keras.Model.compile`` as it is; one batch per compiled call until
+    :func:`fit` sets ``trainer.steps_per_execution``. Under ``mixed_float16``
+    Keras wraps the optimizer in a ``LossScaleOptimizer`` itself.
     """
     task = task or Task("multiclass")
     from kexp.backends.start import batch_shard
@@ -116,7 +117,6 @@ def compile_model(
         metrics=None if weighted else task.metrics(),
         weighted_metrics=task.metrics() if weighted else None,
         jit_compile=jit_compile,
-        steps_per_execution=steps_per_execution,
     )
 
 
@@ -231,6 +231,11 @@ def fit(
         # validation on the averaged weights, the ones fit() leaves in the model for the test:
         # val_* and test_* then describe the same model (checkpoints and backups keep the raw ones)
         callbacks.insert(0, keras.callbacks.SwapEMAWeights())
+    steps_per_epoch = max(len(train) // batch_size if shard is not None else math.ceil(len(train) / batch_size), 1)
+    steps, why = steps_per_call(trainer.steps_per_execution, model, batch_size, steps_per_epoch, callbacks)
+    set_steps_per_call(model, steps)
+    if why != "as set":
+        log.info("trainer.steps_per_execution: %s", why)
     started = time.perf_counter()
     try:
         model.fit(

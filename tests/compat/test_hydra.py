@@ -64,3 +64,40 @@ def test_the_groups_read_from_the_repository_are_the_loaders():
         assert "vgg16" in groups.get_group_options("model")
     finally:
         hydra_compat.clear()
+
+
+def test_the_targets_a_config_node_names_are_collected_nested_ones_too():
+    from omegaconf import OmegaConf
+
+    from kexp.compat.hydra import config_targets, instantiate
+
+    node = OmegaConf.create({"_target_": "collections.OrderedDict",
+                             "inner": {"_target_": "fractions.Fraction", "numerator": 3, "denominator": 4},
+                             "listed": [{"_target_": "decimal.Decimal", "value": "1.5"}, 7]})
+    assert config_targets(node) == ["collections.OrderedDict", "fractions.Fraction", "decimal.Decimal"]
+    assert config_targets({"plain": [1, 2]}) == []
+    built = instantiate(node)  # (on Hydra 1.4 with exactly these targets whitelisted: no warning)
+    assert str(built["inner"]) == "3/4" and str(built["listed"][0]) == "1.5"
+
+
+def test_the_end_of_sweep_callbacks_do_nothing_while_an_exception_leaves_the_sweep(tmp_path):
+    """Hydra 1.4 calls on_multirun_end from a `finally`; an interrupted sweep has not ended."""
+    from omegaconf import OmegaConf
+
+    from kexp.runs.sweep_end import SweepEnd
+
+    ended = []
+
+    class Recorder(SweepEnd):
+        def sweep_ended(self, sweep_dir):
+            ended.append(sweep_dir)
+
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}})
+    with pytest.raises(KeyboardInterrupt):
+        try:
+            raise KeyboardInterrupt
+        finally:
+            Recorder().on_multirun_end(config=config)
+    assert ended == []
+    Recorder().on_multirun_end(config=config)
+    assert ended == [tmp_path]

@@ -39,6 +39,9 @@ MISTAKES = [
     (["trainer.epochs=0"], "trainer.epochs=0 — must be an integer ≥ 1"),
     (["trainer.batch_size=-8"], "trainer.batch_size=-8 — must be an integer ≥ 1"),
     (["trainer.verbose=loud"], "trainer.verbose=loud — must be one of auto, 0, 1, 2"),
+    (["trainer.steps_per_execution=0"], "trainer.steps_per_execution=0 — must be auto (batches per call chosen "
+                                         "from the model's size) or an integer ≥ 1"),
+    (["trainer.steps_per_execution=fast"], "trainer.steps_per_execution=fast — must be auto"),
     (["optimizer.learning_rate=-0.01"], "optimizer.learning_rate=-0.01 — must be a number > 0"),
     (["optimizer.learning_rate=fast"], "optimizer.learning_rate=fast — must be a number > 0"),
     (["regularization.dropout=1.5"], "regularization.dropout=1.5 — must be in [0, 1) or null"),

@@ -49,7 +49,7 @@ class TrainerConfig:
     save_optimizer: bool = MISSING
     deterministic: bool = MISSING
     jit_compile: Any = MISSING  # auto | true | false
-    steps_per_execution: int = MISSING
+    steps_per_execution: Any = MISSING  # auto | an integer ≥ 1
     class_weight: Any = MISSING  # none | balanced | {label: weight}
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
     gradient_flow: bool = MISSING

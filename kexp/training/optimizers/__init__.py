@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
 
+from kexp.compat.hydra import instantiate
 from kexp.config.errors import ConfigError
 
 if TYPE_CHECKING:
