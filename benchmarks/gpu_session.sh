@@ -35,9 +35,10 @@ if [ "$part" = tools ]; then
 fi
 step 90 python3 -m kexp trainer.epochs=3 hydra.run.dir=/tmp/kexp-gpu-run
 cat /tmp/kexp-gpu-run/metrics.csv 2>/dev/null; grep -i -A2 devices /tmp/kexp-gpu-run/run.yaml 2>/dev/null
-step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200
-step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --set trainer.precision=mixed_bfloat16
-step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 25600 --repeats 2
-step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 25600 --repeats 2 --set trainer.precision=mixed_bfloat16
-step 60 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --set trainer.steps_per_execution=8
+# (kexp's default trainer.steps_per_execution is auto; =1 is a plain fit's one batch per call)
+step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --epochs 2
+step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --epochs 2 --set trainer.steps_per_execution=1
+step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --epochs 2 --set trainer.precision=mixed_bfloat16
+step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 25600 --epochs 2 --repeats 2
+step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 25600 --epochs 2 --repeats 2 --set trainer.precision=mixed_bfloat16
 step 100 python3 benchmarks/data_pipeline.py --parts 1 --images 25600 --cache /tmp/kexp-bench

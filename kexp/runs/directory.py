@@ -34,8 +34,9 @@ from kexp.runs.layout import BACKUP_DIR, LOCK_FILE, STORED_CONFIG, completed_epo
 
 log = logging.getLogger("kexp")
 
-#: Keys that may differ between the first start of a run and its rerun.
-FREE_KEYS = ("trainer.verbose", "resume", "hparams_search.trial")
+#: Keys that may differ between the first start of a run and its rerun (trainer.steps_per_execution:
+#: the same batches and updates whatever it is, tests/training/test_execution.py).
+FREE_KEYS = ("trainer.verbose", "trainer.steps_per_execution", "resume", "hparams_search.trial")
 #: Prefixes of keys that may differ too: a search's settings (its budget, pruner, heartbeat, the trial a
 #: retry gives the run) do not change what a trial's run trains.
 FREE_PREFIXES = ("hparams_search.",)

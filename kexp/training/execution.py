@@ -63,16 +63,20 @@ def acts_every_batch(callback: keras.callbacks.Callback) -> bool:
 
 
 def steps_per_call(
-    setting: int | str, model: keras.Model, batch_size: int, steps_per_epoch: int, callbacks: list
+    setting: int | str, model: keras.Model, batch_size: int, steps_per_epoch: int, callbacks: list, replicas: int = 1
 ) -> tuple[int, str]:
     """The batches per compiled call for ``trainer.steps_per_execution`` = ``setting``, and why.
 
-    A number is used as it is. ``auto``: 1 where a callback acts every batch,
-    else the batches that fill :data:`CALL_SECONDS` at the device's estimated
-    rate, between 1 and ``min(steps_per_epoch, MOST_STEPS)``.
+    A number is used as it is. ``auto``: 1 where a callback acts every batch or
+    TensorFlow splits each batch over ``replicas`` devices (``trainer.strategy=mirrored``:
+    Keras 3.15's multi-step function fails there, "You must feed a value for
+    placeholder tensor"), else the batches that fill :data:`CALL_SECONDS` at the
+    device's estimated rate, between 1 and ``min(steps_per_epoch, MOST_STEPS)``.
     """
     if setting != AUTO:
         return int(setting), "as set"
+    if replicas > 1 and keras.backend.backend() == "tensorflow":
+        return 1, "1 (auto): tf.distribute runs one batch per call"
     every = [type(c).__name__ for c in callbacks if acts_every_batch(c)]
     if every:
         return 1, f"1 (auto): {', '.join(every)} must act before every batch"

@@ -232,7 +232,9 @@ def fit(
         # val_* and test_* then describe the same model (checkpoints and backups keep the raw ones)
         callbacks.insert(0, keras.callbacks.SwapEMAWeights())
     steps_per_epoch = max(len(train) // batch_size if shard is not None else math.ceil(len(train) / batch_size), 1)
-    steps, why = steps_per_call(trainer.steps_per_execution, model, batch_size, steps_per_epoch, callbacks)
+    steps, why = steps_per_call(
+        trainer.steps_per_execution, model, batch_size, steps_per_epoch, callbacks, place.replicas
+    )
     set_steps_per_call(model, steps)
     if why != "as set":
         log.info("trainer.steps_per_execution: %s", why)
