@@ -121,13 +121,26 @@ def register_resolver(name: str, function: Any, use_cache: bool = False) -> None
 
 
 def config_targets(node: Any) -> list[str]:
-    """Every ``_target_`` named in ``node`` (a config node, mapping or list), nested ones too."""
+    """Every ``_target_`` named in ``node`` (a config node, mapping or list), nested ones too, each
+    as written and as the path of what it names (``keras.layers.Dense`` is
+    ``keras.src.layers.core.dense.Dense``: Hydra 1.4's whitelist checks both)."""
     if isinstance(node, DictConfig | dict):
-        found = [str(node["_target_"])] if "_target_" in node else []
+        found = _target_names(str(node["_target_"])) if "_target_" in node else []
         return found + [target for value in node.values() for target in config_targets(value)]
     if isinstance(node, list | tuple) or OmegaConf.is_list(node):
         return [target for value in node for target in config_targets(value)]
     return []
+
+
+def _target_names(target: str) -> list[str]:
+    from hydra.utils import get_object
+
+    try:
+        found = get_object(target)
+    except Exception:  # (not importable: instantiate says so, naming it)
+        return [target]
+    qualified = f"{getattr(found, '__module__', '')}.{getattr(found, '__qualname__', '')}"
+    return [target] if qualified in (".", target) else [target, qualified]
 
 
 def instantiate(node: Any, **kwargs: Any) -> Any:
@@ -138,12 +151,20 @@ def instantiate(node: Any, **kwargs: Any) -> Any:
     configs from others. A kexp config is the user's own program — the
     optimizer, schedule, callbacks, loss and data loader it names are code the
     user chose to run — so the targets named in ``node`` are the whitelist.
+    Hydra 1.3 wraps what the target raises in an ``InstantiationException``;
+    1.4 lets it through: here it is wrapped on both (the cause kept).
     """
+    from hydra.errors import InstantiationException
     from hydra.utils import instantiate as hydra_instantiate
 
-    if HYDRA_VERSION >= (1, 4):
-        kwargs["_execution_whitelist_"] = config_targets(node)
-    return hydra_instantiate(node, **kwargs)
+    if HYDRA_VERSION < (1, 4):
+        return hydra_instantiate(node, **kwargs)
+    try:
+        return hydra_instantiate(node, _execution_whitelist_=config_targets(node), **kwargs)
+    except InstantiationException:
+        raise
+    except Exception as err:
+        raise InstantiationException(f"Error in call to target '{node.get('_target_')}':\n{err!r}") from err
 
 
 def quiet_third_party_plugins() -> None:
