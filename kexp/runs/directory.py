@@ -50,6 +50,14 @@ def is_free(key: str) -> bool:
 #: Keys that keep a run's books, never part of its configuration (a comparison leaves them out).
 BOOKKEEPING_KEYS = ("resume", "hparams_search.trial")
 
+
+def is_bookkeeping(key: str) -> bool:
+    """Whether an override ``key`` keeps books rather than choosing what a run trains: the keys
+    above and a search's own settings (the study's name and storage the sweeper gives each
+    trial, the ones a confirmation run resets): a comparison groups runs without them."""
+    return key in BOOKKEEPING_KEYS or key.startswith(FREE_PREFIXES)
+
+
 _claimed: dict[str, str] = {}
 _held: dict[Path, RunLock] = {}
 

@@ -81,7 +81,8 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
     for name in CURVES:
         path = written[f"compare_{name}.png"] = out / f"compare_{name}.png"
         save_figure(compare_figure(runs, keys, name), path)
-    images: list[Path | tuple[str, Path]] = [written[f"compare_{n}.png"] for n in CURVES]
+    # (a search's importance and Pareto front right after the seeds' picture: what it found first)
+    images: list[Path | tuple[str, Path]] = [*study.images, *(written[f"compare_{n}.png"] for n in CURVES)]
     if statistics is not None:  # (a picture of the seeds: each configuration's interval, the best first)
         from kexp.reporting.compare.forest import forest_figure
 
@@ -92,7 +93,6 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
         path = written[COMPARE_GRADIENTS] = out / COMPARE_GRADIENTS
         save_figure(gradient_compare_figure(runs, keys), path)
         images.append(path)
-    images += study.images
     images += best_confusion_matrices(runs, keys, best_first)
     tables = [*study.tables, (f"Runs ranked by {column}", best_first.drop(columns=["dir"]))]
     if statistics is not None:
@@ -115,14 +115,16 @@ def rerun_command(runs: list) -> str:
     return " ".join(part for part in str(command).split() if not part.startswith(dropped))
 
 
-#: At most this many confusion matrices in a report (a search has a configuration per trial).
-MAX_CONFUSION_MATRICES = 8
+#: At most this many confusion matrices in a report, the best configurations' (a search has a
+#: configuration per trial; every run keeps its own confusion_matrix.png).
+MAX_CONFUSION_MATRICES = 3
 
 
 def best_confusion_matrices(runs: list, keys: list[str], best_first) -> list[tuple[str, Path]]:
     """(heading, confusion_matrix.png) of the best run of each configuration that has one, the
     best configurations first (at most :data:`MAX_CONFUSION_MATRICES`)."""
     from kexp.reporting.compare.plots import configurations
+    from kexp.reporting.compare.table import short_numbers
 
     order = {Path(d): rank for rank, d in enumerate(best_first["dir"])}
     found = []
@@ -138,6 +140,9 @@ def best_confusion_matrices(runs: list, keys: list[str], best_first) -> list[tup
         else ""
     )
     return [
-        (f"Confusion matrix: {name} (best of {count}: {best.path.name}){shown}", best.path / CONFUSION_PNG)
+        (
+            f"Confusion matrix: {short_numbers(name)} (best of {count}: {best.path.name}){shown}",
+            best.path / CONFUSION_PNG,
+        )
         for _, name, count, best in found[:MAX_CONFUSION_MATRICES]
     ]

@@ -10,22 +10,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kexp.reporting.compare.table import display_label
+
 #: At most this many rows (a search has a configuration per trial): the best ones.
 MAX_ROWS = 30
+#: Characters of a row's label per line (longer ones wrap: the plot keeps most of the width).
+LABEL_WIDTH = 48
 
 
 def forest_figure(stats: pd.DataFrame, table: pd.DataFrame, config_keys: list[str], column: str, method: str):
     """The forest plot of ``stats`` (best first), the seeds read from ``table`` (the summary)."""
+    import textwrap
+
     from matplotlib.figure import Figure
 
     shown = stats.head(MAX_ROWS)
-    fig = Figure(figsize=(10, 1.2 + 0.42 * len(shown)), layout="constrained")
+    names = [
+        textwrap.fill(display_label(", ".join(f"{k}={entry[k]}" for k in config_keys) or "all runs"), LABEL_WIDTH)
+        for _, entry in shown.iterrows()
+    ]
+    lines = max((name.count("\n") + 1 for name in names), default=1)
+    fig = Figure(figsize=(11, 1.2 + max(0.42, 0.17 * lines) * len(shown)), layout="constrained")
     ax = fig.subplots()
     ok = table[(table["status"] == "ok") & table[column].notna()]
     labels = []
     for row, (_, entry) in enumerate(shown.iterrows()):
         y = len(shown) - 1 - row
-        name = ", ".join(f"{k}={entry[k]}" for k in config_keys) or "all runs"
+        name = names[row]
         tied = entry.get("tied") is True
         if tied:
             ax.axhspan(y - 0.45, y + 0.45, color="tab:green", alpha=0.10, linewidth=0)

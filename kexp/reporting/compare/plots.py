@@ -14,7 +14,7 @@ import pandas as pd
 
 from kexp.reporting.compare.runs import Run
 from kexp.reporting.compare.statistics import is_bounded
-from kexp.reporting.compare.table import configuration_keys, label
+from kexp.reporting.compare.table import configuration_keys, display_label, label
 
 
 def configurations(runs: list[Run], keys: list[str]) -> dict[str, list[Run]]:
@@ -39,6 +39,18 @@ def mean_and_std(histories: Iterable[pd.DataFrame], column: str) -> pd.DataFrame
     factor = np.where(count > 1, scipy_stats.t.ppf(0.975, np.maximum(count - 1, 1)) / np.sqrt(count), 0.0)
     table["ci"] = (table["std"].fillna(0.0) * factor).to_numpy()
     return table.drop(columns="count").fillna({"std": 0.0})
+
+
+#: Seeds from which a configuration's curve gets its 95 % band: with 2 the t interval is ±12.7
+#: standard deviations wide and would hide every curve under it.
+BAND_SEEDS = 3
+
+
+def seeds_note(count: int) -> str:
+    """What a configuration's curve is, for its legend entry (nothing for one run)."""
+    if count >= BAND_SEEDS:
+        return f" (mean, 95 % CI of {count} seeds)"
+    return f" (mean of {count} seeds)" if count > 1 else ""
 
 
 #: Characters of legend text that fit across the figure (10 in at matplotlib's "small" font).
@@ -66,11 +78,13 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
 
     groups = configurations(runs, keys)
     shown = best_configurations(groups, metric)
-    seeds = {name: f" (mean, 95 % CI of {len(m)} seeds)" if len(m) > 1 else "" for name, m in groups.items()}
+    seeds = {name: seeds_note(len(m)) for name, m in groups.items()}
     held_out = "test" if runs and all(_validates_on_test(r) for r in runs) else "validation"
     rest = len(groups) - len(shown)
     others = [f"{rest} other configurations (grey; all in summary.csv)"] if rest else []
-    labels, columns, rows = legend_layout([*(f"{n}{seeds[n]}" for n in shown), *others, held_out, "training"])
+    labels, columns, rows = legend_layout(
+        [*(f"{display_label(n)}{seeds[n]}" for n in shown), *others, held_out, "training"]
+    )
     fig = Figure(figsize=(10, 6 + 0.22 * rows), layout="constrained")
     ax = fig.subplots()
     colours = matplotlib.colormaps["tab10"]  # (at most MAX_NAMED = 10 in colour)
@@ -98,7 +112,7 @@ def compare_figure(runs: list[Run], keys: list[str], metric: str, title: str = "
                 marker="o" if len(stats) < 3 else None,
                 markersize=4,
             )  # (a point is no line)
-            if len(members) > 1 and index >= 0:
+            if len(members) >= BAND_SEEDS and index >= 0:
                 ax.fill_between(
                     stats["epoch"],
                     np.maximum(stats["mean"] - stats["ci"], floor),

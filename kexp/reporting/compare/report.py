@@ -47,13 +47,16 @@ PROBABILITIES = ("p_vs_best", "p_beats_best", "p_value", "threshold")
 
 
 def formatters(table: pd.DataFrame) -> dict[str, object]:
-    """How each numeric column of ``table`` reads: counts as integers, p-values to 3 significant
-    digits, the rest to 4 decimals."""
+    """How each numeric column of ``table`` reads: counts (and columns of whole numbers beyond 0
+    and 1, as a searched ``trainer.batch_size``) as integers, p-values to 3 significant digits, the
+    rest to 4 decimals (3 significant digits below 0.01: a learning rate of 0.00014 is no 0.0001)."""
     found: dict[str, object] = {}
     for column in table.columns:
         if not pd.api.types.is_numeric_dtype(table[column]) or pd.api.types.is_bool_dtype(table[column]):
             continue
-        if str(column) in COUNTS:
+        values = table[column].dropna().astype(float)
+        whole = len(values) > 0 and bool((values == values.round()).all()) and bool((values.abs() > 1).any())
+        if str(column) in COUNTS or whole:
             found[column] = _count
         elif str(column) in PROBABILITIES:
             found[column] = _probability
@@ -73,4 +76,6 @@ def _probability(value: float) -> str:
 
 
 def _decimal(value: float) -> str:
-    return "" if value != value else f"{value:.4f}"
+    if value != value:
+        return ""
+    return f"{value:.3g}" if 0 < abs(value) < 0.01 else f"{value:.4f}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from kexp.runs.directory import BOOKKEEPING_KEYS
+from kexp.runs.directory import is_bookkeeping
 from kexp.runs.layout import GRADIENTS_CSV, HYDRA_CONFIG, HYDRA_OVERRIDES, HYDRA_SETTINGS, is_run, read_history
 from kexp.runs.record import RunRecord
 
@@ -79,7 +79,7 @@ def read_run(path: Path) -> Run:
     overrides = {}
     for line in lines or []:
         key, _, value = str(line).lstrip("+~").partition("=")
-        if not key.startswith("hydra.") and key not in BOOKKEEPING_KEYS:
+        if not key.startswith("hydra.") and not is_bookkeeping(key):
             overrides[key] = value
     run = Run(path, overrides)
     record = RunRecord.read(path)

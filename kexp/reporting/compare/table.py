@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,22 @@ def label(run: Run, keys: list[str]) -> str:
     """``key=value`` for each given key: the legend entry of a configuration."""
     shown = ((k, run.setting(k)) for k in keys)
     return ", ".join(f"{k}={value}" for k, value in shown if value != "-") or run.path.name
+
+
+#: A decimal written with more digits than a person reads (a search's sampled values).
+_LONG_DECIMAL = re.compile(r"(?<![\w.])-?\d+\.\d{6,}(?:e[-+]?\d+)?")
+
+
+def short_numbers(text: str) -> str:
+    """``text`` with its long decimals to 4 significant digits (``0.004043878009515107`` →
+    ``0.004044``): a configuration named for people (the tables keep every digit)."""
+    return _LONG_DECIMAL.sub(lambda m: f"{float(m.group()):.4g}", text)
+
+
+def display_label(text: str) -> str:
+    """``text`` (a configuration's label) as a figure shows it: :func:`short_numbers`, and ``$``
+    kept literal (not matplotlib math)."""
+    return short_numbers(text).replace("$", r"\$")
 
 
 def summary_table(runs: list[Run]) -> pd.DataFrame:

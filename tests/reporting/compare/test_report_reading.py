@@ -48,3 +48,17 @@ def table_of(report: str) -> dict[str, list[str]]:
     cells = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)]
     cells = [row for row in cells if row]
     return {name: [row[i] for row in cells] for i, name in enumerate(header)}
+
+
+def test_whole_numbers_read_as_integers_and_small_rates_keep_their_digits():
+    import pandas as pd
+
+    from kexp.reporting.compare.report import formatters
+
+    table = pd.DataFrame({"trainer.batch_size": [32.0, 128.0, float("nan")], "lr": [0.00014, 0.0019, 0.08311],
+                          "accuracy": [1.0, 0.0, 1.0], "loss": [0.5, 1.25, 2.0]})
+    shown = {column: [formatters(table)[column](v) for v in table[column]] for column in table}
+    assert shown["trainer.batch_size"] == ["32", "128", ""]  # (a searched batch size is no 32.0000)
+    assert shown["lr"] == ["0.00014", "0.0019", "0.0831"]  # (0.00014 is no 0.0001)
+    assert shown["accuracy"] == ["1.0000", "0.0000", "1.0000"]  # (0 and 1 stay metrics)
+    assert shown["loss"] == ["0.5000", "1.2500", "2.0000"]
