@@ -35,6 +35,7 @@ def validate(cfg: DictConfig) -> None:
     _check_environment(cfg)
     _check_fine_tune(cfg)
     _check_learning_rate_find(cfg)
+    _check_steps_per_call(cfg)
     from kexp.training.tasks import check_task_fits_data
 
     check_task_fits_data(
@@ -182,6 +183,19 @@ def _check_learning_rate_find(cfg: DictConfig) -> None:
         raise ConfigError(
             f"optimizer.learning_rate=find — not with trainer.distributed.num_processes={processes}: "
             "run python -m kexp.lr_find on one process and give the rate it suggests"
+        )
+
+
+def _check_steps_per_call(cfg: DictConfig) -> None:
+    """A schedule set before every batch (``one_cycle``) needs one batch per compiled call: with
+    more, Keras runs the callbacks once per call and the rate would change only every few batches."""
+    steps = OmegaConf.select(cfg, "trainer.steps_per_execution", default="auto")
+    schedule = str(OmegaConf.select(cfg, "schedule.name", default=""))
+    if schedule == "one_cycle" and steps not in ("auto", 1):
+        raise ConfigError.bad_value(
+            "trainer.steps_per_execution",
+            _show(steps),
+            "must be auto or 1 with schedule=one_cycle (its rate is set before every batch)",
         )
 
 
