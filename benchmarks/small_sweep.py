@@ -1,0 +1,108 @@
+"""Issue 34 item 6: a sweep of small runs against a hand-written loop that trains the same.
+
+    python benchmarks/small_sweep.py [--runs 8] [--repeats 2]
+
+(a) kexp: ``python -m kexp -m model=mlp data.train_size=300 trainer.epochs=2 seed=0,...,7``
+— one process, Hydra's basic launcher, every file of every run written (history,
+metrics, curves, confusion matrix, summary, model, the sweep's comparison and report).
+(b) hand-written: one Python process that loads the same digits and, per seed, builds the
+same Keras MLP, fits 2 epochs with validation, evaluates on the test split, writes
+``history.csv``, ``metrics.csv``, ``curves.png`` and ``model.keras``: what a student's
+script that "does the same" does. Both in fresh processes (start-up and imports counted,
+as a user waits for them), alternating; the medians and their ratio printed (wall clock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+HANDWRITTEN = r"""
+import sys
+from pathlib import Path
+
+import keras
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy.ndimage import zoom
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+out, runs = Path(sys.argv[1]), int(sys.argv[2])
+bunch = load_digits()
+images = np.clip(zoom(bunch.images.astype("float32") / 16.0, (1, 28 / 8, 28 / 8), order=1), 0, 1)[..., None]
+for seed in range(runs):
+    keras.utils.set_random_seed(seed)
+    x, x_test, y, y_test = train_test_split(images, bunch.target, test_size=0.2, stratify=bunch.target,
+                                            random_state=seed)
+    x, y, x_test, y_test = x[:300], y[:300], x_test[:100], y_test[:100]
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(512, activation="relu"), keras.layers.Dense(256, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=32, epochs=2, validation_split=0.1, verbose=0)
+    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    run = out / str(seed)
+    run.mkdir(parents=True)
+    table = pd.DataFrame(history.history)
+    table.insert(0, "epoch", range(1, len(table) + 1))
+    table.to_csv(run / "history.csv", index=False)
+    pd.DataFrame([{"test_loss": loss, "test_accuracy": accuracy}]).to_csv(run / "metrics.csv", index=False)
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, name in zip(axes, ("accuracy", "loss")):
+        ax.plot(table["epoch"], table[name], label="training")
+        ax.plot(table["epoch"], table[f"val_{name}"], label="validation")
+        ax.legend()
+    figure.savefig(run / "curves.png")
+    plt.close(figure)
+    model.save(run / "model.keras")
+"""
+
+
+def time_kexp(runs: int, cwd: Path) -> float:
+    """Wall seconds of the kexp sweep of ``runs`` seeds into ``cwd``."""
+    seeds = ",".join(map(str, range(runs)))
+    command = [sys.executable, "-m", "kexp", "-m", "model=mlp", "data.train_size=300", "data.test_size=100",
+               "trainer.epochs=2", f"seed={seeds}", "hydra.sweep.dir=sweep"]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def time_handwritten(runs: int, cwd: Path) -> float:
+    """Wall seconds of the hand-written loop of ``runs`` seeds into ``cwd``."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", HANDWRITTEN, str(cwd / "loop"), str(runs)], cwd=cwd, check=True,
+                   capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    times: dict[str, list[float]] = {"kexp": [], "hand-written": []}
+    for repeat in range(1, args.repeats + 1):
+        for name, timed in (("kexp", time_kexp), ("hand-written", time_handwritten)):
+            with tempfile.TemporaryDirectory() as cwd:
+                times[name].append(timed(args.runs, Path(cwd)))
+        print(f"repeat {repeat}: kexp {times['kexp'][-1]:.1f} s, hand-written {times['hand-written'][-1]:.1f} s",
+              flush=True)
+    kexp, hand = (statistics.median(times[n]) for n in times)
+    print(f"median of {args.repeats}: {args.runs} runs — kexp {kexp:.1f} s ({kexp / args.runs:.2f} s a run), "
+          f"hand-written {hand:.1f} s ({hand / args.runs:.2f} s a run); ratio kexp/hand-written {kexp / hand:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
