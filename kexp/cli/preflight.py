@@ -190,19 +190,11 @@ def parse_overrides(texts: list[str], hydra) -> list[Override]:
         try:
             parser.parse_overrides([text])
         except HydraException as err:
-            first = parse_error_reason(str(err))
+            first = hydra_compat.parse_error_reason(str(err))
             raise ConfigError(
                 f"{text} — not a valid override ({first}); see https://hydra.cc/docs/advanced/override_grammar/basic/"
             ) from err
     return parser.parse_overrides(texts)
-
-
-def parse_error_reason(message: str) -> str:
-    """The line of Hydra's override parse error that says what is wrong (Hydra 1.4 puts
-    "Error when parsing index: 0, string: ..." before it; 1.3 starts with it)."""
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    reasons = [line for line in lines if not line.startswith(("Error when parsing", "See https://"))]
-    return (reasons or lines or [""])[0]
 
 
 def override_values(override: Override) -> list[str]:

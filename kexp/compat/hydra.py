@@ -28,9 +28,16 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.object_type import ObjectType
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
+from omegaconf import __version__ as omegaconf_version
 
-#: (major, minor) of the installed Hydra.
-HYDRA_VERSION = tuple(int(part) for part in hydra_version.split(".")[:2])
+
+def _major_minor(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
+#: (major, minor) of the installed Hydra and OmegaConf.
+HYDRA_VERSION = _major_minor(hydra_version)
+OMEGACONF_VERSION = _major_minor(omegaconf_version)
 #: Keyword arguments of ``hydra.main``/``initialize_config_dir`` for Hydra 1.3's behaviour: 1.3 wants
 #: ``version_base="1.3"``; 1.4 behaves so by default and deprecates the argument.
 VERSION_BASE: dict[str, str] = {"version_base": "1.3"} if HYDRA_VERSION < (1, 4) else {}
@@ -113,10 +120,7 @@ def clear() -> None:
 def register_resolver(name: str, function: Any, use_cache: bool = False) -> None:
     """``OmegaConf.register_resolver`` (OmegaConf 2.4), else 2.3's ``register_new_resolver`` (2.3's
     ``register_resolver`` is an older API of another signature)."""
-    import omegaconf
-
-    new_api = tuple(int(part) for part in omegaconf.__version__.split(".")[:2]) >= (2, 4)
-    register = OmegaConf.register_resolver if new_api else OmegaConf.register_new_resolver
+    register = OmegaConf.register_resolver if OMEGACONF_VERSION >= (2, 4) else OmegaConf.register_new_resolver
     register(name, function, use_cache=use_cache)  # type: ignore[call-arg]
 
 
@@ -165,6 +169,14 @@ def instantiate(node: Any, **kwargs: Any) -> Any:
         raise
     except Exception as err:
         raise InstantiationException(f"Error in call to target '{node.get('_target_')}':\n{err!r}") from err
+
+
+def parse_error_reason(message: str) -> str:
+    """The line of Hydra's override parse error that says what is wrong (Hydra 1.4 puts
+    "Error when parsing index: 0, string: ..." before it; 1.3 starts with it)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    reasons = [line for line in lines if not line.startswith(("Error when parsing", "See https://"))]
+    return (reasons or lines or [""])[0]
 
 
 def quiet_third_party_plugins() -> None:

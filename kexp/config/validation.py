@@ -187,16 +187,20 @@ def _check_learning_rate_find(cfg: DictConfig) -> None:
 
 
 def _check_steps_per_call(cfg: DictConfig) -> None:
-    """A schedule set before every batch (``one_cycle``) needs one batch per compiled call: with
-    more, Keras runs the callbacks once per call and the rate would change only every few batches."""
+    """More than one batch per compiled call where that cannot work: a schedule set before every
+    batch (``one_cycle``: Keras runs the callbacks once per call, so its rate would change only
+    every few batches) and TensorFlow's ``mirrored`` strategy (Keras 3.15's multi-step function
+    fails there mid-run)."""
     steps = OmegaConf.select(cfg, "trainer.steps_per_execution", default="auto")
-    schedule = str(OmegaConf.select(cfg, "schedule.name", default=""))
-    if schedule == "one_cycle" and steps not in ("auto", 1):
-        raise ConfigError.bad_value(
-            "trainer.steps_per_execution",
-            _show(steps),
-            "must be auto or 1 with schedule=one_cycle (its rate is set before every batch)",
-        )
+    if steps in ("auto", 1):
+        return
+    if str(OmegaConf.select(cfg, "schedule.name", default="")) == "one_cycle":
+        why = "with schedule=one_cycle (its rate is set before every batch)"
+    elif str(OmegaConf.select(cfg, "trainer.strategy", default="default")) == "mirrored":
+        why = "with trainer.strategy=mirrored (Keras runs one batch per call under tf.distribute)"
+    else:
+        return
+    raise ConfigError.bad_value("trainer.steps_per_execution", _show(steps), f"must be auto or 1 {why}")
 
 
 def _check_environment(cfg: DictConfig) -> None:

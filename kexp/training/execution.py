@@ -21,12 +21,9 @@ work (history, backup, pruning, early stopping) is unchanged.
 
 from __future__ import annotations
 
-import logging
 import math
 
 import keras
-
-log = logging.getLogger("kexp")
 
 #: ``trainer.steps_per_execution`` that picks the number per fit.
 AUTO = "auto"
@@ -36,8 +33,8 @@ CALL_SECONDS = 0.05
 #: Never more batches per call than this (the progress bar and batch-level loggers update per call).
 MOST_STEPS = 64
 #: Multiply-accumulates per second of a training step (forward and backward, counted as three
-#: forward passes) by device kind: ``cpu`` measured on 2 Xeon cores (the mlp at batch 32, JAX and
-#: TensorFlow: about 5·10¹⁰); ``gpu``/``tpu`` a cautious fraction of an H100's dense float32 rate.
+#: forward passes) by device kind: ``cpu`` measured on the build machine's 2 vCPUs (the mlp at batch 32,
+#: JAX and TensorFlow: about 5·10¹⁰); ``gpu``/``tpu`` a cautious fraction of an H100's dense float32 rate.
 MACS_PER_SECOND = {"cpu": 5e10, "gpu": 2e13, "tpu": 2e13}
 
 
@@ -53,12 +50,12 @@ def acts_every_batch(callback: keras.callbacks.Callback) -> bool:
     declared = getattr(callback, "acts_every_batch", None)
     if declared is not None:
         return bool(declared)
-    kind = type(callback)
-    if kind.__module__.startswith(("keras.", "kexp.")) and not isinstance(callback, keras.callbacks.LambdaCallback):
-        return False
     hooks = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
     if isinstance(callback, keras.callbacks.LambdaCallback):
         return any(hook in vars(callback) for hook in hooks)  # (the functions it was given)
+    kind = type(callback)
+    if kind.__module__.startswith(("keras.", "kexp.")):
+        return False
     return any(getattr(kind, hook) is not getattr(keras.callbacks.Callback, hook) for hook in hooks)
 
 

@@ -44,6 +44,8 @@ MISTAKES = [
     (["trainer.steps_per_execution=fast"], "trainer.steps_per_execution=fast — must be auto"),
     (["schedule=one_cycle", "trainer.steps_per_execution=8"],
      "trainer.steps_per_execution=8 — must be auto or 1 with schedule=one_cycle (its rate is set before every batch)"),
+    (["trainer.strategy=mirrored", "trainer.steps_per_execution=4"],
+     "trainer.steps_per_execution=4 — must be auto or 1 with trainer.strategy=mirrored"),
     (["optimizer.learning_rate=-0.01"], "optimizer.learning_rate=-0.01 — must be a number > 0"),
     (["optimizer.learning_rate=fast"], "optimizer.learning_rate=fast — must be a number > 0"),
     (["regularization.dropout=1.5"], "regularization.dropout=1.5 — must be in [0, 1) or null"),
