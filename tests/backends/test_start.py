@@ -184,3 +184,21 @@ def test_the_backend_is_read_as_keras_reads_it(tmp_path, monkeypatch):
     assert configured_backend() == "jax"
     monkeypatch.setenv("KERAS_BACKEND", "torch")
     assert configured_backend() == "torch"
+
+
+def test_the_previous_runs_model_is_freed_when_the_next_run_starts_though_startup_objects_are_frozen():
+    import gc
+    import weakref
+
+    start_backend(0)  # (the first start of a process freezes what exists: modules, Hydra's state)
+    assert gc.get_freeze_count() > 10_000
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)])
+    model.compile("adam", "mse")
+    model.fit(np.zeros((8, 4)), np.zeros((8, 2)), epochs=1, verbose=0)
+    gone = weakref.ref(model)
+    frozen = gc.get_freeze_count()
+    del model
+    assert gone() is not None  # (a Keras model is a web of reference cycles: only a collection frees it)
+    start_backend(1)
+    assert gone() is None
+    assert gc.get_freeze_count() == frozen  # (frozen once: a run's objects stay collectable)
