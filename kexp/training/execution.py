@@ -25,6 +25,8 @@ import math
 
 import keras
 
+from kexp.config.errors import ConfigError
+
 #: ``trainer.steps_per_execution`` that picks the number per fit.
 AUTO = "auto"
 #: The compute one call should hold: long enough that Keras's per-call Python work is a few
@@ -36,6 +38,11 @@ MOST_STEPS = 64
 #: forward passes) by device kind: ``cpu`` measured on the build machine's 2 vCPUs (the mlp at batch 32,
 #: JAX and TensorFlow: about 5·10¹⁰); ``gpu``/``tpu`` a cautious fraction of an H100's dense float32 rate.
 MACS_PER_SECOND = {"cpu": 5e10, "gpu": 2e13, "tpu": 2e13}
+#: TensorFlow compiles several batches a call as a loop in the graph: tracing it costs about 0.15 s
+#: more than one batch's step (measured, the mlp on 2 vCPUs), and the evaluation and prediction
+#: steps pay the same; a call saves about 1.5 ms a batch there. A run of fewer batches than this
+#: (a sweep's small runs) stays at one a call. On JAX the loop is Python's: nothing more to compile.
+FEWEST_BATCHES_FOR_A_LOOP = 256
 
 
 def acts_every_batch(callback: keras.callbacks.Callback) -> bool:
@@ -60,20 +67,49 @@ def acts_every_batch(callback: keras.callbacks.Callback) -> bool:
 
 
 def steps_per_call(
-    setting: int | str, model: keras.Model, batch_size: int, steps_per_epoch: int, callbacks: list, replicas: int = 1
+    setting: int | str,
+    model: keras.Model,
+    batch_size: int,
+    steps_per_epoch: int,
+    callbacks: list,
+    replicas: int = 1,
+    batches_to_train: int | None = None,
 ) -> tuple[int, str]:
     """The batches per compiled call for ``trainer.steps_per_execution`` = ``setting``, and why.
 
     A number is used as it is. ``auto``: 1 where a callback acts every batch or
     TensorFlow splits each batch over ``replicas`` devices (``trainer.strategy=mirrored``:
     Keras 3.15's multi-step function fails there, "You must feed a value for
-    placeholder tensor"), else the batches that fill :data:`CALL_SECONDS` at the
-    device's estimated rate, between 1 and ``min(steps_per_epoch, MOST_STEPS)``.
+    placeholder tensor") or, on TensorFlow, where the fit trains fewer than
+    :data:`FEWEST_BATCHES_FOR_A_LOOP` batches in all (``batches_to_train``), else the
+    batches that fill :data:`CALL_SECONDS` at the device's estimated rate, between 1
+    and ``min(steps_per_epoch, MOST_STEPS)``.
+
+    On TensorFlow the number divides ``steps_per_epoch``: Keras 3.15's multi-batch
+    call runs all its batches even at an epoch's end, and kexp's ``tf.data`` pipeline
+    runs on into the next epoch's batches (an epoch of 135 batches at 64 a call
+    trained 192). ``auto`` takes the largest divisor; a number set that does not
+    divide is a :class:`ConfigError` naming the divisors.
     """
+    tensorflow = keras.backend.backend() == "tensorflow"
     if setting != AUTO:
-        return int(setting), "as set"
-    if replicas > 1 and keras.backend.backend() == "tensorflow":
+        steps = int(setting)
+        if tensorflow and steps_per_epoch % steps:
+            raise ConfigError.bad_value(
+                "trainer.steps_per_execution",
+                steps,
+                f"on TensorFlow a number that divides the {steps_per_epoch} batches of an epoch "
+                f"({', '.join(map(str, divisors(steps_per_epoch)))}) or auto: the last call of an epoch would "
+                "train on the next epoch's batches",
+            )
+        return steps, "as set"
+    if replicas > 1 and tensorflow:
         return 1, "1 (auto): tf.distribute runs one batch per call"
+    if tensorflow and batches_to_train is not None and batches_to_train < FEWEST_BATCHES_FOR_A_LOOP:
+        return 1, (
+            f"1 (auto): {batches_to_train} batches to train, too few to pay for compiling TensorFlow's "
+            "multi-batch loop"
+        )
     every = [type(c).__name__ for c in callbacks if acts_every_batch(c)]
     if every:
         return 1, f"1 (auto): {', '.join(every)} must act before every batch"
@@ -83,7 +119,16 @@ def steps_per_call(
     device = device_kind()
     step_seconds = 3 * max(total_macs(model), 1) * batch_size / MACS_PER_SECOND.get(device, MACS_PER_SECOND["cpu"])
     steps = max(1, min(math.floor(CALL_SECONDS / step_seconds), MOST_STEPS, max(steps_per_epoch, 1)))
-    return steps, f"{steps} (auto: about {step_seconds * 1e3:.2g} ms of compute a batch on the {device})"
+    why = f"about {step_seconds * 1e3:.2g} ms of compute a batch on the {device}"
+    if tensorflow and steps_per_epoch % steps:
+        steps = max(d for d in divisors(steps_per_epoch) if d <= steps)
+        why += f"; a divisor of the {steps_per_epoch} batches of an epoch"
+    return steps, f"{steps} (auto: {why})"
+
+
+def divisors(number: int) -> list[int]:
+    """The divisors of ``number`` ≥ 1, ascending."""
+    return [d for d in range(1, number + 1) if number % d == 0]
 
 
 def set_steps_per_call(model: keras.Model, steps: int) -> None:

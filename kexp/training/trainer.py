@@ -233,7 +233,13 @@ def fit(
         callbacks.insert(0, keras.callbacks.SwapEMAWeights())
     steps_per_epoch = max(len(train) // batch_size if shard is not None else math.ceil(len(train) / batch_size), 1)
     steps, why = steps_per_call(
-        trainer.steps_per_execution, model, batch_size, steps_per_epoch, callbacks, place.replicas
+        trainer.steps_per_execution,
+        model,
+        batch_size,
+        steps_per_epoch,
+        callbacks,
+        place.replicas,
+        batches_to_train=steps_per_epoch * max(trainer.epochs - done_before, 0),
     )
     set_steps_per_call(model, steps)
     if why != "as set":
