@@ -107,8 +107,7 @@ def steps_per_call(
         return 1, "1 (auto): tf.distribute runs one batch per call"
     if tensorflow and batches_to_train is not None and batches_to_train < FEWEST_BATCHES_FOR_A_LOOP:
         return 1, (
-            f"1 (auto): {batches_to_train} batches to train, too few to pay for compiling TensorFlow's "
-            "multi-batch loop"
+            f"1 (auto): {batches_to_train} batches to train, too few to pay for compiling TensorFlow's multi-batch loop"
         )
     every = [type(c).__name__ for c in callbacks if acts_every_batch(c)]
     if every:

@@ -7,8 +7,8 @@ import keras
 import pandas as pd
 import pytest
 
-from kexp.training.execution import FEWEST_BATCHES_FOR_A_LOOP, MOST_STEPS, acts_every_batch, steps_per_call
 from kexp.config.errors import ConfigError
+from kexp.training.execution import FEWEST_BATCHES_FOR_A_LOOP, MOST_STEPS, acts_every_batch, steps_per_call
 from kexp.training.schedules import one_cycle
 from tests.conftest import run_in_process
 
