@@ -1,6 +1,6 @@
 """Issue 34 item 6: a sweep of small runs against a hand-written loop that trains the same.
 
-    python benchmarks/small_sweep.py [--runs 8] [--repeats 2]
+    python benchmarks/small_sweep.py [--runs 8] [--repeats 2] [--baseline DIR]
 
 (a) kexp: ``python -m kexp -m model=mlp data.train_size=300 trainer.epochs=2 seed=0,...,7``
 — one process, Hydra's basic launcher, every file of every run written (history,
@@ -11,11 +11,15 @@ same Keras MLP, fits 2 epochs with validation, evaluates on the test split, writ
 script that "does the same" does. Both in fresh processes (start-up and imports counted,
 as a user waits for them), alternating; the medians and their ratio printed: wall clock
 (the goal's measure) and the processes' CPU seconds (steadier on a shared machine).
+``--baseline DIR``: also time the kexp of another checkout (``git worktree add DIR
+<commit>``; imported from DIR through ``PYTHONPATH``) in the same alternation, so a
+change is measured against what it changes in one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -71,22 +75,23 @@ for seed in range(runs):
 """
 
 
-def timed_process(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall and CPU (user + system) seconds of ``command`` run in ``cwd``."""
+def timed_process(command: list[str], cwd: Path, checkout: Path | None = None) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of ``command`` run in ``cwd`` (importing kexp from ``checkout``)."""
+    env = dict(os.environ, PYTHONPATH=str(checkout)) if checkout is not None else None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True, env=env)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def time_kexp(runs: int, cwd: Path) -> tuple[float, float]:
-    """Wall and CPU seconds of the kexp sweep of ``runs`` seeds into ``cwd``."""
+def time_kexp(runs: int, cwd: Path, checkout: Path | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds of the kexp sweep of ``runs`` seeds into ``cwd`` (``checkout``'s kexp if given)."""
     seeds = ",".join(map(str, range(runs)))
     command = [sys.executable, "-m", "kexp", "-m", "model=mlp", "data.train_size=300", "data.test_size=100",
                "trainer.epochs=2", f"seed={seeds}", "hydra.sweep.dir=sweep"]
-    return timed_process(command, cwd)
+    return timed_process(command, cwd, checkout)
 
 
 def time_handwritten(runs: int, cwd: Path) -> tuple[float, float]:
@@ -98,20 +103,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--baseline", type=Path, help="another checkout whose kexp is timed alongside")
     args = parser.parse_args()
-    times: dict[str, list[tuple[float, float]]] = {"kexp": [], "hand-written": []}
+    sides = {"kexp": time_kexp, "hand-written": time_handwritten}
+    if args.baseline is not None:
+        sides["baseline"] = lambda runs, cwd: time_kexp(runs, cwd, args.baseline.resolve())
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
     for repeat in range(1, args.repeats + 1):
-        for name, timed in (("kexp", time_kexp), ("hand-written", time_handwritten)):
+        for name, timed in sides.items():
             with tempfile.TemporaryDirectory() as cwd:
                 times[name].append(timed(args.runs, Path(cwd)))
-        (kexp_wall, kexp_cpu), (hand_wall, hand_cpu) = times["kexp"][-1], times["hand-written"][-1]
-        print(f"repeat {repeat}: kexp {kexp_wall:.1f} s ({kexp_cpu:.1f} CPU s), "
-              f"hand-written {hand_wall:.1f} s ({hand_cpu:.1f} CPU s)", flush=True)
+        print(f"repeat {repeat}: " + ", ".join(f"{n} {t[-1][0]:.1f} s ({t[-1][1]:.1f} CPU s)" for n, t in times.items()),
+              flush=True)
     for measure, index in (("wall", 0), ("CPU", 1)):
-        kexp, hand = (statistics.median(t[index] for t in times[n]) for n in times)
-        print(f"median of {args.repeats}, {measure}: {args.runs} runs — kexp {kexp:.1f} s "
-              f"({kexp / args.runs:.2f} s a run), hand-written {hand:.1f} s ({hand / args.runs:.2f} s a run); "
-              f"ratio kexp/hand-written {kexp / hand:.2f}x")
+        median = {name: statistics.median(t[index] for t in times[name]) for name in times}
+        hand = median["hand-written"]
+        print(f"median of {args.repeats}, {measure}: {args.runs} runs — " + ", ".join(
+            f"{name} {value:.1f} s ({value / args.runs:.2f} s a run, {value / hand:.2f}x the hand-written)"
+            for name, value in median.items()))
 
 
 if __name__ == "__main__":
