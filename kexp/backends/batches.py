@@ -1,8 +1,11 @@
 """Batches of streamed splits for backends without ``tf.data`` (JAX, torch): ``keras.utils.PyDataset``.
 
-Keras runs ``__getitem__`` in worker threads and prefetches, so images are
-decoded (by Pillow) in parallel while the model trains, and only a few
-batches are ever in memory.
+Only a few batches are ever in memory. Image files slow to decode (large
+photos) are decoded by Keras's worker threads, in parallel, while the model
+trains; small ones and rows of a memory map are read in the training thread
+itself, where they are several times faster than through Keras's threads
+(:meth:`kexp.data.images.ImageFiles.decodes_in_parallel`) and JAX's asynchronous
+dispatch lets the device run the previous step meanwhile.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import keras
 import numpy as np
 
 from kexp.config.errors import DataError
+from kexp.data.images import ImageFiles
 from kexp.data.prepare import Split, read_rows
 
 
@@ -21,6 +25,16 @@ def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
     uninterrupted run sees there.
     """
     return np.random.default_rng([seed, epoch]).permutation(count)
+
+
+#: Keras's threads for image files that decode in parallel.
+DECODING_THREADS = 4
+
+
+def reading_threads(split: Split) -> int:
+    """Keras's threads for reading ``split``'s batches: :data:`DECODING_THREADS` for image files
+    that decode in parallel, else 1 (no thread: batches are read in the training thread)."""
+    return DECODING_THREADS if isinstance(split.x, ImageFiles) and split.x.decodes_in_parallel() else 1
 
 
 class SplitBatches(keras.utils.PyDataset):
@@ -47,9 +61,11 @@ class SplitBatches(keras.utils.PyDataset):
         batch_size: int,
         seed: int | None = None,
         first_epoch: int = 0,
-        workers: int = 4,
+        workers: int | None = None,
         shard: tuple[int, int] | None = None,
     ) -> None:
+        if workers is None:
+            workers = reading_threads(split)
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=8)
         self.split, self.batch_size, self.seed = split, batch_size, seed
         self.shard = shard

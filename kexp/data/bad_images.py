@@ -38,7 +38,7 @@ def undecodable(files: ImageFiles, checked: CheckedImages | None = None) -> list
 
 
 def _decode_failures(files: ImageFiles) -> list[int]:
-    """Indices of ``files`` the running backend's decoder rejects (decoded in parallel)."""
+    """Indices of ``files`` the running backend's decoder rejects (decoded in parallel where that pays)."""
     import keras
 
     if keras.backend.backend() == "tensorflow":
@@ -53,6 +53,8 @@ def _decode_failures(files: ImageFiles) -> list[int]:
             return True
         return False
 
+    if not files.decodes_in_parallel():  # (small images: one thread is several times faster)
+        return [i for i in range(len(files)) if bad(i)]
     with ThreadPoolExecutor(8) as pool:
         return [i for i, is_bad in enumerate(pool.map(bad, range(len(files)))) if is_bad]
 

@@ -9,6 +9,7 @@ Keras's own ``keras.utils.load_img`` (Pillow) elsewhere (:meth:`ImageFiles.load`
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +20,12 @@ from kexp.config.errors import DataError
 #: What a class folder may hold (lower-case suffixes, as keras.utils.image_dataset_from_directory).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 COLOR_CHANNELS = {"grayscale": 1, "rgb": 3}
+#: Pillow lets go of Python's GIL while it decodes and resizes; where an image takes at least
+#: this long, threads decode in parallel (400x300 JPEGs to 160x160, 1.5 ms each: 4 threads 1.27x
+#: one, on 2 vCPUs). Where it takes less they only contend for the GIL: 28x28 PNGs (60 µs) went
+#: 3.4x slower in 4 threads than in one, and Keras's threads cost more than that even for rows of a
+#: memory map (docs/performance.md "Streaming a folder on JAX").
+THREADED_DECODE_SECONDS = 5e-4
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,21 @@ class ImageFiles:
     def ndim(self) -> int:
         """4, as the decoded array."""
         return 4
+
+    def decodes_in_parallel(self, probe: int = 8) -> bool:
+        """Whether threads decode these files faster than one: the first ``probe`` files, timed
+        one by one, take :data:`THREADED_DECODE_SECONDS` or longer (median; see there). Results never
+        depend on it: the batches are the same, in the same order."""
+        seconds = []
+        for index in range(min(probe, len(self))):
+            started = time.perf_counter()
+            try:
+                self.load([index])
+            except BadImageError:  # (said where the file is read for its pixels)
+                pass
+            seconds.append(time.perf_counter() - started)
+        # (the median: the first file also pays Pillow's start, ~3 ms)
+        return bool(seconds) and float(np.median(seconds)) >= THREADED_DECODE_SECONDS
 
     def load(self, index=None) -> np.ndarray:
         """Decode the files at ``index`` (all when None) into float32 (n, h, w, c) in [0, 1].
@@ -130,6 +152,21 @@ class LazyRows:
     def ndim(self) -> int:
         """As the inputs' array."""
         return len(self.shape)
+
+    def decodes_in_parallel(self, probe: int = 8) -> bool:
+        """Whether threads decode these files faster than one: the first ``probe`` files, timed
+        one by one, take :data:`THREADED_DECODE_SECONDS` or longer (median; see there). Results never
+        depend on it: the batches are the same, in the same order."""
+        seconds = []
+        for index in range(min(probe, len(self))):
+            started = time.perf_counter()
+            try:
+                self.load([index])
+            except BadImageError:  # (said where the file is read for its pixels)
+                pass
+            seconds.append(time.perf_counter() - started)
+        # (the median: the first file also pays Pillow's start, ~3 ms)
+        return bool(seconds) and float(np.median(seconds)) >= THREADED_DECODE_SECONDS
 
     def load(self, index=None) -> np.ndarray:
         """The rows at ``index`` (all when None) as float32."""
