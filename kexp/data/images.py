@@ -75,7 +75,7 @@ class ImageFiles:
             except BadImageError:  # (said where the file is read for its pixels)
                 pass
             seconds.append(time.perf_counter() - started)
-        # (the median: the first file also pays Pillow's start, ~3 ms)
+        # (the median: the first file may also pay for starting Pillow, or for importing Keras)
         return bool(seconds) and float(np.median(seconds)) >= THREADED_DECODE_SECONDS
 
     def load(self, index=None) -> np.ndarray:
@@ -152,21 +152,6 @@ class LazyRows:
     def ndim(self) -> int:
         """As the inputs' array."""
         return len(self.shape)
-
-    def decodes_in_parallel(self, probe: int = 8) -> bool:
-        """Whether threads decode these files faster than one: the first ``probe`` files, timed
-        one by one, take :data:`THREADED_DECODE_SECONDS` or longer (median; see there). Results never
-        depend on it: the batches are the same, in the same order."""
-        seconds = []
-        for index in range(min(probe, len(self))):
-            started = time.perf_counter()
-            try:
-                self.load([index])
-            except BadImageError:  # (said where the file is read for its pixels)
-                pass
-            seconds.append(time.perf_counter() - started)
-        # (the median: the first file also pays Pillow's start, ~3 ms)
-        return bool(seconds) and float(np.median(seconds)) >= THREADED_DECODE_SECONDS
 
     def load(self, index=None) -> np.ndarray:
         """The rows at ``index`` (all when None) as float32."""
