@@ -22,6 +22,7 @@ work (history, backup, pruning, early stopping) is unchanged.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import keras
 
@@ -45,6 +46,17 @@ MACS_PER_SECOND = {"cpu": 5e10, "gpu": 2e13, "tpu": 2e13}
 FEWEST_BATCHES_FOR_A_LOOP = 256
 
 
+@dataclass(frozen=True)
+class FitBatches:
+    """The batches of one ``fit``: their ``size``, how many an epoch, how many in all (None: not
+    known), and over how many devices each is split."""
+
+    size: int
+    per_epoch: int
+    in_all: int | None = None
+    replicas: int = 1
+
+
 def acts_every_batch(callback: keras.callbacks.Callback) -> bool:
     """Whether ``callback`` must run before or after every single batch (not once per call).
 
@@ -66,32 +78,25 @@ def acts_every_batch(callback: keras.callbacks.Callback) -> bool:
     return any(getattr(kind, hook) is not getattr(keras.callbacks.Callback, hook) for hook in hooks)
 
 
-def steps_per_call(
-    setting: int | str,
-    model: keras.Model,
-    batch_size: int,
-    steps_per_epoch: int,
-    callbacks: list,
-    replicas: int = 1,
-    batches_to_train: int | None = None,
-) -> tuple[int, str]:
+def steps_per_call(setting: int | str, model: keras.Model, batches: FitBatches, callbacks: list) -> tuple[int, str]:
     """The batches per compiled call for ``trainer.steps_per_execution`` = ``setting``, and why.
 
     A number is used as it is. ``auto``: 1 where a callback acts every batch or
-    TensorFlow splits each batch over ``replicas`` devices (``trainer.strategy=mirrored``:
+    TensorFlow splits each batch over ``batches.replicas`` devices (``trainer.strategy=mirrored``:
     Keras 3.15's multi-step function fails there, "You must feed a value for
     placeholder tensor") or, on TensorFlow, where the fit trains fewer than
-    :data:`FEWEST_BATCHES_FOR_A_LOOP` batches in all (``batches_to_train``), else the
-    batches that fill :data:`CALL_SECONDS` at the device's estimated rate, between 1
-    and ``min(steps_per_epoch, MOST_STEPS)``.
+    :data:`FEWEST_BATCHES_FOR_A_LOOP` batches in all, else the batches that fill
+    :data:`CALL_SECONDS` at the device's estimated rate, between 1 and
+    ``min(batches.per_epoch, MOST_STEPS)``.
 
-    On TensorFlow the number divides ``steps_per_epoch``: Keras 3.15's multi-batch
+    On TensorFlow the number divides ``batches.per_epoch``: Keras 3.15's multi-batch
     call runs all its batches even at an epoch's end, and kexp's ``tf.data`` pipeline
     runs on into the next epoch's batches (an epoch of 135 batches at 64 a call
     trained 192). ``auto`` takes the largest divisor; a number set that does not
     divide is a :class:`ConfigError` naming the divisors.
     """
     tensorflow = keras.backend.backend() == "tensorflow"
+    steps_per_epoch = batches.per_epoch
     if setting != AUTO:
         steps = int(setting)
         if tensorflow and steps_per_epoch % steps:
@@ -103,11 +108,11 @@ def steps_per_call(
                 "train on the next epoch's batches",
             )
         return steps, "as set"
-    if replicas > 1 and tensorflow:
+    if batches.replicas > 1 and tensorflow:
         return 1, "1 (auto): tf.distribute runs one batch per call"
-    if tensorflow and batches_to_train is not None and batches_to_train < FEWEST_BATCHES_FOR_A_LOOP:
+    if tensorflow and batches.in_all is not None and batches.in_all < FEWEST_BATCHES_FOR_A_LOOP:
         return 1, (
-            f"1 (auto): {batches_to_train} batches to train, too few to pay for compiling TensorFlow's multi-batch loop"
+            f"1 (auto): {batches.in_all} batches to train, too few to pay for compiling TensorFlow's multi-batch loop"
         )
     every = [type(c).__name__ for c in callbacks if acts_every_batch(c)]
     if every:
@@ -116,7 +121,7 @@ def steps_per_call(
     from kexp.reporting.macs import total_macs
 
     device = device_kind()
-    step_seconds = 3 * max(total_macs(model), 1) * batch_size / MACS_PER_SECOND.get(device, MACS_PER_SECOND["cpu"])
+    step_seconds = 3 * max(total_macs(model), 1) * batches.size / MACS_PER_SECOND.get(device, MACS_PER_SECOND["cpu"])
     steps = max(1, min(math.floor(CALL_SECONDS / step_seconds), MOST_STEPS, max(steps_per_epoch, 1)))
     why = f"about {step_seconds * 1e3:.2g} ms of compute a batch on the {device}"
     if tensorflow and steps_per_epoch % steps:

@@ -28,7 +28,7 @@ from kexp.training.callbacks import (
     TerminateOnNaNWithoutWaiting,
     publish_history,
 )
-from kexp.training.execution import set_steps_per_call, steps_per_call
+from kexp.training.execution import FitBatches, set_steps_per_call, steps_per_call
 from kexp.training.signals import SignalGuard
 from kexp.training.tasks import Task
 
@@ -232,15 +232,10 @@ def fit(
         # val_* and test_* then describe the same model (checkpoints and backups keep the raw ones)
         callbacks.insert(0, keras.callbacks.SwapEMAWeights())
     steps_per_epoch = max(len(train) // batch_size if shard is not None else math.ceil(len(train) / batch_size), 1)
-    steps, why = steps_per_call(
-        trainer.steps_per_execution,
-        model,
-        batch_size,
-        steps_per_epoch,
-        callbacks,
-        place.replicas,
-        batches_to_train=steps_per_epoch * max(trainer.epochs - done_before, 0),
+    batches = FitBatches(
+        batch_size, steps_per_epoch, steps_per_epoch * max(trainer.epochs - done_before, 0), place.replicas
     )
+    steps, why = steps_per_call(trainer.steps_per_execution, model, batches, callbacks)
     set_steps_per_call(model, steps)
     if why != "as set":
         log.info("trainer.steps_per_execution: %s", why)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kexp.config.errors import ConfigError
-from kexp.training.execution import FEWEST_BATCHES_FOR_A_LOOP, MOST_STEPS, acts_every_batch, steps_per_call
+from kexp.training.execution import FEWEST_BATCHES_FOR_A_LOOP, MOST_STEPS, FitBatches, acts_every_batch, steps_per_call
 from kexp.training.schedules import one_cycle
 from tests.conftest import run_in_process
 
@@ -39,28 +39,28 @@ def test_auto_trains_several_batches_a_call_with_the_same_history_as_one_a_call(
 
 
 def test_auto_fills_about_the_same_compute_per_call_bounded_by_the_epoch():
-    small, large = steps_per_call("auto", dense_net(8), 32, 1024, [])[0], steps_per_call(
-        "auto", dense_net(4096), 32, 1024, [])[0]
+    small, large = steps_per_call("auto", dense_net(8), FitBatches(32, 1024), [])[0], steps_per_call(
+        "auto", dense_net(4096), FitBatches(32, 1024), [])[0]
     assert small == MOST_STEPS and 1 <= large < small
     # a 64x more expensive batch runs fewer per call; an epoch of 5 batches is one call at most
-    assert steps_per_call("auto", dense_net(8), 32, 5, [])[0] == 5
-    assert steps_per_call("auto", dense_net(8), 32 * 4096, 1024, [])[0] == 1
-    assert steps_per_call(8, dense_net(8), 32, 1024, []) == (8, "as set")
+    assert steps_per_call("auto", dense_net(8), FitBatches(32, 5), [])[0] == 5
+    assert steps_per_call("auto", dense_net(8), FitBatches(32 * 4096, 1024), [])[0] == 1
+    assert steps_per_call(8, dense_net(8), FitBatches(32, 1024), []) == (8, "as set")
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's multi-batch loop")
 def test_a_number_of_batches_a_call_that_does_not_divide_the_epoch_is_refused_on_tensorflow():
-    assert steps_per_call(9, dense_net(8), 32, 135, []) == (9, "as set")
+    assert steps_per_call(9, dense_net(8), FitBatches(32, 135), []) == (9, "as set")
     with pytest.raises(ConfigError) as refused:
-        steps_per_call(8, dense_net(8), 32, 135, [])
+        steps_per_call(8, dense_net(8), FitBatches(32, 135), [])
     assert str(refused.value).startswith("trainer.steps_per_execution=8 — on TensorFlow")
     assert "135 batches of an epoch (1, 3, 5, 9, 15, 27, 45, 135)" in str(refused.value)
-    assert steps_per_call("auto", dense_net(8), 32, 199, [])[0] == 1  # (a prime epoch: one a call)
+    assert steps_per_call("auto", dense_net(8), FitBatches(32, 199), [])[0] == 1  # (a prime epoch: one a call)
 
 
 def test_auto_runs_a_short_fit_one_batch_a_call_on_tensorflow_where_its_loop_would_not_pay():
-    short, why = steps_per_call("auto", dense_net(8), 32, 9, [], batches_to_train=18)
-    long = steps_per_call("auto", dense_net(8), 32, 9, [], batches_to_train=FEWEST_BATCHES_FOR_A_LOOP)[0]
+    short, why = steps_per_call("auto", dense_net(8), FitBatches(32, 9, 18), [])
+    long = steps_per_call("auto", dense_net(8), FitBatches(32, 9, FEWEST_BATCHES_FOR_A_LOOP), [])[0]
     assert long == 9  # (an epoch a call)
     if keras.backend.backend() == "tensorflow":
         assert short == 1 and "18 batches to train" in why and "TensorFlow" in why
@@ -89,7 +89,7 @@ class EveryEpoch(keras.callbacks.Callback):
 ])
 def test_auto_stays_at_one_batch_a_call_where_a_callback_acts_every_batch(callback, every_batch):
     assert acts_every_batch(callback) is every_batch
-    steps, why = steps_per_call("auto", dense_net(8), 32, 1000, [EveryEpoch(), callback])
+    steps, why = steps_per_call("auto", dense_net(8), FitBatches(32, 1000), [EveryEpoch(), callback])
     assert (steps == 1) is every_batch
     if every_batch:
         assert type(callback).__name__ in why and "every batch" in why
