@@ -1,14 +1,21 @@
 """Batches of streamed splits for backends without ``tf.data`` (JAX, torch): ``keras.utils.PyDataset``.
 
-Only a few batches are ever in memory. Image files slow to decode (large
-photos) are decoded by Keras's worker threads, in parallel, while the model
-trains; small ones and rows of a memory map are read in the training thread
-itself, where they are several times faster than through Keras's threads
-(:meth:`kexp.data.images.ImageFiles.decodes_in_parallel`) and JAX's asynchronous
-dispatch lets the device run the previous step meanwhile.
+Batches are read in the training thread (JAX's asynchronous dispatch lets the
+device run the previous step meanwhile), never by Keras's worker threads: with
+``workers`` > 1 Keras 3.15 keeps the batches its threads fetched ahead when an
+epoch ends — after the one batch ``fit`` reads to build the model, too — and
+hands them out first in the next epoch, so every epoch got batches of another
+epoch's order (``PyDatasetEnqueuer.stop`` drains them "for the next run"); and
+for small images and rows of a memory map those threads were several times
+slower (docs/performance.md "Streaming a folder on JAX"). Image files slow to
+decode (photos: :meth:`kexp.data.images.ImageFiles.decodes_in_parallel`) are
+decoded by a few threads of kexp's own within each batch, which Pillow lets run
+in parallel. Only a few batches are ever in memory.
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import keras
 import numpy as np
@@ -27,13 +34,13 @@ def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(count)
 
 
-#: Keras's threads for image files that decode in parallel.
+#: Threads that decode one batch's image files together, for files that decode in parallel.
 DECODING_THREADS = 4
 
 
-def reading_threads(split: Split) -> int:
-    """Keras's threads for reading ``split``'s batches: :data:`DECODING_THREADS` for image files
-    that decode in parallel, else 1 (no thread: batches are read in the training thread)."""
+def decoding_threads(split: Split) -> int:
+    """The threads that decode each batch of ``split``: :data:`DECODING_THREADS` for image files
+    that decode in parallel, else 1 (read in the training thread alone)."""
     return DECODING_THREADS if isinstance(split.x, ImageFiles) and split.x.decodes_in_parallel() else 1
 
 
@@ -61,13 +68,13 @@ class SplitBatches(keras.utils.PyDataset):
         batch_size: int,
         seed: int | None = None,
         first_epoch: int = 0,
-        workers: int | None = None,
         shard: tuple[int, int] | None = None,
+        threads: int | None = None,
     ) -> None:
-        if workers is None:
-            workers = reading_threads(split)
-        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=8)
+        super().__init__(workers=1, use_multiprocessing=False)  # (see the module's docstring)
         self.split, self.batch_size, self.seed = split, batch_size, seed
+        #: threads decoding each batch's files (``None``: :func:`decoding_threads` decides)
+        self.threads = decoding_threads(split) if threads is None else threads
         self.shard = shard
         if shard is not None and (batch_size % shard[1] or (seed is not None and len(split) < batch_size)):
             raise DataError(
@@ -103,12 +110,20 @@ class SplitBatches(keras.utils.PyDataset):
             local = slice(local.start, local.start + self.batch_size // self.shard[1])
             rows = rows[local]
             weights = weights[local] if weights is not None else None
-        x, y = read_rows(self.split.x, rows), self.split.y[rows]
+        x, y = self._inputs(rows), self.split.y[rows]
         if weights is not None:
             return x, y, weights
         if self.split.weights is None or self.seed is None:
             return x, y
         return x, y, self.split.weights[rows]
+
+    def _inputs(self, rows: np.ndarray) -> np.ndarray:
+        """The inputs at ``rows``; image files in :attr:`threads` parts decoded side by side."""
+        if self.threads < 2 or len(rows) < 2:
+            return read_rows(self.split.x, rows)
+        parts = np.array_split(rows, min(self.threads, len(rows)))
+        with ThreadPoolExecutor(len(parts)) as pool:
+            return np.concatenate(list(pool.map(lambda part: read_rows(self.split.x, part), parts)))
 
     def on_epoch_end(self) -> None:
         """Next epoch: the next seeded order (in-order batches stay in order)."""

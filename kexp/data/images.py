@@ -21,10 +21,9 @@ from kexp.config.errors import DataError
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 COLOR_CHANNELS = {"grayscale": 1, "rgb": 3}
 #: Pillow lets go of Python's GIL while it decodes and resizes; where an image takes at least
-#: this long, threads decode in parallel (400x300 JPEGs to 160x160, 1.5 ms each: 4 threads 1.27x
+#: this long, threads decode in parallel (400x300 JPEGs to 160x160, 1.5 ms each: 4 threads 1.5-1.9x
 #: one, on 2 vCPUs). Where it takes less they only contend for the GIL: 28x28 PNGs (60 µs) went
-#: 3.4x slower in 4 threads than in one, and Keras's threads cost more than that even for rows of a
-#: memory map (docs/performance.md "Streaming a folder on JAX").
+#: 3.4x slower in 4 threads than in one (docs/performance.md "Streaming a folder on JAX").
 THREADED_DECODE_SECONDS = 5e-4
 
 
