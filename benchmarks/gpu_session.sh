@@ -38,6 +38,9 @@ cat /tmp/kexp-gpu-run/metrics.csv 2>/dev/null; grep -i -A2 devices /tmp/kexp-gpu
 # (kexp's default trainer.steps_per_execution is auto; =1 is a plain fit's one batch per call)
 step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --epochs 2
 step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --epochs 2 --set trainer.steps_per_execution=1
+# 2,400 batches a fit: long enough for a call's batches to run as one compiled loop where faster
+# (kexp.backends.jax.scanned_train_calls; the "(kexp)" lines say which way and both rates)
+step 150 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --epochs 6 --repeats 2
 step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --epochs 2 --set trainer.precision=mixed_bfloat16
 step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 25600 --epochs 2 --repeats 2
 step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 25600 --epochs 2 --repeats 2 --set trainer.precision=mixed_bfloat16

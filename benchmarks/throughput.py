@@ -180,6 +180,8 @@ def main() -> None:
     sys.path.insert(0, str(REPO))
     import keras
 
+    show_batches_per_call()
+
     cfg = compose([f"model={args.model}", f"trainer.batch_size={args.batch_size}", f"trainer.epochs={args.epochs}",
                    "trainer.verbose=0", *args.set])
     x, y, source = load_arrays(args.model, args.images)
@@ -206,6 +208,19 @@ def main() -> None:
               f"ratio kexp/hand-written {kexp_median / hand_median:.3f}x", flush=True)
     if keras.backend.backend() != "jax" and not args.no_jax:
         run_on_jax(sys.argv[1:])
+
+
+def show_batches_per_call() -> None:
+    """Print kexp's log lines on ``trainer.steps_per_execution`` (what ``auto`` chose; on JAX on an
+    accelerator, which way a call's batches run, with both rates)."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("  (kexp) %(message)s"))
+    handler.addFilter(lambda record: record.getMessage().startswith("trainer.steps_per_execution"))
+    kexp_log = logging.getLogger("kexp")
+    kexp_log.addHandler(handler)
+    kexp_log.setLevel(logging.INFO)
 
 
 def run_on_jax(argv: list[str]) -> None:

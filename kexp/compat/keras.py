@@ -11,6 +11,7 @@ that test, naming the attribute, instead of breaking resume in the field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -28,6 +29,8 @@ PRIVATE_API = {
     ),
     "keras.callbacks.ModelCheckpoint": ("_is_improvement", "_set_monitor_op", "monitor_op", "best"),
     "keras.random.SeedGenerator": ("state",),  # variables named ``seed_generator_state``
+    # fit on JAX calls ``model.train_function(state, iterator)`` once per call (what these build)
+    "keras.src.backend.jax.trainer.JAXTrainer": ("make_train_function", "_make_function"),
 }
 
 #: The name that ends the path of every random layer's seed-generator state variable.
@@ -75,3 +78,28 @@ def checkpoint_improves(callback: keras.callbacks.ModelCheckpoint, value: float)
 def seed_states(model: keras.Model) -> list:
     """The seed-generator state variables of every random layer of ``model``."""
     return [v for v in model.variables if v.path.endswith(SEED_STATE_NAME)]
+
+
+def train_by_calls(model: keras.Model, run_batches: Callable) -> None:
+    """Make ``fit`` on JAX train each call's batches with ``run_batches(state, batches) → (logs, state)``.
+
+    Keras 3.15's JAX ``fit`` calls ``model.train_function(state, iterator)`` once per
+    call (``make_train_function`` returns early when it is set); the function reads
+    ``model.steps_per_execution`` batches from the iterator — fewer at an epoch's
+    end, where it raises ``StopIteration`` — and returns the last step's logs and the
+    new state. This reads the batches the same way and hands them over together.
+    ``compile`` (and :func:`kexp.training.execution.set_steps_per_call`) drop it.
+    """
+    steps = model.steps_per_execution
+
+    def train_function(state, iterator):
+        batches = []
+        try:
+            while len(batches) < steps:
+                batches.append(next(iterator))
+        except StopIteration:
+            if not batches:
+                raise
+        return run_batches(state, batches)
+
+    model.train_function = train_function

@@ -42,8 +42,12 @@ MACS_PER_SECOND = {"cpu": 5e10, "gpu": 2e13, "tpu": 2e13}
 #: TensorFlow compiles several batches a call as a loop in the graph: tracing it costs about 0.15 s
 #: more than one batch's step (measured, the mlp on 2 vCPUs), and the evaluation and prediction
 #: steps pay the same; a call saves about 1.5 ms a batch there. A run of fewer batches than this
-#: (a sweep's small runs) stays at one a call. On JAX the loop is Python's: nothing more to compile.
+#: (a sweep's small runs) stays at one a call. On JAX Keras's loop is Python's: nothing more to compile.
 FEWEST_BATCHES_FOR_A_LOOP = 256
+#: On JAX a call's batches may run as one compiled loop (:func:`kexp.backends.jax.scanned_train_calls`)
+#: on an accelerator, where measured faster; compiling the loop and the measuring cost about 0.4 s (a
+#: dense net, 2 vCPUs), which a fit of fewer batches would not win back (0.05–0.3 ms saved a batch there).
+FEWEST_BATCHES_TO_SCAN = 2000
 
 
 @dataclass(frozen=True)
@@ -135,12 +139,22 @@ def divisors(number: int) -> list[int]:
     return [d for d in range(1, number + 1) if number % d == 0]
 
 
-def set_steps_per_call(model: keras.Model, steps: int) -> None:
+def set_steps_per_call(model: keras.Model, steps: int, batches: FitBatches | None = None) -> None:
     """Make ``model``'s next ``fit`` run ``steps`` batches per compiled call (after ``compile``).
 
     ``steps_per_execution`` is the attribute ``compile`` sets; the step functions
-    are made again for the new number.
+    are made again for the new number. On JAX, for a fit of at least
+    :data:`FEWEST_BATCHES_TO_SCAN` ``batches`` on an accelerator where Keras's step is a plain
+    ``jit`` (:func:`kexp.backends.jax.scanned_steps_reason`), a call's batches may run as one
+    compiled loop (:func:`kexp.backends.jax.scanned_train_calls`: where measured faster; the
+    same training).
     """
     if model.steps_per_execution != steps:
         model.steps_per_execution = steps
         model.train_function = model.test_function = model.predict_function = None
+    long_fit = batches is not None and (batches.in_all or 0) >= FEWEST_BATCHES_TO_SCAN
+    if steps > 1 and long_fit and model.train_function is None and keras.backend.backend() == "jax":
+        from kexp.backends.jax import scanned_steps_reason, scanned_train_calls
+
+        if scanned_steps_reason(model) is None:
+            scanned_train_calls(model)

@@ -236,7 +236,7 @@ def fit(
         batch_size, steps_per_epoch, steps_per_epoch * max(trainer.epochs - done_before, 0), place.replicas
     )
     steps, why = steps_per_call(trainer.steps_per_execution, model, batches, callbacks)
-    set_steps_per_call(model, steps)
+    set_steps_per_call(model, steps, batches)
     if why != "as set":
         log.info("trainer.steps_per_execution: %s", why)
     started = time.perf_counter()

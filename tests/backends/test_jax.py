@@ -114,3 +114,51 @@ def test_averaged_weights_are_saved_under_jax(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "run" / "model.keras").is_file()
     assert pd.read_csv(tmp_path / "run" / "metrics.csv")["status"].iloc[0] == "ok"
+
+
+SCANNED_CALLS = """
+import logging, numpy as np, keras
+from kexp.backends.jax import scanned_steps_reason, scanned_train_calls
+from kexp.training.execution import FitBatches, set_steps_per_call
+assert keras.backend.backend() == "jax"
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+rng = np.random.default_rng(0)
+x, y = rng.random((50 * 32 + 10, 12), dtype=np.float32), rng.integers(0, 3, 50 * 32 + 10)
+
+def trained(steps, scan):
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(32, activation="relu"),
+                              keras.layers.Dropout(0.3), keras.layers.Dense(3)])
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    # 51 batches an epoch, the last of 10: six whole calls of 8 and three batches one by one
+    set_steps_per_call(model, steps, FitBatches(32, 51, 4000))
+    assert scanned_steps_reason(model) == "on a CPU Keras's loop is as fast"  # (so set_steps_per_call left it)
+    if scan:
+        scanned_train_calls(model)
+    at_calls = []  # the logs each call ends with (the NaN check and the progress bar read them)
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: at_calls.append(logs["loss"]))
+    history = model.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0, callbacks=[record]).history
+    return history, [w.numpy() for w in model.weights], at_calls
+
+(one, one_weights, _), (eight, eight_weights, eight_calls) = trained(1, False), trained(8, True)
+assert one == eight, (one, eight)
+assert all(np.array_equal(a, b) for a, b in zip(one_weights, eight_weights))
+(short, _, short_calls) = trained(8, False)  # Keras's loop of single steps
+assert short == one and eight_calls == short_calls and len(short_calls) == 3 * 7, (eight_calls, short_calls)
+print("same")
+"""
+
+
+def test_a_calls_batches_in_one_compiled_loop_train_exactly_as_one_batch_a_call():
+    """kexp.backends.jax.scanned_train_calls (used on accelerators; forced here on the CPU): the
+    fit's first calls run both ways (each compiled, then timed) and it keeps the faster; the
+    history, every weight (dropout's random state included) and the logs each call ends with
+    equal those of Keras's loop, with an epoch's last, shorter batches in between."""
+    result = subprocess.run([sys.executable, "-c", SCANNED_CALLS], cwd=REPO, env={**os.environ, **JAX},
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["same"]
+    chosen = [line for line in result.stderr.splitlines() if "batches of a call run" in line]
+    assert len(chosen) == 1, result.stderr[-3000:]  # (Keras's loop has none)
+    assert "the 8 batches of a call run " in chosen[0]
+    assert "as one compiled loop" in chosen[0] and "one by one" in chosen[0]
