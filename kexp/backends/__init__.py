@@ -4,7 +4,7 @@
   devices) and pick the device strategy; dispatches to the modules below.
 - :mod:`kexp.backends.tensorflow`: the only TensorFlow-specific code
   (GPU memory, tf.data, tf.distribute, GradientTape).
-- :mod:`kexp.backends.jax`: the only JAX-specific code (jax.grad).
+- :mod:`kexp.backends.jax`: the only JAX-specific code (jax.grad, the scanned training call).
 
 The rest of kexp uses ``keras`` and ``keras.ops`` only.
 """

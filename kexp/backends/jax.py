@@ -84,8 +84,8 @@ def scanned_steps_reason(model) -> str | None:
     where that step is a plain ``jax.jit`` of ``train_step``: compiled (not ``run_eagerly``,
     ``jit_compile`` on), on one device (no ``keras.distribution``: Keras then compiles the
     step with the state's shardings), without Flax NNX; and not on a CPU, where it does not
-    pay: compiling it and the timing cost ~0.4 s, a dense net's batch is only 0.65–0.85×
-    as long in it, a tiny one's 1.5× (measured, 2 vCPUs), and XLA:CPU runs a convolution
+    pay: compiling it and the timing cost ~0.4 s, a dense net's batch is only 0.63–0.82×
+    as long in it, a tiny one's 1.15–1.6× (measured, 2 vCPUs), and XLA:CPU runs a convolution
     inside a loop ~14× slower.
     """
     import keras
@@ -117,8 +117,8 @@ def scanned_train_calls(model) -> None:
     call's batches and runs the same stateless ``train_step`` over them in one
     dispatch. The updates, their order, the random state and the logs (the last
     batch's) are those of one batch a call (tested); only the speed differs, and it
-    differs both ways: on 2 CPU cores a dense net's batch takes 0.65–0.85× the time
-    in the scan, a tiny net's 1.5×, a convolution's ~14× (XLA:CPU's loop; so not on a
+    differs both ways: on 2 CPU cores a dense net's batch takes 0.63–0.82× the time
+    in the scan, a tiny net's 1.15–1.6×, a convolution's ~14× (XLA:CPU's loop; so not on a
     CPU, :func:`scanned_steps_reason`); Keras's PR #23527 reports large gains on GPUs,
     unmeasured here. So the fit's first whole calls alternate between the two ways (the
     first of each compiles it), then up to :data:`TIMED_CALLS` of each are timed
