@@ -13,7 +13,6 @@ from kexp.config.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
-#: ``trainer.precision`` values (Keras dtype policies).
 #: Environment variable that splits the CPU into N logical devices (TensorFlow;
 #: lets ``trainer.strategy=mirrored`` be tried without GPUs).
 LOGICAL_CPUS_VARIABLE = "KEXP_LOGICAL_CPUS"
@@ -45,7 +44,8 @@ def start_backend(
     op determinism, which also turns automatic XLA off; JAX: XLA's
     deterministic GPU ops, set before JAX starts, else a warning); ``threads`` caps the
     CPU threads it uses (set before the backend starts); ``precision`` is the
-    Keras dtype policy for every layer built afterwards; ``distributed``
+    Keras dtype policy for every layer built afterwards (``auto``: chosen by
+    :func:`kexp.backends.precision.dtype_policy`, and recorded as chosen); ``distributed``
     (``trainer.distributed``) joins a multi-process run before any device is used.
     """
     if threads:
@@ -90,12 +90,16 @@ def start_backend(
         devices = ["(see backend)"]
     freeze_startup_objects()
     keras.utils.clear_session()  # (frees the previous run's model) also resets the dtype policy: set it after
-    keras.config.set_dtype_policy(precision)
-    if precision == "mixed_float16" and not any("gpu" in d.lower() or "cuda" in d.lower() for d in devices):
-        log.warning(FLOAT16_ON_CPU)
+    from kexp.backends.precision import check_float16, dtype_policy
+
+    policy, why = dtype_policy(precision, backend, list(devices))
+    if why != "as set":
+        log.info("trainer.precision: %s (%s)", policy, why)
+    keras.config.set_dtype_policy(policy)
+    check_float16(policy, list(devices))
     with native_output_hidden():  # (on JAX, Keras seeds TensorFlow too, importing it if installed)
         keras.utils.set_random_seed(seed)
-    info = BackendInfo(backend=backend, keras=keras.__version__, precision=str(precision), devices=list(devices))
+    info = BackendInfo(backend=backend, keras=keras.__version__, precision=policy, devices=list(devices))
     log.info(info.describe())
     return info
 
@@ -120,13 +124,6 @@ def freeze_startup_objects() -> None:
         gc.freeze()
         _frozen = True
 
-
-#: Said when a run asks for float16 where there is no GPU (measured: docs/performance.md "Mixed precision").
-FLOAT16_ON_CPU = (
-    "trainer.precision=mixed_float16 on a CPU: float16 is emulated there, so an epoch takes several times as long "
-    "as in float32 (the default cnn on the digits: 6.3 s vs 2.1 s on 2 Xeon cores; 30x has been seen); mixed "
-    "precision pays on a GPU — use trainer.precision=float32 here"
-)
 
 #: Makes XLA's GPU kernels (JAX, and TensorFlow's XLA) reproducible; read when XLA starts.
 DETERMINISTIC_XLA_FLAG = "--xla_gpu_deterministic_ops=true"

@@ -18,7 +18,7 @@ from enum import StrEnum
 #: ``model.activation``: Keras activations plus kexp's RReLU, Maxout and Step layers.
 Activation = StrEnum("Activation", "relu leaky_relu prelu elu selu gelu swish tanh sigmoid rrelu maxout step")
 #: ``trainer.precision``: Keras dtype policies.
-Precision = StrEnum("Precision", "float32 mixed_float16 mixed_bfloat16")
+Precision = StrEnum("Precision", "float32 mixed_float16 mixed_bfloat16 auto")
 #: ``trainer.strategy``: one device, TensorFlow's MirroredStrategy, JAX's DataParallel.
 Strategy = StrEnum("Strategy", "default mirrored data_parallel")
 #: ``model.block_type`` of the ResNets.

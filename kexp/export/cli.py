@@ -60,7 +60,7 @@ def export_run(run_dir: Path, overrides: list[str], format_name: str, quantize, 
     from kexp.backends import configured_backend
     from kexp.data.pipeline import decode_all
     from kexp.evaluate.cli import load_scoring
-    from kexp.export.formats import export_format, export_model, parity, runtime
+    from kexp.export.formats import computes_in, export_format, export_model, float32_copy, parity, runtime
     from kexp.runs.atomic import write_text
     from kexp.runs.provenance import now, provenance
     from kexp.runs.saved import new_directory, timestamp
@@ -75,12 +75,23 @@ def export_run(run_dir: Path, overrides: list[str], format_name: str, quantize, 
     try:
         x = data.test.x if not data.test.streamed else decode_all(data.test)
         model(x[:1].astype("float32"))  # (ONNX: Keras exports only a model that has been called)
-        path = export_model(model, chosen, out, quantize)
+        computes = computes_in(model)
+        exported = model
+        if computes != "float32" and not chosen.runs_16_bit:
+            print(
+                f"kexp: the model computes in {computes} (mixed precision); its weights are float32 and "
+                f"{chosen.name}'s runtime runs it in float32: exporting a float32 copy"
+            )
+            exported = float32_copy(model)
+            exported(x[:1].astype("float32"))
+        path = export_model(exported, chosen, out, quantize)
         facts: dict[str, object] = {
             "format": chosen.name,
             "file": path.name,
             "bytes": sum(f.stat().st_size for f in path.parent.rglob("*") if f.is_file()),
             "quantize": quantize,
+            "computes_in": computes if exported is model else "float32",
+            "trained_computing_in": computes,
             "keras": keras.__version__,
             **parity(model, runtime(chosen, path), x.astype("float32"), data.y_test, batch_size),
         }

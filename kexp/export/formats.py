@@ -32,6 +32,9 @@ class ExportFormat:
     file: str
     needs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # backend → importable modules
     extra: str = "export"
+    #: whether its runtimes run a 16-bit graph (ONNX Runtime, LiteRT and OpenVINO failed to load a
+    #: mixed_bfloat16 model's: no bfloat16 convolution, a Flex op, an unevaluable Convert)
+    runs_16_bit: bool = False
 
     def check(self, backend: str, quantize: str | None) -> None:
         """One line when this backend or this machine cannot make and run the format."""
@@ -53,7 +56,11 @@ class ExportFormat:
 #: The formats, by the name ``--format`` takes.
 FORMATS: dict[str, ExportFormat] = {
     "saved_model": ExportFormat(
-        "saved_model", "tf_saved_model", "saved_model", {"tensorflow": ("tensorflow",), "jax": ("tensorflow",)}
+        "saved_model",
+        "tf_saved_model",
+        "saved_model",
+        {"tensorflow": ("tensorflow",), "jax": ("tensorflow",)},
+        runs_16_bit=True,
     ),
     "onnx": ExportFormat(
         "onnx", "onnx", ONNX_FILE, {"tensorflow": ("tf2onnx", "onnxruntime"), "jax": ("jax2onnx", "onnxruntime")}
@@ -101,6 +108,38 @@ def export_model(model, chosen: ExportFormat, out: Path, quantize: str | None) -
             f"--format {chosen.name} — Keras {keras.__version__} could not export this model: {first}"
         ) from err
     return path
+
+
+def computes_in(model) -> str:
+    """The dtype ``model``'s layers compute in: float32, or the 16-bit one of a mixed policy."""
+
+    def layers(owner) -> list:
+        return [inner for layer in getattr(owner, "layers", []) for inner in (layer, *layers(layer))]
+
+    lower = {str(layer.compute_dtype) for layer in layers(model) if layer.compute_dtype != "float32"}
+    return "float32" if not lower else lower.pop() if len(lower) == 1 else "mixed"
+
+
+def float32_copy(model):
+    """``model`` built again with every layer in float32, holding the same weights.
+
+    Under a mixed policy the variables are float32 already and only the computation is in
+    16 bits: the copy computes what the model computes, without the rounding to 16 bits.
+    """
+    import keras
+
+    def in_float32(node):
+        if isinstance(node, dict):
+            if node.get("class_name") == "DTypePolicy" and str(node.get("config", {}).get("name", "")).startswith(
+                "mixed"
+            ):
+                return {**node, "config": {**node["config"], "name": "float32"}}
+            return {key: in_float32(value) for key, value in node.items()}
+        return [in_float32(item) for item in node] if isinstance(node, list) else node
+
+    copy = keras.saving.deserialize_keras_object(in_float32(keras.saving.serialize_keras_object(model)))
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def runtime(chosen: ExportFormat, path: Path) -> Callable[[np.ndarray], np.ndarray]:

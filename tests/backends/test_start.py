@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from kexp.config.errors import ConfigError
-from kexp.backends.start import FLOAT16_ON_CPU, check_strategy, device_strategy, start_backend
+from kexp.backends.precision import FLOAT16_ON_CPU
+from kexp.backends.start import check_strategy, device_strategy, start_backend
 from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp, typed_config, write_image_tree
 
 TINY_RUN = [*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.save_model=false"]

@@ -63,6 +63,27 @@ def test_a_streamed_image_folder_run_exports_and_rescored(saved_image_run, tmp_p
     assert facts["test_accuracy"] == pytest.approx(pd.read_csv(run_dir / "metrics.csv")["test_accuracy"].iloc[0])
 
 
+def test_a_mixed_precision_run_exports_a_float32_copy_where_the_runtime_has_no_16_bit_kernels(tmp_path, capsys):
+    """ONNX Runtime, LiteRT and OpenVINO failed to load a mixed_bfloat16 model's graph (a bfloat16
+    convolution; trainer.precision=auto picks it on CPUs that compute in bfloat16)."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    import keras
+
+    try:
+        run_dir = finished_run(tmp_path, [*TINY_CNN, "data.train_size=200", "data.test_size=100",
+                                          "trainer.epochs=1", "trainer.precision=mixed_bfloat16"])
+    finally:
+        keras.config.set_dtype_policy("float32")  # (the run set it for this process)
+    assert main([str(run_dir), "--format", "onnx", "--out", str(tmp_path / "onnx")]) == 0
+    assert "the model computes in bfloat16 (mixed precision)" in capsys.readouterr().out
+    facts = yaml.safe_load((tmp_path / "onnx" / "export.yaml").read_text())
+    assert facts["computes_in"] == "float32" and facts["trained_computing_in"] == "bfloat16"
+    # the same weights, without the rounding to bfloat16: close, not equal, and the same classes
+    assert 0 < facts["max_abs_difference"] < 0.05 and facts["top1_agreement"] >= 0.95
+    assert facts["keras_test_accuracy"] == pytest.approx(pd.read_csv(run_dir / "metrics.csv")["test_accuracy"].iloc[0])
+
+
 def test_what_cannot_be_exported_is_one_line(cnn_run, tmp_path, capsys):
     assert main([str(cnn_run), "--format", "tflite", "--out", str(tmp_path / "x")]) == 2
     assert capsys.readouterr().err.strip() == (
