@@ -17,7 +17,7 @@ from enum import StrEnum
 # (each a StrEnum whose members, space-separated, are equal to their names)
 #: ``model.activation``: Keras activations plus kexp's RReLU, Maxout and Step layers.
 Activation = StrEnum("Activation", "relu leaky_relu prelu elu selu gelu swish tanh sigmoid rrelu maxout step")
-#: ``trainer.precision``: Keras dtype policies.
+#: ``trainer.precision``: Keras dtype policies, or auto (chosen by kexp.backends.precision).
 Precision = StrEnum("Precision", "float32 mixed_float16 mixed_bfloat16 auto")
 #: ``trainer.strategy``: one device, TensorFlow's MirroredStrategy, JAX's DataParallel.
 Strategy = StrEnum("Strategy", "default mirrored data_parallel")
