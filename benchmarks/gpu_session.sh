@@ -45,3 +45,5 @@ step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --e
 step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 25600 --epochs 2 --repeats 2
 step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 25600 --epochs 2 --repeats 2 --set trainer.precision=mixed_bfloat16
 step 100 python3 benchmarks/data_pipeline.py --parts 1 --images 25600 --cache /tmp/kexp-bench
+# float32 vs mixed_bfloat16 through kexp's fit (whether trainer.precision=auto should pick bfloat16 on a GPU)
+step 120 python3 benchmarks/precision.py --models cnn resnet20 --images 25600 --repeats 2
