@@ -91,7 +91,7 @@ def scanned_steps_reason(model) -> str | None:
     import keras
 
     if model.run_eagerly or not model.jit_compile:
-        return "the model runs eagerly"
+        return "the step is not compiled (run_eagerly, or jit_compile=false)"
     if keras.distribution.distribution() is not None:
         return "the batch is split over several devices"
     if keras.config.is_nnx_enabled():
