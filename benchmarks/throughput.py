@@ -139,7 +139,7 @@ def time_kexp(cfg, x, y) -> tuple[Stopwatch, tuple[float, float]]:
     from kexp.backends.start import device_kind
 
     # --set trainer.precision=... (auto: the policy kexp's run would choose here)
-    keras.config.set_dtype_policy(dtype_policy(str(cfg.trainer.precision), keras.backend.backend(), [device_kind()])[0])
+    keras.config.set_dtype_policy(dtype_policy(str(cfg.trainer.precision), keras.backend.backend(), device_kind())[0])
     keras.utils.set_random_seed(0)
     n = len(x) - VALIDATION
     validation = Split(x[n:], y[n:])

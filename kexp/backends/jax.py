@@ -167,17 +167,16 @@ def scanned_train_calls(model) -> None:
         seconds[way].append(time.perf_counter() - started)
         return logs, state
 
-    def decided() -> bool:
+    def decide() -> None:
         if not all(seconds.values()):
-            return False
+            return
         best = {way: min(times) for way, times in seconds.items()}
         fastest = min(best, key=best.__getitem__)
         if min(len(t) for t in seconds.values()) < TIMED_CALLS and max(best.values()) < CLEARLY_FASTER * best[fastest]:
-            return False
+            return
         chosen.append(fastest)
         rates = ", ".join(f"{way} {best[way] / steps * 1e6:.0f} µs a batch" for way in ways)
         log.info("trainer.steps_per_execution: the %d batches of a call run %s (%s)", steps, fastest, rates)
-        return True
 
     def run_batches(state, batches):
         nonlocal calls
@@ -189,7 +188,7 @@ def scanned_train_calls(model) -> None:
         if calls <= 2:  # (the first call of each way compiles it)
             return ways[way](state, batches)
         logs, state = timed(way, state, batches)
-        decided()
+        decide()
         return logs, state
 
     train_by_calls(model, run_batches)

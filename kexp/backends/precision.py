@@ -40,20 +40,15 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
     return set()
 
 
-def on_accelerator(devices: list[str]) -> bool:
-    """Whether the backend's ``devices`` (as :class:`~kexp.backends.start.BackendInfo` names them)
-    include a GPU or TPU."""
-    return any(kind in device.lower() for device in devices for kind in ("gpu", "cuda", "rocm", "tpu"))
-
-
-def dtype_policy(setting: str, backend: str, devices: list[str], flags: set[str] | None = None) -> tuple[str, str]:
+def dtype_policy(setting: str, backend: str, device: str, flags: set[str] | None = None) -> tuple[str, str]:
     """The dtype policy for ``trainer.precision`` = ``setting``, and why (``"as set"`` unless ``auto``).
 
-    ``flags``: the CPU's (:func:`cpu_flags` when None).
+    ``device``: the kind the backend trains on (``cpu``, ``gpu``, ``tpu``:
+    :func:`kexp.backends.start.device_kind`); ``flags``: the CPU's (:func:`cpu_flags` when None).
     """
     if setting != AUTO:
         return str(setting), "as set"
-    if on_accelerator(devices):
+    if device != "cpu":
         return "float32", (
             "auto: on a GPU/TPU the nets measured (cnn, resnet20 on an H200) were launch-bound and ran "
             "0.88–1.05× as fast in bfloat16; larger nets are not measured yet"
@@ -69,7 +64,7 @@ def dtype_policy(setting: str, backend: str, devices: list[str], flags: set[str]
     )
 
 
-def check_float16(policy: str, devices: list[str]) -> None:
-    """Warn (:data:`FLOAT16_ON_CPU`) when ``mixed_float16`` runs without a GPU."""
-    if policy == "mixed_float16" and not any("gpu" in d.lower() or "cuda" in d.lower() for d in devices):
+def check_float16(policy: str, device: str) -> None:
+    """Warn (:data:`FLOAT16_ON_CPU`) when ``mixed_float16`` runs on another device than a GPU."""
+    if policy == "mixed_float16" and device != "gpu":
         log.warning(FLOAT16_ON_CPU)

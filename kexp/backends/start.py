@@ -92,11 +92,12 @@ def start_backend(
     keras.utils.clear_session()  # (frees the previous run's model) also resets the dtype policy: set it after
     from kexp.backends.precision import check_float16, dtype_policy
 
-    policy, why = dtype_policy(precision, backend, list(devices))
+    device = device_kind()
+    policy, why = dtype_policy(precision, backend, device)
     if why != "as set":
         log.info("trainer.precision: %s (%s)", policy, why)
     keras.config.set_dtype_policy(policy)
-    check_float16(policy, list(devices))
+    check_float16(policy, device)
     with native_output_hidden():  # (on JAX, Keras seeds TensorFlow too, importing it if installed)
         keras.utils.set_random_seed(seed)
     info = BackendInfo(backend=backend, keras=keras.__version__, precision=policy, devices=list(devices))

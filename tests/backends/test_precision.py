@@ -15,16 +15,16 @@ AVX2_CPU = {"fpu", "avx2", "fma"}
 
 
 def test_auto_is_bfloat16_only_for_tensorflow_on_a_cpu_that_computes_in_it():
-    assert dtype_policy("auto", "tensorflow", ["CPU"], BF16_CPU)[0] == "mixed_bfloat16"
-    assert dtype_policy("auto", "tensorflow", ["CPU"], {"amx_bf16", "amx_tile"})[0] == "mixed_bfloat16"
+    assert dtype_policy("auto", "tensorflow", "cpu", BF16_CPU)[0] == "mixed_bfloat16"
+    assert dtype_policy("auto", "tensorflow", "cpu", {"amx_bf16", "amx_tile"})[0] == "mixed_bfloat16"
     # converted, not computed, without the instructions; slower on JAX's CPU; not measured to pay on a GPU
-    assert dtype_policy("auto", "tensorflow", ["CPU"], AVX2_CPU)[0] == "float32"
-    assert dtype_policy("auto", "jax", ["TFRT_CPU_0"], BF16_CPU)[0] == "float32"
-    assert dtype_policy("auto", "tensorflow", ["/physical_device:GPU:0 (NVIDIA H100)"], BF16_CPU)[0] == "float32"
-    assert dtype_policy("auto", "jax", ["cuda:0"], BF16_CPU)[0] == "float32"
+    assert dtype_policy("auto", "tensorflow", "cpu", AVX2_CPU)[0] == "float32"
+    assert dtype_policy("auto", "jax", "cpu", BF16_CPU)[0] == "float32"
+    assert dtype_policy("auto", "tensorflow", "gpu", BF16_CPU)[0] == "float32"
+    assert dtype_policy("auto", "jax", "tpu", BF16_CPU)[0] == "float32"
     # a policy that is set is kept, whatever the machine
-    assert dtype_policy("mixed_bfloat16", "jax", ["cuda:0"], AVX2_CPU) == ("mixed_bfloat16", "as set")
-    assert dtype_policy("float32", "tensorflow", ["CPU"], BF16_CPU) == ("float32", "as set")
+    assert dtype_policy("mixed_bfloat16", "jax", "gpu", AVX2_CPU) == ("mixed_bfloat16", "as set")
+    assert dtype_policy("float32", "tensorflow", "cpu", BF16_CPU) == ("float32", "as set")
 
 
 def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
