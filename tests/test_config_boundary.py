@@ -15,6 +15,7 @@ ALLOWED = {
     ("kexp/runs/job.py", "_run_locked"),
     ("kexp/runs/sweep_end.py", "on_multirun_end"),  # Hydra's callback signature
     ("kexp/models/auxiliary.py", "from_config"),  # Keras's serialization hook (a plain dict)
+    ("kexp/compat/hydra.py", "apply_overrides"),  # Hydra's own step of composing, fenced (the preflight's)
 }
 #: Functions of runs/ and training/ with more than 6 parameters: math and a Keras constructor.
 MANY_PARAMETERS = {

@@ -84,3 +84,19 @@ def backend_module():
     else:
         return None
     return module
+
+
+#: In-memory test splits of at most this many samples are predicted by calling the model batch by
+#: batch (Keras's advice for small inputs: ``model(x, training=False)``), per backend. TensorFlow then
+#: traces no ``predict`` graph: 0.014-0.05 s against ``predict``'s 0.12-0.13 s for the ``mlp`` at 100-360
+#: samples, 0.07-0.23 s against 0.16-0.34 s for the slides' ``cnn`` (2,000 samples: slower). JAX
+#: compiles every operation of such a call once (0.34-0.76 s against 0.17-0.26 s): it predicts.
+#: (2 CPU cores, 2026-12-06.)
+PREDICT_BY_CALLS_UP_TO = {"tensorflow": 512}
+
+
+def predicts_by_calls(samples: int) -> bool:
+    """Whether ``samples`` in-memory inputs are predicted faster by calling the model than by ``predict``."""
+    import keras
+
+    return samples <= PREDICT_BY_CALLS_UP_TO.get(keras.backend.backend(), 0)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from kexp.compat.hydra import HYDRA_MAIN, quiet_third_party_plugins, register_resolver
+from kexp.compat.hydra import HYDRA_MAIN, quiet_replaced_plugin_configs, quiet_third_party_plugins, register_resolver
 from kexp.config.errors import KexpError
 from kexp.config.location import config_dir
 
@@ -149,9 +148,7 @@ def resume_unfinished(cfg: DictConfig, overrides: list[str], argv: list[str]) ->
 def main() -> None:
     """Check the command line's configs, then hand over to Hydra."""
     register_resolvers()
-    # conf/hydra/launcher/ray.yaml replaces the Ray plugin's config of the same name on purpose
-    # (see its comment); Hydra warns about any such name match
-    warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against ConfigStore schema")
+    quiet_replaced_plugin_configs()
     quiet_third_party_plugins()
     sys.argv[1:] = absolute_sweep_dir(paths_as_typed(sys.argv[1:]))
     argv = sys.argv[1:]

@@ -12,10 +12,12 @@ both of its ends.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import tempfile
 from argparse import Namespace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from kexp.cli import plugins, single_run
 from kexp.cli.explain import explain
+from kexp.cli.job_configs import JobConfigs
 from kexp.compat import hydra as hydra_compat
 from kexp.config import added_keys
 from kexp.config.errors import ConfigError
@@ -41,6 +44,11 @@ from kexp.runs.layout import OUTPUT_ROOT
 #: Beyond this many jobs only the first ones are checked up front.
 MAX_CHECKED_JOBS = 256
 
+#: The overrides (``hydra.*`` ones left out, as Hydra's sweeper hands them to the launcher) of every
+#: job the last :func:`preflight` composed and found valid: Hydra's basic sweeper does not compose
+#: those a second time (``hydra_plugins/kexp_basic_sweeper``).
+checked_jobs: frozenset[tuple[str, ...]] = frozenset()
+
 _SKIP_FLAGS = ("hydra_help", "info", "shell_completion", "version", "cfg", "experimental_rerun")
 
 
@@ -54,6 +62,8 @@ def preflight(argv: list[str], jobs: list[tuple[list[str], DictConfig]] | None =
     config those choices compose); then nothing is returned, as for ``--cfg`` (which is refused
     a sweep without ``--multirun`` too).
     """
+    global checked_jobs
+    checked_jobs = frozenset()
     args = parse_args(argv)
     if args.cfg and args.multirun:  # (Hydra's ValueError traceback otherwise)
         raise ConfigError(f"--cfg {args.cfg} with -m — shows one job's config: drop -m and give each key one value")
@@ -73,13 +83,18 @@ def preflight(argv: list[str], jobs: list[tuple[list[str], DictConfig]] | None =
             single_run.check_no_sweep_values(overrides, args.overrides)
         check_group_choices(hydra, overrides)
         check_output_dir(args)
-        cfg = None
+        cfg, checked = None, []
+        config_name = args.config_name or "config"
+        compose_job: Callable[[list[str]], DictConfig] = functools.partial(compose, hydra, config_name)
+        if args.multirun:  # (a single run's config is composed whole, as Hydra will compose it)
+            compose_job = JobConfigs(compose_job, overrides, set(all_groups(hydra_compat.ConfigGroups(hydra)))).config
         for number, job in enumerate(job_overrides(overrides)[:MAX_CHECKED_JOBS]):
-            cfg = compose(hydra, args.config_name or "config", job)
+            cfg = compose_job(job)
             if number == 0:
-                check_added_keys(hydra, args.config_name or "config", cfg, overrides, job)
+                check_added_keys(hydra, config_name, cfg, overrides, job)
             check_named(cfg, args.config_dir)
             validate(cfg)
+            checked.append(tuple(v for v, o in zip(job, overrides, strict=True) if not o.is_hydra_override()))
             if jobs is not None:
                 jobs.append((job, cfg))
         if not args.multirun and cfg is not None:
@@ -89,6 +104,7 @@ def preflight(argv: list[str], jobs: list[tuple[list[str], DictConfig]] | None =
             check_race(cfg, args.overrides)
         if not args.multirun and cfg is not None and (run_dir := given_run_dir(args.overrides)) is not None:
             check_rerun(run_config(cfg), run_dir)  # before Hydra rewrites the directory's .hydra/
+        checked_jobs = frozenset(checked)
     finally:
         hydra_compat.clear()
     return cfg

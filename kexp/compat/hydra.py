@@ -47,6 +47,9 @@ HYDRA_MAIN: dict[str, Any] = {
     **({"execution_whitelist": ["kexp.*"]} if HYDRA_VERSION >= (1, 4) else {}),
 }
 
+#: Hydra's basic launcher (a private class): the jobs of a sweep one after another, in this process.
+BASIC_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
+
 #: The private names this module relies on (checked by the compatibility test).
 PRIVATE_API = {
     "hydra._internal.hydra.Hydra.create_main_hydra2": ("task_name", "config_search_path"),
@@ -54,6 +57,13 @@ PRIVATE_API = {
     "hydra._internal.utils.create_automatic_config_search_path": ("calling_file", "calling_module", "config_path"),
     "hydra._internal.utils.get_args_parser": (),
     "hydra._internal.config_repository.ConfigRepository.get_group_options": ("group_name", "results_filter"),
+    # driven by hydra_plugins/kexp_basic_sweeper (kexp's preflight already composed the jobs)
+    "hydra._internal.core_plugins.basic_sweeper.BasicSweeper.__init__": ("self", "max_batch_size", "params"),
+    "hydra._internal.core_plugins.basic_sweeper.BasicSweeper.validate_batch_is_legal": ("self", "batch"),
+    # where a sweep's figures are made by a helper process (kexp.runs.figure_helper)
+    "hydra._internal.core_plugins.basic_launcher.BasicLauncher.launch": ("self", "job_overrides", "initial_job_idx"),
+    # the jobs' value overrides applied to a copy of one composition (kexp.cli.job_configs)
+    "hydra._internal.config_loader_impl.ConfigLoaderImpl._apply_overrides_to_config": ("overrides", "cfg"),
 }
 
 
@@ -74,6 +84,7 @@ def create_hydra(primary_config_dir: str, user_config_dir: str | None = None) ->
     structured-config schema source. Call :func:`clear` when done.
     """
     quiet_third_party_plugins()  # (Hydra scans the plugins as it starts)
+    quiet_replaced_plugin_configs()
     search_path = create_automatic_config_search_path(None, None, primary_config_dir)
     if user_config_dir is not None:
         search_path.prepend(
@@ -110,6 +121,27 @@ class ConfigGroups:
     def get_group_options(self, group: str) -> list[str]:
         """The options (configs) of ``group``."""
         return self._repository.get_group_options(group, results_filter=ObjectType.CONFIG)
+
+
+def apply_overrides(cfg: DictConfig, overrides: list[Any]) -> None:
+    """Apply value overrides (parsed, no config groups) to a composed ``cfg`` as Hydra's composition
+    applies them after merging the defaults (``ConfigLoaderImpl._apply_overrides_to_config``)."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    ConfigLoaderImpl._apply_overrides_to_config(overrides, cfg)
+
+
+def basic_sweeper(max_batch_size: int | None, params: dict[str, str] | None, validate: Any) -> Any:
+    """Hydra's ``BasicSweeper`` with ``validate`` as its ``validate_batch_is_legal``.
+
+    The class is looked up now: Hydra's plugin scan re-executes the module that defines it
+    (``super(BasicSweeper, self)`` then names the new class), so a subclass made at import
+    time could not be instantiated."""
+    import importlib
+
+    sweeper = importlib.import_module("hydra._internal.core_plugins.basic_sweeper").BasicSweeper(max_batch_size, params)
+    sweeper.validate_batch_is_legal = validate
+    return sweeper
 
 
 def clear() -> None:
@@ -190,3 +222,16 @@ def quiet_third_party_plugins() -> None:
     import warnings
 
     warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated", module=r"hydra_plugins\.")
+
+
+def quiet_replaced_plugin_configs() -> None:
+    """Silence Hydra's warning about kexp's configs that replace a plugin's of the same name on purpose.
+
+    ``conf/hydra/launcher/ray.yaml`` replaces the Ray plugin's config (see its comment) and
+    ``conf/hydra/sweeper/basic.yaml`` Hydra's basic sweeper's (``hydra_plugins/kexp_basic_sweeper``);
+    Hydra warns, at every composition, about any config that matches a schema's name.
+    """
+    import warnings
+
+    for name in ("hydra/launcher/ray", "hydra/sweeper/basic"):
+        warnings.filterwarnings("ignore", message=rf"\s*'{name}' is validated against ConfigStore schema")

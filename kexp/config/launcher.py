@@ -22,3 +22,10 @@ def threads_per_job(hydra_cfg: Any) -> int | None:
     cores = os.cpu_count() or 1
     parallel = cores if int(n_jobs) < 0 else max(1, min(int(n_jobs), cores))
     return max(1, cores // parallel)
+
+
+def runs_jobs_here(hydra_cfg: Any) -> bool:
+    """Whether the sweep's jobs run one after another in this process (Hydra's basic launcher)."""
+    from kexp.compat.hydra import BASIC_LAUNCHER
+
+    return OmegaConf.select(hydra_cfg, "launcher._target_", default=None) == BASIC_LAUNCHER

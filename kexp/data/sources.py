@@ -14,6 +14,7 @@ A new dataset is one function and :func:`register_source`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,19 +129,30 @@ def load_npz(path: str | Path, arrays: bool = True) -> Arrays:
 @register_source("digits")
 def digits(settings: DataConfig, seed: int) -> Arrays:
     """scikit-learn's bundled 8x8 digits, resized to ``image_size``, split stratified."""
+    from sklearn.model_selection import train_test_split
+
+    images, labels = digit_images(settings.image_size)
+    x_train, x_test, y_train, y_test = train_test_split(
+        images, labels, test_size=settings.test_split, stratify=labels, random_state=seed
+    )
+    return x_train, y_train, x_test, y_test
+
+
+@functools.lru_cache(maxsize=2)
+def digit_images(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every digit resized to ``size`` x ``size`` (values 0..1) and its label, read-only: made once
+    a process (a sweep's jobs share it; each job's split copies what it takes)."""
     from scipy.ndimage import zoom
     from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
 
     bunch = load_digits()
     images = bunch.images.astype("float32") / 16.0  # pixel values are 0..16
-    size = settings.image_size
     factor = size / images.shape[1]
     images = np.clip(zoom(images, (1, factor, factor), order=1), 0.0, 1.0).astype("float32")
-    x_train, x_test, y_train, y_test = train_test_split(
-        images, bunch.target.astype("int64"), test_size=settings.test_split, stratify=bunch.target, random_state=seed
-    )
-    return x_train, y_train, x_test, y_test
+    labels = bunch.target.astype("int64")
+    for array in (images, labels):
+        array.setflags(write=False)
+    return images, labels
 
 
 def _keras_dataset(name: str) -> SourceFn:

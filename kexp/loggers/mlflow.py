@@ -206,6 +206,9 @@ class MlflowLogger(RunLogger):
             )
             if row.get("error"):
                 mlflow.set_tag("kexp.error", str(row["error"])[:5000])
+        from kexp.runs import figure_helper
+
+        figure_helper.wait()  # (a sweep's figures may still be being written)
         for name in ARTIFACT_FILES:
             path = self.run_dir / name
             if path.is_file():

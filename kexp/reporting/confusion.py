@@ -57,8 +57,8 @@ def confusion_figure(table: pd.DataFrame, title: str = ""):
 
 def save_confusion(table: pd.DataFrame, run_dir: Path, title: str = "") -> None:
     """Write ``confusion_matrix.csv`` and ``confusion_matrix.png`` into ``run_dir`` (atomically)."""
-    from kexp.runs.atomic import save_figure, write_csv
+    from kexp.runs.atomic import save_figure_of, write_csv
     from kexp.runs.layout import CONFUSION_CSV, CONFUSION_PNG
 
     write_csv(run_dir / CONFUSION_CSV, table.reset_index())
-    save_figure(confusion_figure(table, title), run_dir / CONFUSION_PNG)
+    save_figure_of(confusion_figure, (table, title), run_dir / CONFUSION_PNG)

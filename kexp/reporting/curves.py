@@ -57,10 +57,10 @@ def save_curves(
 ) -> None:
     """Write ``curves.png`` (atomically) from a history table; with ``style`` slides also the
     slides' own two figures beside it (:func:`slides_figures`)."""
-    from kexp.runs.atomic import save_figure
+    from kexp.runs.atomic import save_figure, save_figure_of
 
     val_label = "test" if val_is_test else "validation"
-    save_figure(curves_figure(history, title, val_label), path)
+    save_figure_of(curves_figure, (history, title, val_label), path)
     if style == "slides":
         for name, figure in slides_figures(history, val_label).items():
             save_figure(figure, Path(path).with_name(f"{name}.png"))

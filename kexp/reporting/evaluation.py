@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from kexp.data import Dataset
+from kexp.data import Dataset, Split
 from kexp.data.pipeline import ordered_inputs
 
 
@@ -20,11 +20,26 @@ def evaluate(model: keras.Model, data: Dataset, batch_size: int) -> dict[str, fl
 
 def predicted_labels(model: keras.Model, data: Dataset, batch_size: int) -> np.ndarray:
     """The predicted class of every test sample (binary: the sigmoid thresholded at 0.5)."""
-    inputs = {k: v for k, v in ordered_inputs(data.test, batch_size).items() if k != "y"}
-    probabilities = model.predict(**inputs, verbose=0)
+    probabilities = outputs(model, data.test, batch_size)
     if probabilities.shape[-1] == 1:
         return (probabilities[:, 0] >= 0.5).astype("int64")
     return probabilities.argmax(axis=-1)
+
+
+def outputs(model: keras.Model, split: Split, batch_size: int) -> np.ndarray:
+    """The model's outputs for ``split``, in order: ``model.predict``, or, for a small split in
+    memory, the model called batch by batch (:func:`kexp.backends.predicts_by_calls`)."""
+    from kexp.backends import predicts_by_calls
+
+    if not split.streamed and predicts_by_calls(len(split)):
+        return np.concatenate(
+            [
+                keras.ops.convert_to_numpy(model(split.x[start : start + batch_size], training=False))
+                for start in range(0, len(split), batch_size)
+            ]
+        )
+    inputs = {k: v for k, v in ordered_inputs(split, batch_size).items() if k != "y"}
+    return model.predict(**inputs, verbose=0)
 
 
 def class_names(data: Dataset) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,6 +67,30 @@ def write_csv(path: Path, table: pd.DataFrame) -> None:
 
 def save_figure(figure: Figure, path: Path, dpi: int = 100) -> None:
     """Save a matplotlib figure (made with ``matplotlib.figure.Figure``, no pyplot state) as PNG
-    at ``path`` atomically."""
+    at ``path`` atomically — in a sweep's figure helper while the job goes on, when one runs
+    (:mod:`kexp.runs.figure_helper`), else here."""
+    save_figure_of(_as_made, (figure,), path, dpi)
+
+
+#: Where figures go to be made and written while this process goes on (a sweep's figure helper
+#: sets it, :mod:`kexp.runs.figure_helper`): called with ``(make, args, path, dpi)``, False when it
+#: did not take the figure.
+figure_taker: Callable[[Callable[..., Figure], tuple, Path, int], bool] | None = None
+
+
+def save_figure_of(make: Callable[..., Figure], args: tuple, path: Path, dpi: int = 100) -> None:
+    """Save the figure ``make(*args)`` as :func:`save_figure` does; handed to a sweep's figure
+    helper, the figure is also made there (``make`` a module-level function, ``args`` plain data):
+    the job only sends the data."""
+    if figure_taker is None or not figure_taker(make, args, path, dpi):
+        draw_figure(make(*args), path, dpi)
+
+
+def _as_made(figure: Figure) -> Figure:
+    return figure
+
+
+def draw_figure(figure: Figure, path: Path, dpi: int = 100) -> None:
+    """Render ``figure`` as PNG at ``path`` atomically, in this process."""
     with atomic_path(path) as tmp:
         figure.savefig(tmp, dpi=dpi, format="png")

@@ -27,7 +27,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from kexp.config.errors import KexpError
-from kexp.config.launcher import threads_per_job
+from kexp.config.launcher import runs_jobs_here, threads_per_job
 from kexp.config.run_settings import RunIdentity, objectives, run_identity
 from kexp.config.validation import validate
 from kexp.runs.disk import DiskFullError
@@ -62,6 +62,10 @@ def run_job(cfg: DictConfig) -> float | list[float]:
         identity=run_identity(cfg),
         threads=threads_per_job(hydra_cfg),
     )
+    if job.in_sweep and runs_jobs_here(hydra_cfg):  # the next job trains while this one's figures are written
+        from kexp.runs import figure_helper
+
+        figure_helper.start()
     record = _run_in_directory(cfg, job)
     return objective_value(objectives(cfg), str(cfg.task.name), record)
 

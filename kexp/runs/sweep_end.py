@@ -28,6 +28,9 @@ class SweepEnd(Callback):
         """
         if sys.exc_info()[1] is not None:
             return
+        from kexp.runs import figure_helper
+
+        figure_helper.finish()  # every run's figures on disk before anything reads them
         self.sweep_ended(Path(config.hydra.sweep.dir))
 
     def sweep_ended(self, sweep_dir: Path) -> None:

@@ -8,15 +8,40 @@ import time
 import pandas as pd
 import pytest
 
-from tests.conftest import TINY_CNN, run_kexp
+from tests.conftest import TINY_CNN, kexp_with, run_kexp
 
+
+
+#: Counts Hydra's compositions and the figures handed to the sweep's figure helper (printed at exit).
+COUNTED = """
+import atexit
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from kexp.runs import figure_helper
+counts = {"compositions": 0, "figures handed over": 0}
+def counted(function, name, when=lambda result: True):
+    def wrapper(*args, **kwargs):
+        result = function(*args, **kwargs)
+        counts[name] += bool(when(result))
+        return result
+    return wrapper
+ConfigLoaderImpl.load_configuration = counted(ConfigLoaderImpl.load_configuration, "compositions")
+figure_helper.hand_over = counted(figure_helper.hand_over, "figures handed over", lambda taken: taken)
+atexit.register(lambda: print(counts))
+"""
 
 
 def test_a_failing_job_is_recorded_and_the_sweep_goes_on(tmp_path):
     # data.train_size=5 < 10 classes fails inside the job (after TensorFlow starts)
-    result = run_kexp(["-m", "optimizer=sgd,adam", "data.train_size=5,200", *TINY_CNN,
-                       "data.test_size=50", "trainer.epochs=2", "hydra.sweep.dir=sweep"], tmp_path)
+    result = kexp_with(COUNTED, ["-m", "optimizer=sgd,adam", "data.train_size=5,200", *TINY_CNN,
+                                 "data.test_size=50", "trainer.epochs=2", "hydra.sweep.dir=sweep"], tmp_path)
     assert result.returncode == 1, result.stderr[-3000:]
+    # each job composed once, by the launcher; kexp's preflight composed once per optimizer (the
+    # jobs' values applied to copies) and Hydra's basic sweeper did not compose them again; + Hydra's 2
+    # the two runs that trained had their curves and confusion matrix drawn by the figure helper
+    assert result.stdout.splitlines()[-1] == "{'compositions': 8, 'figures handed over': 4}", result.stdout[-500:]
+    for job in ("1", "3"):
+        assert {"curves.png", "confusion_matrix.png"} <= {p.name for p in (tmp_path / "sweep" / job).iterdir()}
+    assert not list((tmp_path / "sweep").rglob(".partial.*"))
     assert "kexp: 2 job(s) did not end ok" in result.stderr
     summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
     assert summary["job"].astype(str).tolist() == ["0", "1", "2", "3"]

@@ -21,8 +21,13 @@ def test_digits_is_resized_scaled_and_split_stratified():
     # stratified: every class keeps its share of the test split (within one sample)
     all_counts = np.bincount(np.concatenate([y_train, y_test]))
     assert np.all(np.abs(np.bincount(y_test) - all_counts * 0.2) <= 1)
+    # a sweep's jobs resize the digits once; what a job gets is its own to change
+    x_train[:] = -1.0
     again = load_source(cfg, seed=0)
-    assert np.array_equal(again.y_train, y_train)
+    assert np.array_equal(again.y_train, y_train) and again.x_train.min() == 0.0
+    other = load_source(cfg, seed=1)
+    assert not np.array_equal(other.y_train, y_train)
+    assert np.array_equal(np.sort(np.concatenate([other.y_train, other.y_test])), np.sort(np.concatenate([y_train, y_test])))
 
 
 def test_npz_in_keras_layout_is_loaded(tmp_path):

@@ -49,7 +49,8 @@ def written_text(sweep_dir: Path) -> str:
 
 
 class SweepExitStatus(SweepEnd):
-    """At the end of a sweep: exit 1 when a job of the sweep did not end ok.
+    """At the end of a sweep: exit 1 when a job of the sweep did not end ok, or a run's figure
+    could not be written (:mod:`kexp.runs.figure_helper`).
 
     Hydra calls the end-of-sweep callbacks in reverse order of
     ``hydra.callbacks``: this one is listed first so that it runs last, after
@@ -58,10 +59,15 @@ class SweepExitStatus(SweepEnd):
 
     def sweep_ended(self, sweep_dir: Path) -> None:
         from kexp.reporting.compare.runs import find_runs
+        from kexp.runs import figure_helper
         from kexp.runs.record import EVALUATED
 
         runs = find_runs([sweep_dir]) if sweep_dir.is_dir() else []
         not_ok = [str(run.path) for run in runs if run.status not in EVALUATED]  # (pruned: a search stopped it)
+        figure_failures = figure_helper.take_failures()
+        for failure in figure_failures:
+            print(f"kexp: {failure}", file=sys.stderr)
         if not_ok:
             print(f"kexp: {len(not_ok)} job(s) did not end ok: {', '.join(not_ok)}", file=sys.stderr)
+        if not_ok or figure_failures:
             sys.exit(1)
