@@ -121,6 +121,13 @@ def main() -> None:
         print(f"median of {args.repeats}, {measure}: {args.runs} runs — " + ", ".join(
             f"{name} {value:.1f} s ({value / args.runs:.2f} s a run, {value / hand:.2f}x the hand-written)"
             for name, value in median.items()))
+        # each repeat's sides ran back to back: their ratio is steadier than the medians' when the
+        # host's speed drifts between repeats
+        paired = {name: sorted(t[index] / h[index] for t, h in zip(times[name], times["hand-written"]))
+                  for name in times if name != "hand-written"}
+        print(f"  per repeat, {measure}, ÷ the hand-written: " + "; ".join(
+            f"{name} median {statistics.median(r):.2f}x (" + ", ".join(f"{x:.2f}" for x in r) + ")"
+            for name, r in paired.items()))
 
 
 if __name__ == "__main__":
