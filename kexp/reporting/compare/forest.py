@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kexp.reporting.compare.table import display_label
+from kexp.reporting.compare.table import ALL_RUNS, display_label
 
 #: At most this many rows (a search has a configuration per trial): the best ones.
 MAX_ROWS = 30
@@ -26,7 +26,7 @@ def forest_figure(stats: pd.DataFrame, table: pd.DataFrame, config_keys: list[st
 
     shown = stats.head(MAX_ROWS)
     names = [
-        textwrap.fill(display_label(", ".join(f"{k}={entry[k]}" for k in config_keys) or "all runs"), LABEL_WIDTH)
+        textwrap.fill(display_label(", ".join(f"{k}={entry[k]}" for k in config_keys) or ALL_RUNS), LABEL_WIDTH)
         for _, entry in shown.iterrows()
     ]
     lines = max((name.count("\n") + 1 for name in names), default=1)

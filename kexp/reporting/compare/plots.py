@@ -14,14 +14,16 @@ import pandas as pd
 
 from kexp.reporting.compare.runs import Run
 from kexp.reporting.compare.statistics import is_bounded
-from kexp.reporting.compare.table import configuration_keys, display_label, label
+from kexp.reporting.compare.table import ALL_RUNS, configuration_keys, display_label, label
 
 
 def configurations(runs: list[Run], keys: list[str]) -> dict[str, list[Run]]:
-    """Runs grouped by their configuration label (all swept keys but the seed)."""
+    """Runs grouped by their configuration label (all swept keys but the seed); runs that differ
+    in their seed only are one configuration, :data:`ALL_RUNS`, as the statistics name it."""
+    config_keys = configuration_keys(keys)
     groups: dict[str, list[Run]] = {}
     for run in runs:
-        groups.setdefault(label(run, configuration_keys(keys)), []).append(run)
+        groups.setdefault(label(run, config_keys) if config_keys else ALL_RUNS, []).append(run)
     return groups
 
 

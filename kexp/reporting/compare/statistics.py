@@ -171,10 +171,10 @@ def claim_lines(
         again = f" — add seeds: {command}{add_seeds}" if command else f" — add seeds ({add_seeds.strip()})"
         return [f"One run per configuration: no claim about {column} can be made{again}"]
 
-    from kexp.reporting.compare.table import short_numbers
+    from kexp.reporting.compare.table import ALL_RUNS, short_numbers
 
     def name(row: pd.Series) -> str:
-        return short_numbers(", ".join(f"{k}={row[k]}" for k in config_keys)) or "all runs"
+        return short_numbers(", ".join(f"{k}={row[k]}" for k in config_keys)) or ALL_RUNS
 
     best = stats.iloc[0]
     lines = [

@@ -44,6 +44,10 @@ def swept_keys(runs: list[Run]) -> list[str]:
     return sorted(differ, key=lambda k: "." in k)  # groups (model=...) before their keys
 
 
+#: The one configuration of runs that differ in their seed only (or in nothing).
+ALL_RUNS = "all runs"
+
+
 def configuration_keys(keys: list[str]) -> list[str]:
     """The swept keys that define a configuration (all but the seed)."""
     return [k for k in keys if k != SEED]

@@ -54,6 +54,19 @@ def test_overlay_has_one_colour_per_configuration_and_seed_bands(tmp_path):
     assert stats["epoch"].tolist() == [1, 2, 3] and (stats["std"] > 0).all()
 
 
+def test_runs_that_differ_in_their_seed_only_are_one_configuration_with_its_band(tmp_path):
+    for seed in (0, 1, 2):
+        make_run(tmp_path / str(seed), [f"seed={seed}"], accuracy=0.6 + 0.05 * seed, seed=seed)
+    runs = find_runs([tmp_path])
+    keys = swept_keys(runs)
+    assert list(configurations(runs, keys)) == ["all runs"]  # (as the forest plot and statistics call it)
+    fig = compare_figure(runs, keys, "accuracy")
+    assert fig.axes[0].get_title() == "accuracy: 3 runs, 1 configuration"
+    assert len(fig.axes[0].get_lines()) == 2 and len(fig.axes[0].collections) == 2  # one mean curve each, banded
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["all runs (mean, 95 % CI of 3 seeds)", "validation", "training"]
+
+
 def test_mixed_run_and_sweep_directories_and_half_finished_ones(tmp_path):
     make_run(tmp_path / "day1" / "12-00-00", ["model=mlp"])
     make_run(tmp_path / "day2" / "multirun" / "0", ["model=cnn"])
