@@ -223,7 +223,8 @@ def main() -> None:
     """``python -m kexp.runs.figure_helper``: frames of pickled figures on stdin, answers on stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # (stopping is the sweep's: what was handed over is written)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    os.nice(19)  # only the cores training leaves idle
+    if hasattr(os, "nice"):  # (POSIX)
+        os.nice(19)  # only the cores training leaves idle
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print cannot corrupt the answers
     serve(sys.stdin.buffer, answers)
