@@ -1,4 +1,5 @@
-"""Every job of a sweep composed for the preflight: Hydra's full composition once per choice of config groups.
+"""Every job of a command line: its overrides (the product of each sweep's values), and its config
+composed for the preflight — Hydra's full composition once per choice of config groups.
 
 Hydra's composition of one job (the defaults tree, the YAML files, the merges) takes
 about 0.1 s, and a sweep's jobs mostly differ in values only (``seed=0,1,2``,
@@ -14,10 +15,12 @@ Hydra's full composition, which also gives the error its exact words.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable
+from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import Override
+from hydra.core.override_parser.types import IntervalSweep, Override
 from hydra.errors import HydraException
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
@@ -33,6 +36,26 @@ def sets_a_value(override: Override, groups: set[str]) -> bool:
         and not override.is_delete()
         and override.key_or_group not in groups
     )
+
+
+def override_values(override: Override) -> list[str]:
+    """The ``key=value`` texts one override stands for (one unless it is a sweep)."""
+    if not override.is_sweep_override():
+        return [str(override.input_line)]
+    key = override.get_key_element()
+    value: Any = override.value()
+    if isinstance(value, IntervalSweep):  # continuous: the sweeper draws from it
+        # Hydra's interval() is a float range; tagged int or cast int(interval(…)), an integer one
+        # (as Optuna reads it: kexp.search.space)
+        whole = isinstance(value.start, int) and isinstance(value.end, int)
+        number = int if "int" in value.tags or whole else float
+        return [f"{key}={number(end)}" for end in (value.start, value.end) if end is not None]
+    return [f"{key}={item}" for item in override.sweep_string_iterator()]
+
+
+def job_overrides(overrides: list[Override]) -> list[list[str]]:
+    """Every job's overrides of a (multi)run: the product of each override's values."""
+    return [list(job) for job in itertools.product(*(override_values(o) for o in overrides))]
 
 
 class JobConfigs:

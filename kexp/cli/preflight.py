@@ -13,23 +13,21 @@ both of its ends.
 from __future__ import annotations
 
 import functools
-import itertools
 import os
 import tempfile
 from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import IntervalSweep, Override
+from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from kexp.cli import plugins, single_run
 from kexp.cli.explain import explain
-from kexp.cli.job_configs import JobConfigs
+from kexp.cli.job_configs import JobConfigs, job_overrides, override_values
 from kexp.compat import hydra as hydra_compat
 from kexp.config import added_keys
 from kexp.config.errors import ConfigError
@@ -211,26 +209,6 @@ def parse_overrides(texts: list[str], hydra) -> list[Override]:
                 f"{text} — not a valid override ({first}); see https://hydra.cc/docs/advanced/override_grammar/basic/"
             ) from err
     return parser.parse_overrides(texts)
-
-
-def override_values(override: Override) -> list[str]:
-    """The ``key=value`` texts one override stands for (one unless it is a sweep)."""
-    if not override.is_sweep_override():
-        return [str(override.input_line)]
-    key = override.get_key_element()
-    value: Any = override.value()
-    if isinstance(value, IntervalSweep):  # continuous: the sweeper draws from it
-        # Hydra's interval() is a float range; tagged int or cast int(interval(…)), an integer one
-        # (as Optuna reads it: kexp.search.space)
-        whole = isinstance(value.start, int) and isinstance(value.end, int)
-        number = int if "int" in value.tags or whole else float
-        return [f"{key}={number(end)}" for end in (value.start, value.end) if end is not None]
-    return [f"{key}={item}" for item in override.sweep_string_iterator()]
-
-
-def job_overrides(overrides: list[Override]) -> list[list[str]]:
-    """Every job's overrides of a (multi)run: the product of each override's values."""
-    return [list(job) for job in itertools.product(*(override_values(o) for o in overrides))]
 
 
 def check_output_dir(args: Namespace) -> None:

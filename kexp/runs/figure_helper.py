@@ -60,8 +60,9 @@ def _read_frame(stream: IO[bytes]) -> bytes | None:
     header = stream.read(_LENGTH.size)
     if len(header) < _LENGTH.size:
         return None
-    payload = stream.read(_LENGTH.unpack(header)[0])
-    return payload if len(payload) == _LENGTH.unpack(header)[0] else None
+    (length,) = _LENGTH.unpack(header)
+    payload = stream.read(length)
+    return payload if len(payload) == length else None
 
 
 class _Helper:
@@ -75,7 +76,7 @@ class _Helper:
             start_new_session=True,
         )
         self.handed = 0
-        self.written = 0
+        self.answered = 0
         self.failures: list[str] = []
         self.alive = True
         self.changed = threading.Condition()
@@ -107,7 +108,7 @@ class _Helper:
         while (frame := _read_frame(self.process.stdout)) is not None:
             path, error = pickle.loads(frame)
             with self.changed:
-                self.written += 1
+                self.answered += 1
                 if error is not None:
                     self.failures.append(f"could not write {path}: {error}")
                 self.changed.notify_all()
@@ -116,9 +117,9 @@ class _Helper:
             self.changed.notify_all()
 
     def wait(self) -> None:
-        """Until every figure handed over is written (or the helper has ended)."""
+        """Until the helper has answered for every figure handed over (or has ended)."""
         with self.changed:
-            self.changed.wait_for(lambda: self.written >= self.handed or not self.alive)
+            self.changed.wait_for(lambda: self.answered >= self.handed or not self.alive)
 
     def close(self) -> list[str]:
         """Wait for the figures, end the helper; what could not be written."""
@@ -130,7 +131,7 @@ class _Helper:
             pass
         self.process.wait()
         self.reader.join()
-        lost = self.handed - self.written
+        lost = self.handed - self.answered
         if lost > 0:
             self.failures.append(
                 f"the figure helper ended (exit status {self.process.returncode}) before writing {lost} figure(s)"

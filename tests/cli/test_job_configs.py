@@ -4,7 +4,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from kexp.cli import preflight
-from kexp.cli.job_configs import JobConfigs
+from kexp.cli.job_configs import JobConfigs, job_overrides
 from kexp.cli.main import register_resolvers
 from kexp.compat import hydra as hydra_compat
 
@@ -39,7 +39,7 @@ def test_each_job_is_the_config_hydra_composes_for_it_with_one_composition_per_g
             return preflight.compose(hydra, "config", job)
 
         configs = JobConfigs(compose, overrides, groups)
-        jobs = preflight.job_overrides(overrides)
+        jobs = job_overrides(overrides)
         for job in jobs:
             assert _without_command_line(configs.config(job)) == _without_command_line(
                 preflight.compose(hydra, "config", job))

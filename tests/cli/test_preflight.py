@@ -4,7 +4,8 @@ import pytest
 
 from kexp.compat import hydra as hydra_compat
 from kexp.config.location import config_dir
-from kexp.cli.preflight import job_overrides, parse_overrides
+from kexp.cli.job_configs import job_overrides
+from kexp.cli.preflight import parse_overrides
 from kexp.cli.main import register_resolvers
 from tests.conftest import preflight_error
 
