@@ -36,7 +36,9 @@ fi
 step 90 python3 -m kexp trainer.epochs=3 hydra.run.dir=/tmp/kexp-gpu-run
 cat /tmp/kexp-gpu-run/metrics.csv 2>/dev/null; grep -i -A2 devices /tmp/kexp-gpu-run/run.yaml 2>/dev/null
 # (kexp's default trainer.steps_per_execution is auto; =1 is a plain fit's one batch per call)
-step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --epochs 2
+# kexp with its training arrays fed from the host and on the GPU (each batch gathered there,
+# kexp.backends.resident; what kexp picks on a GPU where they fit), side by side with a plain fit
+step 120 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --epochs 2 --feed host device
 step 90 python3 benchmarks/throughput.py --no-jax --model cnn --images 51200 --epochs 2 --set trainer.steps_per_execution=1
 # 2,400 batches a fit: long enough for a call's batches to run as one compiled loop where faster
 # (kexp.backends.jax.scanned_train_calls; the "(kexp)" lines say which way and both rates)

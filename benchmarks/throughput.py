@@ -25,11 +25,18 @@ after the first (the steady rate a longer run sees; time from the end of epoch 1
 to the end of the last, kexp's validation and backups included).
 ``--set trainer.steps_per_execution=1`` gives kexp a plain ``fit``'s one batch per
 call; its default is ``auto``.
+
+``--feed host device`` (JAX): time kexp twice, side by side — the training arrays fed
+from the host, and put on the device with each batch gathered there
+(:mod:`kexp.backends.resident`), each forced whatever kexp would choose (on a GPU it
+chooses the device where the arrays fit; on a CPU the host).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import os
 import statistics
 import sys
@@ -77,11 +84,12 @@ def compose(overrides: list[str]):
     from hydra import compose as hydra_compose, initialize_config_dir
 
     from kexp.cli.main import register_resolvers
-    from kexp.compat.hydra import VERSION_BASE
+    from kexp.compat.hydra import VERSION_BASE, quiet_replaced_plugin_configs
     from kexp.config.location import config_dir
     from kexp.config.run_settings import run_settings
 
     register_resolvers()
+    quiet_replaced_plugin_configs()
     with initialize_config_dir(config_dir=str(config_dir()), **VERSION_BASE):
         return run_settings(hydra_compose("config", overrides=overrides))
 
@@ -128,7 +136,27 @@ class Stopwatch:
         self.cpu = time.process_time() - self._cpu
 
 
-def time_kexp(cfg, x, y) -> tuple[Stopwatch, tuple[float, float]]:
+@contextlib.contextmanager
+def feeding(feed: str | None):
+    """kexp's training arrays fed from the ``host`` or put on the ``device`` (JAX) whatever it would
+    choose here (None: its own choice)."""
+    if feed is None:
+        yield
+        return
+    from kexp.backends import resident
+    from kexp.backends.jax import compiled_step_reason
+
+    chosen = resident.resident_reason
+    resident.resident_reason = (
+        (lambda model, split: compiled_step_reason(model)) if feed == "device" else (lambda model, split: "--feed host")
+    )
+    try:
+        yield
+    finally:
+        resident.resident_reason = chosen
+
+
+def time_kexp(cfg, x, y, feed: str | None = None) -> tuple[Stopwatch, tuple[float, float]]:
     """Wall and CPU seconds of ``kexp.training.trainer.fit`` over ``x``, and of its epochs after the first."""
     import keras
 
@@ -144,7 +172,8 @@ def time_kexp(cfg, x, y) -> tuple[Stopwatch, tuple[float, float]]:
     n = len(x) - VALIDATION
     validation = Split(x[n:], y[n:])
     clock = epoch_clock()
-    watch = kexp_fit(cfg, Dataset("bench", Split(x[:n], y[:n]), validation, validation, 10), [clock])
+    with feeding(feed):
+        watch = kexp_fit(cfg, Dataset("bench", Split(x[:n], y[:n]), validation, validation, 10), [clock])
     return watch, clock.steady
 
 
@@ -180,6 +209,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="epochs per fit (the first compiles)")
     parser.add_argument("--set", nargs="*", default=[], help="extra kexp overrides, e.g. trainer.jit_compile=true")
     parser.add_argument("--no-jax", action="store_true", help="skip the JAX-backend run")
+    parser.add_argument("--feed", nargs="*", default=[], choices=["host", "device"],
+                        help="JAX: time kexp with its training arrays fed from the host and/or on the device, "
+                             "side by side (default: kexp's own choice)")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     import keras
@@ -192,12 +224,14 @@ def main() -> None:
     print(f"model {args.model}, {source}, {args.images} images per epoch, {args.epochs} epochs a fit, batch "
           f"{args.batch_size}, backend {keras.backend.backend()}, kexp overrides: {' '.join(args.set) or '(defaults)'}")
     warm = slice(0, args.batch_size * 8 + VALIDATION)
-    time_kexp(cfg, x[warm], y[warm])
-    time_handwritten(cfg, x[warm], y[warm])
-    runs: dict[str, list] = {"kexp": [], "hand-written": []}
+    paths = {f"kexp ({feed})" if feed else "kexp": functools.partial(time_kexp, feed=feed) for feed in args.feed or [None]}
+    paths["hand-written"] = time_handwritten
+    for timed in paths.values():
+        timed(cfg, x[warm], y[warm])
+    runs: dict[str, list] = {name: [] for name in paths}
     whole, steady = args.images * args.epochs, args.images * (args.epochs - 1)
     for repeat in range(1, args.repeats + 1):
-        for name, timed in (("kexp", time_kexp), ("hand-written", time_handwritten)):
+        for name, timed in paths.items():
             runs[name].append(timed(cfg, x, y))
         print(f"repeat {repeat}: " + "   ".join(
             f"{name} whole fit {whole / r[-1][0].cpu:7.1f}, after epoch 1 {steady / r[-1][1][1]:7.1f} img per CPU s"
@@ -207,9 +241,11 @@ def main() -> None:
         ("after epoch 1", "wall"): lambda r: steady / r[1][0], ("after epoch 1", "CPU"): lambda r: steady / r[1][1],
     }
     for (what, clock), rate in rates.items():
-        kexp_median, hand_median = (statistics.median(map(rate, runs[name])) for name in runs)
-        print(f"median {what} per {clock} second: kexp {kexp_median:.1f} img, hand-written {hand_median:.1f} img, "
-              f"ratio kexp/hand-written {kexp_median / hand_median:.3f}x", flush=True)
+        medians = {name: statistics.median(map(rate, runs[name])) for name in runs}
+        hand_median = medians.pop("hand-written")
+        for name, kexp_median in medians.items():
+            print(f"median {what} per {clock} second: {name} {kexp_median:.1f} img, hand-written {hand_median:.1f} "
+                  f"img, ratio {name}/hand-written {kexp_median / hand_median:.3f}x", flush=True)
     if keras.backend.backend() != "jax" and not args.no_jax:
         run_on_jax(sys.argv[1:])
 
@@ -221,7 +257,7 @@ def show_batches_per_call() -> None:
 
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("  (kexp) %(message)s"))
-    handler.addFilter(lambda record: record.getMessage().startswith("trainer.steps_per_execution"))
+    handler.addFilter(lambda record: record.getMessage().startswith(("trainer.steps_per_execution", "training data")))
     kexp_log = logging.getLogger("kexp")
     kexp_log.addHandler(handler)
     kexp_log.setLevel(logging.INFO)

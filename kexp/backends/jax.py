@@ -77,16 +77,13 @@ def device_kind() -> str:
     return str(jax.devices()[0].platform)
 
 
-def scanned_steps_reason(model) -> str | None:
-    """Why ``model``'s batches of a call do not run as one compiled loop here, or None if they do.
+def compiled_step_reason(model) -> str | None:
+    """Why kexp cannot replace Keras's compiled training step of ``model`` here, or None if it can.
 
-    The loop (:func:`scanned_train_calls`) replaces Keras's own compiled step, so it is used only
-    where that step is a plain ``jax.jit`` of ``train_step``: compiled (not ``run_eagerly``,
+    :func:`scanned_train_calls` stands in for Keras's own step function, so only where that
+    step is a plain ``jax.jit`` of ``train_step``: compiled (not ``run_eagerly``,
     ``jit_compile`` on), on one device (no ``keras.distribution``: Keras then compiles the
-    step with the state's shardings), without Flax NNX; and not on a CPU, where it does not
-    pay: compiling it and the timing cost ~0.4 s, a dense net's batch is only 0.63–0.82×
-    as long in it, a tiny one's 1.15–1.6× (measured, 2 vCPUs), and XLA:CPU runs a convolution
-    inside a loop ~14× slower.
+    step with the state's shardings), without Flax NNX.
     """
     import keras
 
@@ -96,9 +93,21 @@ def scanned_steps_reason(model) -> str | None:
         return "the batch is split over several devices"
     if keras.config.is_nnx_enabled():
         return "Flax NNX is on"
-    if device_kind() == "cpu":
-        return "on a CPU Keras's loop is as fast"
     return None
+
+
+def scanned_steps_reason(model) -> str | None:
+    """Why ``model``'s batches of a call do not run as one compiled loop here, or None if they do.
+
+    Where Keras's step cannot be replaced (:func:`compiled_step_reason`), and on a CPU, where
+    the loop does not pay: compiling it and the timing cost ~0.4 s, a dense net's batch is only
+    0.63–0.82× as long in it, a tiny one's 1.15–1.6× (measured, 2 vCPUs), and XLA:CPU runs a
+    convolution inside a loop ~14× slower.
+    """
+    reason = compiled_step_reason(model)
+    if reason is None and device_kind() == "cpu":
+        return "on a CPU Keras's loop is as fast"
+    return reason
 
 
 #: Whole calls timed each way (after each has compiled) before a fit keeps the faster way;
@@ -107,7 +116,7 @@ TIMED_CALLS = 3
 CLEARLY_FASTER = 1.5
 
 
-def scanned_train_calls(model) -> None:
+def scanned_train_calls(model, resident: tuple | None = None, scan: bool = True) -> None:
     """Run each call's batches in one compiled ``lax.scan`` over ``model.train_step`` where that
     is measured to be faster than Keras's loop of one compiled step a batch.
 
@@ -125,6 +134,13 @@ def scanned_train_calls(model) -> None:
     (waiting for the device), and the rest of the fit keeps the faster, logging both
     rates. Batches that do not make a whole call of one shape — an epoch's last,
     shorter ones — run one at a time, as in Keras.
+
+    ``resident``: the training arrays ``(x, y[, sample_weight])`` already on the device
+    (:mod:`kexp.backends.resident`); each batch the iterator yields is then ``(rows,)``,
+    and the compiled step gathers those rows of the arrays on the device. The arrays are
+    an argument of the compiled call, not a constant of it (a closed-over array is
+    embedded in the program). ``scan=False``: one compiled step a batch only (Keras's way,
+    here with the gathering).
     """
     import time
 
@@ -136,25 +152,35 @@ def scanned_train_calls(model) -> None:
     step = model.train_step
     steps = model.steps_per_execution
 
-    def scanned(state, batches):
+    def batch_step(state, arrays, batch):
+        data = batch if arrays is None else tuple(jnp.take(array, batch[0], axis=0) for array in arrays)
+        return step(state, data)
+
+    def scanned(state, arrays, batches):
         stacked = jax.tree.map(lambda *leaves: jnp.stack(leaves), *batches)
 
         def body(carried, batch):
-            logs, carried = step(carried, batch)
+            logs, carried = batch_step(carried, arrays, batch)
             return carried, logs
 
         state, logs = jax.lax.scan(body, state, stacked)
         return jax.tree.map(lambda per_step: per_step[-1], logs), state
 
     scan_call = jax.jit(scanned, donate_argnums=0)
-    single_call = jax.jit(step, donate_argnums=0)
+    single_call = jax.jit(batch_step, donate_argnums=0)
 
     def one_by_one(state, batches):
         for batch in batches:
-            logs, state = single_call(state, batch)
+            logs, state = single_call(state, resident, batch)
         return logs, state
 
-    ways = {"as one compiled loop": lambda state, batches: scan_call(state, tuple(batches)), "one by one": one_by_one}
+    if not scan:
+        train_by_calls(model, one_by_one)
+        return
+    ways = {
+        "as one compiled loop": lambda state, batches: scan_call(state, resident, tuple(batches)),
+        "one by one": one_by_one,
+    }
     seconds: dict[str, list[float]] = {way: [] for way in ways}
     chosen: list[str] = []
     calls = 0

@@ -31,6 +31,8 @@ PRIVATE_API = {
     "keras.random.SeedGenerator": ("state",),  # variables named ``seed_generator_state``
     # fit on JAX calls ``model.train_function(state, iterator)`` once per call (what these build)
     "keras.src.backend.jax.trainer.JAXTrainer": ("make_train_function", "_make_function"),
+    # fit builds the model, loss and metrics from the first batch it is fed, unless already built
+    "keras.src.trainers.trainer.Trainer": ("_symbolic_build",),
 }
 
 #: The name that ends the path of every random layer's seed-generator state variable.
@@ -103,3 +105,11 @@ def train_by_calls(model: keras.Model, run_batches: Callable) -> None:
         return run_batches(state, batches)
 
     model.train_function = train_function
+
+
+def build_from_batch(model: keras.Model, batch: tuple) -> None:
+    """Build ``model``, its compiled loss and metrics (and optimizer) from one ``(x, y[, weights])``
+    batch, as ``fit`` does from the first batch it is fed — so that ``fit`` can then be fed
+    something else (the row numbers of :mod:`kexp.backends.resident`). Shapes and dtypes only
+    are read."""
+    model._symbolic_build(data_batch=batch)

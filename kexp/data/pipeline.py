@@ -13,6 +13,9 @@ image files,     ``tf.data``: read, decode and resize in    ``keras.utils.PyData
 memory-mapped    parallel (``AUTOTUNE``), prefetched        decodes in worker threads, seeded
 cache                                                       per-epoch order, prefetched
 ===============  =========================================  ======================================
+
+On JAX on an accelerator the trainer instead puts training arrays that fit on the
+device and feeds their row numbers (:mod:`kexp.backends.resident`).
 """
 
 from __future__ import annotations

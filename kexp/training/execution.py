@@ -21,12 +21,15 @@ work (history, backup, pruning, early stopping) is unchanged.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
 import keras
 
 from kexp.config.errors import ConfigError
+
+log = logging.getLogger("kexp")
 
 #: ``trainer.steps_per_execution`` that picks the number per fit.
 AUTO = "auto"
@@ -139,7 +142,7 @@ def divisors(number: int) -> list[int]:
     return [d for d in range(1, number + 1) if number % d == 0]
 
 
-def set_steps_per_call(model: keras.Model, steps: int, batches: FitBatches | None = None) -> None:
+def set_steps_per_call(model: keras.Model, steps: int, batches: FitBatches | None = None, resident=None) -> None:
     """Make ``model``'s next ``fit`` run ``steps`` batches per compiled call (after ``compile``).
 
     ``steps_per_execution`` is the attribute ``compile`` sets; the step functions
@@ -147,14 +150,38 @@ def set_steps_per_call(model: keras.Model, steps: int, batches: FitBatches | Non
     :data:`FEWEST_BATCHES_TO_SCAN` ``batches`` on an accelerator where Keras's step is a plain
     ``jit`` (:func:`kexp.backends.jax.scanned_steps_reason`), a call's batches may run as one
     compiled loop (:func:`kexp.backends.jax.scanned_train_calls`: where measured faster; the
-    same training).
+    same training). ``resident``: the training arrays on the device
+    (:func:`resident_training_arrays`); the step then gathers each batch's rows there.
     """
     if model.steps_per_execution != steps:
         model.steps_per_execution = steps
         model.train_function = model.test_function = model.predict_function = None
-    long_fit = batches is not None and (batches.in_all or 0) >= FEWEST_BATCHES_TO_SCAN
-    if steps > 1 and long_fit and model.train_function is None and keras.backend.backend() == "jax":
-        from kexp.backends.jax import scanned_steps_reason, scanned_train_calls
+    if keras.backend.backend() != "jax":
+        return
+    from kexp.backends.jax import scanned_steps_reason, scanned_train_calls
 
-        if scanned_steps_reason(model) is None:
-            scanned_train_calls(model)
+    long_fit = batches is not None and (batches.in_all or 0) >= FEWEST_BATCHES_TO_SCAN
+    scan = steps > 1 and long_fit and scanned_steps_reason(model) is None
+    if resident is not None or (scan and model.train_function is None):
+        scanned_train_calls(model, resident, scan)
+
+
+def resident_training_arrays(model: keras.Model, split, setting: int | str):
+    """``split``'s arrays put on the accelerator for ``model``'s ``fit`` (JAX), or None where
+    they are fed from the host; logs which, and why.
+
+    Not for ``trainer.steps_per_execution=1`` (Keras's own loop, fed as before) nor on
+    TensorFlow (``tf.data``); elsewhere :func:`kexp.backends.resident.resident_reason` decides.
+    """
+    if keras.backend.backend() != "jax" or setting == 1:
+        return None
+    from kexp.backends.resident import device_arrays, resident_reason, split_bytes
+    from kexp.runs.disk import human
+
+    reason = resident_reason(model, split)
+    if reason is not None:
+        log.info("training data: fed from the host (%s)", reason)
+        return None
+    arrays = device_arrays(split)
+    log.info("training data: on the device (%s), each batch gathered there", human(split_bytes(split)))
+    return arrays

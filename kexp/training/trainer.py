@@ -28,7 +28,7 @@ from kexp.training.callbacks import (
     TerminateOnNaNWithoutWaiting,
     publish_history,
 )
-from kexp.training.execution import FitBatches, set_steps_per_call, steps_per_call
+from kexp.training.execution import FitBatches, resident_training_arrays, set_steps_per_call, steps_per_call
 from kexp.training.signals import SignalGuard
 from kexp.training.tasks import Task
 
@@ -236,13 +236,20 @@ def fit(
         batch_size, steps_per_epoch, steps_per_epoch * max(trainer.epochs - done_before, 0), place.replicas
     )
     steps, why = steps_per_call(trainer.steps_per_execution, model, batches, callbacks)
-    set_steps_per_call(model, steps, batches)
     if why != "as set":
         log.info("trainer.steps_per_execution: %s", why)
+    resident = resident_training_arrays(model, train, trainer.steps_per_execution) if shard is None else None
+    set_steps_per_call(model, steps, batches, resident)
+    if resident is None:
+        inputs = training_inputs(train, batch_size, place.seed, done_before, trainer.epochs, shard)
+    else:
+        from kexp.backends.resident import row_inputs
+
+        inputs = row_inputs(model, train, batch_size, place.seed, done_before)
     started = time.perf_counter()
     try:
         model.fit(
-            **training_inputs(train, batch_size, place.seed, done_before, trainer.epochs, shard),
+            **inputs,
             **validation_inputs(data.val, batch_size, shard),
             epochs=trainer.epochs,
             callbacks=callbacks,
