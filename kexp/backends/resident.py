@@ -33,10 +33,10 @@ RESIDENT_SHARE = 0.25
 
 
 def split_bytes(split: Split) -> int:
-    """Bytes ``split``'s arrays take on a JAX device: float32 inputs and weights, 32-bit targets
-    (JAX keeps 64-bit integers as 32-bit unless ``jax_enable_x64``)."""
-    per_sample = int(np.prod(np.shape(split.x)[1:], dtype=np.int64)) * 4 + 4 + (4 if split.weights is not None else 0)
-    return per_sample * len(split)
+    """Bytes ``split``'s arrays take on a JAX device: 4 a value (float32 inputs and weights; JAX keeps
+    64-bit integer targets as 32-bit unless ``jax_enable_x64``)."""
+    arrays = [a for a in (split.x, split.y, split.weights) if a is not None]
+    return 4 * len(split) * sum(int(np.prod(np.shape(a)[1:], dtype=np.int64)) for a in arrays)
 
 
 def free_device_bytes() -> int | None:

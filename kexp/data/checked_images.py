@@ -17,13 +17,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kexp.runs.layout import DECODED_IMAGES as CACHE_FILE  # (KEXP_CACHE_DIR, else $XDG_CACHE_HOME/kexp)
+from kexp.runs.layout import DECODED_IMAGES as CACHE_FILE
+from kexp.runs.layout import user_cache_dir
 
 
 def cache_path() -> Path:
     """The record's file."""
-    root = os.environ.get("KEXP_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "kexp"
-    return Path(root) / CACHE_FILE
+    return user_cache_dir() / CACHE_FILE
 
 
 def _stamp(path: str) -> list[int] | None:

@@ -147,8 +147,18 @@ OUTPUT_ROOT = "outputs"
 MULTIRUN_DIR = "multirun"
 LR_FIND_DIR, REPLAY_DIR = "lr_find", "replay"
 MLFLOW_DB, OPTUNA_DB = "mlflow.db", "optuna.db"
-#: kexp's per-user cache (kexp/data/checked_images.py)
-DECODED_IMAGES = "decoded-images.json"
+#: In kexp's per-user cache (:func:`user_cache_dir`): which image files decoded before
+#: (kexp/data/checked_images.py), and JAX's compiled programs (kexp/backends/jax.py).
+DECODED_IMAGES, JAX_PROGRAMS = "decoded-images.json", "jax"
+
+
+def user_cache_dir() -> Path:
+    """kexp's per-user cache, whatever in it may be deleted at any time: ``$KEXP_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/kexp``, else ``~/.cache/kexp``."""
+    import os
+
+    root = os.environ.get("KEXP_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "kexp"
+    return Path(root)
 
 
 def is_run(path: Path) -> bool:

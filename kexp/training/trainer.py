@@ -258,6 +258,8 @@ def fit(
     finally:
         guard.deferred = False
         seconds = time.perf_counter() - started
+        if resident is not None:  # (its train function reads row numbers: a later fit of the model gets Keras's)
+            model.train_function = None
         if getattr(model.optimizer, "use_ema", False) and keras.backend.backend() == "jax":
             from kexp.backends.jax import unshare_averaged_weights
 

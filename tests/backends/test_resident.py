@@ -97,6 +97,13 @@ ON_AN_ACCELERATOR = """
 import kexp.backends.jax, kexp.backends.resident
 kexp.backends.jax.device_kind = lambda: "gpu"  # (JAX's CPU taken for a GPU with 16 GiB free)
 kexp.backends.resident.free_device_bytes = lambda: 16 * 2**30
+import kexp.training.trainer
+fit = kexp.training.trainer.fit
+def fit_and_tell(model, *args, **kwargs):
+    result = fit(model, *args, **kwargs)
+    print("train function after the fit:", model.train_function)  # (gathering rows: not for a later fit)
+    return result
+kexp.training.trainer.fit = fit_and_tell
 """
 
 
@@ -110,6 +117,7 @@ def test_a_run_on_an_accelerator_trains_from_arrays_on_the_device(tmp_path, monk
     assert result.returncode == 0, result.stderr[-3000:]
     log = (tmp_path / "device" / "kexp.log").read_text()
     assert "training data: on the device (" in log and ", each batch gathered there" in log, log[-2000:]
+    assert "train function after the fit: None" in result.stdout
     history = pd.read_csv(tmp_path / "device" / "history.csv")
     assert history["epoch"].tolist() == [1, 2, 3] and history["val_accuracy"].iloc[-1] > 0.5
     assert history["loss"].is_monotonic_decreasing

@@ -1,0 +1,45 @@
+"""JAX's persistent compilation cache, turned on by kexp (kexp.backends.jax.use_compilation_cache)."""
+
+import pandas as pd
+
+from tests.conftest import kexp_with
+
+#: Counts JAX's own events: a program loaded from the persistent cache instead of compiled.
+COUNT_CACHE_HITS = """
+import atexit, jax.monitoring
+hits = []
+jax.monitoring.register_event_listener(
+    lambda event, **_: hits.append(event) if event == "/jax/compilation_cache/cache_hits" else None)
+atexit.register(lambda: print("cache hits", len(hits)))
+"""
+
+RUN = ["model=mlp", "model.hidden_units=[8]", "data.train_size=100", "data.test_size=50", "trainer.epochs=1"]
+
+
+def cache_hits(result) -> int:
+    assert result.returncode == 0, result.stderr[-3000:]
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith("cache hits "), result.stdout[-500:]
+    return int(last.split()[-1])
+
+
+def test_a_second_run_on_jax_loads_its_programs_from_kexps_cache(tmp_path, monkeypatch):
+    """The first run compiles and fills ``$KEXP_CACHE_DIR/jax`` (saying where), the same run again
+    loads what it needs from there and trains to the same numbers; ``JAX_ENABLE_COMPILATION_CACHE=false``
+    (JAX's own switch) turns it off."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    monkeypatch.setenv("KEXP_CACHE_DIR", str(cache))
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    assert cache_hits(kexp_with(COUNT_CACHE_HITS, [*RUN, "hydra.run.dir=first"], tmp_path)) == 0
+    programs = {p.name for p in (cache / "jax").iterdir()}
+    assert len(programs) > 20, programs  # (the training step, and each operation Keras ran eagerly)
+    assert f"JAX compilation cache: {cache / 'jax'}" in (tmp_path / "first" / "kexp.log").read_text()
+    hits = cache_hits(kexp_with(COUNT_CACHE_HITS, [*RUN, "hydra.run.dir=second"], tmp_path))
+    assert hits > 20, hits
+    assert {p.name for p in (cache / "jax").iterdir()} >= programs
+    first, second = (pd.read_csv(tmp_path / run / "history.csv") for run in ("first", "second"))
+    pd.testing.assert_frame_equal(first.drop(columns="epoch_seconds"), second.drop(columns="epoch_seconds"))
+    monkeypatch.setenv("JAX_ENABLE_COMPILATION_CACHE", "false")
+    assert cache_hits(kexp_with(COUNT_CACHE_HITS, [*RUN, "hydra.run.dir=off"], tmp_path)) == 0
+    assert "JAX compilation cache: off" in (tmp_path / "off" / "kexp.log").read_text()
