@@ -1,8 +1,12 @@
 """JAX's persistent compilation cache, turned on by kexp (kexp.backends.jax.use_compilation_cache)."""
 
+import os
+import subprocess
+import sys
+
 import pandas as pd
 
-from tests.conftest import kexp_with
+from tests.conftest import REPO, kexp_with
 
 #: Counts JAX's own events: a program loaded from the persistent cache instead of compiled.
 COUNT_CACHE_HITS = """
@@ -43,3 +47,22 @@ def test_a_second_run_on_jax_loads_its_programs_from_kexps_cache(tmp_path, monke
     monkeypatch.setenv("JAX_ENABLE_COMPILATION_CACHE", "false")
     assert cache_hits(kexp_with(COUNT_CACHE_HITS, [*RUN, "hydra.run.dir=off"], tmp_path)) == 0
     assert "JAX compilation cache: off" in (tmp_path / "off" / "kexp.log").read_text()
+
+
+USERS_CACHE = """
+import sys
+from pathlib import Path
+import jax
+from kexp.backends.jax import use_compilation_cache
+print(use_compilation_cache(Path(sys.argv[1])), jax.config.values["jax_persistent_cache_min_compile_time_secs"])
+"""
+
+
+def test_a_cache_the_user_configured_for_jax_is_left_as_it_is(tmp_path):
+    """``JAX_COMPILATION_CACHE_DIR`` set: JAX's folder and JAX's settings (kexp's folder is not made)."""
+    env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": str(tmp_path / "theirs")}
+    result = subprocess.run([sys.executable, "-c", USERS_CACHE, str(tmp_path / "kexps")], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == [str(tmp_path / "theirs"), "1.0"]
+    assert not (tmp_path / "kexps").exists()
