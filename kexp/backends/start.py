@@ -6,6 +6,7 @@ import contextlib
 import gc
 import logging
 import os
+import re
 from dataclasses import dataclass
 
 from kexp.config.errors import ConfigError
@@ -57,7 +58,7 @@ def start_backend(
         _deterministic_xla()
     from kexp.backends.quiet import import_keras_quietly, native_output_hidden
 
-    keras = import_keras_quietly()
+    keras = import_keras_with_settings_checked(import_keras_quietly)
     backend = keras.backend.backend()
     if distributed is not None and int(distributed.num_processes) > 1:
         start_processes(distributed)
@@ -108,6 +109,24 @@ def start_backend(
     info = BackendInfo(backend=backend, keras=keras.__version__, precision=policy, devices=list(devices))
     log.info(info.describe())
     return info
+
+
+#: How JAX 0.10 says that one of its settings in the environment is not a truth value, as it is imported.
+_JAX_TRUTH_VALUE = re.compile(r"invalid truth value '(?P<value>.*)' for environment '(?P<name>\w+)'")
+
+
+def import_keras_with_settings_checked(import_keras):
+    """``import_keras()``; a JAX setting in the environment that is not a truth value (JAX raises as
+    it is imported, e.g. ``JAX_ENABLE_COMPILATION_CACHE=maybe``) is a one-line :class:`ConfigError`."""
+    try:
+        return import_keras()
+    except ValueError as error:
+        setting = _JAX_TRUTH_VALUE.fullmatch(str(error))
+        if setting is None:
+            raise
+        raise ConfigError(
+            f"{setting['name']}={setting['value']} — not a truth value; JAX reads true/false, 1/0, yes/no or on/off"
+        ) from error
 
 
 _frozen = False

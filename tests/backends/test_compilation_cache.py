@@ -66,3 +66,14 @@ def test_a_cache_the_user_configured_for_jax_is_left_as_it_is(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == [str(tmp_path / "theirs"), "1.0"]
     assert not (tmp_path / "kexps").exists()
+
+
+def test_a_jax_switch_that_is_not_a_truth_value_is_one_line(tmp_path, monkeypatch):
+    """JAX raises as it is imported when one of its switches reads ``maybe``: kexp says it in one line."""
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    monkeypatch.setenv("JAX_ENABLE_COMPILATION_CACHE", "maybe")
+    result = kexp_with("", [*RUN, "hydra.run.dir=run"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "kexp: config error: JAX_ENABLE_COMPILATION_CACHE=maybe — not a truth value; "
+        "JAX reads true/false, 1/0, yes/no or on/off"), result.stderr[-2000:]
