@@ -76,8 +76,8 @@ def unshare_averaged_weights(model) -> None:
 COMPILATION_CACHE_BYTES = 2 * 10**9
 
 
-def use_compilation_cache(folder: Path) -> str | None:
-    """Turn on JAX's persistent compilation cache in ``folder``; the folder it uses, or None if off.
+def use_compilation_cache(folder: Path) -> str:
+    """Turn on JAX's persistent compilation cache in ``folder``; the folder it uses, or ``off (why)``.
 
     A run on JAX compiles every program it runs — its steps, and each operation Keras runs
     eagerly (initializers, metrics): about 4 s of a small run's 12 s on 2 CPU cores. With
@@ -95,14 +95,13 @@ def use_compilation_cache(folder: Path) -> str | None:
 
     settings = jax.config.values  # (what JAX read from its environment variables, or was set)
     if not settings["jax_enable_compilation_cache"]:
-        return None
+        return "off (JAX_ENABLE_COMPILATION_CACHE=false)"
     if settings["jax_compilation_cache_dir"]:
         return str(settings["jax_compilation_cache_dir"])
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        log.info("JAX's compilation cache is off: %s cannot be made (%s)", folder, error.strerror)
-        return None
+        return f"off ({folder} cannot be made: {error.strerror})"
     jax.config.update("jax_compilation_cache_dir", str(folder))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     if importlib.util.find_spec("filelock") is not None:

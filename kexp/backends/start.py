@@ -82,8 +82,7 @@ def start_backend(
         from kexp.runs.layout import JAX_PROGRAMS, user_cache_dir
 
         logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)  # ("Unable to initialize backend 'tpu'")
-        cache = use_compilation_cache(user_cache_dir() / JAX_PROGRAMS)
-        log.info("JAX compilation cache: %s", cache or "off")
+        log.info("JAX compilation cache: %s", use_compilation_cache(user_cache_dir() / JAX_PROGRAMS))
         with native_output_hidden():
             devices = [str(d) for d in jax.devices()]
         if deterministic and any(d.platform == "gpu" for d in jax.devices()) and not _xla_flag_set():

@@ -46,7 +46,7 @@ def test_a_second_run_on_jax_loads_its_programs_from_kexps_cache(tmp_path, monke
     pd.testing.assert_frame_equal(first.drop(columns="epoch_seconds"), second.drop(columns="epoch_seconds"))
     monkeypatch.setenv("JAX_ENABLE_COMPILATION_CACHE", "false")
     assert cache_hits(kexp_with(COUNT_CACHE_HITS, [*RUN, "hydra.run.dir=off"], tmp_path)) == 0
-    assert "JAX compilation cache: off" in (tmp_path / "off" / "kexp.log").read_text()
+    assert "JAX compilation cache: off (JAX_ENABLE_COMPILATION_CACHE=false)" in (tmp_path / "off" / "kexp.log").read_text()
 
 
 USERS_CACHE = """
