@@ -56,9 +56,9 @@ def start_backend(
         log.info("CPU threads for this job: %d", threads)
     if deterministic:
         _deterministic_xla()
-    from kexp.backends.quiet import import_keras_quietly, native_output_hidden
+    from kexp.backends.quiet import native_output_hidden
 
-    keras = import_keras_with_settings_checked(import_keras_quietly)
+    keras = import_keras_checked()
     backend = keras.backend.backend()
     if distributed is not None and int(distributed.num_processes) > 1:
         start_processes(distributed)
@@ -114,11 +114,14 @@ def start_backend(
 _JAX_TRUTH_VALUE = re.compile(r"invalid truth value '(?P<value>.*)' for environment '(?P<name>\w+)'")
 
 
-def import_keras_with_settings_checked(import_keras):
-    """``import_keras()``; a JAX setting in the environment that is not a truth value (JAX raises as
-    it is imported, e.g. ``JAX_ENABLE_COMPILATION_CACHE=maybe``) is a one-line :class:`ConfigError`."""
+def import_keras_checked():
+    """``import keras`` quietly (:func:`kexp.backends.quiet.import_keras_quietly`); a JAX setting in the
+    environment that is not a truth value (JAX raises as it is imported, e.g.
+    ``JAX_ENABLE_COMPILATION_CACHE=maybe``) is a one-line :class:`ConfigError`."""
+    from kexp.backends.quiet import import_keras_quietly
+
     try:
-        return import_keras()
+        return import_keras_quietly()
     except ValueError as error:
         setting = _JAX_TRUTH_VALUE.fullmatch(str(error))
         if setting is None:

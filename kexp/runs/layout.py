@@ -9,6 +9,7 @@ files is tested against :data:`RUN_FILES`. Nothing here imports Keras.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,8 +156,6 @@ DECODED_IMAGES, JAX_PROGRAMS = "decoded-images.json", "jax"
 def user_cache_dir() -> Path:
     """kexp's per-user cache, whatever in it may be deleted at any time: ``$KEXP_CACHE_DIR``, else
     ``$XDG_CACHE_HOME/kexp``, else ``~/.cache/kexp``."""
-    import os
-
     root = os.environ.get("KEXP_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "kexp"
     return Path(root)
 

@@ -24,10 +24,14 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import keras
 
 from kexp.config.errors import ConfigError
+
+if TYPE_CHECKING:
+    from kexp.data.prepare import Split
 
 log = logging.getLogger("kexp")
 
@@ -142,7 +146,9 @@ def divisors(number: int) -> list[int]:
     return [d for d in range(1, number + 1) if number % d == 0]
 
 
-def set_steps_per_call(model: keras.Model, steps: int, batches: FitBatches | None = None, resident=None) -> None:
+def set_steps_per_call(
+    model: keras.Model, steps: int, batches: FitBatches | None = None, resident: tuple | None = None
+) -> None:
     """Make ``model``'s next ``fit`` run ``steps`` batches per compiled call (after ``compile``).
 
     ``steps_per_execution`` is the attribute ``compile`` sets; the step functions
@@ -166,12 +172,13 @@ def set_steps_per_call(model: keras.Model, steps: int, batches: FitBatches | Non
         scanned_train_calls(model, resident, scan)
 
 
-def resident_training_arrays(model: keras.Model, split, setting: int | str):
+def resident_training_arrays(model: keras.Model, split: Split, setting: int | str) -> tuple | None:
     """``split``'s arrays put on the accelerator for ``model``'s ``fit`` (JAX), or None where
     they are fed from the host; logs which, and why.
 
     Not for ``trainer.steps_per_execution=1`` (Keras's own loop, fed as before) nor on
-    TensorFlow (``tf.data``); elsewhere :func:`kexp.backends.resident.resident_reason` decides.
+    TensorFlow (``tf.data``); elsewhere :func:`kexp.backends.resident.resident_reason` decides
+    (a batch split over several devices included).
     """
     if keras.backend.backend() != "jax" or setting == 1:
         return None

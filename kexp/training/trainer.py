@@ -238,7 +238,7 @@ def fit(
     steps, why = steps_per_call(trainer.steps_per_execution, model, batches, callbacks)
     if why != "as set":
         log.info("trainer.steps_per_execution: %s", why)
-    resident = resident_training_arrays(model, train, trainer.steps_per_execution) if shard is None else None
+    resident = resident_training_arrays(model, train, trainer.steps_per_execution)
     set_steps_per_call(model, steps, batches, resident)
     if resident is None:
         inputs = training_inputs(train, batch_size, place.seed, done_before, trainer.epochs, shard)
