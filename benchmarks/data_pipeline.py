@@ -12,7 +12,9 @@ in this one process:
    ``kexp.training.trainer.fit``: streamed from the PNG files (``data.cache=none``),
    from the same images decoded into memory once (``data.cache=memory``), and
    from the in-memory arrays of the ``.npz``; alternating, medians per wall
-   and per CPU second, ratios against the arrays;
+   and per CPU second, ratios against the arrays (``--epochs N``: fits of N epochs,
+   also timed after the first; where kexp decodes with worker processes, on a GPU
+   host, their start falls in the first);
 2. the input pipeline alone (read, decode, resize, batch; no model), kexp's
    training pipeline against ``keras.utils.image_dataset_from_directory`` on
    the same folder, in images/s;
@@ -39,7 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from throughput import MNIST, Stopwatch, compose, kexp_fit  # noqa: E402
+from throughput import MNIST, Stopwatch, compose, epoch_clock, kexp_fit, show_batches_per_call  # noqa: E402
 
 VALIDATION = 256
 
@@ -75,23 +77,29 @@ def file_splits(root: Path, count: int):
 
 
 def time_fit(cfg, train, val) -> Stopwatch:
-    """Wall and CPU seconds of one epoch of ``kexp.training.trainer.fit`` of the slides' cnn."""
+    """Wall and CPU seconds of ``kexp.training.trainer.fit`` of the slides' cnn (its epochs), with
+    ``.steady``: the (wall, CPU) seconds after the first epoch (zeros for one epoch)."""
     import keras
 
     from kexp.data import Dataset
 
     keras.utils.clear_session()
     keras.utils.set_random_seed(0)
-    return kexp_fit(cfg, Dataset("bench", train, val, val, 10))
+    clock = epoch_clock()
+    watch = kexp_fit(cfg, Dataset("bench", train, val, val, 10), [clock])
+    watch.steady = clock.steady
+    return watch
 
 
-def training_throughput(root: Path, images: int, batch_size: int, repeats: int) -> None:
-    """Measurement 1: streamed files vs decoded once (cache=memory) vs the .npz arrays."""
+def training_throughput(root: Path, images: int, batch_size: int, repeats: int, epochs: int = 1) -> None:
+    """Measurement 1: streamed files vs decoded once (cache=memory) vs the .npz arrays (fits of
+    ``epochs`` epochs: the rates of whole fits, and of the epochs after the first)."""
     from dataclasses import replace
 
     from kexp.data.pipeline import decode_all
 
-    cfg = compose(["model=cnn", f"trainer.batch_size={batch_size}", "trainer.epochs=1", "trainer.verbose=0"])
+    show_batches_per_call()  # (and how the files are decoded: "(kexp) training images: ...")
+    cfg = compose(["model=cnn", f"trainer.batch_size={batch_size}", f"trainer.epochs={epochs}", "trainer.verbose=0"])
     train_files, val_files = file_splits(root, images)
     with Stopwatch() as decoding:
         cached = replace(train_files, x=decode_all(train_files))
@@ -111,16 +119,21 @@ def training_throughput(root: Path, images: int, batch_size: int, repeats: int) 
     for train, val in ways.values():
         time_fit(cfg, train.take(np.arange(warm.stop)), val)
     runs = {name: [] for name in ways}
+    whole, steady = images * epochs, images * (epochs - 1)
     for repeat in range(1, repeats + 1):
         for name, (train, val) in ways.items():
             runs[name].append(time_fit(cfg, train, val))
         print(f"   repeat {repeat}: " + "   ".join(
-            f"{name} {images / r[-1].wall:6.1f} img/s ({images / r[-1].cpu:6.1f}/CPU s)"
+            f"{name} {whole / r[-1].wall:6.1f} img/s ({whole / r[-1].cpu:6.1f}/CPU s)"
             for name, r in runs.items()), flush=True)
-    for clock in ("wall", "cpu"):
-        medians = {name: statistics.median(images / getattr(r, clock) for r in rs) for name, rs in runs.items()}
+    rates = {("whole fit", "wall"): lambda r: whole / r.wall, ("whole fit", "CPU"): lambda r: whole / r.cpu}
+    if epochs > 1:
+        rates[("after epoch 1", "wall")] = lambda r: steady / r.steady[0]
+        rates[("after epoch 1", "CPU")] = lambda r: steady / r.steady[1]
+    for (what, clock), rate in rates.items():
+        medians = {name: statistics.median(map(rate, rs)) for name, rs in runs.items()}
         base = medians["arrays (.npz)"]
-        print(f"   median per {'wall' if clock == 'wall' else 'CPU'} second: " + ", ".join(
+        print(f"   median {what} per {clock} second: " + ", ".join(
             f"{name} {value:.1f} ({value / base:.3f}x)" for name, value in medians.items()), flush=True)
 
 
@@ -207,6 +220,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--parts", default="1,2,3", help="which measurements, e.g. 2,3")
+    parser.add_argument("--epochs", type=int, default=1,
+                        help="measurement 1: epochs per fit (more than 1: the epochs after the first timed too)")
     args = parser.parse_args()
     if not MNIST.is_file():
         raise SystemExit(f"needs {MNIST} (the real MNIST in the keras.datasets layout)")
@@ -216,7 +231,7 @@ def main() -> None:
     print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPUs, folder {root}", flush=True)
     parts = {int(p) for p in args.parts.split(",")}
     if 1 in parts:
-        training_throughput(root, args.images, args.batch_size, args.repeats)
+        training_throughput(root, args.images, args.batch_size, args.repeats, args.epochs)
     if 2 in parts and keras.backend.backend() == "tensorflow":
         pipeline_alone(root, args.images * 2, args.batch_size, args.repeats)
     if 3 in parts:

@@ -16,6 +16,7 @@ in parallel. Only a few batches are ever in memory.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import keras
 import numpy as np
@@ -86,6 +87,8 @@ class SplitBatches(keras.utils.PyDataset):
         #: evaluation over several devices: the last batch padded, each real row weighted this
         self.padded = shard is not None and seed is None
         self.row_weight = len(self) * batch_size / len(split) if self.padded and len(split) else 1.0
+        #: the fit's batches decoded ahead by worker processes (:mod:`kexp.backends.decoding_workers`)
+        self.ahead: Any = None
 
     def _order(self) -> np.ndarray:
         if self.seed is None:
@@ -98,6 +101,10 @@ class SplitBatches(keras.utils.PyDataset):
         return -(-len(self.split) // self.batch_size)
 
     def __getitem__(self, index: int):
+        if self.ahead is not None:
+            decoded = self.ahead.take(self.epoch * len(self) + index)
+            if decoded is not None:
+                return decoded
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
         weights = None
         if self.padded:
@@ -124,6 +131,12 @@ class SplitBatches(keras.utils.PyDataset):
         parts = np.array_split(rows, min(self.threads, len(rows)))
         with ThreadPoolExecutor(len(parts)) as pool:
             return np.concatenate(list(pool.map(lambda part: read_rows(self.split.x, part), parts)))
+
+    def close(self) -> None:
+        """Stop the worker processes decoding ahead, if any."""
+        if self.ahead is not None:
+            self.ahead.close()
+            self.ahead = None
 
     def on_epoch_end(self) -> None:
         """Next epoch: the next seeded order (in-order batches stay in order)."""

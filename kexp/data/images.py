@@ -62,10 +62,9 @@ class ImageFiles:
         """4, as the decoded array."""
         return 4
 
-    def decodes_in_parallel(self, probe: int = 8) -> bool:
-        """Whether threads decode these files faster than one: the first ``probe`` files, timed
-        one by one, take :data:`THREADED_DECODE_SECONDS` or longer (median; see there). Results never
-        depend on it: the batches are the same, in the same order."""
+    def decode_seconds(self, probe: int = 8) -> float:
+        """Seconds to decode one of these files: the median of the first ``probe``, timed one by one
+        (the median: the first file may also pay for starting Pillow, or for importing Keras)."""
         seconds = []
         for index in range(min(probe, len(self))):
             started = time.perf_counter()
@@ -74,8 +73,13 @@ class ImageFiles:
             except BadImageError:  # (said where the file is read for its pixels)
                 pass
             seconds.append(time.perf_counter() - started)
-        # (the median: the first file may also pay for starting Pillow, or for importing Keras)
-        return bool(seconds) and float(np.median(seconds)) >= THREADED_DECODE_SECONDS
+        return float(np.median(seconds)) if seconds else 0.0
+
+    def decodes_in_parallel(self, probe: int = 8) -> bool:
+        """Whether threads decode these files faster than one: :meth:`decode_seconds` is
+        :data:`THREADED_DECODE_SECONDS` or longer (see there). Results never depend on it: the
+        batches are the same, in the same order."""
+        return self.decode_seconds(probe) >= THREADED_DECODE_SECONDS
 
     def load(self, index=None) -> np.ndarray:
         """Decode the files at ``index`` (all when None) into float32 (n, h, w, c) in [0, 1].
@@ -107,11 +111,14 @@ class BadImageError(DataError):
 
     def __init__(self, path: str | Path, cause: object = "") -> None:
         self.path = str(path)
-        reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        self.reason = reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
         super().__init__(
             f"{path} — cannot be decoded as an image ({reason}); fix or remove it, "
             "or set data.on_bad_image=skip to leave such files out"
         )
+
+    def __reduce__(self):  # (raised in a worker process, the same one line in the training process)
+        return type(self), (self.path, self.reason)
 
 
 def image_size(value) -> tuple[int, int]:

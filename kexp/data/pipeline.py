@@ -9,9 +9,11 @@ split holds      TensorFlow backend                         other backends (JAX,
 ===============  =========================================  ======================================
 arrays           ``tf.data``: gather by a stateless         the arrays (Keras shuffles them)
                  per-epoch shuffle
-image files,     ``tf.data``: read, decode and resize in    ``keras.utils.PyDataset``: Pillow
-memory-mapped    parallel (``AUTOTUNE``), prefetched        decodes in worker threads, seeded
-cache                                                       per-epoch order, prefetched
+image files,     ``tf.data``: read, decode and resize in    ``keras.utils.PyDataset``: read in the
+memory-mapped    parallel (``AUTOTUNE``), prefetched        training thread in the seeded
+cache                                                       per-epoch order; on an accelerator
+                                                            image files decoded ahead by Grain's
+                                                            worker processes where it pays
 ===============  =========================================  ======================================
 
 On JAX on an accelerator the trainer instead puts training arrays that fit on the
@@ -51,9 +53,20 @@ def training_inputs(
         return {"x": dataset, "steps_per_epoch": steps, "shuffle": False}
     if split.streamed:
         from kexp.backends.batches import SplitBatches
+        from kexp.backends.decoding_workers import decode_ahead
+        from kexp.backends.start import device_kind
 
-        return {"x": SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch), "shuffle": False}
+        batches = SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch)
+        decode_ahead(batches, epochs, device_kind())
+        return {"x": batches, "shuffle": False}
     return {"x": split.x, "y": split.y, "sample_weight": split.weights, "batch_size": batch_size, "shuffle": True}
+
+
+def close_inputs(inputs: dict) -> None:
+    """Stop what fed the ``fit`` keyword arguments ``inputs`` ahead (worker processes decoding batches)."""
+    close = getattr(inputs.get("x"), "close", None)
+    if callable(close):
+        close()
 
 
 def ordered_inputs(split: Split, batch_size: int) -> dict:

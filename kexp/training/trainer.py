@@ -16,7 +16,7 @@ import pandas as pd
 
 from kexp.config.errors import ConfigError
 from kexp.data import Dataset
-from kexp.data.pipeline import training_inputs, validation_inputs
+from kexp.data.pipeline import close_inputs, training_inputs, validation_inputs
 from kexp.runs.layout import BACKUP_DIR, HISTORY_FILE, HISTORY_STREAM, completed_epochs
 from kexp.training.backup import AtomicBackupAndRestore, remove_backup
 from kexp.training.callbacks import (
@@ -258,6 +258,7 @@ def fit(
     finally:
         guard.deferred = False
         seconds = time.perf_counter() - started
+        close_inputs(inputs)
         if resident is not None:  # (its train function reads row numbers: a later fit of the model gets Keras's)
             model.train_function = None
         if getattr(model.optimizer, "use_ema", False) and keras.backend.backend() == "jax":

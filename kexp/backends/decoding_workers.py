@@ -1,0 +1,204 @@
+"""Streamed image files decoded ahead by worker processes (Grain), for a fit on an accelerator.
+
+Off TensorFlow, :class:`~kexp.backends.batches.SplitBatches` decodes each batch in
+the training thread: about 17,000 28x28 PNGs a second on one core, a fraction of
+what a GPU trains on (docs/performance.md "On a GPU": a streamed folder at 0.10×
+of the same images as arrays). On a host with an accelerator the CPU cores are
+otherwise idle, so there kexp hands the fit's training batches to Grain's worker
+processes (``grain.MapDataset(...).mp_prefetch``): batch ``k`` of the fit is
+batch ``k mod steps`` of epoch ``k div steps`` — :class:`SplitBatches`'s own
+batch, a pure function of ``(seed, epoch)`` — so the workers decode it ahead and
+the batches, their order and resume are exactly those of the training thread.
+
+Used where all of these hold, else the training thread decodes (the log says why):
+the split is image files (rows of a memory map are read faster than any process
+could send them), the device is an accelerator (on a CPU the cores train the
+model), at least :data:`FEWEST_WORKERS` cores are free besides the training's, the
+fit decodes long enough to pay for starting them (:data:`WORKER_START_SECONDS`),
+the main module can be imported again by a spawned process (a script's code under
+``if __name__ == "__main__":``), and Grain is installed (``pip install kexp[grain]``).
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from kexp.backends.batches import SplitBatches
+from kexp.data.images import ImageFiles
+
+log = logging.getLogger("kexp")
+
+#: Worker processes at most (each imports Keras and decodes its own batches).
+MOST_WORKERS = 12
+#: Fewer free cores than this and the training thread decodes alone.
+FEWEST_WORKERS = 2
+#: Cores left to the training process (its Python thread and the accelerator's runtime).
+CORES_FOR_TRAINING = 2
+#: Seconds for the workers to start (spawn, import Keras): 2.8 s for 2 workers on 2 vCPUs. A fit
+#: whose decoding in the training thread would take less than twice this keeps the thread.
+WORKER_START_SECONDS = 3.0
+#: Batches each worker decodes ahead.
+BATCHES_AHEAD = 4
+#: Arrays at least this large reach the training process through shared memory, smaller ones
+#: pickled (28x28 PNGs, batch 32, 2 workers on 2 vCPUs: 26,500 img/s pickled, 18,300 through
+#: shared memory, whose blocks not yet handed out at exit Python reports as leaked).
+SHARED_MEMORY_BYTES = 4 * 2**20
+
+
+def free_cores() -> int:
+    """The cores this process may run on, less :data:`CORES_FOR_TRAINING`."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores - CORES_FOR_TRAINING
+
+
+def main_module_reimportable() -> bool:
+    """Whether a spawned process can import ``__main__`` without running it: interactive
+    (no file), or a file whose top-level code runs under ``if __name__ == "__main__":`` only."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    if path is None:
+        return True
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):  # (a docstring)
+            continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and not any(
+            isinstance(inner, ast.Call) for inner in ast.walk(node)
+        ):
+            continue
+        if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test):
+            continue
+        return False  # (code a spawned process would run again)
+    return True
+
+
+def worker_reason(split: Any, images: int, device: str) -> str | None:
+    """Why the training thread decodes ``split``'s ``images`` of this fit on ``device`` (None:
+    worker processes decode them)."""
+    if not isinstance(split.x, ImageFiles):
+        return "rows of a memory map are read fastest in the training thread" if split.streamed else "arrays"
+    if device == "cpu":
+        return "on a CPU the cores train the model"
+    if free_cores() < FEWEST_WORKERS:
+        return f"{free_cores() + CORES_FOR_TRAINING} cores: none to spare for worker processes"
+    seconds = split.x.decode_seconds() * images
+    if seconds < 2 * WORKER_START_SECONDS:
+        return f"about {seconds:.1f} s of decoding, too little to pay for starting worker processes"
+    if not main_module_reimportable():
+        return "worker processes would run the main script again: put its code under if __name__ == '__main__':"
+    try:
+        import grain  # noqa: F401
+    except ImportError:
+        return "worker processes need Grain: pip install kexp[grain]"
+    return None
+
+
+def decode_ahead(batches: SplitBatches, epochs: int, device: str) -> None:
+    """Let worker processes decode ``batches``' training batches up to epoch ``epochs`` where it pays
+    (:func:`worker_reason`); logs which."""
+    if not isinstance(batches.split.x, ImageFiles):
+        return  # (rows of a memory map: read fastest in the training thread, see worker_reason)
+    images = len(batches.split) * max(epochs - batches.epoch, 0)
+    reason = worker_reason(batches.split, images, device)
+    if reason is not None:
+        log.info("training images: decoded in the training thread (%s)", reason)
+        return
+    workers = min(MOST_WORKERS, free_cores())
+    batches.ahead = DecodedAhead(batches, epochs, workers)
+    log.info("training images: decoded ahead by %d worker processes (Grain)", workers)
+
+
+class BatchOfFit:
+    """Batch ``k`` of a fit: :class:`SplitBatches`'s batch ``k mod steps`` of epoch ``k div steps``
+    (what a Grain worker computes; the epoch's order is made once per epoch)."""
+
+    def __init__(self, batches: SplitBatches) -> None:
+        self.split, self.batch_size, self.seed, self.threads = (
+            batches.split,
+            batches.batch_size,
+            batches.seed,
+            batches.threads,
+        )
+        self.steps = len(batches)
+        self._epoch: SplitBatches | None = None
+
+    def __call__(self, k: int) -> tuple:
+        epoch, index = divmod(int(k), self.steps)
+        if self._epoch is None or self._epoch.epoch != epoch:
+            self._epoch = SplitBatches(self.split, self.batch_size, self.seed, epoch, threads=self.threads)
+        return self._epoch[index]
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_epoch": None}
+
+
+def _cpu_only(*_: int) -> None:
+    """In a worker: JAX (imported with Keras) stays off the accelerator."""
+    os.environ["JAX_PLATFORMS"] = "cpu"
+    if "jax" in sys.modules:
+        sys.modules["jax"].config.update("jax_platforms", "cpu")
+
+
+class DecodedAhead:
+    """The training batches of a fit of ``epochs`` epochs, decoded in order by ``workers`` Grain
+    processes; :meth:`take` hands out batch ``k`` of the fit when it is the next one.
+
+    Keras's ``fit`` ends the adapter's epoch once before training (``EpochIterator.reset`` after
+    building the model), so the first epoch trained is ``batches.epoch + 1``; the workers start
+    there. A batch asked for out of that order (the build's own) is read in the training thread;
+    one further on restarts the workers there.
+    """
+
+    def __init__(self, batches: SplitBatches, epochs: int, workers: int) -> None:
+        from absl import flags
+
+        if not flags.FLAGS.is_parsed():  # (grain 0.2.18 reads an absl flag: google/grain#1355)
+            flags.FLAGS.mark_as_parsed()
+        self.steps, self.workers = len(batches), workers
+        self.reader = BatchOfFit(batches)
+        self._end = (epochs + 1) * self.steps
+        self._iterator: Any = None
+        self._start((batches.epoch + 1) * self.steps)
+
+    def _start(self, first: int) -> None:
+        import grain
+
+        self.close()
+        self.next = first
+        dataset = (
+            grain.MapDataset.range(first, self._end)
+            .map(self.reader)
+            .to_iter_dataset(grain.ReadOptions(num_threads=0, prefetch_buffer_size=0))
+        )
+        dataset = grain.experimental.WithOptionsIterDataset(
+            dataset, grain.experimental.DatasetOptions(min_shm_size=SHARED_MEMORY_BYTES)
+        ).mp_prefetch(
+            grain.MultiprocessingOptions(num_workers=self.workers, per_worker_buffer_size=BATCHES_AHEAD),
+            worker_init_fn=_cpu_only,
+        )
+        self._iterator = iter(dataset)
+
+    def take(self, k: int) -> tuple | None:
+        """Batch ``k`` of the fit from the workers, or None (to be read in the training thread)."""
+        if not self.next <= k < self._end:
+            return None
+        if k != self.next:
+            log.debug("batch %d asked for, %d decoded next: the workers start again there", k, self.next)
+            self._start(k)
+        self.next += 1
+        return next(self._iterator)
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        if self._iterator is not None:
+            self._iterator.close()
+            self._iterator = None

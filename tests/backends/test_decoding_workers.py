@@ -1,0 +1,121 @@
+"""Streamed image files decoded ahead by Grain's worker processes (a fit on an accelerator): the
+batches, their order and resume are those of the training thread; where it is used and why not."""
+
+import multiprocessing
+import os
+import pickle
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kexp.backends import decoding_workers
+from kexp.backends.batches import SplitBatches, epoch_order
+from kexp.backends.decoding_workers import DecodedAhead, main_module_reimportable, worker_reason
+from kexp.data import ImageFiles, Split
+from kexp.data.images import BadImageError, LazyRows
+from tests.backends.test_batches import fit_epochs
+from tests.conftest import IMAGE_RUN, kexp_with
+
+pytest.importorskip("grain")
+
+
+@pytest.fixture
+def files(image_tree) -> Split:
+    paths = np.array(sorted(str(p) for p in image_tree.rglob("*.png")))
+    return Split(ImageFiles(paths, (16, 16), "grayscale"), np.arange(len(paths)))  # (y: the row)
+
+
+def test_worker_processes_hand_out_the_training_threads_batches_epoch_by_epoch_and_stop(files):
+    """Three epochs as Keras's fit reads them (a batch to build, then the epochs), from epoch 1 (a
+    resumed run): the same x and y as the training thread's, in kexp's seeded order; closing stops
+    the workers."""
+    alone = fit_epochs(SplitBatches(files, 8, seed=3, first_epoch=1), 3)
+    ahead = SplitBatches(files, 8, seed=3, first_epoch=1)
+    ahead.ahead = DecodedAhead(ahead, epochs=4, workers=2)
+    read_ahead = fit_epochs(ahead, 3)
+    assert len(multiprocessing.active_children()) >= 2
+    for epoch, ((x, y), (x_ahead, y_ahead)) in enumerate(zip(alone, read_ahead, strict=True)):
+        np.testing.assert_array_equal(y, epoch_order(len(files), 3, epoch + 2))  # (epoch 1 read to build)
+        np.testing.assert_array_equal(y_ahead, y)
+        np.testing.assert_array_equal(x_ahead, x)
+    # every batch after the build's came from the workers: all of epochs 2-4
+    assert ahead.ahead.next == 5 * len(ahead)
+    ahead.close()
+    assert ahead.ahead is None and not multiprocessing.active_children()
+
+
+def test_where_workers_decode_and_why_not(files, tmp_path, monkeypatch):
+    monkeypatch.setattr(decoding_workers, "free_cores", lambda: 14)
+    monkeypatch.setattr(ImageFiles, "decode_seconds", lambda self, probe=8: 1e-3)
+    assert worker_reason(files, 20_000, "gpu") is None
+    assert worker_reason(files, 20_000, "cpu") == "on a CPU the cores train the model"
+    assert "too little to pay" in worker_reason(files, 5_000, "gpu")  # (5 s of decoding)
+    rows = Split(LazyRows(np.zeros((4, 2)), np.arange(4)), np.zeros(4))
+    assert worker_reason(rows, 20_000, "gpu").startswith("rows of a memory map")
+    monkeypatch.setitem(sys.modules, "grain", None)
+    assert worker_reason(files, 20_000, "gpu") == "worker processes need Grain: pip install kexp[grain]"
+    monkeypatch.setattr(decoding_workers, "free_cores", lambda: 1)
+    assert worker_reason(files, 20_000, "gpu") == "3 cores: none to spare for worker processes"
+
+
+@pytest.mark.parametrize(
+    ("script", "reimportable"),
+    [
+        ('"""Doc."""\nimport kexp\nN = 3\ndef main():\n    kexp.api.train()\nif __name__ == "__main__":\n    main()\n', True),
+        ("import kexp\nkexp.api.train()\n", False),  # (a spawned worker would train again)
+        ("import kexp\nresult = kexp.api.train()\n", False),
+        ("import kexp\nif True:\n    kexp.api.train()\n", False),
+    ],
+)
+def test_a_script_is_reimportable_when_its_code_runs_under_the_main_guard(script, reimportable, tmp_path,
+                                                                          monkeypatch):
+    path = tmp_path / "script.py"
+    path.write_text(script)
+    main = type(sys)("__main__")
+    main.__file__ = str(path)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert main_module_reimportable() is reimportable
+    del main.__file__  # (interactive: nothing to run again)
+    assert main_module_reimportable()
+
+
+def test_a_bad_image_raised_in_a_worker_is_the_same_one_line():
+    err = BadImageError("/data/cat/1.png", OSError("truncated\nmore"))
+    again = pickle.loads(pickle.dumps(err))
+    assert str(again) == str(err) and again.path == err.path and "truncated" in str(again)
+
+
+ON_A_MANY_CORE_GPU_HOST = """
+import kexp.backends.jax, kexp.backends.decoding_workers as workers
+kexp.backends.jax.device_kind = lambda: "gpu"  # (JAX's CPU taken for a GPU host's)
+workers.free_cores = lambda: 2
+workers.WORKER_START_SECONDS = 0.0
+"""
+
+
+def test_a_run_streaming_a_folder_on_an_accelerator_decodes_in_workers_and_trains_the_same(image_tree, tmp_path,
+                                                                                         monkeypatch):
+    """``python -m kexp data=folder`` with the workers: it says so, trains to the very history of the
+    same run decoded in the training thread, writes every file, and leaves no worker behind."""
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    args = [*IMAGE_RUN, f"data.path={image_tree}", "trainer.epochs=3", "trainer.verbose=0"]
+    ahead = kexp_with(ON_A_MANY_CORE_GPU_HOST, [*args, "hydra.run.dir=ahead"], tmp_path)
+    assert ahead.returncode == 0, ahead.stderr[-3000:]
+    log = (tmp_path / "ahead" / "kexp.log").read_text()
+    assert "training images: decoded ahead by 2 worker processes (Grain)" in log, log[-2000:]
+    assert "leaked" not in ahead.stderr
+    thread = kexp_with(ON_A_MANY_CORE_GPU_HOST + "workers.FEWEST_WORKERS = 3\n", [*args, "hydra.run.dir=thread"],
+                       tmp_path)
+    assert thread.returncode == 0, thread.stderr[-3000:]
+    assert "training images: decoded in the training thread (4 cores: none to spare" in (
+        tmp_path / "thread" / "kexp.log").read_text()
+    history, threaded = (pd.read_csv(tmp_path / run / "history.csv").filter(regex="^(?!.*seconds)")
+                         for run in ("ahead", "thread"))
+    assert len(history.columns) > 4
+    pd.testing.assert_frame_equal(history, threaded)  # (to the bit: the same batches in the same order)
+    assert history["epoch"].tolist() == [1, 2, 3]
+    metrics = pd.read_csv(tmp_path / "ahead" / "metrics.csv").iloc[0]
+    assert metrics["status"] == "ok" and (tmp_path / "ahead" / "model.keras").is_file()
+    assert os.listdir(tmp_path / "ahead")  # (every file of the run; layout tests cover the names)
