@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,10 @@ class BatchOfFit:
         return {**self.__dict__, "_epoch": None}
 
 
-def _cpu_only(*_: int) -> None:
-    """In a worker: JAX (imported with Keras) stays off the accelerator."""
+def _start_worker(*_: int) -> None:
+    """In a worker: Ctrl-C is the training process's to act on (it stops the workers), and JAX
+    (imported with Keras) stays off the accelerator."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["JAX_PLATFORMS"] = "cpu"
     if "jax" in sys.modules:
         sys.modules["jax"].config.update("jax_platforms", "cpu")
@@ -155,7 +158,9 @@ class DecodedAhead:
     Keras's ``fit`` ends the adapter's epoch once before training (``EpochIterator.reset`` after
     building the model), so the first epoch trained is ``batches.epoch + 1``; the workers start
     there. A batch asked for out of that order (the build's own) is read in the training thread;
-    one further on restarts the workers there.
+    one further on restarts the workers there. Should the workers stop (killed, say by a SIGTERM
+    to the whole process group), the training thread reads the batch and the rest, saying so; a
+    bad image is then reported as it is read there.
     """
 
     def __init__(self, batches: SplitBatches, epochs: int, workers: int) -> None:
@@ -183,7 +188,7 @@ class DecodedAhead:
             dataset, grain.experimental.DatasetOptions(min_shm_size=SHARED_MEMORY_BYTES)
         ).mp_prefetch(
             grain.MultiprocessingOptions(num_workers=self.workers, per_worker_buffer_size=BATCHES_AHEAD),
-            worker_init_fn=_cpu_only,
+            worker_init_fn=_start_worker,
         )
         self._iterator = iter(dataset)
 
@@ -194,8 +199,18 @@ class DecodedAhead:
         if k != self.next:
             log.debug("batch %d asked for, %d decoded next: the workers start again there", k, self.next)
             self._start(k)
+        try:
+            batch = next(self._iterator)
+        except Exception as err:  # (a worker killed, say by SIGTERM: the training thread reads on)
+            log.warning(
+                "training images: the worker processes stopped (%s); the training thread decodes the rest",
+                str(err).splitlines()[0] if str(err) else type(err).__name__,
+            )
+            self.close()
+            self._end = 0
+            return None
         self.next += 1
-        return next(self._iterator)
+        return batch
 
     def close(self) -> None:
         """Stop the worker processes."""

@@ -1,9 +1,11 @@
 """Streamed image files decoded ahead by Grain's worker processes (a fit on an accelerator): the
 batches, their order and resume are those of the training thread; where it is used and why not."""
 
+import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 
 import numpy as np
@@ -44,6 +46,38 @@ def test_worker_processes_hand_out_the_training_threads_batches_epoch_by_epoch_a
     assert ahead.ahead.next == 5 * len(ahead)
     ahead.close()
     assert ahead.ahead is None and not multiprocessing.active_children()
+
+
+def test_workers_ignore_ctrl_c_and_when_killed_the_training_thread_reads_on(files, caplog):
+    """Ctrl-C reaches the whole process group: the workers leave it to the training process. A
+    SIGTERM kills them: the training thread reads on from where they stopped, the same batches."""
+    caplog.set_level(logging.WARNING, logger="kexp")
+    alone = SplitBatches(files, 8, seed=3, first_epoch=1)
+    ahead = SplitBatches(files, 8, seed=3, first_epoch=1)
+    ahead.ahead = DecodedAhead(ahead, epochs=6, workers=2)
+
+    def next_epoch() -> tuple[list, list]:
+        ahead.on_epoch_end()  # (the first time as fit does after the build: epoch 2 is trained first)
+        alone.on_epoch_end()
+        return [ahead[i][1].tolist() for i in range(len(ahead))], [alone[i][1].tolist() for i in range(len(alone))]
+
+    read, expected = next_epoch()
+    assert read == expected and ahead.ahead.next == 3 * len(ahead)
+    workers = multiprocessing.active_children()
+    for worker in workers:
+        os.kill(worker.pid, signal.SIGINT)
+    read, expected = next_epoch()
+    assert read == expected and ahead.ahead.next == 4 * len(ahead)
+    assert workers and all(worker.is_alive() for worker in workers)
+    for worker in workers:
+        worker.terminate()
+        worker.join()
+    for _ in range(3):  # (what they had decoded ahead, then the thread)
+        read, expected = next_epoch()
+        assert read == expected
+    assert "training images: the worker processes stopped" in caplog.text
+    assert ahead.ahead.take(ahead.epoch * len(ahead)) is None  # (from then on the thread reads every batch)
+    ahead.close()
 
 
 def test_where_workers_decode_and_why_not(files, tmp_path, monkeypatch):
