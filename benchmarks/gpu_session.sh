@@ -49,6 +49,6 @@ step 100 python3 benchmarks/throughput.py --no-jax --model resnet20 --images 256
 # a PNG folder streamed (data.cache=none: on a GPU host decoded ahead by Grain's worker processes,
 # kexp.backends.decoding_workers; the "training images:" line says which) vs cache=memory vs arrays;
 # the goal is streamed >= 0.8x arrays after epoch 1 (the workers start in the first)
-step 150 python3 benchmarks/data_pipeline.py --parts 1 --images 51200 --epochs 3 --repeats 2 --cache /tmp/kexp-bench
+step 180 python3 benchmarks/data_pipeline.py --parts 1 --images 51200 --epochs 4 --repeats 2 --cache /tmp/kexp-bench
 # float32 vs mixed_bfloat16 through kexp's fit (whether trainer.precision=auto should pick bfloat16 on a GPU)
 step 120 python3 benchmarks/precision.py --models cnn resnet20 --images 25600 --repeats 2

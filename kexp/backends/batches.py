@@ -89,6 +89,7 @@ class SplitBatches(keras.utils.PyDataset):
         self.row_weight = len(self) * batch_size / len(split) if self.padded and len(split) else 1.0
         #: the fit's batches decoded ahead by worker processes (:mod:`kexp.backends.decoding_workers`)
         self.ahead: Any = None
+        self._passes, self._last_index = 0, -1  # (batches in order: see position)
 
     def _order(self) -> np.ndarray:
         if self.seed is None:
@@ -102,7 +103,7 @@ class SplitBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index: int):
         if self.ahead is not None:
-            decoded = self.ahead.take(self.epoch * len(self) + index)
+            decoded = self.ahead.take(self.position(index))
             if decoded is not None:
                 return decoded
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
@@ -131,6 +132,16 @@ class SplitBatches(keras.utils.PyDataset):
         parts = np.array_split(rows, min(self.threads, len(rows)))
         with ThreadPoolExecutor(len(parts)) as pool:
             return np.concatenate(list(pool.map(lambda part: read_rows(self.split.x, part), parts)))
+
+    def position(self, index: int) -> int:
+        """Where batch ``index`` falls in the fit's feed: ``epoch · len + index`` when shuffled; in
+        order, ``pass · len + index``, a new pass beginning wherever the index goes back."""
+        if self.seed is not None:
+            return self.epoch * len(self) + index
+        if index <= self._last_index:
+            self._passes += 1
+        self._last_index = index
+        return self._passes * len(self) + index
 
     def close(self) -> None:
         """Stop the worker processes decoding ahead, if any."""

@@ -103,24 +103,29 @@ def worker_reason(split: Any, images: int, device: str) -> str | None:
     return None
 
 
-def decode_ahead(batches: SplitBatches, epochs: int, device: str) -> None:
-    """Let worker processes decode ``batches``' training batches up to epoch ``epochs`` where it pays
-    (:func:`worker_reason`); logs which."""
+def decode_ahead(batches: SplitBatches, passes: int, device: str) -> None:
+    """Let worker processes decode the batches of ``passes`` passes of a fit over ``batches`` (its
+    epochs: shuffled training batches; or its validation passes: batches in order) where it pays
+    (:func:`worker_reason`); logs which. Validation gets a quarter of the training's workers (its
+    split is a fraction of the training split)."""
     if not isinstance(batches.split.x, ImageFiles):
         return  # (rows of a memory map: read fastest in the training thread, see worker_reason)
-    images = len(batches.split) * max(epochs - batches.epoch, 0)
-    reason = worker_reason(batches.split, images, device)
+    what = "training" if batches.seed is not None else "validation"
+    reason = worker_reason(batches.split, len(batches.split) * passes, device)
     if reason is not None:
-        log.info("training images: decoded in the training thread (%s)", reason)
+        log.info("%s images: decoded in the training thread (%s)", what, reason)
         return
     workers = min(MOST_WORKERS, free_cores())
-    batches.ahead = DecodedAhead(batches, epochs, workers)
-    log.info("training images: decoded ahead by %d worker processes (Grain)", workers)
+    if batches.seed is None:
+        workers = max(FEWEST_WORKERS, workers // 4)
+    batches.ahead = DecodedAhead(batches, passes, workers)
+    log.info("%s images: decoded ahead by %d worker processes (Grain)", what, workers)
 
 
 class BatchOfFit:
-    """Batch ``k`` of a fit: :class:`SplitBatches`'s batch ``k mod steps`` of epoch ``k div steps``
-    (what a Grain worker computes; the epoch's order is made once per epoch)."""
+    """Batch ``k`` of a fit's feed: :class:`SplitBatches`'s batch ``k mod steps`` of pass ``k div
+    steps`` — of that epoch's order for shuffled batches, of the split's order otherwise (what a
+    Grain worker computes; an epoch's order is made once)."""
 
     def __init__(self, batches: SplitBatches) -> None:
         self.split, self.batch_size, self.seed, self.threads = (
@@ -134,6 +139,8 @@ class BatchOfFit:
 
     def __call__(self, k: int) -> tuple:
         epoch, index = divmod(int(k), self.steps)
+        if self.seed is None:
+            epoch = 0  # (in order: every pass the same)
         if self._epoch is None or self._epoch.epoch != epoch:
             self._epoch = SplitBatches(self.split, self.batch_size, self.seed, epoch, threads=self.threads)
         return self._epoch[index]
@@ -152,27 +159,31 @@ def _start_worker(*_: int) -> None:
 
 
 class DecodedAhead:
-    """The training batches of a fit of ``epochs`` epochs, decoded in order by ``workers`` Grain
-    processes; :meth:`take` hands out batch ``k`` of the fit when it is the next one.
+    """Batches ``first`` .. ``first + passes·steps − 1`` of a fit's feed over ``batches``
+    (:class:`BatchOfFit`), decoded in order by ``workers`` Grain processes; :meth:`take` hands
+    out batch ``k`` when it is the next one.
 
-    Keras's ``fit`` ends the adapter's epoch once before training (``EpochIterator.reset`` after
-    building the model), so the first epoch trained is ``batches.epoch + 1``; the workers start
-    there. A batch asked for out of that order (the build's own) is read in the training thread;
-    one further on restarts the workers there. Should the workers stop (killed, say by a SIGTERM
-    to the whole process group), the training thread reads the batch and the rest, saying so; a
-    bad image is then reported as it is read there.
+    Training: Keras's ``fit`` ends the adapter's epoch once before training
+    (``EpochIterator.reset`` after building the model), so the first epoch trained is
+    ``batches.epoch + 1`` and the workers start there. Validation: every pass reads the batches
+    from the first (:meth:`SplitBatches.position` counts the passes). A batch asked for out of
+    that order (the build's own) is read in the training thread; one further on restarts the
+    workers there. Should the workers stop (killed, say by a SIGTERM to the whole process
+    group), the training thread reads the batch and the rest, saying so; a bad image is then
+    reported as it is read there.
     """
 
-    def __init__(self, batches: SplitBatches, epochs: int, workers: int) -> None:
+    def __init__(self, batches: SplitBatches, passes: int, workers: int) -> None:
         from absl import flags
 
         if not flags.FLAGS.is_parsed():  # (grain 0.2.18 reads an absl flag: google/grain#1355)
             flags.FLAGS.mark_as_parsed()
         self.steps, self.workers = len(batches), workers
         self.reader = BatchOfFit(batches)
-        self._end = (epochs + 1) * self.steps
+        first = (batches.epoch + 1) * self.steps if batches.seed is not None else 0
+        self._end = first + passes * self.steps
         self._iterator: Any = None
-        self._start((batches.epoch + 1) * self.steps)
+        self._start(first)
 
     def _start(self, first: int) -> None:
         import grain

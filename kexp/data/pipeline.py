@@ -57,16 +57,17 @@ def training_inputs(
         from kexp.backends.start import device_kind
 
         batches = SplitBatches(split, batch_size, seed=seed, first_epoch=first_epoch)
-        decode_ahead(batches, epochs, device_kind())
+        decode_ahead(batches, epochs - first_epoch, device_kind())
         return {"x": batches, "shuffle": False}
     return {"x": split.x, "y": split.y, "sample_weight": split.weights, "batch_size": batch_size, "shuffle": True}
 
 
 def close_inputs(inputs: dict) -> None:
     """Stop what fed the ``fit`` keyword arguments ``inputs`` ahead (worker processes decoding batches)."""
-    close = getattr(inputs.get("x"), "close", None)
-    if callable(close):
-        close()
+    for key in ("x", "validation_data"):
+        close = getattr(inputs.get(key), "close", None)
+        if callable(close):
+            close()
 
 
 def ordered_inputs(split: Split, batch_size: int) -> dict:
@@ -82,8 +83,9 @@ def ordered_inputs(split: Split, batch_size: int) -> dict:
     return {"x": SplitBatches(split, batch_size)}
 
 
-def validation_inputs(split: Split, batch_size: int, shard: tuple[int, int] | None = None) -> dict:
-    """``fit``'s ``validation_data`` (and batch size) for ``split`` (``shard``: as in :func:`training_inputs`)."""
+def validation_inputs(split: Split, batch_size: int, shard: tuple[int, int] | None = None, passes: int = 1) -> dict:
+    """``fit``'s ``validation_data`` (and batch size) for ``split``, read ``passes`` times (once an
+    epoch; ``shard``: as in :func:`training_inputs`)."""
     if shard is not None:
         from kexp.backends.batches import SplitBatches
 
@@ -91,6 +93,11 @@ def validation_inputs(split: Split, batch_size: int, shard: tuple[int, int] | No
     inputs = ordered_inputs(split, batch_size)
     if "y" in inputs:
         return {"validation_data": (inputs["x"], inputs["y"]), "validation_batch_size": batch_size}
+    if not _on_tensorflow():
+        from kexp.backends.decoding_workers import decode_ahead
+        from kexp.backends.start import device_kind
+
+        decode_ahead(inputs["x"], passes, device_kind())
     return {"validation_data": inputs["x"]}
 
 

@@ -246,11 +246,11 @@ def fit(
         from kexp.backends.resident import row_inputs
 
         inputs = row_inputs(model, train, batch_size, place.seed, done_before)
+    inputs |= validation_inputs(data.val, batch_size, shard, passes=trainer.epochs - done_before)
     started = time.perf_counter()
     try:
         model.fit(
             **inputs,
-            **validation_inputs(data.val, batch_size, shard),
             epochs=trainer.epochs,
             callbacks=callbacks,
             verbose=keras_verbose(trainer.verbose),

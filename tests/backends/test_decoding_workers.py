@@ -35,7 +35,7 @@ def test_worker_processes_hand_out_the_training_threads_batches_epoch_by_epoch_a
     the workers."""
     alone = fit_epochs(SplitBatches(files, 8, seed=3, first_epoch=1), 3)
     ahead = SplitBatches(files, 8, seed=3, first_epoch=1)
-    ahead.ahead = DecodedAhead(ahead, epochs=4, workers=2)
+    ahead.ahead = DecodedAhead(ahead, passes=3, workers=2)
     read_ahead = fit_epochs(ahead, 3)
     assert len(multiprocessing.active_children()) >= 2
     for epoch, ((x, y), (x_ahead, y_ahead)) in enumerate(zip(alone, read_ahead, strict=True)):
@@ -48,13 +48,38 @@ def test_worker_processes_hand_out_the_training_threads_batches_epoch_by_epoch_a
     assert ahead.ahead is None and not multiprocessing.active_children()
 
 
+def test_validation_batches_come_from_the_workers_in_order_every_pass(files):
+    """Validation as Keras's fit reads it each epoch (a reset, every batch in order, the end):
+    each pass the split's batches in order, every one decoded by the workers."""
+    ahead = SplitBatches(files, 8)
+    ahead.ahead = DecodedAhead(ahead, passes=3, workers=2)
+    for _ in range(3):
+        ahead.on_epoch_end()
+        x, y = zip(*(ahead[i] for i in range(len(ahead))))
+        ahead.on_epoch_end()
+        np.testing.assert_array_equal(np.concatenate(y), np.arange(len(files)))
+        np.testing.assert_array_equal(np.concatenate(x), files.x.load())
+    assert ahead.ahead.next == 3 * len(ahead)
+    ahead.close()
+
+
+class KilledWorkers:
+    """Grain's iterator once its workers are killed (what it raises then)."""
+
+    def __next__(self):
+        raise RuntimeError("Worker process was terminated unexpectedly with exit code -15. Search the logs above")
+
+    def close(self) -> None:
+        pass
+
+
 def test_workers_ignore_ctrl_c_and_when_killed_the_training_thread_reads_on(files, caplog):
-    """Ctrl-C reaches the whole process group: the workers leave it to the training process. A
-    SIGTERM kills them: the training thread reads on from where they stopped, the same batches."""
+    """Ctrl-C reaches the whole process group: the workers leave it to the training process. Killed
+    (a SIGTERM to the group), they leave the training thread to read on, the same batches."""
     caplog.set_level(logging.WARNING, logger="kexp")
     alone = SplitBatches(files, 8, seed=3, first_epoch=1)
     ahead = SplitBatches(files, 8, seed=3, first_epoch=1)
-    ahead.ahead = DecodedAhead(ahead, epochs=6, workers=2)
+    ahead.ahead = DecodedAhead(ahead, passes=5, workers=2)
 
     def next_epoch() -> tuple[list, list]:
         ahead.on_epoch_end()  # (the first time as fit does after the build: epoch 2 is trained first)
@@ -69,14 +94,15 @@ def test_workers_ignore_ctrl_c_and_when_killed_the_training_thread_reads_on(file
     read, expected = next_epoch()
     assert read == expected and ahead.ahead.next == 4 * len(ahead)
     assert workers and all(worker.is_alive() for worker in workers)
-    for worker in workers:
-        worker.terminate()
-        worker.join()
-    for _ in range(3):  # (what they had decoded ahead, then the thread)
+    ahead.ahead.close()
+    assert not multiprocessing.active_children()
+    ahead.ahead._iterator = KilledWorkers()
+    for _ in range(2):
         read, expected = next_epoch()
         assert read == expected
-    assert "training images: the worker processes stopped" in caplog.text
-    assert ahead.ahead.take(ahead.epoch * len(ahead)) is None  # (from then on the thread reads every batch)
+    assert "training images: the worker processes stopped (Worker process was terminated unexpectedly with " \
+           "exit code -15. Search the logs above); the training thread decodes the rest" in caplog.text
+    assert caplog.text.count("the worker processes stopped") == 1
     ahead.close()
 
 
@@ -139,12 +165,14 @@ def test_a_run_streaming_a_folder_on_an_accelerator_decodes_in_workers_and_train
     assert ahead.returncode == 0, ahead.stderr[-3000:]
     log = (tmp_path / "ahead" / "kexp.log").read_text()
     assert "training images: decoded ahead by 2 worker processes (Grain)" in log, log[-2000:]
+    assert "validation images: decoded ahead by 2 worker processes (Grain)" in log
     assert "leaked" not in ahead.stderr
     thread = kexp_with(ON_A_MANY_CORE_GPU_HOST + "workers.FEWEST_WORKERS = 3\n", [*args, "hydra.run.dir=thread"],
                        tmp_path)
     assert thread.returncode == 0, thread.stderr[-3000:]
-    assert "training images: decoded in the training thread (4 cores: none to spare" in (
-        tmp_path / "thread" / "kexp.log").read_text()
+    thread_log = (tmp_path / "thread" / "kexp.log").read_text()
+    assert "training images: decoded in the training thread (4 cores: none to spare" in thread_log
+    assert "validation images: decoded in the training thread (4 cores: none to spare" in thread_log
     history, threaded = (pd.read_csv(tmp_path / run / "history.csv").filter(regex="^(?!.*seconds)")
                          for run in ("ahead", "thread"))
     assert len(history.columns) > 4
