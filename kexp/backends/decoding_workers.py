@@ -4,11 +4,12 @@ Off TensorFlow, :class:`~kexp.backends.batches.SplitBatches` decodes each batch 
 the training thread: about 17,000 28x28 PNGs a second on one core, a fraction of
 what a GPU trains on (docs/performance.md "On a GPU": a streamed folder at 0.10×
 of the same images as arrays). On a host with an accelerator the CPU cores are
-otherwise idle, so there kexp hands the fit's training batches to Grain's worker
-processes (``grain.MapDataset(...).mp_prefetch``): batch ``k`` of the fit is
-batch ``k mod steps`` of epoch ``k div steps`` — :class:`SplitBatches`'s own
-batch, a pure function of ``(seed, epoch)`` — so the workers decode it ahead and
-the batches, their order and resume are exactly those of the training thread.
+otherwise idle, so there kexp hands the fit's training and validation batches to
+Grain's worker processes (``grain.MapDataset(...).mp_prefetch``): batch ``k`` of
+the fit's feed is batch ``k mod steps`` of pass ``k div steps`` — :class:`SplitBatches`'s
+own batch, a pure function of ``(seed, epoch)`` (validation: the same every pass) —
+so the workers decode it ahead and the batches, their order and resume are
+exactly those of the training thread.
 
 Used where all of these hold, else the training thread decodes (the log says why):
 the split is image files (rows of a memory map are read faster than any process
