@@ -258,7 +258,7 @@ def show_batches_per_call() -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("  (kexp) %(message)s"))
     handler.addFilter(lambda record: record.getMessage().startswith(
-        ("trainer.steps_per_execution", "training data", "training images")))
+        ("trainer.steps_per_execution", "training data", "training images", "validation images")))
     kexp_log = logging.getLogger("kexp")
     kexp_log.addHandler(handler)
     kexp_log.setLevel(logging.INFO)

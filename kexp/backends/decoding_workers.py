@@ -16,7 +16,7 @@ the split is image files (rows of a memory map are read faster than any process
 could send them), the device is an accelerator (on a CPU the cores train the
 model), at least :data:`FEWEST_WORKERS` cores are free besides the training's, the
 fit decodes long enough to pay for starting them (:data:`WORKER_START_SECONDS`),
-the main module can be imported again by a spawned process (a script's code under
+the main module can be imported again by a spawned process (a script's entry point under
 ``if __name__ == "__main__":``), and Grain is installed (``pip install kexp[grain]``).
 """
 
@@ -59,8 +59,9 @@ def free_cores() -> int:
 
 
 def main_module_reimportable() -> bool:
-    """Whether a spawned process can import ``__main__`` without running it: interactive
-    (no file), or a file whose top-level code runs under ``if __name__ == "__main__":`` only."""
+    """Whether a spawned process can import ``__main__`` without running the work again: interactive
+    (no file), or a file whose entry point is under ``if __name__ == "__main__":`` (what Python's
+    ``multiprocessing`` asks of a script; setup above it, say ``sys.path``, runs again harmlessly)."""
     path = getattr(sys.modules.get("__main__"), "__file__", None)
     if path is None:
         return True
@@ -68,19 +69,13 @@ def main_module_reimportable() -> bool:
         tree = ast.parse(Path(path).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return False
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):  # (a docstring)
-            continue
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and not any(
-            isinstance(inner, ast.Call) for inner in ast.walk(node)
-        ):
-            continue
-        if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test):
-            continue
-        return False  # (code a spawned process would run again)
-    return True
+    return any(
+        isinstance(node, ast.If) and ast.unparse(node.test).replace("'", '"') in MAIN_GUARDS for node in tree.body
+    )
+
+
+#: The tests of a script's entry point, as ``ast.unparse`` writes them (double quotes).
+MAIN_GUARDS = ('__name__ == "__main__"', '"__main__" == __name__')
 
 
 def worker_reason(split: Any, images: int, device: str) -> str | None:
@@ -96,7 +91,7 @@ def worker_reason(split: Any, images: int, device: str) -> str | None:
     if seconds < 2 * WORKER_START_SECONDS:
         return f"about {seconds:.1f} s of decoding, too little to pay for starting worker processes"
     if not main_module_reimportable():
-        return "worker processes would run the main script again: put its code under if __name__ == '__main__':"
+        return "worker processes would run the main script again: put its entry point under if __name__ == '__main__':"
     try:
         import grain  # noqa: F401
     except ImportError:

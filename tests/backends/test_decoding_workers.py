@@ -123,10 +123,11 @@ def test_where_workers_decode_and_why_not(files, tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("script", "reimportable"),
     [
-        ('"""Doc."""\nimport kexp\nN = 3\ndef main():\n    kexp.api.train()\nif __name__ == "__main__":\n    main()\n', True),
+        ('"""Doc."""\nimport sys, kexp\nsys.path.insert(0, ".")\ndef main():\n    kexp.api.train()\n'
+         "if __name__ == '__main__':\n    main()\n", True),
         ("import kexp\nkexp.api.train()\n", False),  # (a spawned worker would train again)
-        ("import kexp\nresult = kexp.api.train()\n", False),
         ("import kexp\nif True:\n    kexp.api.train()\n", False),
+        ("import kexp\ndef main():\n    if __name__ == '__main__':\n        kexp.api.train()\nmain()\n", False),
     ],
 )
 def test_a_script_is_reimportable_when_its_code_runs_under_the_main_guard(script, reimportable, tmp_path,
