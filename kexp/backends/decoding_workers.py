@@ -52,6 +52,10 @@ BATCHES_AHEAD = 4
 SHARED_MEMORY_BYTES = 4 * 2**20
 
 
+#: The tests of a script's entry point, as ``ast.unparse`` writes them (double quotes).
+MAIN_GUARDS = ('__name__ == "__main__"', '"__main__" == __name__')
+
+
 def free_cores() -> int:
     """The cores this process may run on, less :data:`CORES_FOR_TRAINING`."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -72,10 +76,6 @@ def main_module_reimportable() -> bool:
     return any(
         isinstance(node, ast.If) and ast.unparse(node.test).replace("'", '"') in MAIN_GUARDS for node in tree.body
     )
-
-
-#: The tests of a script's entry point, as ``ast.unparse`` writes them (double quotes).
-MAIN_GUARDS = ('__name__ == "__main__"', '"__main__" == __name__')
 
 
 def worker_reason(split: Any, images: int, device: str) -> str | None:
