@@ -108,8 +108,13 @@ def decode_ahead(batches: SplitBatches, passes: int, device: str) -> None:
         return  # (rows of a memory map: read fastest in the training thread, see worker_reason)
     what = "training" if batches.seed is not None else "validation"
     reason = worker_reason(batches.split, len(batches.split) * passes, device)
-    if reason is not None:
-        log.info("%s images: decoded in the training thread (%s)", what, reason)
+    if reason is not None:  # (validation's said only when asked: mostly the training's reason again)
+        log.log(
+            logging.INFO if what == "training" else logging.DEBUG,
+            "%s images: decoded in the training thread (%s)",
+            what,
+            reason,
+        )
         return
     workers = min(MOST_WORKERS, free_cores())
     if batches.seed is None:
