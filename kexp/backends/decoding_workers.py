@@ -87,7 +87,7 @@ def worker_reason(split: Any, images: int, device: str) -> str | None:
         return "on a CPU the cores train the model"
     if free_cores() < FEWEST_WORKERS:
         return f"{free_cores() + CORES_FOR_TRAINING} cores: none to spare for worker processes"
-    seconds = split.x.decode_seconds() * images
+    seconds = split.x.decode_seconds * images  # (timed once per split, as for decoding_threads)
     if seconds < 2 * WORKER_START_SECONDS:
         return f"about {seconds:.1f} s of decoding, too little to pay for starting worker processes"
     if not main_module_reimportable():

@@ -9,6 +9,7 @@ Keras's own ``keras.utils.load_img`` (Pillow) elsewhere (:meth:`ImageFiles.load`
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +26,8 @@ COLOR_CHANNELS = {"grayscale": 1, "rgb": 3}
 #: one, on 2 vCPUs). Where it takes less they only contend for the GIL: 28x28 PNGs (60 µs) went
 #: 3.4x slower in 4 threads than in one (docs/performance.md "Streaming a folder on JAX").
 THREADED_DECODE_SECONDS = 5e-4
+#: Files timed to tell how long one takes to decode.
+DECODE_PROBE = 8
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,13 @@ class ImageFiles:
         """4, as the decoded array."""
         return 4
 
-    def decode_seconds(self, probe: int = 8) -> float:
-        """Seconds to decode one of these files: the median of the first ``probe``, timed one by one
-        (the median: the first file may also pay for starting Pillow, or for importing Keras)."""
+    @functools.cached_property
+    def decode_seconds(self) -> float:
+        """Seconds to decode one of these files: the median of the first :data:`DECODE_PROBE`,
+        timed one by one, once per instance (the median: the first file may also pay for starting
+        Pillow, or for importing Keras)."""
         seconds = []
-        for index in range(min(probe, len(self))):
+        for index in range(min(DECODE_PROBE, len(self))):
             started = time.perf_counter()
             try:
                 self.load([index])
@@ -75,11 +80,11 @@ class ImageFiles:
             seconds.append(time.perf_counter() - started)
         return float(np.median(seconds)) if seconds else 0.0
 
-    def decodes_in_parallel(self, probe: int = 8) -> bool:
-        """Whether threads decode these files faster than one: :meth:`decode_seconds` is
+    def decodes_in_parallel(self) -> bool:
+        """Whether threads decode these files faster than one: :attr:`decode_seconds` is
         :data:`THREADED_DECODE_SECONDS` or longer (see there). Results never depend on it: the
         batches are the same, in the same order."""
-        return self.decode_seconds(probe) >= THREADED_DECODE_SECONDS
+        return self.decode_seconds >= THREADED_DECODE_SECONDS
 
     def load(self, index=None) -> np.ndarray:
         """Decode the files at ``index`` (all when None) into float32 (n, h, w, c) in [0, 1].

@@ -108,7 +108,7 @@ def test_workers_ignore_ctrl_c_and_when_killed_the_training_thread_reads_on(file
 
 def test_where_workers_decode_and_why_not(files, tmp_path, monkeypatch):
     monkeypatch.setattr(decoding_workers, "free_cores", lambda: 14)
-    monkeypatch.setattr(ImageFiles, "decode_seconds", lambda self, probe=8: 1e-3)
+    monkeypatch.setattr(ImageFiles, "decode_seconds", 1e-3)
     assert worker_reason(files, 20_000, "gpu") is None
     assert worker_reason(files, 20_000, "cpu") == "on a CPU the cores train the model"
     assert "too little to pay" in worker_reason(files, 5_000, "gpu")  # (5 s of decoding)
