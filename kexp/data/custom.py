@@ -108,7 +108,7 @@ def check(settings: DataConfig) -> None:
     if target in (None, "", "???"):
         raise DataError(
             "data.loader._target_=??? — data=custom needs your loader function, "
-            "e.g. 'data.loader._target_=mypkg.data.load' (see README \"Your own data\")"
+            "e.g. 'data.loader._target_=mypkg.data.load' (see docs/your-data.md)"
         )
     locate(str(target))
 

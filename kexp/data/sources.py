@@ -194,8 +194,12 @@ def check_source(settings: DataConfig) -> None:
     """Preflight for ``settings`` (the data group): the source's own check, or the ``.npz`` of ``data.path``."""
     source = SOURCES.get(settings.name)
     if source.reads_path:
-        if not settings.path and source.needs_path:
-            raise DataError(f"data.path=null — data={settings.name} needs data.path")
+        if settings.path in (None, "", "???") and source.needs_path:
+            shown = "null" if settings.path is None else settings.path
+            raise DataError(
+                f"data.path={shown} — data={settings.name} needs data.path=PATH, where its data is "
+                "(see docs/your-data.md)"
+            )
     elif settings.path:
         check_npz(settings.path)
     if source.check is not None:

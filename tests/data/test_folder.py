@@ -63,6 +63,9 @@ def test_bad_folders_are_one_line_before_training(tmp_path, image_tree):
         return str(caught.value)
 
     assert error(tmp_path / "nowhere") == f"data.path={tmp_path / 'nowhere'} — no such directory"
+    with pytest.raises(DataError) as unset:  # data=folder without data.path: its YAML's ???
+        validate(compose_config(["data=folder"]))
+    assert str(unset.value) == "data.path=??? — data=folder needs data.path=PATH, where its data is (see docs/your-data.md)"
     (tmp_path / "file.txt").write_text("x")
     assert error(tmp_path / "file.txt").endswith("— not a directory")
     (tmp_path / "empty").mkdir()
