@@ -21,6 +21,20 @@ REPO = Path(__file__).resolve().parent.parent
 # Which image files decoded before (kexp/data/checked_images.py): the suite's own record, not the user's
 os.environ.setdefault("KEXP_CACHE_DIR", tempfile.mkdtemp(prefix="kexp-test-cache-"))
 
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: one worker more than the cores (at most 4 with ``--maxprocesses``).
+
+    The suite's tests wait on the processes they start (a sweep, a killed run, a heartbeat),
+    and a test module runs on one worker (``--dist loadscope``): with a worker per core the
+    CPUs idled a third of ``tests/search`` (2 cores); with one more, the whole suite kept them
+    91 % busy and ended in 1,975 s instead of 2,147 s (docs/performance.md "Test suite").
+    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides when set.
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    return (os.cpu_count() or 1) + 1
+
 #: Small enough to train in a few seconds on 2 CPU cores.
 TINY_CNN = ["model.filters=[8,16]", "model.dense_units=[32]"]
 TINY_DATA = ["data.train_size=200", "data.test_size=100"]

@@ -3,6 +3,7 @@ missing package are one line. (The sweep, nesting and the UI server: tests/logge
 
 import importlib.util
 import socket
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -110,5 +111,12 @@ def test_the_trained_model_is_an_mlflow_model_that_loads_and_predicts_the_same(t
     served = mlflow.pyfunc.load_model(f"runs:/{run_id}/model")
     np.testing.assert_allclose(np.asarray(served.predict(x)), expected, rtol=1e-6)
     assert served.metadata.get_input_schema().inputs[0].shape == (-1, 28, 28, 1)
+    # the requirements MLflow's inference finds (kexp gives them: inferring loads the model in a new process)
+    import keras
+    import tensorflow
+
+    requirements = Path(mlflow.pyfunc.get_model_dependencies(f"runs:/{run_id}/model")).read_text().split()
+    assert sorted(requirements) == sorted([f"mlflow=={mlflow.__version__}", f"keras=={keras.__version__}",
+                                           f"numpy=={np.__version__}", f"tensorflow=={tensorflow.__version__}"])
     [version] = client.search_model_versions("name='digits-mlp'")
     assert version.run_id == run_id and int(version.version) == 1
