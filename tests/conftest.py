@@ -28,11 +28,13 @@ def pytest_xdist_auto_num_workers(config) -> int:
     The suite's tests wait on the processes they start (a sweep, a killed run, a heartbeat),
     and a test module runs on one worker (``--dist loadscope``): with a worker per core the
     CPUs idled a third of ``tests/search`` (2 cores); with one more, the whole suite kept them
-    91 % busy and ended in 1,975 s instead of 2,147 s (docs/performance.md "Test suite").
+    91 % busy and ended in 1,975 s instead of 2,147 s (docs/performance.md, "The suite on the
+    slower machine").
     ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides when it is a number.
     """
     chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "")
     return int(chosen) if chosen.isdigit() else (os.cpu_count() or 1) + 1
+
 
 #: Small enough to train in a few seconds on 2 CPU cores.
 TINY_CNN = ["model.filters=[8,16]", "model.dense_units=[32]"]

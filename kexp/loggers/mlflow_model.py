@@ -46,19 +46,22 @@ class KerasFlavor:
 BACKEND_MODULES = {"tensorflow": ["tensorflow"], "jax": ["jax", "jaxlib"], "torch": ["torch"]}
 
 
-def pip_requirements(backend: str) -> list[str]:
+def pip_requirements(backend: str) -> list[str] | None:
     """The logged model's pip requirements, pinned to what this process runs: ``keras``, ``numpy``
     and the backend's packages, the list MLflow's own inference wrote for kexp's models (checked on
     TensorFlow, MLflow 3.17). Given, they spare MLflow that inference, which loads the saved model in
-    a new Python process: 15 s of the 19 s each logged model took on 2 CPU cores."""
+    a new Python process: 15 s of the 19 s each logged model took on 2 CPU cores. None (MLflow then
+    infers them) for another backend, or when a module's installed distribution is not found."""
     from importlib.metadata import packages_distributions, version
 
+    if backend not in BACKEND_MODULES:
+        return None
     distributions = packages_distributions()
-    pinned = []
-    for module in ["keras", "numpy", *BACKEND_MODULES.get(backend, [])]:
-        for distribution in distributions.get(module, [])[:1]:  # (tensorflow-cpu, say, for tensorflow)
-            pinned.append(f"{distribution}=={version(distribution)}")
-    return pinned
+    modules = ["keras", "numpy", *BACKEND_MODULES[backend]]
+    if not all(distributions.get(module) for module in modules):
+        return None
+    # (the first distribution of each: tensorflow-cpu, say, where that provides tensorflow)
+    return [f"{name}=={version(name)}" for name in (distributions[module][0] for module in modules)]
 
 
 def log_keras_model(model_file: Path, register_as: str | None = None) -> str | None:
