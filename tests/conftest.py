@@ -87,6 +87,76 @@ def run_kexp(args: list[str], cwd: Path, env: dict[str, str] | None = None,
                           capture_output=True, text=True, timeout=timeout)
 
 
+def _absl_handler_on_the_real_stderr() -> None:
+    """absl's log handler (TensorFlow imports absl) writes to the ``sys.stderr`` of its creation and
+    closes that stream when Hydra resets logging, unless it is the ``sys.stderr`` of the moment: under
+    a redirection that closed pytest's capture (a ValueError at the test's end). Pointed at the
+    process's own stderr, it is never closed."""
+    if "absl.logging" in sys.modules:
+        sys.modules["absl.logging"].get_absl_handler().python_handler.stream = sys.__stderr__
+
+
+def kexp_in_process(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m kexp ARGS`` in ``cwd`` with ``env`` added, run by this process: what it printed
+    and its exit code.
+
+    The test worker has imported Keras already, so this saves the 11–12 CPU seconds a new Python
+    pays to import it (docs/performance.md, "The suite on the slower machine"). For tests whose
+    subject is what a command does (its files, its lines, its exit code), not the process: signals,
+    kills, start-up lines, another backend and Python's own warnings on stderr need
+    :func:`run_kexp`. What the command changes in this process (working directory, ``sys.argv``,
+    environment, logging handlers, signal handlers) is put back afterwards.
+    """
+    import contextlib
+    import io
+    import logging
+    import signal
+
+    from kexp.cli.main import main
+    from kexp.runs import figure_helper
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved_argv, saved_cwd, saved_env = sys.argv, os.getcwd(), dict(os.environ)
+    saved_signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    root = logging.getLogger()
+    saved_logging = {name: (logger.handlers[:], logger.level, logger.propagate)
+                     for name, logger in (("", root), ("kexp", logging.getLogger("kexp")))}
+    code: int | str | None = 0
+    _absl_handler_on_the_real_stderr()
+    try:
+        os.chdir(cwd)
+        sys.argv = ["kexp", *args]
+        os.environ.update({"TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})})
+        os.environ.pop("HYDRA_FULL_ERROR", None)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                main()
+            except SystemExit as stop:
+                code = stop.code
+                if isinstance(code, str):  # (as Python does: the message on stderr, status 1)
+                    print(code, file=sys.stderr)
+            finally:
+                figure_helper.finish_at_exit()  # (what the process's exit would do: every figure written)
+    finally:
+        sys.argv = saved_argv
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        for signum, handler in saved_signals.items():
+            signal.signal(signum, handler)
+        for name, (handlers, level, propagate) in saved_logging.items():
+            logger = logging.getLogger(name)
+            for handler in logger.handlers:
+                if handler not in handlers:
+                    handler.close()
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+        _absl_handler_on_the_real_stderr()
+    returncode = code if isinstance(code, int) else (0 if code is None else 1)
+    return subprocess.CompletedProcess(["kexp", *args], returncode, stdout.getvalue(), stderr.getvalue())
+
+
 def kexp_with(code: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     """``python -m kexp ARGS`` in a process that first runs ``code`` (e.g. a patch to fail somewhere)."""
     program = f"import sys\n{code}\nfrom kexp.cli.main import main\nsys.argv = ['kexp', *{args!r}]\nmain()\n"

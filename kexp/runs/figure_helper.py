@@ -156,8 +156,8 @@ def start() -> None:
         log.warning("figures are rendered in this process: no helper process (%s)", err)
         return
     atomic.figure_taker = hand_over
-    atexit.unregister(_finish_at_exit)  # (once, however many sweeps this process runs)
-    atexit.register(_finish_at_exit)
+    atexit.unregister(finish_at_exit)  # (once, however many sweeps this process runs)
+    atexit.register(finish_at_exit)
 
 
 def hand_over(make: Callable[..., Figure], args: tuple, path: Path, dpi: int) -> bool:
@@ -191,7 +191,9 @@ def take_failures() -> list[str]:
 _failures: list[str] = []
 
 
-def _finish_at_exit() -> None:
+def finish_at_exit() -> None:
+    """:func:`finish`, each figure that could not be written one line on stderr (at this process's
+    exit; a test that runs a command inside its own process calls it where the command ends)."""
     finish()
     for failure in take_failures():
         print(f"kexp: {failure}", file=sys.stderr)

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from kexp.cli.main import run_dir_suffix, split_overrides
-from tests.conftest import REPO, run_kexp
+from tests.conftest import REPO, kexp_in_process, run_kexp
 
 
 def test_help_lists_groups_and_options(tmp_path):
@@ -76,23 +76,23 @@ def test_users_add_their_own_configs_with_config_dir_or_searchpath(tmp_path):
     (own / "model").mkdir(parents=True)
     (own / "model" / "tiny_mlp.yaml").write_text(
         "name: tiny_mlp\nbuilder: mlp\nhidden_units: [16]\nactivation: tanh\nkernel_initializer: he_uniform\n")
-    by_flag = run_kexp(["--config-dir", str(own), "--cfg", "job", "model=tiny_mlp"], tmp_path)
+    by_flag = kexp_in_process(["--config-dir", str(own), "--cfg", "job", "model=tiny_mlp"], tmp_path)
     assert by_flag.returncode == 0, by_flag.stderr
     assert "name: tiny_mlp" in by_flag.stdout and "builder: mlp" in by_flag.stdout
-    by_key = run_kexp(["--cfg", "job", "model=tiny_mlp", f"hydra.searchpath=[file://{own}]"], tmp_path)
+    by_key = kexp_in_process(["--cfg", "job", "model=tiny_mlp", f"hydra.searchpath=[file://{own}]"], tmp_path)
     assert by_key.returncode == 0, by_key.stderr
     assert "hidden_units:\n  - 16" in by_key.stdout
-    help_text = run_kexp(["--config-dir", str(own), "--help"], tmp_path).stdout
+    help_text = kexp_in_process(["--config-dir", str(own), "--help"], tmp_path).stdout
     assert "tiny_mlp" in help_text.split("== Config ==")[0]
-    unknown = run_kexp(["model=tiny_mlp", "--cfg", "job"], tmp_path)
+    unknown = kexp_in_process(["model=tiny_mlp", "--cfg", "job"], tmp_path)
     assert unknown.returncode != 0
     # a real run goes through preflight, which must search the user's directory too
-    checked = run_kexp(["--config-dir", str(own), "model=tiny_mlp", "trainer.epochs=0"], tmp_path)
+    checked = kexp_in_process(["--config-dir", str(own), "model=tiny_mlp", "trainer.epochs=0"], tmp_path)
     assert checked.returncode == 2
     assert checked.stderr.strip() == "kexp: config error: trainer.epochs=0 — must be an integer ≥ 1"
-    missing = run_kexp(["--config-dir", str(tmp_path / "nope"), "model=tiny_mlp"], tmp_path)
+    missing = kexp_in_process(["--config-dir", str(tmp_path / "nope"), "model=tiny_mlp"], tmp_path)
     assert missing.stderr.strip() == f"kexp: config error: --config-dir {tmp_path / 'nope'} — no such directory"
-    trained = run_kexp(["--config-dir", str(own), "model=tiny_mlp", "data.train_size=100",
+    trained = kexp_in_process(["--config-dir", str(own), "model=tiny_mlp", "data.train_size=100",
                         "data.test_size=50", "trainer.epochs=1", "hydra.run.dir=r"], tmp_path)
     assert trained.returncode == 0, trained.stderr[-2000:]
     assert "kexp: tiny_mlp-adam: 12,730 parameters" in trained.stdout  # 784*16+16 + 16*10+10
@@ -109,7 +109,7 @@ def test_paths_with_a_tilde_work_as_the_docs_type_them(tmp_path):
     assert args == ["data=folder", "data.path=~/photos"]
     tiny = ["model=mlp", "model.hidden_units=[16]", "data.image_size=[16,16]", "trainer.epochs=1",
             "trainer.save_model=false", "hydra.run.dir=~/runs/$RUN_NAME"]
-    done = run_kexp([*args, *tiny], tmp_path, env={"HOME": str(home), "RUN_NAME": "first"})
+    done = kexp_in_process([*args, *tiny], tmp_path, env={"HOME": str(home), "RUN_NAME": "first"})
     assert done.returncode == 0, done.stderr
     assert f"kexp: run directory {home / 'runs' / 'first'}" in done.stdout
     assert (home / "runs" / "first" / "metrics.csv").is_file() and not (tmp_path / "~").exists()

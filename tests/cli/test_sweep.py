@@ -8,7 +8,7 @@ import time
 import pandas as pd
 import pytest
 
-from tests.conftest import TINY_CNN, kexp_with, run_kexp
+from tests.conftest import TINY_CNN, kexp_in_process, kexp_with
 
 
 
@@ -87,7 +87,7 @@ def test_a_killed_sweep_resumes_where_it_stopped(tmp_path):
     assert in_training or (job1 / "backup" / "trained").is_dir()  # else it stopped after training
     assert not (tmp_path / "sweep" / "2").exists()
 
-    result = run_kexp(args, tmp_path)
+    result = kexp_in_process(args, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "sweep" / "0" / "metrics.csv").read_text() == first  # skipped, not rerun
     history = pd.read_csv(job1 / "history.csv")

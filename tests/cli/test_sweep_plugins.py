@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import TINY_CNN, run_kexp
+from tests.conftest import TINY_CNN, kexp_in_process, run_kexp
 
 TINY = [*TINY_CNN, "data.train_size=200", "data.test_size=50", "trainer.epochs=1"]
 
@@ -43,10 +43,10 @@ def test_submitit_local_runs_each_job_as_its_own_process(tmp_path):
 
 def test_optuna_search_minimizes_the_validation_loss_of_a_regression_and_survives_divergence(tmp_path):
     """Regression: the objective is val_loss, minimised; a trial that diverges fails alone."""
-    result = run_kexp(["-m", "hparams_search=optuna", "hydra.sweeper.n_trials=3", "data=diabetes",
-                       "model=mlp", "model.hidden_units=[16]", "task=regression", "trainer.epochs=2",
-                       "hydra.sweeper.params={optimizer.learning_rate: 'choice(0.001, 1e12)'}",
-                       "hydra.sweeper.sampler.seed=5", "hydra.sweep.dir=sweep"], tmp_path)
+    result = kexp_in_process(["-m", "hparams_search=optuna", "hydra.sweeper.n_trials=3", "data=diabetes",
+                              "model=mlp", "model.hidden_units=[16]", "task=regression", "trainer.epochs=2",
+                              "hydra.sweeper.params={optimizer.learning_rate: 'choice(0.001, 1e12)'}",
+                              "hydra.sweeper.sampler.seed=5", "hydra.sweep.dir=sweep"], tmp_path)
     summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
     # sampler seed 5 (seeded per trial number) draws the good rate, the divergent one, the good one (measured)
     assert summary["status"].tolist() == ["ok", "diverged", "ok"]
@@ -57,8 +57,8 @@ def test_optuna_search_minimizes_the_validation_loss_of_a_regression_and_survive
 
 
 def test_optuna_search_maximizes_validation_accuracy(tmp_path):
-    result = run_kexp(["-m", "hparams_search=optuna", "hydra.sweeper.n_trials=3", *TINY,
-                       "hydra.sweep.dir=sweep"], tmp_path)
+    result = kexp_in_process(["-m", "hparams_search=optuna", "hydra.sweeper.n_trials=3", *TINY,
+                              "hydra.sweep.dir=sweep"], tmp_path)
     summary = assert_sweep_ok(result, tmp_path / "sweep", 3)
     searched = {"optimizer.learning_rate", "trainer.batch_size", "regularization.dropout"}
     assert searched <= set(summary.columns)

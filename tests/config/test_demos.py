@@ -5,14 +5,14 @@ import pandas as pd
 import pytest
 
 from kexp.course.cli import SLIDE_OUTPUT, main
-from tests.conftest import run_kexp
+from tests.conftest import kexp_in_process
 
 TINY = ["data.train_size=60", "data.test_size=30", "data.image_size=16", "trainer.epochs=1",
         "trainer.save_model=false", "hydra.sweep.dir=sweep"]
 
 
 def sweep(tmp_path, preset, *extra):
-    result = run_kexp(["-m", f"experiment={preset}", *TINY, *extra], tmp_path)
+    result = kexp_in_process(["-m", f"experiment={preset}", *TINY, *extra], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
     assert (summary["status"] == "ok").all() and (tmp_path / "sweep" / "report.html").is_file()

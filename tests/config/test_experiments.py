@@ -5,7 +5,7 @@ import pytest
 
 from kexp.config.location import config_dir
 from kexp.models import build_model
-from tests.conftest import compose_config, run_kexp, typed_config
+from tests.conftest import compose_config, kexp_in_process, typed_config
 
 PRESETS = sorted(p.stem for p in (config_dir() / "experiment").glob("*.yaml"))
 SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3), "digits": (28, 28, 1)}
@@ -61,9 +61,9 @@ def test_degradation_sweeps_plain_and_residual_nets_with_diagnostics_end_to_end(
     preset = compose_config(["experiment=degradation"], return_hydra_config=True)
     assert preset.hydra.sweeper.params.model == "plain20,plain56,resnet20,resnet56"
     assert preset.trainer.gradient_flow is True
-    result = run_kexp(["-m", "experiment=degradation", "model=plain20,resnet20", "data=digits",
-                       "data.train_size=60", "data.test_size=30", "data.image_size=8",
-                       "trainer.epochs=1", "trainer.save_model=false", "hydra.sweep.dir=sweep"], tmp_path)
+    result = kexp_in_process(["-m", "experiment=degradation", "model=plain20,resnet20", "data=digits",
+                              "data.train_size=60", "data.test_size=30", "data.image_size=8",
+                              "trainer.epochs=1", "trainer.save_model=false", "hydra.sweep.dir=sweep"], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
     assert summary["model"].tolist() == ["plain20", "resnet20"]

@@ -80,10 +80,10 @@ def test_bad_tables_are_one_line_before_training(tmp_path, target, changes, mess
 
 
 def test_a_csv_trains_end_to_end_with_named_classes(tmp_path):
-    from tests.conftest import run_kexp
+    from tests.conftest import kexp_in_process
 
     path = write_table(tmp_path / "t.csv")
-    result = run_kexp(["data=csv", f"data.path={path}", "data.target=churned", "model=mlp",
+    result = kexp_in_process(["data=csv", f"data.path={path}", "data.target=churned", "model=mlp",
                        "model.hidden_units=[16]", "task=binary", "task.positive_class=yes",
                        "trainer.epochs=2", "hydra.run.dir=run"], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]

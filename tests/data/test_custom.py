@@ -36,9 +36,9 @@ def test_a_loader_without_a_test_split_is_one_line():
 
 
 def test_a_custom_loader_trains_end_to_end(tmp_path):
-    from tests.conftest import run_kexp
+    from tests.conftest import kexp_in_process
 
-    result = run_kexp(["data=custom", f"data.loader._target_={__name__}.load", "+data.loader.count=60",
+    result = kexp_in_process(["data=custom", f"data.loader._target_={__name__}.load", "+data.loader.count=60",
                        "model=mlp", "model.hidden_units=[8]", "trainer.epochs=2", "hydra.run.dir=run"],
                       tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from kexp.runs.pipeline import run
-from tests.conftest import TINY_CNN, compose_config, run_kexp, typed_config, write_image_tree
+from tests.conftest import TINY_CNN, compose_config, kexp_in_process, typed_config, write_image_tree
 
 
 def test_a_folder_trains_end_to_end_with_a_disk_cache_and_a_bad_image_skipped(tmp_path):
@@ -16,7 +16,7 @@ def test_a_folder_trains_end_to_end_with_a_disk_cache_and_a_bad_image_skipped(tm
             "data.cache=disk", f"data.cache_dir={cache}", "data.on_bad_image=skip", "task=binary",
             "task.positive_class=dog", "trainer.class_weight=balanced", "trainer.epochs=2",
             "hydra.run.dir=run"]
-    result = run_kexp(args, tmp_path)
+    result = kexp_in_process(args, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     run_dir = tmp_path / "run"
     log = (run_dir / "kexp.log").read_text()

@@ -83,12 +83,12 @@ def test_a_missing_package_is_one_line(monkeypatch):
 def test_the_trained_model_is_an_mlflow_model_that_loads_and_predicts_the_same(tmp_path):
     """Once a plain file (no MLmodel: mlflow.keras.load_model failed, no logged model, nothing to
     register); tags once differed from the docs and kexp.overrides was on sweep jobs only."""
-    from tests.conftest import run_kexp
+    from tests.conftest import kexp_in_process
 
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     args = ["model=mlp", "model.hidden_units=[16]", *TINY_DATA, "trainer.epochs=1", "logger=[csv,mlflow]",
             f"logger.mlflow.tracking_uri={uri}", "logger.mlflow.register_as=digits-mlp", "hydra.run.dir=run"]
-    result = run_kexp(args, tmp_path)
+    result = kexp_in_process(args, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     mlflow.set_tracking_uri(uri)
     client = mlflow.MlflowClient(uri)

@@ -11,7 +11,7 @@ import urllib.request
 import pandas as pd
 import pytest
 
-from tests.conftest import TINY_DATA, run_kexp
+from tests.conftest import TINY_DATA, kexp_in_process
 
 mlflow = pytest.importorskip("mlflow")
 
@@ -25,7 +25,7 @@ SWEEP = ["-m", "model=mlp", "model.hidden_units=[16]", "optimizer=sgd", "optimiz
 def sweep(tmp_path_factory):
     root = tmp_path_factory.mktemp("tracked")
     uri = f"sqlite:///{root}/store/mlflow.db"
-    result = run_kexp([*SWEEP, f"logger.mlflow.tracking_uri={uri}"], root)
+    result = kexp_in_process([*SWEEP, f"logger.mlflow.tracking_uri={uri}"], root)
     assert result.returncode == 1, result.stderr[-3000:]  # two jobs diverged
     return root / "sweep", uri
 

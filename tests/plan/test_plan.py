@@ -3,7 +3,7 @@
 import pandas as pd
 
 from kexp.cli.plan import main as plan
-from tests.conftest import run_kexp
+from tests.conftest import kexp_in_process
 
 TINY = ["data.train_size=120", "data.test_size=40", "trainer.save_model=false"]
 
@@ -37,7 +37,7 @@ def test_a_plan_counts_every_configuration_times_it_from_earlier_runs_and_makes_
     assert list(tmp_path.iterdir()) == []  # nothing written
 
     # after one real run of the mlp, a plan of 3 epochs of it is timed from that run's seconds per epoch
-    done = run_kexp(["model=mlp", *TINY, "trainer.epochs=1", "seed=4"], tmp_path)
+    done = kexp_in_process(["model=mlp", *TINY, "trainer.epochs=1", "seed=4"], tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     metrics = pd.read_csv(next((tmp_path / "outputs").rglob("metrics.csv")))
     per_epoch = float(metrics["train_seconds"].iloc[0]) / int(metrics["epochs"].iloc[0])
@@ -52,6 +52,6 @@ def test_a_plan_counts_every_configuration_times_it_from_earlier_runs_and_makes_
 
 
 def test_the_command_line_takes_the_flag_before_hydra_sees_it(tmp_path):
-    result = run_kexp(["model=mlp", *TINY, "--plan"], tmp_path)
+    result = kexp_in_process(["model=mlp", *TINY, "--plan"], tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("kexp plan: 1 job; nothing is run")
     assert not (tmp_path / "outputs").exists()

@@ -4,7 +4,7 @@ record, the comparison that shows it, and the same command continuing (not repea
 import pandas as pd
 import yaml
 
-from tests.conftest import run_kexp
+from tests.conftest import kexp_in_process
 
 RACE = ["-m", "model=mlp", "model.hidden_units=[32]", "data.train_size=200", "data.test_size=60",
         "trainer.epochs=2", "trainer.save_model=false", "optimizer.learning_rate=0.003,0.00001",
@@ -12,7 +12,7 @@ RACE = ["-m", "model=mlp", "model.hidden_units=[32]", "data.train_size=200", "da
 
 
 def test_a_clear_loser_is_dropped_after_the_first_round_and_the_race_continues_where_it_stopped(tmp_path):
-    result = run_kexp(RACE, tmp_path)
+    result = kexp_in_process(RACE, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     sweep = tmp_path / "race"
     race = yaml.safe_load((sweep / "race.yaml").read_text())
@@ -33,7 +33,7 @@ def test_a_clear_loser_is_dropped_after_the_first_round_and_the_race_continues_w
     assert "It ran 6 of the full grid&#x27;s 8 runs (2 saved)" in (sweep / "report.html").read_text()
     assert "kexp: race: one configuration is left" in result.stdout
     # the same command again: every run is found finished, the same decision, nothing trained again
-    again = run_kexp(RACE, tmp_path)
+    again = kexp_in_process(RACE, tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count("already finished ok; skipped") == 6
     assert yaml.safe_load((sweep / "race.yaml").read_text()) == race
@@ -54,7 +54,7 @@ def test_a_race_that_cannot_run_is_one_line_before_anything_runs(tmp_path):
     assert preflight_error([*base, "seed=3"]) == ""  # (the first seed: 3, 4, 5, ...)
     for typo in ("hydra.sweeper.alpah=0.1", "+hydra.sweeper.alpah=0.1"):  # (added, nothing would read it)
         assert preflight_error([*base, typo]).endswith("did you mean hydra.sweeper.alpha?"), typo
-    result = run_kexp([*base, "hydra.sweeper.max_seeds=1", "hydra.sweep.dir=nothing"], tmp_path)
+    result = kexp_in_process([*base, "hydra.sweeper.max_seeds=1", "hydra.sweep.dir=nothing"], tmp_path)
     assert result.returncode == 2 and result.stderr.strip().splitlines()[-1] == \
         "kexp: config error: hydra.sweeper.max_seeds=1 — an integer of at least 2"
     assert not (tmp_path / "nothing").exists()

@@ -15,7 +15,7 @@ import pytest
 
 from kexp.runs.disk import (DiskFullError, check_free_space, disk_full_message, full_file, human,
                        is_disk_full, run_peak_bytes)
-from tests.conftest import kexp_with, run_kexp
+from tests.conftest import kexp_in_process, kexp_with, run_kexp
 
 MLP = ["model=mlp", "model.hidden_units=[64]", "data.train_size=200", "data.test_size=50",
        "trainer.epochs=4", "trainer.batch_size=50"]
@@ -80,7 +80,7 @@ def fill_after(epoch: int, filler: Path, leave: int, flag: Path) -> str:
 def test_a_disk_that_fills_up_ends_cleanly_and_the_rerun_resumes(tmp_path):
     with small_disk(tmp_path / "disk", "24m") as disk:
         # 1. The default mlp (535,818 weights + Adam's slots) cannot fit in 24 MB: refused up front.
-        refused = run_kexp(["model=mlp", f"hydra.run.dir={disk}/big"], tmp_path)
+        refused = kexp_in_process(["model=mlp", f"hydra.run.dir={disk}/big"], tmp_path)
         assert refused.returncode == 2 and not (disk / "big").exists()
         lines = [l for l in refused.stderr.splitlines() if l.startswith("kexp:")]
         assert len(lines) == 1 and lines[0].startswith("kexp: disk error: this run (model, backups, "
@@ -111,7 +111,7 @@ def test_a_disk_that_fills_up_ends_cleanly_and_the_rerun_resumes(tmp_path):
         # 4. Space freed: the rerun resumes after epoch 1 and finishes.
         filler.unlink()
         first = pd.read_csv(run / "history.csv").iloc[0]
-        done = run_kexp(argv, tmp_path)
+        done = kexp_in_process(argv, tmp_path)
         assert done.returncode == 0, done.stderr[-2000:]
         history = pd.read_csv(run / "history.csv")
         assert history["epoch"].tolist() == [1, 2, 3, 4] and history.iloc[0].equals(first)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from kexp.data import load_data
-from tests.conftest import TINY_CNN, TINY_DATA, compose_config, run_kexp, typed_config
+from tests.conftest import TINY_CNN, TINY_DATA, compose_config, kexp_in_process, run_kexp, typed_config
 
 ARGS = [*TINY_CNN, *TINY_DATA, "trainer.epochs=2", "trainer.batch_size=32"]
 TINY_CNN_PARAMETERS = (5 * 5 * 1 * 8 + 8) + (5 * 5 * 8 * 16 + 16) + (4 * 4 * 16 * 32 + 32) + (32 * 10 + 10)
@@ -148,7 +148,7 @@ def test_an_error_in_the_job_is_printed_once_and_leaves_no_directory(tmp_path):
     (tmp_path / "conf" / "model").mkdir(parents=True)
     (tmp_path / "conf" / "model" / "mine.yaml").write_text("name: mine\nbuilder: nonet\n")
     (tmp_path / "mine").mkdir()  # the user's own (empty) folder around the run directory stays
-    result = run_kexp(["--config-dir", str(tmp_path / "conf"), "model=mine", "hydra.run.dir=mine/run"], tmp_path)
+    result = kexp_in_process(["--config-dir", str(tmp_path / "conf"), "model=mine", "hydra.run.dir=mine/run"], tmp_path)
     assert result.returncode == 2
     line = "kexp: config error: model.builder=nonet — unknown"
     assert result.stderr.count(line) == 1 and result.stdout.count(line) == 0, result.stderr

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import run_kexp
+from tests.conftest import kexp_in_process
 
 LEGACY = Path(__file__).resolve().parent.parent / "fixtures" / "legacy"
 #: the command line the interrupted run was started with (killed after epoch 1 of 3)
@@ -26,7 +26,7 @@ def test_an_unfinished_run_of_the_old_layout_resumes_after_its_last_epoch(tmp_pa
     assert "data.test_fraction" in stored and "trainer.tensorboard" in stored  # really the old names
     first_epoch = pd.read_csv(run_dir / "history.csv")
 
-    result = run_kexp([*UNFINISHED_ARGS, f"hydra.run.dir={run_dir}"], cwd=tmp_path)
+    result = kexp_in_process([*UNFINISHED_ARGS, f"hydra.run.dir={run_dir}"], cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr[-3000:]
     log = (run_dir / "kexp.log").read_text()

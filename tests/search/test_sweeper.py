@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import TINY_CNN, run_kexp
+from tests.conftest import TINY_CNN, kexp_in_process
 from tests.training.test_trainer import start_kexp, wait_for_epochs
 
 SEARCH = ["-m", "hparams_search=optuna", *TINY_CNN, "data.train_size=120", "data.test_size=40",
@@ -53,7 +53,7 @@ def test_two_concurrent_searchers_share_one_study_and_a_rerun_continues_it(tmp_p
     assert results["study_name"] == "cnn-adam-digits"
     assert results["best_value"] == study["value"].max() == summary["best_val_accuracy"].max()
 
-    again = run_kexp([*args, "hydra.sweeper.n_trials=1", "hydra.sweep.dir=c"], tmp_path)
+    again = kexp_in_process([*args, "hydra.sweeper.n_trials=1", "hydra.sweep.dir=c"], tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "Optuna study cnn-adam-digits in sqlite:///study.db (4 trials so far)" in again.stdout + again.stderr
     assert stored_trials(tmp_path / "study.db")["number"].tolist() == [0, 1, 2, 3, 4]
@@ -70,7 +70,7 @@ def test_a_killed_search_rerun_into_its_directory_finishes_its_trials(tmp_path):
     killed = stored_trials(tmp_path / "study.db")
     assert killed["state"].tolist() == ["COMPLETE", "RUNNING"]
 
-    rerun = run_kexp(args, tmp_path)
+    rerun = kexp_in_process(args, tmp_path)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert "resuming trial 1 (job 1)" in rerun.stdout + rerun.stderr
     trials = stored_trials(tmp_path / "study.db")
@@ -93,7 +93,7 @@ def test_a_pruned_search_then_its_finalists_confirmed(tmp_path):
             "hydra.sweeper.params={optimizer.learning_rate: 'tag(log, interval(0.00001, 0.1))'}",
             "hparams_search.pruner=percentile", "hparams_search.pruner_options={percentile: 99.0, n_startup_trials: 1}",
             "hparams_search.confirm.top_k=2", "hparams_search.confirm.seeds=2"]
-    result = run_kexp(args, tmp_path)
+    result = kexp_in_process(args, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     sweep = tmp_path / "sweep"
     study = pd.read_csv(sweep / "study.csv")
@@ -130,7 +130,7 @@ def test_a_pruned_search_then_its_finalists_confirmed(tmp_path):
     assert "Confirmation: the finalists with fresh seeds" in report and f"{len(pruned)} pruned" in report
     assert "Parameter importance" in report and (sweep / "importance.csv").is_file()
 
-    again = run_kexp(args, tmp_path)  # everything done: no trial asked, no run continued
+    again = kexp_in_process(args, tmp_path)  # everything done: no trial asked, no run continued
     assert again.returncode == 0, again.stderr[-3000:]
     assert len(pd.read_csv(sweep / "study.csv")) == 5
     for row in pruned.itertuples():
@@ -144,7 +144,7 @@ def test_several_objectives_give_a_pareto_front_and_a_budget_ends_the_search(tmp
             "hydra.sweeper.params=null", "model.dense_units=choice([8],[16],[32],[64])",
             "objective=[val_accuracy,parameters]", "hparams_search.budget.trials=3",
             "hparams_search.sampler=nsga2"]
-    result = run_kexp(args, tmp_path)
+    result = kexp_in_process(args, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "budget: the study has 3 trials" in result.stdout + result.stderr
     sweep = tmp_path / "sweep"
@@ -175,7 +175,7 @@ def test_a_dead_searchers_trial_is_failed_by_its_heartbeat_and_retried_by_anothe
     process.send_signal(signal.SIGKILL)
     process.communicate()
     time.sleep(3.5)
-    other = run_kexp([*args, "hydra.sweeper.n_trials=1", "hydra.sweep.dir=b"], tmp_path)
+    other = kexp_in_process([*args, "hydra.sweeper.n_trials=1", "hydra.sweep.dir=b"], tmp_path)
     assert other.returncode == 0, other.stderr[-3000:]
     assert "trial 2 retries trial 1" in other.stdout + other.stderr
     trials = stored_trials(tmp_path / "study.db")
@@ -234,7 +234,7 @@ def test_a_grid_on_a_journal_file_with_parallel_jobs_stops_when_every_combinatio
             "trainer.batch_size=choice(16,32)", "optimizer.learning_rate=choice(0.001,0.01)",
             "hparams_search.sampler=grid", "hydra.sweeper.n_trials=6", "hparams_search.storage=journal.log",
             "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "hydra.sweeper.n_jobs=2", "hydra.sweep.dir=sweep"]
-    result = run_kexp(args, tmp_path)
+    result = kexp_in_process(args, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "grid search: all 4 combinations tried" in result.stdout + result.stderr
     study = pd.read_csv(tmp_path / "sweep" / "study.csv")
@@ -271,7 +271,7 @@ def test_the_sweepers_own_spellings_own_the_study_and_other_fixed_settings_are_r
     base = [arg for arg in SEARCH if not arg.startswith("hparams_search.storage=")]
     args = [*base, "hydra.sweeper.study_name=mine", "hydra.sweeper.storage=sqlite:///mine.db",
             "hydra.sweeper.n_trials=2", "trainer.epochs=2"]
-    first = run_kexp([*args, "hydra.sweep.dir=a"], tmp_path)
+    first = kexp_in_process([*args, "hydra.sweep.dir=a"], tmp_path)
     assert first.returncode == 0, first.stderr[-3000:]
     assert not (tmp_path / "outputs" / "optuna.db").exists() and not (tmp_path / "study.db").exists()
     with sqlite3.connect(tmp_path / "mine.db") as connection:
@@ -282,12 +282,12 @@ def test_the_sweepers_own_spellings_own_the_study_and_other_fixed_settings_are_r
     assert studies == [("mine",)]
     assert reported == [(0, "COMPLETE", 2), (1, "COMPLETE", 2)]  # each trial's run reported both epochs there
 
-    other = run_kexp([*args, "data.train_size=100", "hydra.sweep.dir=b"], tmp_path)
+    other = kexp_in_process([*args, "data.train_size=100", "hydra.sweep.dir=b"], tmp_path)
     assert other.returncode == 2
     assert other.stderr.strip() == (
         "kexp: config error: hparams_search.study_name=mine — a study searched with other fixed settings "
         "(data.train_size: 120 there, 100 here); its trials would steer and rank this search: give a new "
         "hparams_search.study_name, or the study's settings")
     assert not (tmp_path / "b").exists()
-    again = run_kexp([*args, "hydra.sweeper.n_trials=1", "seed=1", "hydra.sweep.dir=c"], tmp_path)  # (seeds may share)
+    again = kexp_in_process([*args, "hydra.sweeper.n_trials=1", "seed=1", "hydra.sweep.dir=c"], tmp_path)  # (seeds may share)
     assert again.returncode == 0, again.stderr[-3000:]

@@ -13,7 +13,7 @@ import pytest
 
 from kexp.training.signals import SignalGuard
 from kexp.training.trainer import training_callbacks
-from tests.conftest import TINY_CNN, kexp_with, run_kexp, typed_config
+from tests.conftest import TINY_CNN, kexp_in_process, kexp_with, run_kexp, typed_config
 
 # About a second per epoch on 2 cores: long enough to interrupt mid-training.
 SLOW_TINY = [*TINY_CNN, "data.train_size=1000", "data.test_size=100", "trainer.batch_size=32"]
@@ -107,9 +107,9 @@ def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum, uninterr
 
 
 def test_a_nan_loss_stops_the_run_as_diverged(tmp_path):
-    result = run_kexp(["model=mlp", "optimizer=sgd", "optimizer.learning_rate=1e12",
-                       "data.train_size=300", "data.test_size=50", "trainer.epochs=5",
-                       "hydra.run.dir=run"], tmp_path)
+    result = kexp_in_process(["model=mlp", "optimizer=sgd", "optimizer.learning_rate=1e12",
+                              "data.train_size=300", "data.test_size=50", "trainer.epochs=5",
+                              "hydra.run.dir=run"], tmp_path)
     assert result.returncode == 3, result.stderr[-2000:]
     assert "kexp: diverged" in result.stderr and "lower optimizer.learning_rate (now 1e+12)" in result.stderr
     metrics = pd.read_csv(tmp_path / "run" / "metrics.csv").iloc[0]
@@ -153,7 +153,7 @@ def test_a_kill_at_any_moment_leaves_whole_files_and_loses_no_training(tmp_path)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     assert_whole_artifacts(run)
     assert (run / "model.keras").is_file() and not (run / "metrics.csv").exists()  # saved, then killed
-    done = run_kexp(args, tmp_path)
+    done = kexp_in_process(args, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (run / "history.csv").read_text() == history  # trained once, kept as it was
     log = (run / "kexp.log").read_text()
