@@ -103,8 +103,9 @@ def start_backend(
         log.info("trainer.precision: %s (%s)", policy, why)
     keras.config.set_dtype_policy(policy)
     check_float16(policy, device)
-    with native_output_hidden():  # (on JAX, Keras seeds TensorFlow too, importing it if installed)
-        keras.utils.set_random_seed(seed)
+    from kexp.compat.keras import set_random_seed
+
+    set_random_seed(seed)  # (Keras's, without importing TensorFlow on JAX)
     info = BackendInfo(backend=backend, keras=keras.__version__, precision=policy, devices=list(devices))
     log.info(info.describe())
     return info

@@ -11,6 +11,7 @@ that test, naming the attribute, instead of breaking resume in the field.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,8 @@ PRIVATE_API = {
     "keras.src.backend.jax.trainer.JAXTrainer": ("make_train_function", "_make_function"),
     # fit builds the model, loss and metrics from the first batch it is fed, unless already built
     "keras.src.trainers.trainer.Trainer": ("_symbolic_build",),
+    # keras.utils.set_random_seed seeds TensorFlow when this lazy module says it is installed
+    "keras.src.utils.rng_utils.tf": ("_available",),
 }
 
 #: The name that ends the path of every random layer's seed-generator state variable.
@@ -113,3 +116,26 @@ def build_from_batch(model: keras.Model, batch: tuple) -> None:
     something else (the row numbers of :mod:`kexp.backends.resident`). Shapes and dtypes only
     are read."""
     model._symbolic_build(data_batch=batch)
+
+
+def set_random_seed(seed: int) -> None:
+    """``keras.utils.set_random_seed(seed)``, without importing TensorFlow on another backend.
+
+    Keras 3.15 seeds TensorFlow too wherever it is installed, importing it (10 CPU seconds on a
+    slow 2-core machine) in every JAX run, which never uses it: kexp feeds JAX from NumPy and
+    Grain, never ``tf.data``. Where TensorFlow is the backend, or imported already, or Keras has
+    looked for it before, this is Keras's function as it is; otherwise Keras's function runs
+    with its lazy ``tensorflow`` module saying "not installed" for the call (so it seeds Keras,
+    Python, NumPy and torch as always), and afterwards asks again as before.
+    """
+    from keras.src.utils import rng_utils
+
+    lazy_tensorflow = rng_utils.tf
+    if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules or lazy_tensorflow._available is not None:
+        keras.utils.set_random_seed(seed)
+        return
+    lazy_tensorflow._available = False
+    try:
+        keras.utils.set_random_seed(seed)
+    finally:
+        lazy_tensorflow._available = None

@@ -48,8 +48,7 @@ def with_found_rate(run: RunSettings, data, run_dir: Path, build: Callable[[RunS
     the model trained next starts from the weights it would have had with that
     rate given directly.
     """
-    import keras
-
+    from kexp.compat.keras import set_random_seed
     from kexp.lr_find.range_test import range_test
     from kexp.lr_find.settings import RangeTestSettings
     from kexp.runs.provenance import read_run_file, write_run_file
@@ -82,7 +81,7 @@ def with_found_rate(run: RunSettings, data, run_dir: Path, build: Callable[[RunS
             ", ".join(f"{s:.3g}" for s in result.suggestions),
             result.spread,
         )
-        keras.utils.set_random_seed(run.seed)
+        set_random_seed(run.seed)
     facts = read_run_file(run_dir)
     facts["learning_rate_found"] = rate
     write_run_file(run_dir, facts)

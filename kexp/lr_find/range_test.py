@@ -11,6 +11,7 @@ from collections.abc import Callable
 import keras
 import pandas as pd
 
+from kexp.compat.keras import set_random_seed
 from kexp.lr_find.settings import BETA, STOP_FACTOR, RangeTestResult, RangeTestSettings, suggest
 
 
@@ -78,7 +79,7 @@ def range_test(
     epochs = math.ceil(settings.steps / per_epoch)
     frames, suggestions = [], []
     for repeat in range(settings.repeats):
-        keras.utils.set_random_seed(seed + repeat)
+        set_random_seed(seed + repeat)
         model = build()
         test = RangeTest(settings, samples, batch_size)
         inputs = training_inputs(data.train, batch_size, seed + repeat, 0, epochs)

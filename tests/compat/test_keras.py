@@ -48,3 +48,44 @@ def test_backup_paths_and_position_are_set_and_read_back(tmp_path):
     assert keras_compat.backup_weights_path(backup) == tmp_path / "w.weights.h5"
     keras_compat.set_backup_position(backup, 4, 2)
     assert keras_compat.backup_position(backup) == (4, 2)
+
+
+SEEDED_ON_JAX = """
+import random, sys
+import numpy as np, keras
+from keras.src.utils import rng_utils
+from kexp.compat.keras import set_random_seed
+assert keras.backend.backend() == "jax"
+
+def draws():
+    return random.random(), float(np.random.random()), keras.ops.convert_to_numpy(keras.random.uniform((3,))).tolist()
+
+set_random_seed(3)
+ours = draws()
+print("tensorflow imported:", "tensorflow" in sys.modules, "asked again:", rng_utils.tf._available is None)
+keras.utils.set_random_seed(3)  # (Keras's own: imports TensorFlow, installed here, to seed it)
+print("same draws as Keras's:", draws() == ours, "tensorflow imported:", "tensorflow" in sys.modules)
+"""
+
+
+def test_seeding_on_jax_seeds_as_keras_does_without_importing_tensorflow():
+    """keras.utils.set_random_seed imports TensorFlow wherever it is installed (10 CPU seconds here,
+    in every JAX run, which never uses it); kexp's seeds Python, NumPy and Keras the same without."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", SEEDED_ON_JAX], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["tensorflow imported: False asked again: True",
+                                        "same draws as Keras's: True tensorflow imported: True"]
+
+
+def test_seeding_on_tensorflow_is_kerass_own():
+    keras_compat.set_random_seed(5)
+    ours = [np.random.random(), keras.ops.convert_to_numpy(keras.random.uniform((2,))).tolist()]
+    keras.utils.set_random_seed(5)
+    assert [np.random.random(), keras.ops.convert_to_numpy(keras.random.uniform((2,))).tolist()] == ours
