@@ -11,8 +11,9 @@ that test, naming the attribute, instead of breaking resume in the field.
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keras
@@ -34,7 +35,8 @@ PRIVATE_API = {
     "keras.src.backend.jax.trainer.JAXTrainer": ("make_train_function", "_make_function"),
     # fit builds the model, loss and metrics from the first batch it is fed, unless already built
     "keras.src.trainers.trainer.Trainer": ("_symbolic_build",),
-    # keras.utils.set_random_seed seeds TensorFlow when this lazy module says it is installed
+    # Keras's lazy ``tensorflow`` module (one object: rng_utils, serialization_lib, ... import it);
+    # ``_available`` caches its answer to "is TensorFlow installed?"
     "keras.src.utils.rng_utils.tf": ("_available",),
 }
 
@@ -118,24 +120,36 @@ def build_from_batch(model: keras.Model, batch: tuple) -> None:
     model._symbolic_build(data_batch=batch)
 
 
-def set_random_seed(seed: int) -> None:
-    """``keras.utils.set_random_seed(seed)``, without importing TensorFlow on another backend.
+@contextlib.contextmanager
+def tensorflow_unasked() -> Iterator[None]:
+    """Keras's "is TensorFlow installed?" answered "no" for the block, where TensorFlow is neither
+    the backend nor imported yet, so that Keras does not import it to ask.
 
-    Keras 3.15 seeds TensorFlow too wherever it is installed, importing it (10 CPU seconds on a
-    slow 2-core machine) in every JAX run, which never uses it: kexp feeds JAX from NumPy and
-    Grain, never ``tf.data``. Where TensorFlow is the backend, or imported already, or Keras has
-    looked for it before, this is Keras's function as it is; otherwise Keras's function runs
-    with its lazy ``tensorflow`` module saying "not installed" for the call (so it seeds Keras,
-    Python, NumPy and torch as always), and afterwards asks again as before.
+    Keras 3.15 asks on any backend, importing TensorFlow wherever it is installed (10 CPU seconds
+    on a slow 2-core machine), to seed it (``keras.utils.set_random_seed``) and, when saving a
+    model, to check whether a value is one of TensorFlow's types: a JAX run, which never uses
+    TensorFlow (kexp feeds JAX from NumPy and Grain, never ``tf.data``), paid that import. What
+    uses TensorFlow in the block still imports it itself (TensorBoard's summaries). Keras's
+    preprocessing layers that need TensorFlow (``StringLookup``, ...) would say it is missing in
+    the block: it covers seeding, training and saving, not building the model. Afterwards Keras
+    asks again as before.
     """
     from keras.src.utils import rng_utils
 
     lazy_tensorflow = rng_utils.tf
     if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules or lazy_tensorflow._available is not None:
-        keras.utils.set_random_seed(seed)
+        yield
         return
     lazy_tensorflow._available = False
     try:
-        keras.utils.set_random_seed(seed)
+        yield
     finally:
         lazy_tensorflow._available = None
+
+
+def set_random_seed(seed: int) -> None:
+    """``keras.utils.set_random_seed(seed)``: Keras's own, without importing TensorFlow to seed it
+    where it is not the backend (:func:`tensorflow_unasked`); Keras, Python, NumPy and torch are
+    seeded as always."""
+    with tensorflow_unasked():
+        keras.utils.set_random_seed(seed)

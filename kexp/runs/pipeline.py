@@ -119,12 +119,13 @@ def run(settings: RunSettings, run_dir: Path, threads: int | None = None) -> Run
             "parameters": int(model.count_params()),
             "macs": macs,
         }
+        from kexp.compat.keras import tensorflow_unasked
         from kexp.loggers import TrackedRun, open_loggers
 
         tracked = TrackedRun(settings.name, settings.params)
         with open_loggers(settings.loggers, tracked, run_dir, enabled=writes_artifacts()) as loggers:
             try:
-                with bad_images_named(data):
+                with bad_images_named(data), tensorflow_unasked():  # (JAX: Keras saves without importing it)
                     trained = train(settings, built, run_dir, guard, loggers.callbacks())
                     record = finish(settings, built, run_dir, trained, facts)
             except TrainingInterrupted:

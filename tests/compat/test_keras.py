@@ -50,11 +50,12 @@ def test_backup_paths_and_position_are_set_and_read_back(tmp_path):
     assert keras_compat.backup_position(backup) == (4, 2)
 
 
-SEEDED_ON_JAX = """
-import random, sys
+
+ON_JAX = """
+import random, sys, tempfile
 import numpy as np, keras
 from keras.src.utils import rng_utils
-from kexp.compat.keras import set_random_seed
+from kexp.compat.keras import set_random_seed, tensorflow_unasked
 assert keras.backend.backend() == "jax"
 
 def draws():
@@ -62,15 +63,21 @@ def draws():
 
 set_random_seed(3)
 ours = draws()
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+model.compile("adam", "mse")
+model.fit(np.ones((8, 4)), np.ones((8, 2)), verbose=0)
+with tensorflow_unasked():
+    model.save(tempfile.mkdtemp() + "/m.keras")
 print("tensorflow imported:", "tensorflow" in sys.modules, "asked again:", rng_utils.tf._available is None)
 keras.utils.set_random_seed(3)  # (Keras's own: imports TensorFlow, installed here, to seed it)
 print("same draws as Keras's:", draws() == ours, "tensorflow imported:", "tensorflow" in sys.modules)
 """
 
 
-def test_seeding_on_jax_seeds_as_keras_does_without_importing_tensorflow():
-    """keras.utils.set_random_seed imports TensorFlow wherever it is installed (10 CPU seconds here,
-    in every JAX run, which never uses it); kexp's seeds Python, NumPy and Keras the same without."""
+def test_on_jax_seeding_and_saving_do_not_import_tensorflow_and_seed_as_keras_does():
+    """Keras imports TensorFlow wherever it is installed to seed it and, saving a model, to check
+    for its types (10 CPU seconds here, in every JAX run, which never uses it): kexp's seeding and
+    saving on JAX do not import it, and seed Python, NumPy and Keras as Keras's own function."""
     import os
     import subprocess
     import sys
@@ -78,7 +85,7 @@ def test_seeding_on_jax_seeds_as_keras_does_without_importing_tensorflow():
     from tests.conftest import REPO
 
     env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", SEEDED_ON_JAX], capture_output=True, text=True, env=env)
+    done = subprocess.run([sys.executable, "-c", ON_JAX], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["tensorflow imported: False asked again: True",
                                         "same draws as Keras's: True tensorflow imported: True"]
