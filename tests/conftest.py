@@ -103,8 +103,8 @@ def kexp_in_process(args: list[str], cwd: Path, env: dict[str, str] | None = Non
     The test worker has imported Keras already, so this saves the 11–12 CPU seconds a new Python
     pays to import it (docs/performance.md, "The suite on the slower machine"). For tests whose
     subject is what a command does (its files, its lines, its exit code), not the process: signals,
-    kills, start-up lines, another backend and Python's own warnings on stderr need
-    :func:`run_kexp`. What the command changes in this process (working directory, ``sys.argv``,
+    kills, start-up lines, another backend, ``trainer.deterministic=true`` (TensorFlow's op
+    determinism stays on in the process) and Python's own warnings on stderr need :func:`run_kexp`. What the command changes in this process (working directory, ``sys.argv``,
     environment, logging handlers, signal handlers) is put back afterwards.
     """
     import contextlib
