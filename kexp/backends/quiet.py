@@ -53,3 +53,11 @@ def import_keras_quietly():
     with native_output_hidden():
         import keras
     return keras
+
+
+def import_tensorflow_quietly() -> None:
+    """``import tensorflow`` (once) with its start-up lines hidden: TensorBoard's summaries need it on
+    any backend, and on JAX nothing else imports it (:func:`kexp.compat.keras.tensorflow_unasked`)."""
+    if "tensorflow" not in sys.modules:
+        with native_output_hidden():
+            import tensorflow  # noqa: F401

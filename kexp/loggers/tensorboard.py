@@ -52,7 +52,9 @@ class TensorBoardLogger(RunLogger):
         return cls(dict(options), run_dir)
 
     def callbacks(self) -> list:
+        from kexp.backends.quiet import import_tensorflow_quietly
 
+        import_tensorflow_quietly()  # (its summaries need it on any backend; JAX runs import it only here)
         return [_epochs_from_one()(log_dir=str(self.run_dir / LOG_DIR), **self.options)]
 
 
