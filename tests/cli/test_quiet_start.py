@@ -55,11 +55,14 @@ def quiet_python(code: str, cwd, env=None) -> subprocess.CompletedProcess:
 
 
 def test_the_other_entry_points_print_no_start_up_lines_either(tmp_path):
-    """Once: kexp.lr_find and a JAX run printed TensorFlow's lines (Keras seeds TensorFlow on JAX,
-    importing it), and a notebook's Result.load_model() CUDA's "failed call to cuInit"."""
+    """Once: kexp.lr_find and a JAX run printed TensorFlow's lines (Keras seeded TensorFlow on JAX,
+    importing it; now only TensorBoard's summaries import it there), and a notebook's
+    Result.load_model() CUDA's "failed call to cuInit"."""
     small = ["model=mlp", "model.hidden_units=[8]", "data.train_size=100", "trainer.epochs=1"]
-    on_jax = kexp_in("", [*small, "hydra.run.dir=jax"], tmp_path, env={"KERAS_BACKEND": "jax"})
+    on_jax = kexp_in("", [*small, "logger=tensorboard", "hydra.run.dir=jax"], tmp_path,
+                     env={"KERAS_BACKEND": "jax"})
     assert on_jax.returncode == 0, on_jax.stderr
+    assert list((tmp_path / "jax" / "tensorboard" / "train").glob("events.out.tfevents.*"))
     lr_find = quiet_python(f"import sys\nfrom kexp.lr_find.cli import main\nsys.exit(main({small[:3]!r}))", tmp_path)
     assert lr_find.returncode == 0, lr_find.stderr
     loaded = quiet_python("from pathlib import Path\nfrom kexp.api.results import Result\nResult(Path('jax')).load_model()", tmp_path,
