@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import preflight_error, run_in_process, run_kexp, write_image_tree
+from tests.conftest import kexp_in_process, preflight_error, run_in_process, write_image_tree
 
 FINE_TUNE = ["data=folder", "data.image_size=[32,32]", "model=backbone", "model.weights=null",
              "trainer.epochs=3", "trainer.batch_size=8", "trainer.fine_tune.freeze_epochs=1",
@@ -87,11 +87,12 @@ def test_history_model_txt_and_curves_show_the_phases(reference):
 
 def test_a_run_stopped_in_either_phase_resumes_in_the_right_one(reference, photos, tmp_path):
     """SIGTERM after epoch 1 (the end of phase 1), then after epoch 2 (in phase 2): three starts of
-    python -m kexp end with the history and model of the uninterrupted run."""
+    python -m kexp end with the history and model of the uninterrupted run. (In this process: its
+    reference already turned TensorFlow's op determinism on here; the signals reach kexp's guard.)"""
     signals = [f"{{_target_: tests.callbacks.SignalAfterEpoch, epoch: {e}, flag: '{tmp_path / f'sent{e}'}'}}"
                for e in (1, 2)]
     args = [*FINE_TUNE, f"data.path={photos}", f"trainer.callbacks=[{','.join(signals)}]", "hydra.run.dir=run"]
-    codes = [run_kexp(args, tmp_path) for _ in range(3)]
+    codes = [kexp_in_process(args, tmp_path) for _ in range(3)]
     assert [c.returncode for c in codes] == [143, 143, 0], codes[-1].stderr[-2000:]
     run_dir, reference_row, _ = reference
     ours = pd.read_csv(tmp_path / "run" / "history.csv").drop(columns=["epoch_seconds"])
