@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import tempfile
 import sys
@@ -18,8 +20,11 @@ from kexp.config.location import config_dir
 from kexp.cli.main import register_resolvers
 
 REPO = Path(__file__).resolve().parent.parent
-# Which image files decoded before (kexp/data/checked_images.py): the suite's own record, not the user's
-os.environ.setdefault("KEXP_CACHE_DIR", tempfile.mkdtemp(prefix="kexp-test-cache-"))
+# Which image files decoded before (kexp/data/checked_images.py): the suite's own record, not the
+# user's; removed when the process that made it ends (xdist's workers inherit the controller's)
+if "KEXP_CACHE_DIR" not in os.environ:
+    os.environ["KEXP_CACHE_DIR"] = tempfile.mkdtemp(prefix="kexp-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["KEXP_CACHE_DIR"], ignore_errors=True)
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
