@@ -27,10 +27,11 @@ to the end of the last, kexp's validation and backups included).
 ``--set trainer.steps_per_execution=1`` gives kexp a plain ``fit``'s one batch per
 call; its default is ``auto``.
 
-``--feed host device`` (JAX): time kexp twice, side by side — the training arrays fed
+``--feed host device device+scan`` (JAX): time kexp side by side — the training arrays fed
 from the host, and put on the device with each batch gathered there
-(:mod:`kexp.backends.resident`), each forced whatever kexp would choose (on a GPU it
-chooses the device where the arrays fit; on a CPU the host).
+(:mod:`kexp.backends.resident`), and the latter with a call's batches also tried as one
+compiled loop (:func:`kexp.backends.jax.scanned_train_calls`, which times both ways and
+keeps the faster), each forced whatever kexp would choose.
 """
 
 from __future__ import annotations
@@ -144,17 +145,21 @@ def feeding(feed: str | None):
     if feed is None:
         yield
         return
+    from kexp.backends import jax as kexp_jax
     from kexp.backends import resident
-    from kexp.backends.jax import compiled_step_reason
+    from kexp.training import execution
 
-    chosen = resident.resident_reason
+    chosen = resident.resident_reason, kexp_jax.scanned_steps_reason, execution.FEWEST_BATCHES_TO_SCAN
+    on_device = feed in ("device", "device+scan")
     resident.resident_reason = (
-        (lambda model, split: compiled_step_reason(model)) if feed == "device" else (lambda model, split: "--feed host")
+        (lambda model, split: kexp_jax.compiled_step_reason(model)) if on_device else (lambda model, split: "--feed host")
     )
+    if feed == "device+scan":  # the compiled loop tried (and timed) whatever the device and the fit's length
+        kexp_jax.scanned_steps_reason, execution.FEWEST_BATCHES_TO_SCAN = kexp_jax.compiled_step_reason, 0
     try:
         yield
     finally:
-        resident.resident_reason = chosen
+        resident.resident_reason, kexp_jax.scanned_steps_reason, execution.FEWEST_BATCHES_TO_SCAN = chosen
 
 
 def time_kexp(cfg, x, y, feed: str | None = None) -> tuple[Stopwatch, tuple[float, float]]:
@@ -210,8 +215,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="epochs per fit (the first compiles)")
     parser.add_argument("--set", nargs="*", default=[], help="extra kexp overrides, e.g. trainer.jit_compile=true")
     parser.add_argument("--no-jax", action="store_true", help="skip the JAX-backend run")
-    parser.add_argument("--feed", nargs="*", default=[], choices=["host", "device"],
-                        help="JAX: time kexp with its training arrays fed from the host and/or on the device, "
+    parser.add_argument("--feed", nargs="*", default=[], choices=["host", "device", "device+scan"],
+                        help="JAX: time kexp with its training arrays fed from the host and/or on the device "
+                             "(device+scan: and a call's batches tried as one compiled loop, whatever the device), "
                              "side by side (default: kexp's own choice)")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import subprocess
 import sys
 
 import numpy as np
@@ -14,11 +15,11 @@ import pytest
 
 from kexp.backends import decoding_workers
 from kexp.backends.batches import SplitBatches, epoch_order
-from kexp.backends.decoding_workers import DecodedAhead, main_module_reimportable, worker_reason
+from kexp.backends.decoding_workers import BatchOfFit, DecodedAhead, main_module_reimportable, worker_reason
 from kexp.data import ImageFiles, Split
 from kexp.data.images import BadImageError, LazyRows
 from tests.backends.test_batches import fit_epochs
-from tests.conftest import IMAGE_RUN, kexp_with
+from tests.conftest import IMAGE_RUN, REPO, kexp_with
 
 pytest.importorskip("grain")
 
@@ -140,6 +141,28 @@ def test_a_script_is_reimportable_when_its_code_runs_under_the_main_guard(script
     assert main_module_reimportable() is reimportable
     del main.__file__  # (interactive: nothing to run again)
     assert main_module_reimportable()
+
+
+A_WORKERS_FIRST_BATCH = """
+import pickle, sys
+reader = pickle.loads(sys.stdin.buffer.read())  # (what a worker is handed, before its init)
+assert "keras" not in sys.modules, "unpickling imported Keras"
+from kexp.backends.decoding_workers import _start_worker
+_start_worker(0)
+x, y = reader(0)
+import keras
+print(keras.backend.backend(), "tensorflow" in sys.modules, x.shape)
+"""
+
+
+def test_a_worker_decodes_with_keras_on_numpy_whatever_the_training_backend(files):
+    """A worker imports no Keras until its first batch, then Keras on its NumPy backend for Pillow's
+    loader: a training process on TensorFlow once made every worker import TensorFlow (7 s)."""
+    handed = pickle.dumps(BatchOfFit(SplitBatches(files, 8, seed=3)))
+    done = subprocess.run([sys.executable, "-c", A_WORKERS_FIRST_BATCH], input=handed, capture_output=True,
+                          cwd=REPO, env={**os.environ, "KERAS_BACKEND": "tensorflow", "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.decode().split() == ["numpy", "False", "(8,", "16,", "16,", "1)"]
 
 
 def test_a_bad_image_raised_in_a_worker_is_the_same_one_line():
