@@ -20,7 +20,6 @@ from typing import Any
 import keras
 
 from kexp.backends.split_rows import DECODING_THREADS, SplitRows, decoding_threads, epoch_order
-from kexp.data.prepare import Split
 
 __all__ = ["DECODING_THREADS", "SplitBatches", "decoding_threads", "epoch_order"]
 
@@ -30,17 +29,10 @@ class SplitBatches(SplitRows, keras.utils.PyDataset):
     (read in the training thread), its batches taken from worker processes where they decode
     ahead (:attr:`ahead`)."""
 
-    def __init__(
-        self,
-        split: Split,
-        batch_size: int,
-        seed: int | None = None,
-        first_epoch: int = 0,
-        shard: tuple[int, int] | None = None,
-        threads: int | None = None,
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """:class:`~kexp.backends.split_rows.SplitRows`'s arguments."""
         keras.utils.PyDataset.__init__(self, workers=1, use_multiprocessing=False)  # (see the module's docstring)
-        SplitRows.__init__(self, split, batch_size, seed, first_epoch, shard, threads)
+        SplitRows.__init__(self, *args, **kwargs)
         #: the fit's batches decoded ahead by worker processes (:mod:`kexp.backends.decoding_workers`)
         self.ahead: Any = None
         self._passes, self._last_index = 0, -1  # (batches in order: see position)
