@@ -61,6 +61,16 @@ def typed_config(overrides: list[str] | None = None):
     return run_settings(compose_config(overrides))
 
 
+@pytest.fixture(autouse=True)
+def _usual_kernels_after_each_test():
+    """A run of the test's with ``trainer.deterministic=true`` turned TensorFlow's op determinism
+    on in this worker: off again for the next test, as for a sweep's next job
+    (:mod:`kexp.compat.tensorflow`)."""
+    yield
+    if "kexp.compat.tensorflow" in sys.modules:
+        sys.modules["kexp.compat.tensorflow"].op_determinism_off()
+
+
 def run_in_process(overrides: list[str], run_dir: Path) -> dict[str, object]:
     """Train and evaluate in this process (no new Python, no TensorFlow import); the metrics row."""
     from kexp.runs.pipeline import run
@@ -107,9 +117,10 @@ def kexp_in_process(args: list[str], cwd: Path, env: dict[str, str] | None = Non
 
     The test worker has imported Keras already, so this saves the 11–12 CPU seconds a new Python
     pays to import it (docs/performance.md, "The suite on the slower machine"). For tests whose
-    subject is what a command does (its files, its lines, its exit code), not the process: signals,
-    kills, start-up lines, another backend, ``trainer.deterministic=true`` (TensorFlow's op
-    determinism stays on in the process) and Python's own warnings on stderr need :func:`run_kexp`. What the command changes in this process (working directory, ``sys.argv``,
+    subject is what a command does (its files, its lines, its exit code), not the process: kills,
+    start-up lines, another backend and Python's own warnings on stderr need :func:`run_kexp`
+    (``trainer.deterministic=true`` runs here: its op determinism is turned off after each test).
+    What the command changes in this process (working directory, ``sys.argv``,
     environment, logging handlers, signal handlers) is put back afterwards.
     """
     import contextlib

@@ -63,7 +63,7 @@ def start_backend(
     if distributed is not None and int(distributed.num_processes) > 1:
         start_processes(distributed)
     if backend == "tensorflow":
-        from kexp.backends.tensorflow import configure_devices, enable_determinism, split_cpu
+        from kexp.backends.tensorflow import configure_devices, split_cpu, use_determinism
 
         # ("5 out of the last 5 calls … triggered tf.function retracing": each new model of a process —
         # a search's trials, a range test's repeats — traces its own functions, as it must)
@@ -73,8 +73,7 @@ def start_backend(
             split_cpu(int(os.environ[LOGICAL_CPUS_VARIABLE]))
         with native_output_hidden():  # (CUDA's "failed call to cuInit" on machines without a GPU)
             devices = configure_devices(threads)
-        if deterministic:
-            enable_determinism()
+        use_determinism(deterministic)  # (off again after a sweep's earlier job turned it on)
     elif backend == "jax":
         import jax
 

@@ -61,11 +61,16 @@ def mirrored_strategy():
     return tf.distribute.MirroredStrategy(devices=[d.name for d in devices])
 
 
-def enable_determinism() -> None:
-    """Reproducible TensorFlow kernels (same config and seed → same numbers)."""
-    import tensorflow as tf
+def use_determinism(deterministic: bool) -> None:
+    """Reproducible TensorFlow kernels for this run when ``deterministic`` (same config and seed → same
+    numbers); otherwise TensorFlow's usual ones, even after an earlier run of the process asked for
+    determinism (:mod:`kexp.compat.tensorflow`)."""
+    from kexp.compat.tensorflow import op_determinism_off, op_determinism_on
 
-    tf.config.experimental.enable_op_determinism()
+    if deterministic:
+        op_determinism_on()
+    else:
+        op_determinism_off()
 
 
 def epoch_seeded_dataset(split, batch_size: int, seed: int, first_epoch: int, epochs: int):

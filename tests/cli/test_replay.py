@@ -6,13 +6,13 @@ import sys
 import pandas as pd
 import yaml
 
-from tests.conftest import TINY_CNN, run_kexp
+from tests.conftest import TINY_CNN, kexp_in_process
 
 
 def test_a_deterministic_run_replays_identically_and_bad_input_is_one_line(tmp_path):
     args = [*TINY_CNN, "data.train_size=120", "data.test_size=40", "trainer.epochs=2",
             "trainer.deterministic=true", "trainer.save_model=false", "hydra.run.dir=first"]
-    assert run_kexp(args, tmp_path).returncode == 0
+    assert kexp_in_process(args, tmp_path).returncode == 0
     replay = subprocess.run([sys.executable, "-m", "kexp.replay", "first", "--verify", "--out", "again"],
                             cwd=tmp_path, capture_output=True, text=True)
     assert replay.returncode == 0, replay.stderr[-3000:]
@@ -32,7 +32,7 @@ def test_a_deterministic_run_replays_identically_and_bad_input_is_one_line(tmp_p
 def test_a_sweep_replays_from_its_multirun_yaml_job_by_job(tmp_path):
     args = ["-m", *TINY_CNN, "data.train_size=100", "data.test_size=30", "trainer.epochs=1", "seed=0,1",
             "trainer.deterministic=true", "trainer.save_model=false", "hydra.sweep.dir=sweep"]
-    assert run_kexp(args, tmp_path).returncode == 0
+    assert kexp_in_process(args, tmp_path).returncode == 0
     replay = subprocess.run([sys.executable, "-m", "kexp.replay", "sweep", "--verify", "--out", "again"],
                             cwd=tmp_path, capture_output=True, text=True)
     assert replay.returncode == 0, replay.stderr[-3000:]

@@ -13,7 +13,7 @@ import pytest
 
 from kexp.training.signals import SignalGuard
 from kexp.training.trainer import training_callbacks
-from tests.conftest import TINY_CNN, kexp_in_process, kexp_with, run_kexp, typed_config
+from tests.conftest import TINY_CNN, kexp_in_process, kexp_with, typed_config
 
 # About a second per epoch on 2 cores: long enough to interrupt mid-training.
 SLOW_TINY = [*TINY_CNN, "data.train_size=1000", "data.test_size=100", "trainer.batch_size=32"]
@@ -42,7 +42,7 @@ def history_without_timing(path):
 @pytest.fixture(scope="module")
 def uninterrupted_history(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("reference")
-    result = run_kexp([*RESUMABLE, "hydra.run.dir=run"], cwd)
+    result = kexp_in_process([*RESUMABLE, "hydra.run.dir=run"], cwd)
     assert result.returncode == 0, result.stderr[-2000:]
     return history_without_timing(cwd / "run" / "history.csv")
 
@@ -68,7 +68,7 @@ def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum, uninterr
     if signum == signal.SIGTERM:  # while it runs (frozen meanwhile), a second process is refused
         process.send_signal(signal.SIGSTOP)
         config = (run / ".hydra" / "config.yaml").read_text()
-        second = run_kexp(args, tmp_path)
+        second = kexp_in_process(args, tmp_path)
         process.send_signal(signal.SIGCONT)
         assert second.returncode == 2 and second.stderr.strip() == (
             f"kexp: config error: hydra.run.dir={run} — in use by process {process.pid} on "
@@ -79,7 +79,7 @@ def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum, uninterr
     assert process.returncode == 128 + signum, stderr
     assert "kexp: interrupted (stopped by SIG" in stderr and "to continue, run the same command again" in stderr
     if signum == signal.SIGTERM:  # a rerun with other values is refused, naming them
-        other = run_kexp([*args, "trainer.batch_size=16"], tmp_path)
+        other = kexp_in_process([*args, "trainer.batch_size=16"], tmp_path)
         assert other.returncode == 2 and other.stderr.strip().endswith(
             "holds a run with another config: trainer.batch_size=16 (was 32); rerun with the same "
             "values to resume, or use a new directory")
@@ -90,7 +90,7 @@ def test_a_signal_stops_cleanly_and_the_rerun_resumes(tmp_path, signum, uninterr
     assert matplotlib.image.imread(run / "curves.png").shape[:2] == (450, 1100)
     assert (run / "backup").is_dir() and not (run / "model.keras").exists()
 
-    resumed = run_kexp(args, tmp_path)  # the same command again
+    resumed = kexp_in_process(args, tmp_path)  # the same command again
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     if signum == signal.SIGINT:
         assert only_run_dir(tmp_path) == run  # no second directory
