@@ -2,14 +2,15 @@
 
 These run the real ``python -m kexp``. Config mistakes, unreadable data
 files and problems inside the arrays stop before TensorFlow is imported
-(about a second each); only "too small for the model" needs the model built.
+(about a second each); only "too small for the model" needs the model built
+(so it runs in the test's process, which has imported Keras).
 The full list of config mistakes is checked in-process (tests/config/test_validation.py).
 """
 
 import numpy as np
 import pytest
 
-from tests.conftest import TINY_CNN, run_kexp, write_npz
+from tests.conftest import TINY_CNN, kexp_in_process, run_kexp, write_npz
 
 
 def assert_clean_failure(result, cwd, expected: str, tensorflow_started: bool = False):
@@ -90,9 +91,11 @@ DATA_MISTAKES = [
                          ids=[c[0] for c in DATA_MISTAKES])
 def test_data_mistakes_found_while_loading(tmp_path, arrays, extra, expected):
     path = write_npz(tmp_path / "bad.npz", n_train=N, **arrays)
-    result = run_kexp([f"data.path={path}", *TINY_CNN, *extra], tmp_path)
-    # The data is loaded before the backend: only the model's own check needs TensorFlow.
+    # The data is loaded before the backend: only the model's own check needs Keras, so that one runs
+    # in this process, which has imported it (a new one would spend 11 CPU s on the import).
     model_check = "too small for model" in expected
+    args = [f"data.path={path}", *TINY_CNN, *extra]
+    result = kexp_in_process(args, tmp_path) if model_check else run_kexp(args, tmp_path)
     assert_clean_failure(result, tmp_path, expected.format(path=path), tensorflow_started=model_check)
 
 

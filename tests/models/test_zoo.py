@@ -148,8 +148,9 @@ IMAGENET_COUNTS = {
 }
 
 
-@pytest.mark.parametrize("name, expected", sorted(IMAGENET_COUNTS.items()))
+@pytest.mark.parametrize("name, expected", sorted((n, c) for n, c in IMAGENET_COUNTS.items() if n != "vgg16"))
 def test_imagenet_reference_counts(name, expected):
+    """(VGG-16's: the test below, which builds it at this size anyway.)"""
     model = build(name, (224, 224, 3), 1000)
     assert trainable(model) == expected
 
@@ -157,7 +158,7 @@ def test_imagenet_reference_counts(name, expected):
 def test_vgg_equals_keras_applications_exactly():
     ours = build("vgg16", (224, 224, 3), 1000)
     reference = keras.applications.VGG16(weights=None)
-    assert ours.count_params() == reference.count_params() == 138_357_544
+    assert trainable(ours) == ours.count_params() == reference.count_params() == IMAGENET_COUNTS["vgg16"]
     assert [w.shape for w in ours.weights] == [w.shape for w in reference.weights]
 
 
