@@ -51,8 +51,11 @@ def test_step_is_heaviside_and_passes_no_gradient():
     """001: 0 below zero, 1 from zero on; its derivative is 0, so nothing below it learns."""
     step = Step()
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(step(X)), [[0, 0, 1, 1, 0, 1]])
-    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, name="below"), Step(),
-                              keras.layers.Dense(2, name="above")])
+    # (the step's inputs all 1, so the layer above gets ones: with random ones, all four fell below
+    # zero for some draws, and the layer above got zeros and no gradient either)
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, kernel_initializer="zeros",
+                                                                   bias_initializer="ones", name="below"),
+                              Step(), keras.layers.Dense(2, name="above")])
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
