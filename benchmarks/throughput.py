@@ -32,14 +32,22 @@ from the host, and put on the device with each batch gathered there
 (:mod:`kexp.backends.resident`), and the latter with a call's batches also tried as one
 compiled loop (:func:`kexp.backends.jax.scanned_train_calls`, which times both ways and
 keeps the faster), each forced whatever kexp would choose.
+
+``--compilation-cache`` (JAX): kexp's fits use JAX's persistent compilation cache as
+``python -m kexp`` does by default (:func:`kexp.backends.jax.use_compilation_cache`, in a
+fresh folder that the warm-up fills: a user's second run of the same model and batch shape,
+or a sweep's later jobs); the hand-written fits do not (the cache is switched off around them).
+Without it neither side has the cache, as in a script run once.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import functools
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -162,7 +170,26 @@ def feeding(feed: str | None):
         resident.resident_reason, kexp_jax.scanned_steps_reason, execution.FEWEST_BATCHES_TO_SCAN = chosen
 
 
-def time_kexp(cfg, x, y, feed: str | None = None) -> tuple[Stopwatch, tuple[float, float]]:
+@contextlib.contextmanager
+def jax_compilation_cache(enabled: bool):
+    """JAX's persistent compilation cache switched on for the block when ``enabled``, and off again
+    after it (JAX decides once whether its cache is used: ``reset_cache`` makes it look again)."""
+    if not enabled:
+        yield
+        return
+    import jax
+    from jax.experimental.compilation_cache.compilation_cache import reset_cache
+
+    jax.config.update("jax_enable_compilation_cache", True)
+    reset_cache()
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_compilation_cache", False)
+        reset_cache()
+
+
+def time_kexp(cfg, x, y, feed: str | None = None, cache: bool = False) -> tuple[Stopwatch, tuple[float, float]]:
     """Wall and CPU seconds of ``kexp.training.trainer.fit`` over ``x``, and of its epochs after the first."""
     import keras
 
@@ -178,7 +205,7 @@ def time_kexp(cfg, x, y, feed: str | None = None) -> tuple[Stopwatch, tuple[floa
     n = len(x) - VALIDATION
     validation = Split(x[n:], y[n:])
     clock = epoch_clock()
-    with feeding(feed):
+    with feeding(feed), jax_compilation_cache(cache):
         watch = kexp_fit(cfg, Dataset("bench", Split(x[:n], y[:n]), validation, validation, 10), [clock])
     return watch, clock.steady
 
@@ -219,11 +246,27 @@ def main() -> None:
                         help="JAX: time kexp with its training arrays fed from the host and/or on the device "
                              "(device+scan: and a call's batches tried as one compiled loop, whatever the device), "
                              "side by side (default: kexp's own choice)")
+    parser.add_argument("--compilation-cache", action="store_true",
+                        help="JAX: kexp's fits load their programs from JAX's persistent compilation cache, as a "
+                             "second run of `python -m kexp` does (filled by the warm-up); the hand-written's compile")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     import keras
 
     show_batches_per_call()
+    cache = args.compilation_cache and keras.backend.backend() == "jax"
+    if cache:
+        import jax
+
+        from kexp.backends.jax import use_compilation_cache
+
+        folder = Path(tempfile.mkdtemp(prefix="kexp-jax-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        print(f"kexp's JAX compilation cache: {use_compilation_cache(folder)}")
+        jax.config.update("jax_enable_compilation_cache", False)  # (on around kexp's fits only)
+        from jax.experimental.compilation_cache.compilation_cache import reset_cache
+
+        reset_cache()
 
     cfg = compose([f"model={args.model}", f"trainer.batch_size={args.batch_size}", f"trainer.epochs={args.epochs}",
                    "trainer.verbose=0", *args.set])
@@ -231,7 +274,8 @@ def main() -> None:
     print(f"model {args.model}, {source}, {args.images} images per epoch, {args.epochs} epochs a fit, batch "
           f"{args.batch_size}, backend {keras.backend.backend()}, kexp overrides: {' '.join(args.set) or '(defaults)'}")
     warm = slice(0, args.batch_size * 8 + VALIDATION)
-    paths = {f"kexp ({feed})" if feed else "kexp": functools.partial(time_kexp, feed=feed) for feed in args.feed or [None]}
+    paths = {f"kexp ({feed})" if feed else "kexp": functools.partial(time_kexp, feed=feed, cache=cache)
+             for feed in args.feed or [None]}
     paths["hand-written"] = time_handwritten
     for timed in paths.values():
         timed(cfg, x[warm], y[warm])
