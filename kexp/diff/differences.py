@@ -223,9 +223,29 @@ def check_seeds_only(runs: list[Run], name: str) -> None:
     }
     differing = {key: values for key, values in differing.items() if len(values) > 1}
     if differing:
-        listed = "; ".join(f"{key}: {', '.join(values)}" for key, values in differing.items())
         first = next(iter(differing))
+        example = next(value for value in differing[first] if value != "<absent>")
         raise DiffError(
-            f"{name} — its {len(runs)} runs differ in more than their seed ({listed}); "
-            f"pool only seeds of one configuration, e.g. {name}{',' if ':' in name else ':'}{first}={differing[first][0]}"
+            f"{name} — its {len(runs)} runs differ in more than their seed ({_named(differing)}); "
+            f"pool only seeds of one configuration, e.g. {name}{',' if ':' in name else ':'}{first}={example}"
         )
+
+
+#: The most differing keys, values of a key and characters of a value that the error names: a
+#: folder of many unrelated runs would otherwise give a line of thousands of characters.
+NAMED_KEYS, NAMED_VALUES, VALUE_CHARACTERS = 3, 4, 40
+
+
+def _named(differing: dict[str, list[str]]) -> str:
+    """``key: value, value; key: …`` for the first keys and values of ``differing``, with how many more."""
+
+    def short(value: str) -> str:
+        half = VALUE_CHARACTERS // 2  # (both ends: paths often share their start)
+        return value if len(value) <= VALUE_CHARACTERS else f"{value[:half]}…{value[-half:]}"
+
+    named = []
+    for key, values in list(differing.items())[:NAMED_KEYS]:
+        more = f" and {len(values) - NAMED_VALUES} more" if len(values) > NAMED_VALUES else ""
+        named.append(f"{key}: {', '.join(map(short, values[:NAMED_VALUES]))}{more}")
+    more_keys = len(differing) - NAMED_KEYS
+    return "; ".join(named) + (f"; and {more_keys} more keys" if more_keys > 0 else "")

@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
-from kexp.config.errors import DataError, KexpError
+from kexp.config.errors import ConfigError, DataError, KexpError
 from kexp.config.overrides import with_overrides
 from kexp.runs.layout import EVALUATION_FILE, EVALUATIONS_DIR, METRICS_FILE
 from kexp.runs.saved import finished_run_config, new_directory, timestamp
@@ -103,6 +103,23 @@ def _is_one(text: str) -> bool:
 
 #: What ``--all`` turns off: the run's subsamples of its own data.
 SUBSAMPLES = ("data.train_size", "data.test_size", "data.imbalance")
+#: The keys of a run's config that scoring reads: where the data comes from and how it is split,
+#: and the batch size; the rest (model, optimizer, trainer) made the saved model and is not read again.
+SCORING_KEYS = ("data.", "trainer.batch_size")
+
+
+def check_scoring_keys(overrides: list[str]) -> None:
+    """A :class:`ConfigError` for an override of a key that scoring a saved model does not read
+    (``trainer.epochs=3``, ``model.filters=[16]``): it would change nothing."""
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if not key.startswith(SCORING_KEYS[0]) and key != SCORING_KEYS[1]:
+            raise ConfigError.bad_value(
+                key,
+                value,
+                "not read when a saved model is scored (it was trained with the run's config); "
+                "kexp.evaluate takes data.* keys and trainer.batch_size",
+            )
 
 
 def load_scoring(run_dir: Path, overrides: list[str], everything: bool = False):
@@ -124,6 +141,7 @@ def load_scoring(run_dir: Path, overrides: list[str], everything: bool = False):
         given = {o.split("=", 1)[0].lstrip("+") for o in overrides}
         cfg = with_overrides(cfg, [f"{key}=null" for key in SUBSAMPLES if key not in given])
     cfg = with_overrides(cfg, overrides)
+    check_scoring_keys(overrides)
     from kexp.data.folder import scoring_known_classes
     from kexp.runs.saved import load_preprocessing
 

@@ -80,7 +80,10 @@ def test_bad_input_is_one_line_and_leaves_no_directory(saved_image_run, tmp_path
     cases = [([str(tmp_path)], f"kexp: run error: {tmp_path} — not a kexp run directory"),
              ([str(run_dir), f"data.path={strange}"], "classes yak are not among the run's classes (cat, dog, owl)"),
              ([str(run_dir), "data.image_size=[20,20]"], "inputs of 20x20x1, but the model of"),
-             ([str(run_dir), "trainer.nope=1"], "kexp: config error: trainer.nope=1 — not a key of the run's config")]
+             ([str(run_dir), "trainer.nope=1"], "kexp: config error: trainer.nope=1 — not a key of the run's config"),
+             ([str(run_dir), "trainer.epochs=3"], "kexp: config error: trainer.epochs=3 — not read when a saved model "
+                                                  "is scored"),
+             ([str(run_dir), "model.hidden_units=[16]"], "model.hidden_units=[16] — not read")]
     evaluations = set((run_dir / "evaluations").iterdir()) if (run_dir / "evaluations").exists() else set()
     for argv, message in cases:
         assert main(argv) == 2

@@ -73,6 +73,19 @@ def test_a_side_pools_only_runs_that_differ_in_their_seed(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == (
         f"kexp: diff error: {root}:optimizer=adam — its 2 runs differ in more than their seed (model.name: cnn, mlp); "
         f"pool only seeds of one configuration, e.g. {root}:optimizer=adam,model.name=cnn")
+    # a folder of many unrelated runs: the first keys and values named, with how many more, in a short line
+    mixed = tmp_path / "mixed"
+    for job in range(6):
+        run = make_run(mixed / str(job), [f"optimizer.learning_rate={job}"], seed=0, epochs=3)
+        with_config(run, seed=0, optimizer={"learning_rate": job / 10}, data={"path": f"/data/{'x' * 60}/{job}"},
+                    model={"name": f"net{job}", "units": job}, trainer={"epochs": job + 1})
+    assert main([str(mixed), str(root / "0")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"kexp: diff error: {mixed} — its 6 runs differ in more than their seed (")
+    named, example = err.split("; pool only seeds of one configuration, e.g. ")
+    assert "; model.name: net0, net1, net2, net3 and 2 more; model.units: 0, 1, 2, 3 and 2 more; and 2 more keys)" \
+        in named and len(named) - len(str(mixed)) < 400 and "x" * 40 not in named and "x…x" in named, named
+    assert example == f"{mixed}:data.path=/data/{'x' * 60}/0"  # (a whole value: one to select by)
     assert main([f"{root}:optimizer=adam,model=cnn", f"{root}:optimizer=sgd,model=cnn", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert next(row for row in out["metrics"] if row["metric"] == "parameters")["seeds"] == "1 / 1"
