@@ -80,3 +80,33 @@ class JobConfigs:
         except (HydraException, OmegaConfBaseException):
             return self._compose(job)  # (Hydra's composition, and its error, explained)
         return cfg
+
+
+class DistinctJobs:
+    """The jobs of a sweep seen so far, by their config: a job whose config is an earlier job's
+    (``model=cnn,cnn``, ``optimizer.learning_rate=0.001,1e-3``) would train the same thing again,
+    and the comparison would count the copy as a second seed."""
+
+    def __init__(self, overrides: list[Override]):
+        self._overrides = overrides
+        self._seen: dict[str, list[str]] = {}
+
+    def check(self, job: list[str], cfg: DictConfig) -> None:
+        """A :class:`ConfigError` naming the override that repeats a configuration, if ``job`` does."""
+        from kexp.config.errors import ConfigError
+        from kexp.config.flat import raw_leaves
+
+        fingerprint = repr(sorted(raw_leaves(cfg).items()))
+        earlier = self._seen.setdefault(fingerprint, job)
+        if earlier is job:
+            return
+        differing = [at for at, (text, before) in enumerate(zip(job, earlier, strict=True)) if text != before]
+        repeating = differing or [
+            at for at, o in enumerate(self._overrides) if len(set(values := override_values(o))) < len(values)
+        ]
+        named = self._overrides[repeating[0]] if repeating else self._overrides[0]
+        same = " and ".join(dict.fromkeys(job[at] for at in differing)) if differing else " ".join(job)
+        raise ConfigError(
+            f"{named.input_line} — the sweep would train one configuration twice ({same}), and the comparison "
+            "would count the copy as another seed: give each value once (seeds of a configuration: seed=0,1,2)"
+        )

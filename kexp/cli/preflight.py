@@ -27,7 +27,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from kexp.cli import plugins, single_run
 from kexp.cli.explain import explain
-from kexp.cli.job_configs import JobConfigs, job_overrides, override_values
+from kexp.cli.job_configs import DistinctJobs, JobConfigs, job_overrides, override_values
 from kexp.compat import hydra as hydra_compat
 from kexp.config import added_keys
 from kexp.config.errors import ConfigError
@@ -86,12 +86,15 @@ def preflight(argv: list[str], jobs: list[tuple[list[str], DictConfig]] | None =
         compose_job: Callable[[list[str]], DictConfig] = functools.partial(compose, hydra, config_name)
         if args.multirun:  # (a single run's config is composed whole, as Hydra will compose it)
             compose_job = JobConfigs(compose_job, overrides, set(all_groups(hydra_compat.ConfigGroups(hydra)))).config
+        distinct = DistinctJobs(overrides)
         for number, job in enumerate(job_overrides(overrides)[:MAX_CHECKED_JOBS]):
             cfg = compose_job(job)
             if number == 0:
                 check_added_keys(hydra, config_name, cfg, overrides, job)
             check_named(cfg, args.config_dir)
             validate(cfg)
+            if args.multirun and not is_search(cfg):
+                distinct.check(job, cfg)
             checked.append(tuple(v for v, o in zip(job, overrides, strict=True) if not o.is_hydra_override()))
             if jobs is not None:
                 jobs.append((job, cfg))

@@ -61,6 +61,12 @@ def test_the_grid_is_the_product_of_the_sweeps():
     (["-m", "model=glob(*,exclude=_*)", "trainer.epochs=2"], "model.patch_size=16 — must divide the image size (28x28"),
     (["-m", "model=glob(*,exclude=[_*,vit_base,vit_small,vit_tiny])", "trainer.epochs=2"], ""),
     (["model=nope", "--help"], "model=nope — unknown option; available: alexnet,"),
+    # a configuration twice: trained twice, and compared as if the copy were another seed
+    (["-m", "model=cnn,cnn"], "model=cnn,cnn — the sweep would train one configuration twice (model=cnn), and the "
+                              "comparison would count the copy as another seed"),
+    (["-m", "model=cnn,mlp", "optimizer.learning_rate=0.001,1e-3"],
+     "optimizer.learning_rate=0.001,1e-3 — the sweep would train one configuration twice (model=cnn "),
+    (["-m", "model=cnn,mlp", "seed=0,1", "optimizer.learning_rate=0.001,0.002"], ""),
     (["model=cnn,mlp"],  # a sweep without -m (was Hydra's six-line error, exit 1)
      "model=cnn,mlp — a sweep over model, which runs with -m: python -m kexp -m model=cnn,mlp; "
      "a list value is written model=[cnn,mlp]"),
