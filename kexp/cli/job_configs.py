@@ -85,7 +85,7 @@ class JobConfigs:
 class DistinctJobs:
     """The jobs of a sweep seen so far, by their config: a job whose config is an earlier job's
     (``model=cnn,cnn``, ``optimizer.learning_rate=0.001,1e-3``) would train the same thing again,
-    and the comparison would count the copy as a second seed."""
+    and the comparison would count the copy (as another seed where seeds are swept)."""
 
     def __init__(self, overrides: list[Override]):
         self._overrides = overrides
@@ -105,8 +105,11 @@ class DistinctJobs:
             at for at, o in enumerate(self._overrides) if len(set(values := override_values(o))) < len(values)
         ]
         named = self._overrides[repeating[0]] if repeating else self._overrides[0]
-        same = " and ".join(dict.fromkeys(job[at] for at in differing)) if differing else " ".join(job)
+        same = " ".join(job)
+        if differing:  # (texts that differ, values that do not)
+            same = f"{' '.join(earlier[at] for at in differing)} and {' '.join(job[at] for at in differing)}"
         raise ConfigError(
-            f"{named.input_line} — the sweep would train one configuration twice ({same}), and the comparison "
-            "would count the copy as another seed: give each value once (seeds of a configuration: seed=0,1,2)"
+            f"{named.input_line} — the sweep would train one configuration twice ({same}) and count the copy in "
+            "its comparison (as another seed where seeds are swept): give each value once (to repeat a "
+            "configuration, sweep seed=0,1,2)"
         )

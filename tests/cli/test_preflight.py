@@ -62,8 +62,8 @@ def test_the_grid_is_the_product_of_the_sweeps():
     (["-m", "model=glob(*,exclude=[_*,vit_base,vit_small,vit_tiny])", "trainer.epochs=2"], ""),
     (["model=nope", "--help"], "model=nope — unknown option; available: alexnet,"),
     # a configuration twice: trained twice, and compared as if the copy were another seed
-    (["-m", "model=cnn,cnn"], "model=cnn,cnn — the sweep would train one configuration twice (model=cnn), and the "
-                              "comparison would count the copy as another seed"),
+    (["-m", "model=cnn,cnn"], "model=cnn,cnn — the sweep would train one configuration twice (model=cnn) and count "
+                              "the copy in its comparison (as another seed where seeds are swept)"),
     (["-m", "model=cnn,mlp", "optimizer.learning_rate=0.001,1e-3"],
      "optimizer.learning_rate=0.001,1e-3 — the sweep would train one configuration twice (model=cnn "),
     (["-m", "model=cnn,mlp", "seed=0,1", "optimizer.learning_rate=0.001,0.002"], ""),
