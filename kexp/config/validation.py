@@ -36,6 +36,7 @@ def validate(cfg: DictConfig) -> None:
     _check_fine_tune(cfg)
     _check_learning_rate_find(cfg)
     _check_steps_per_call(cfg)
+    _check_monitors(cfg)
     from kexp.training.tasks import check_task_fits_data
 
     check_task_fits_data(
@@ -201,6 +202,30 @@ def _check_steps_per_call(cfg: DictConfig) -> None:
     else:
         return
     raise ConfigError.bad_value("trainer.steps_per_execution", _show(steps), f"must be auto or 1 {why}")
+
+
+#: The keys that name a metric for a Keras callback to watch (early stopping, the best checkpoint,
+#: ``schedule=plateau``).
+MONITOR_KEYS = ("regularization.early_stopping.monitor", "trainer.checkpoint.monitor", "schedule.monitor")
+
+
+def _check_monitors(cfg: DictConfig) -> None:
+    """Each ``*.monitor`` names a metric the run logs every epoch: Keras would find out only when the
+    first epoch ends (early stopping stops with a traceback; the checkpoint only warns, and saves nothing)."""
+    import difflib
+
+    from kexp.training.tasks import epoch_logs
+
+    logged = epoch_logs(str(OmegaConf.select(cfg, "task.name", default="multiclass")))
+    for key in MONITOR_KEYS:
+        monitor = OmegaConf.select(cfg, key, default=None)
+        if monitor is None or monitor in logged:
+            continue
+        close = difflib.get_close_matches(str(monitor), logged, n=1)
+        hint = f"; did you mean {key}={close[0]}?" if close else ""
+        raise ConfigError.bad_value(
+            key, monitor, f"must be a metric the run logs every epoch: {', '.join(logged)}{hint}"
+        )
 
 
 def _check_environment(cfg: DictConfig) -> None:

@@ -128,10 +128,13 @@ def load_npz(path: str | Path, arrays: bool = True) -> Arrays:
 
 @register_source("digits")
 def digits(settings: DataConfig, seed: int) -> Arrays:
-    """scikit-learn's bundled 8x8 digits, resized to ``image_size``, split stratified."""
+    """scikit-learn's bundled 8x8 digits, resized to ``image_size`` (a side, or [height, width]),
+    split stratified."""
     from sklearn.model_selection import train_test_split
 
-    images, labels = digit_images(settings.image_size)
+    from kexp.data.images import image_size
+
+    images, labels = digit_images(image_size(settings.image_size))
     x_train, x_test, y_train, y_test = train_test_split(
         images, labels, test_size=settings.test_split, stratify=labels, random_state=seed
     )
@@ -139,16 +142,16 @@ def digits(settings: DataConfig, seed: int) -> Arrays:
 
 
 @functools.lru_cache(maxsize=2)
-def digit_images(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every digit resized to ``size`` x ``size`` (values 0..1) and its label, read-only: made once
-    a process (a sweep's jobs share it; each job's split copies what it takes)."""
+def digit_images(size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every digit resized to ``size`` = (height, width) (values 0..1) and its label, read-only: made
+    once a process (a sweep's jobs share it; each job's split copies what it takes)."""
     from scipy.ndimage import zoom
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
     images = bunch.images.astype("float32") / 16.0  # pixel values are 0..16
-    factor = size / images.shape[1]
-    images = np.clip(zoom(images, (1, factor, factor), order=1), 0.0, 1.0).astype("float32")
+    factors = (1, size[0] / images.shape[1], size[1] / images.shape[2])
+    images = np.clip(zoom(images, factors, order=1), 0.0, 1.0).astype("float32")
     labels = bunch.target.astype("int64")
     for array in (images, labels):
         array.setflags(write=False)

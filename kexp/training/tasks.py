@@ -46,6 +46,18 @@ def check_task_fits_data(task: str, targets: str, data_name: str) -> None:
     )
 
 
+#: The metrics each task compiles (:meth:`Task.metrics`) by the names Keras logs them under. With the
+#: loss, each is logged every epoch for training and, prefixed ``val_``, for validation.
+TASK_METRICS = {"multiclass": ("accuracy",), "binary": ("accuracy", "auc"), "regression": ("mae",)}
+
+
+def epoch_logs(task: str) -> list[str]:
+    """The metrics a run of ``task`` logs every epoch (``history.csv``'s columns besides the learning
+    rate and the seconds): what a callback's ``monitor`` may name."""
+    names = ["loss", *TASK_METRICS.get(task, ())]
+    return [*names, *(f"val_{name}" for name in names)]
+
+
 @dataclass(frozen=True)
 class Task:
     """One task's choices, resolved from ``cfg.task`` and ``regularization.label_smoothing``."""

@@ -76,6 +76,15 @@ MISTAKES = [
                                                "(this run: tensorflow); TensorFlow's MultiWorkerMirroredStrategy"),
     (["trainer.distributed.num_processes=0"], "trainer.distributed.num_processes=0 — must be an integer ≥ 1"),
     (["trainer.distributed.timeout=0"], "trainer.distributed.timeout=0.0 — must be a number of seconds > 0"),
+    # a metric to watch that the run does not log (once a traceback after the first epoch, or a checkpoint
+    # that Keras only warned about and never saved)
+    (["regularization.early_stopping.patience=2", "regularization.early_stopping.monitor=val_acc"],
+     "regularization.early_stopping.monitor=val_acc — must be a metric the run logs every epoch: loss, accuracy, "
+     "val_loss, val_accuracy; did you mean regularization.early_stopping.monitor=val_accuracy?"),
+    (["trainer.checkpoint.best=true", "trainer.checkpoint.monitor=val_mae"],
+     "trainer.checkpoint.monitor=val_mae — must be a metric the run logs every epoch: loss, accuracy, val_loss,"),
+    (["data=diabetes", "model=mlp", "task=regression", "schedule=plateau", "schedule.monitor=val_accuracy"],
+     "schedule.monitor=val_accuracy — must be a metric the run logs every epoch: loss, mae, val_loss, val_mae"),
     # every job of a sweep is checked
     (["-m", "model=cnn,mlp", "regularization.dropout=0,1.5"], "regularization.dropout=1.5 — must be in [0, 1) or null"),
 ]

@@ -29,6 +29,15 @@ def test_digits_is_resized_scaled_and_split_stratified():
     assert not np.array_equal(other.y_train, y_train)
     assert np.array_equal(np.sort(np.concatenate([other.y_train, other.y_test])), np.sort(np.concatenate([y_train, y_test])))
 
+    # [height, width], as data.image_size allows (it crashed the digits once): the same digits, each
+    # side resized on its own; [8, 8] is scikit-learn's own images
+    tall = load_source(typed_config(["data.image_size=[16,8]"]).data, seed=0)
+    assert tall.x_train.shape == (1437, 16, 8) and np.array_equal(tall.y_train, y_train)
+    from sklearn.datasets import load_digits
+
+    own = load_source(typed_config(["data.image_size=[8,8]"]).data, seed=0)
+    assert {tuple(image.ravel()) for image in own.x_train} <= {tuple(i.ravel()) for i in load_digits().images / 16.0}
+
 
 def test_npz_in_keras_layout_is_loaded(tmp_path):
     path = write_npz(tmp_path / "d.npz", n_train=30, n_test=10)

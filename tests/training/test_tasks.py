@@ -7,9 +7,11 @@ import pytest
 
 from kexp.data import load_data
 from kexp.config.errors import ConfigError
-from kexp.training.tasks import Task, check_task_fits_data
+from kexp.training.tasks import Task, check_task_fits_data, epoch_logs
 from tests.conftest import TINY_CNN, compose_config, run_in_process, typed_config
 
+#: history.csv's columns that are kexp's, not Keras's logs.
+KEXP_COLUMNS = {"epoch", "learning_rate", "epoch_seconds"}
 TINY_RUN = [*TINY_CNN, "data.train_size=200", "data.test_size=100", "trainer.save_model=false"]
 
 
@@ -57,6 +59,8 @@ def test_binary_run_records_accuracy_and_auc(tmp_path):
                          tmp_path)
     history = pd.read_csv(tmp_path / "history.csv")
     assert {"accuracy", "auc", "val_accuracy", "val_auc"} <= set(history.columns)
+    # what a monitor may name (checked before the run) is what Keras logged, besides kexp's own columns
+    assert set(history.columns) - set(epoch_logs("binary")) == KEXP_COLUMNS
     assert 0 <= row["test_auc"] <= 1 and row["status"] == "ok"
     per_class = pd.read_csv(tmp_path / "per_class.csv")
     assert per_class["class"].tolist() == [0, 1] and per_class["support"].sum() == 100
@@ -67,6 +71,7 @@ def test_regression_on_diabetes_learns_in_the_datas_units(tmp_path):
                           "optimizer.learning_rate=0.003", "trainer.save_model=false"], tmp_path)
     history = pd.read_csv(tmp_path / "history.csv")
     assert {"mae", "val_mae"} <= set(history.columns) and "accuracy" not in history
+    assert set(history.columns) - set(epoch_logs("regression")) == KEXP_COLUMNS
     # Targets span 25..346 (std ≈ 77): predicting the mean gives MAE ≈ 65.
     assert history["mae"].iloc[-1] < 50 and row["test_mae"] < 60
     assert "target_scale" in (tmp_path / "model.txt").read_text()
