@@ -109,16 +109,19 @@ def _check_patches(cfg: DictConfig) -> None:
 
 #: Model families that take a table (rows of features) as well as images.
 TABLE_MODELS = ("mlp",)
+#: The ``data`` options that give tables: a CSV file, scikit-learn's bundled diabetes table.
+TABLE_DATA = ("csv", "diabetes")
 
 
 def _check_model_fits_tables(cfg: DictConfig) -> None:
-    """``data=csv`` gives rows of features: only an MLP takes them."""
-    if OmegaConf.select(cfg, "data.name", default=None) != "csv":
+    """Tables (``data=csv``, ``data=diabetes``) give rows of features: only an MLP takes them."""
+    data = OmegaConf.select(cfg, "data.name", default=None)
+    if data not in TABLE_DATA:
         return
     family = OmegaConf.select(cfg, "model.builder", default=None) or OmegaConf.select(cfg, "model.name", default=None)
     if family is not None and family not in TABLE_MODELS:
         raise ConfigError(
-            f"model={OmegaConf.select(cfg, 'model.name')} — takes images; data=csv gives tables "
+            f"model={OmegaConf.select(cfg, 'model.name')} — takes images; data={data} gives tables "
             "(rows of features): use model=mlp"
         )
 

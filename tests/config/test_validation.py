@@ -70,6 +70,8 @@ MISTAKES = [
     # rules between keys
     (["task=regression"], "task=regression needs numeric targets, but data=digits has data.target_type=labels "
                           "— use task=multiclass or task=binary"),
+    (["data=diabetes", "task=regression"], "model=cnn — takes images; data=diabetes gives tables (rows of features): "
+                                           "use model=mlp"),  # (once found after loading the data, as Keras's words)
     (["data=diabetes", "model=mlp"], "task=multiclass needs class labels, but data=diabetes has "
                                      "data.target_type=numbers — use task=regression"),
     (["trainer.distributed.num_processes=2"], "trainer.distributed.num_processes=2 — needs KERAS_BACKEND=jax "
