@@ -98,11 +98,14 @@ def _check_patches(cfg: DictConfig) -> None:
     sides = input_sides(cfg) if family == "vit" and patch else None
     if sides is None or (sides[0] % int(patch) == 0 and sides[1] % int(patch) == 0):
         return
+    dividing = [str(d) for d in range(2, int(patch)) if sides[0] % d == 0 and sides[1] % d == 0][-6:]
+    fitting = f"model.patch_size={', '.join(dividing[:-1])} or {dividing[-1]}" if len(dividing) > 1 else ""
+    fitting = f"model.patch_size={dividing[0]}" if len(dividing) == 1 else fitting
     raise ConfigError.bad_value(
         "model.patch_size",
         patch,
         f"must divide the image size ({sides[0]}x{sides[1]}, data={OmegaConf.select(cfg, 'data.name')}) for "
-        f"model={OmegaConf.select(cfg, 'model.name')}; e.g. model.patch_size=4 for 28x28 or 32x32, or "
+        f"model={OmegaConf.select(cfg, 'model.name')}; use {fitting + ', or ' if fitting else ''}"
         f"data.image_size={int(patch) * max(1, round(max(sides) / int(patch)))}",
     )
 

@@ -29,7 +29,9 @@ ASKED_TO_SWEEP = "which runs with -m: python -m kexp -m"
     (["+trainer.epoch=3"], "+trainer.epoch=3 — nothing reads trainer.epoch (trainer has no key 'epoch';"),
     # the ViT job failed at run time, after the mlp had trained (every job is checked before the sweep)
     (["-m", "model=mlp,vit_base"], "model.patch_size=16 — must divide the image size (28x28, data=digits) for "
-                                   "model=vit_base; e.g. model.patch_size=4 for 28x28 or 32x32, or data.image_size=32"),
+                                   "model=vit_base; use model.patch_size=2, 4, 7 or 14, or data.image_size=32"),
+    (["model=vit_tiny", "data.image_size=29"], "model.patch_size=16 — must divide the image size (29x29, "
+                                               "data=digits) for model=vit_tiny; use data.image_size=32"),
 ])
 def test_a_command_that_would_not_do_what_it_says_is_one_line(argv, line, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
