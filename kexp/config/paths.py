@@ -17,9 +17,14 @@ _NEEDS_QUOTES = re.compile(r"~|\$(?!\{)")
 
 
 def quote_for_hydra(override: str) -> str:
-    """``key=~/x`` → ``key='~/x'`` (already quoted values, sweeps and lists are left as they are)."""
+    """``key=~/x`` → ``key='~/x'``; a value holding ``=`` outside a sweep function's parentheses
+    too (never valid unquoted: a run directory kexp named, ``hydra.run.dir=…_model=mlp,trainer.epochs=1``).
+    Already quoted values, sweeps and lists are left as they are."""
     key, sep, value = override.partition("=")
-    if not sep or not value or value[0] in "'\"[{(" or "," in value or not _NEEDS_QUOTES.search(value):
+    if not sep or not value or value[0] in "'\"[{(":
+        return override
+    holds_equals = "=" in value and "(" not in value
+    if not holds_equals and ("," in value or not _NEEDS_QUOTES.search(value)):
         return override
     escaped = value.replace("\\", "\\\\").replace("'", "\\'")
     return f"{key}='{escaped}'"

@@ -113,3 +113,22 @@ def test_paths_with_a_tilde_work_as_the_docs_type_them(tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"kexp: run directory {home / 'runs' / 'first'}" in done.stdout
     assert (home / "runs" / "first" / "metrics.csv").is_file() and not (tmp_path / "~").exists()
+
+
+def test_a_run_directory_kexp_named_is_taken_as_typed(tmp_path):
+    """kexp names run directories ``…_data.train_size=200,model=mlp``; pasted unquoted into
+    hydra.run.dir= (tab completion types it so) it was Hydra's grammar error."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from kexp.cli.main import paths_as_typed
+    from tests.conftest import preflight_error
+
+    named = str(tmp_path / "outputs" / "15-27-04_data.train_size=200,model=mlp,trainer.epochs=1")
+    for key in ("hydra.run.dir", "data.path", "+hydra.sweep.dir"):
+        [argument] = paths_as_typed([f"{key}={named}"])
+        assert OverridesParser.create().parse_override(argument).value() == named
+    assert preflight_error(["model=mlp", f"hydra.run.dir={named}"]).startswith("kexp: config error: hydra.run.dir=")
+    assert preflight_error(paths_as_typed(["model=mlp", f"hydra.run.dir={named}"])) == ""
+    # sweep functions keep their own '=' (glob's exclude=, range's step=), sweeps their commas
+    sweeps = ["model=glob(plain*,exclude=[plain1*])", "trainer.epochs=range(1,5,step=2)", "model=cnn,mlp"]
+    assert paths_as_typed(sweeps) == sweeps
