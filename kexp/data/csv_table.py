@@ -220,4 +220,4 @@ def csv(settings: DataConfig, seed: int, encoder: ColumnTransformer | None = Non
     )
 
 
-register_source("csv", check=check, reads_path=True)(csv)
+register_source("csv", check=check, reads_path=True, options=("target", "features", "fill_missing", "test_split"))(csv)

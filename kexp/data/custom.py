@@ -29,7 +29,7 @@ import numpy as np
 
 from kexp.config.errors import DataError
 from kexp.data.images import ImageFiles, image_size
-from kexp.data.sources import Source, register_source
+from kexp.data.sources import IMAGE_FILE_OPTIONS, Source, register_source
 
 if TYPE_CHECKING:
     from kexp.config.schema.data import DataConfig
@@ -142,4 +142,6 @@ def locate(target: str) -> object:
     )
 
 
-register_source("custom", check=check, reads_path=True, needs_path=False)(custom)
+register_source("custom", check=check, reads_path=True, needs_path=False, options=("loader", *IMAGE_FILE_OPTIONS))(
+    custom
+)

@@ -24,7 +24,7 @@ import numpy as np
 
 from kexp.config.errors import DataError
 from kexp.data.images import IMAGE_SUFFIXES, ImageFiles, image_size
-from kexp.data.sources import Source, register_source, stratified_split
+from kexp.data.sources import IMAGE_FILE_OPTIONS, Source, register_source, stratified_split
 
 if TYPE_CHECKING:
     from kexp.config.schema.data import DataConfig
@@ -152,4 +152,4 @@ def folder(settings: DataConfig, seed: int) -> Source:
     )
 
 
-register_source("folder", check=check, reads_path=True)(folder)
+register_source("folder", check=check, reads_path=True, options=(*IMAGE_FILE_OPTIONS, "test_split"))(folder)

@@ -72,6 +72,9 @@ class DataSource:
     reads_path: bool = False
     #: ``data.path`` must be set (for sources that read it)
     needs_path: bool = True
+    #: the keys of :data:`~kexp.config.schema.data.SOURCE_OPTIONS` it reads (a value set for
+    #: another is refused before anything runs: it would change nothing)
+    options: tuple[str, ...] = ()
 
     def __call__(self, settings: DataConfig, seed: int, **options: Any) -> Arrays | Source:
         """Load: ``(x_train, y_train, x_test, y_test)`` or a :class:`Source`."""
@@ -81,13 +84,22 @@ class DataSource:
 SOURCES: Registry[DataSource] = Registry("data", "kexp.data")
 
 
+#: The options of sources that read image files (``data=folder``; ``data=custom``'s file lists).
+IMAGE_FILE_OPTIONS = ("image_size", "color_mode", "crop_to_aspect_ratio", "cache", "cache_dir", "on_bad_image")
+
+
 def register_source(
-    name: str, *, check: Callable[[DataConfig], None] | None = None, reads_path: bool = False, needs_path: bool = True
+    name: str,
+    *,
+    check: Callable[[DataConfig], None] | None = None,
+    reads_path: bool = False,
+    needs_path: bool = True,
+    options: tuple[str, ...] = (),
 ) -> Callable[[SourceFn], SourceFn]:
     """Decorator: register ``fn`` as the ``data=<name>`` source, with what it declares."""
 
     def decorator(fn: SourceFn) -> SourceFn:
-        SOURCES.register(name)(DataSource(fn, check, reads_path, needs_path))
+        SOURCES.register(name)(DataSource(fn, check, reads_path, needs_path, options))
         return fn
 
     return decorator
@@ -126,7 +138,7 @@ def load_npz(path: str | Path, arrays: bool = True) -> Arrays:
         raise DataError(f"data.path={path} — not a readable .npz file ({err})") from err
 
 
-@register_source("digits")
+@register_source("digits", options=("image_size", "test_split"))
 def digits(settings: DataConfig, seed: int) -> Arrays:
     """scikit-learn's bundled 8x8 digits, resized to ``image_size`` (a side, or [height, width]),
     split stratified."""
@@ -196,6 +208,7 @@ def load_source(settings: DataConfig, seed: int, encoder: Any = None) -> Source:
 def check_source(settings: DataConfig) -> None:
     """Preflight for ``settings`` (the data group): the source's own check, or the ``.npz`` of ``data.path``."""
     source = SOURCES.get(settings.name)
+    check_options(settings, source)
     if source.reads_path:
         if settings.path in (None, "", "???") and source.needs_path:
             shown = "null" if settings.path is None else settings.path
@@ -207,6 +220,25 @@ def check_source(settings: DataConfig) -> None:
         check_npz(settings.path)
     if source.check is not None:
         source.check(settings)
+
+
+def check_options(settings: DataConfig, source: DataSource) -> None:
+    """A :class:`ConfigError` for a value of a source option that ``source`` does not read
+    (``data.color_mode=rgb`` on the bundled digits, ``data.test_split`` on MNIST's own split)."""
+    from kexp.config.errors import ConfigError
+    from kexp.config.schema.data import SOURCE_OPTIONS
+
+    for key in SOURCE_OPTIONS:
+        value = getattr(settings, key)
+        if value is None or key in source.options:
+            continue
+        readers = [name for name in SOURCES.names() if key in SOURCES.get(name).options]
+        raise ConfigError.bad_value(
+            f"data.{key}",
+            value,
+            f"data={settings.name} does not read it (it would change nothing); "
+            f"{', '.join(f'data={name}' for name in readers)} {'does' if len(readers) == 1 else 'do'}",
+        )
 
 
 def stratify_by(labels: np.ndarray, classes: bool, *part_sizes: int) -> np.ndarray | None:
@@ -232,7 +264,7 @@ def stratified_split(
     )
 
 
-@register_source("diabetes")
+@register_source("diabetes", options=("test_split",))
 def diabetes(settings: DataConfig, seed: int) -> Arrays:
     """scikit-learn's bundled diabetes table: 442 patients, 10 features, a numeric target.
 

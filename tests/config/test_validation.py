@@ -87,6 +87,10 @@ MISTAKES = [
      "trainer.checkpoint.monitor=val_mae — must be a metric the run logs every epoch: loss, accuracy, val_loss,"),
     (["data=diabetes", "model=mlp", "task=regression", "schedule=plateau", "schedule.monitor=val_accuracy"],
      "schedule.monitor=val_accuracy — must be a metric the run logs every epoch: loss, mae, val_loss, val_mae"),
+    # an option of another data source: it changed nothing (the digits stayed gray, MNIST kept its test split)
+    (["data.color_mode=rgb"], "data.color_mode=rgb — data=digits does not read it (it would change nothing); "
+                              "data=custom, data=folder do"),
+    (["data=mnist", "data.test_split=0.3"], "data.test_split=0.3 — data=mnist does not read it"),
     # every job of a sweep is checked
     (["-m", "model=cnn,mlp", "regularization.dropout=0,1.5"], "regularization.dropout=1.5 — must be in [0, 1) or null"),
 ]

@@ -75,3 +75,17 @@ def test_failed_download_points_to_data_path(monkeypatch):
 
 def test_all_keras_datasets_are_registered():
     assert {"digits", "mnist", "fashion_mnist", "cifar10", "cifar100"} <= set(SOURCES.names())
+
+
+def test_each_source_declares_the_options_its_yaml_sets():
+    """What a source reads (its declared options) is what conf/data/<name>.yaml sets; a value for
+    another option is refused before anything runs (tests/config/test_validation.py)."""
+    import yaml
+
+    from kexp.config.schema.data import SOURCE_OPTIONS
+    from tests.conftest import REPO
+
+    assert {"image_size", "test_split", "color_mode", "target", "loader"} <= set(SOURCE_OPTIONS)
+    for path in sorted((REPO / "conf" / "data").glob("*.yaml")):
+        written = yaml.safe_load(path.read_text())
+        assert {k for k in written if k in SOURCE_OPTIONS} == set(SOURCES.get(written["name"]).options), path.name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Optional
 
 from omegaconf import MISSING
@@ -52,3 +52,10 @@ class DataConfig:
 
             raise ConfigError(f"data.{key}=null — data={self.name} needs a value")
         return value
+
+
+#: The ``data`` keys that belong to some sources only (the fields after ``target_type``): each
+#: source declares those it reads (:attr:`kexp.data.sources.DataSource.options`).
+SOURCE_OPTIONS = tuple(f.name for f in fields(DataConfig))[
+    [f.name for f in fields(DataConfig)].index("target_type") + 1 :
+]
