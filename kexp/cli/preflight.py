@@ -32,6 +32,7 @@ from kexp.compat import hydra as hydra_compat
 from kexp.config import added_keys
 from kexp.config.errors import ConfigError
 from kexp.config.flat import run_config
+from kexp.config.gated_keys import UnreadKeys
 from kexp.config.location import config_dir
 from kexp.config.renamed import check_overrides as check_renamed
 from kexp.config.run_settings import chosen_options, is_search, race_sweeper, sweeper_class
@@ -86,7 +87,7 @@ def preflight(argv: list[str], jobs: list[tuple[list[str], DictConfig]] | None =
         compose_job: Callable[[list[str]], DictConfig] = functools.partial(compose, hydra, config_name)
         if args.multirun:  # (a single run's config is composed whole, as Hydra will compose it)
             compose_job = JobConfigs(compose_job, overrides, set(all_groups(hydra_compat.ConfigGroups(hydra)))).config
-        distinct = DistinctJobs(overrides)
+        distinct, unread = DistinctJobs(overrides), UnreadKeys()
         for number, job in enumerate(job_overrides(overrides)[:MAX_CHECKED_JOBS]):
             cfg = compose_job(job)
             if number == 0:
@@ -95,9 +96,11 @@ def preflight(argv: list[str], jobs: list[tuple[list[str], DictConfig]] | None =
             validate(cfg)
             if args.multirun and not is_search(cfg):
                 distinct.check(job, cfg)
+            unread.see(job, cfg)
             checked.append(tuple(v for v, o in zip(job, overrides, strict=True) if not o.is_hydra_override()))
             if jobs is not None:
                 jobs.append((job, cfg))
+        unread.check()
         if not args.multirun and cfg is not None:
             single_run.check_not_a_sweep(cfg, overrides, args.overrides)
         if args.multirun and cfg is not None:

@@ -67,6 +67,9 @@ def test_the_grid_is_the_product_of_the_sweeps():
     (["-m", "model=cnn,mlp", "optimizer.learning_rate=0.001,1e-3"],
      "optimizer.learning_rate=0.001,1e-3 — the sweep would train one configuration twice (model=cnn "),
     (["-m", "model=cnn,mlp", "seed=0,1", "optimizer.learning_rate=0.001,0.002"], ""),
+    # early stopping off and on, compared: its monitor is read by the jobs that have it on
+    (["-m", "regularization.early_stopping.patience=null,3", "regularization.early_stopping.monitor=val_accuracy"], ""),
+    (["-m", "task=multiclass,binary", "task.positive_class=3"], ""),
     (["model=cnn,mlp"],  # a sweep without -m (was Hydra's six-line error, exit 1)
      "model=cnn,mlp — a sweep over model, which runs with -m: python -m kexp -m model=cnn,mlp; "
      "a list value is written model=[cnn,mlp]"),

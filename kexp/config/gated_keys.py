@@ -1,0 +1,90 @@
+"""Keys read only while another setting turns their feature on.
+
+Given on the command line while the feature is off — ``regularization.early_stopping.monitor=val_accuracy``
+without a patience, ``task.positive_class=3`` with ``task=multiclass`` — such a key would change
+nothing, so it is one line naming what turns it on (an option that nothing reads is an error). In a
+sweep a key is refused only where no job reads it: ``patience=null,5`` with a monitor compares
+early stopping off and on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from omegaconf import DictConfig, OmegaConf
+
+from kexp.config.errors import ConfigError
+
+
+def _value(cfg: DictConfig, key: str) -> object:
+    return OmegaConf.select(cfg, key, default=None)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """``keys`` are read only where ``is_on(cfg)``; ``how`` says what turns them on."""
+
+    keys: tuple[str, ...]
+    is_on: Callable[[DictConfig], bool]
+    how: str
+
+
+GATES = (
+    Gate(
+        (
+            "regularization.early_stopping.monitor",
+            "regularization.early_stopping.min_delta",
+            "regularization.early_stopping.restore_best_weights",
+        ),
+        lambda cfg: _value(cfg, "regularization.early_stopping.patience") is not None,
+        "early stopping is on (regularization.early_stopping.patience=N)",
+    ),
+    Gate(
+        ("trainer.checkpoint.monitor",),
+        lambda cfg: bool(_value(cfg, "trainer.checkpoint.best")),
+        "trainer.checkpoint.best=true",
+    ),
+    Gate(("task.positive_class",), lambda cfg: _value(cfg, "task.name") == "binary", "task=binary"),
+    Gate(
+        ("trainer.fine_tune.learning_rate", "trainer.fine_tune.unfreeze_layers"),
+        lambda cfg: bool(_value(cfg, "trainer.fine_tune.freeze_epochs")),
+        "two phases are trained (trainer.fine_tune.freeze_epochs=N with model=backbone)",
+    ),
+    Gate(
+        ("regularization.sparsity_weight",),
+        lambda cfg: _value(cfg, "regularization.sparsity_target") is not None,
+        "regularization.sparsity_target is set",
+    ),
+    Gate(
+        ("regularization.sparsity_target",),
+        lambda cfg: bool(_value(cfg, "regularization.sparsity_weight")),
+        "regularization.sparsity_weight > 0",
+    ),
+)
+_GATE_OF = {key: gate for gate in GATES for key in gate.keys}
+
+
+class UnreadKeys:
+    """The gated keys of a command line's jobs, and whether any job reads each."""
+
+    def __init__(self) -> None:
+        self._read: dict[str, bool] = {}  # override text -> read by some job
+
+    def see(self, job: list[str], cfg: DictConfig) -> None:
+        """Note which gated keys of ``job`` (its override texts) its config ``cfg`` reads."""
+        for text in job:
+            key, _, value = text.partition("=")
+            gate = _GATE_OF.get(key.lstrip("+"))
+            if gate is not None and value != "null":
+                self._read[text] = self._read.get(text, False) or gate.is_on(cfg)
+
+    def check(self) -> None:
+        """A :class:`ConfigError` for the first gated key that no job read."""
+        for text, read in self._read.items():
+            if not read:
+                key, _, value = text.partition("=")
+                gate = _GATE_OF[key.lstrip("+")]
+                raise ConfigError.bad_value(
+                    key, value, f"read only when {gate.how}, not so in this command: it would change nothing"
+                )
