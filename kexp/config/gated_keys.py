@@ -52,6 +52,16 @@ GATES = (
         "two phases are trained (trainer.fine_tune.freeze_epochs=N with model=backbone)",
     ),
     Gate(
+        ("trainer.distributed.coordinator", "trainer.distributed.timeout"),
+        lambda cfg: int(_value(cfg, "trainer.distributed.num_processes") or 1) > 1,  # type: ignore[call-overload]
+        "several processes train (trainer.distributed.num_processes=N)",
+    ),
+    Gate(
+        ("data.flippable",),
+        lambda cfg: _value(cfg, "regularization.augment.flip") == "auto",
+        "regularization.augment.flip=auto (it decides the flips)",
+    ),
+    Gate(
         ("regularization.sparsity_weight",),
         lambda cfg: _value(cfg, "regularization.sparsity_target") is not None,
         "regularization.sparsity_target is set",

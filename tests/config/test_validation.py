@@ -98,6 +98,8 @@ MISTAKES = [
                                                              "read only when early stopping is on"),
     (["regularization.sparsity_target=0.05"], "regularization.sparsity_target=0.05 — read only when "
                                               "regularization.sparsity_weight > 0"),
+    (["data.flippable=true"], "data.flippable=true — read only when regularization.augment.flip=auto"),
+    (["trainer.distributed.timeout=30"], "trainer.distributed.timeout=30 — read only when several processes train"),
     (["-m", "model=cnn,mlp", "trainer.checkpoint.monitor=val_accuracy"], "trainer.checkpoint.monitor=val_accuracy — "
                                                                          "read only when trainer.checkpoint.best=true"),
     # every job of a sweep is checked
