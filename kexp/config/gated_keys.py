@@ -17,58 +17,62 @@ from omegaconf import DictConfig, OmegaConf
 from kexp.config.errors import ConfigError
 
 
-def _value(cfg: DictConfig, key: str) -> object:
-    return OmegaConf.select(cfg, key, default=None)
-
-
 @dataclass(frozen=True)
 class Gate:
-    """``keys`` are read only where ``is_on(cfg)``; ``how`` says what turns them on."""
+    """``keys`` are read only where the value of ``switch`` passes ``is_on``; ``how`` says what turns them on."""
 
     keys: tuple[str, ...]
-    is_on: Callable[[DictConfig], bool]
+    switch: str
+    is_on: Callable[[object], bool]
     how: str
 
+    def opens(self, cfg: DictConfig) -> bool:
+        """Whether ``cfg`` reads :attr:`keys`."""
+        return self.is_on(OmegaConf.select(cfg, self.switch, default=None))
 
+
+def _is_set(value: object) -> bool:
+    return value is not None
+
+
+_EARLY_STOPPING = tuple(f"regularization.early_stopping.{k}" for k in ("monitor", "min_delta", "restore_best_weights"))
 GATES = (
     Gate(
-        (
-            "regularization.early_stopping.monitor",
-            "regularization.early_stopping.min_delta",
-            "regularization.early_stopping.restore_best_weights",
-        ),
-        lambda cfg: _value(cfg, "regularization.early_stopping.patience") is not None,
+        _EARLY_STOPPING,
+        "regularization.early_stopping.patience",
+        _is_set,
         "early stopping is on (regularization.early_stopping.patience=N)",
     ),
-    Gate(
-        ("trainer.checkpoint.monitor",),
-        lambda cfg: bool(_value(cfg, "trainer.checkpoint.best")),
-        "trainer.checkpoint.best=true",
-    ),
-    Gate(("task.positive_class",), lambda cfg: _value(cfg, "task.name") == "binary", "task=binary"),
+    Gate(("trainer.checkpoint.monitor",), "trainer.checkpoint.best", bool, "trainer.checkpoint.best=true"),
+    Gate(("task.positive_class",), "task.name", lambda name: name == "binary", "task=binary"),
     Gate(
         ("trainer.fine_tune.learning_rate", "trainer.fine_tune.unfreeze_layers"),
-        lambda cfg: bool(_value(cfg, "trainer.fine_tune.freeze_epochs")),
+        "trainer.fine_tune.freeze_epochs",
+        bool,
         "two phases are trained (trainer.fine_tune.freeze_epochs=N with model=backbone)",
     ),
     Gate(
         ("trainer.distributed.coordinator", "trainer.distributed.timeout"),
-        lambda cfg: int(_value(cfg, "trainer.distributed.num_processes") or 1) > 1,  # type: ignore[call-overload]
+        "trainer.distributed.num_processes",
+        lambda count: int(count or 1) > 1,  # type: ignore[call-overload]
         "several processes train (trainer.distributed.num_processes=N)",
     ),
     Gate(
         ("data.flippable",),
-        lambda cfg: _value(cfg, "regularization.augment.flip") == "auto",
-        "regularization.augment.flip=auto (it decides the flips)",
+        "regularization.augment.flip",
+        lambda flip: flip == "auto",
+        "regularization.augment.flip=auto",
     ),
     Gate(
         ("regularization.sparsity_weight",),
-        lambda cfg: _value(cfg, "regularization.sparsity_target") is not None,
+        "regularization.sparsity_target",
+        _is_set,
         "regularization.sparsity_target is set",
     ),
     Gate(
         ("regularization.sparsity_target",),
-        lambda cfg: bool(_value(cfg, "regularization.sparsity_weight")),
+        "regularization.sparsity_weight",
+        bool,
         "regularization.sparsity_weight > 0",
     ),
 )
@@ -87,7 +91,7 @@ class UnreadKeys:
             key, _, value = text.partition("=")
             gate = _GATE_OF.get(key.lstrip("+"))
             if gate is not None and value != "null":
-                self._read[text] = self._read.get(text, False) or gate.is_on(cfg)
+                self._read[text] = self._read.get(text, False) or gate.opens(cfg)
 
     def check(self) -> None:
         """A :class:`ConfigError` for the first gated key that no job read."""
