@@ -33,3 +33,8 @@ def quote_for_hydra(override: str) -> str:
 def expand(path: str | os.PathLike) -> Path:
     """``path`` with ``~`` and ``$VARS`` expanded."""
     return Path(os.path.expandvars(os.path.expanduser(os.fspath(path))))
+
+
+def missing_directory(path: str | os.PathLike) -> str:
+    """Why ``path`` is no directory, in the words of an error line: a file there, or nothing."""
+    return "not a directory" if Path(os.fspath(path)).exists() else "no such directory"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kexp.config.errors import DataError
+from kexp.config.paths import missing_directory
 from kexp.data.images import IMAGE_SUFFIXES, ImageFiles, image_size
 from kexp.data.sources import IMAGE_FILE_OPTIONS, Source, register_source, stratified_split
 
@@ -99,7 +100,7 @@ def list_folder(path: str) -> tuple[list[str], dict[str, LabelledFiles]]:
     """Class names and the labelled files of each given split (just ``train`` without split folders)."""
     root = Path(path).expanduser()
     if not root.is_dir():
-        raise DataError(f"data.path={path} — " + ("not a directory" if root.exists() else "no such directory"))
+        raise DataError(f"data.path={path} — {missing_directory(root)}")
     splits = split_folders(root)
     if not splits:
         names, files = class_folders(root)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import kexp.cli  # noqa: F401  (TensorFlow's start-up lines hidden, as for every kexp command)
 from kexp.config.errors import KexpError
+from kexp.config.paths import missing_directory
 from kexp.runs.layout import DIFF_CURVES, DIFF_HTML
 
 
@@ -24,7 +25,7 @@ def _side(text: str):
 
     path, _, selection = text.partition(":") if ":" in text and not Path(text).exists() else (text, "", "")
     if not Path(path).is_dir():
-        raise DiffError(f"{text} — no such directory")
+        raise DiffError(f"{text} — {missing_directory(path)}")
     runs = side(Path(path), selection)
     if not runs:
         raise DiffError(f"{text} — no finished kexp run there" + (f" with {selection}" if selection else ""))

@@ -14,6 +14,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import KexpError
+from kexp.config.paths import missing_directory
 from kexp.runs.layout import CLASSES_FILE, HYDRA_CONFIG, MODEL_FILE, PER_CLASS_FILE, PREPROCESSING_FILE
 
 
@@ -27,7 +28,7 @@ def finished_run_config(run_dir: Path) -> DictConfig:
     """The resolved config of ``run_dir``; a RunError when it has no config or no finished model."""
     config = run_dir / HYDRA_CONFIG
     if not run_dir.is_dir():
-        raise RunError(f"{run_dir} — no such directory")
+        raise RunError(f"{run_dir} — {missing_directory(run_dir)}")
     if not config.is_file():
         raise RunError(f"{run_dir} — not a kexp run directory (no {HYDRA_CONFIG})")
     if not (run_dir / MODEL_FILE).is_file():

@@ -77,7 +77,10 @@ def test_a_folder_of_one_of_the_runs_classes_is_scored(saved_image_run, tmp_path
 def test_bad_input_is_one_line_and_leaves_no_directory(saved_image_run, tmp_path, capsys):
     run_dir, root = saved_image_run
     strange = write_image_tree(tmp_path / "strange", classes=("cat", "yak"), per_class=6)
+    (tmp_path / "a_file").write_text("")
     cases = [([str(tmp_path)], f"kexp: run error: {tmp_path} — not a kexp run directory"),
+             ([str(tmp_path / "a_file")], f"kexp: run error: {tmp_path / 'a_file'} — not a directory"),
+             ([str(tmp_path / "nowhere")], f"kexp: run error: {tmp_path / 'nowhere'} — no such directory"),
              ([str(run_dir), f"data.path={strange}"], "classes yak are not among the run's classes (cat, dog, owl)"),
              ([str(run_dir), "data.image_size=[20,20]"], "inputs of 20x20x1, but the model of"),
              ([str(run_dir), "trainer.nope=1"], "kexp: config error: trainer.nope=1 — not a key of the run's config"),

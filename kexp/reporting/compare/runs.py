@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from kexp.config.paths import missing_directory
 from kexp.runs.directory import is_bookkeeping
 from kexp.runs.layout import GRADIENTS_CSV, HYDRA_CONFIG, HYDRA_OVERRIDES, HYDRA_SETTINGS, is_run, read_history
 from kexp.runs.record import RunRecord
@@ -64,7 +65,7 @@ def find_runs(paths: list[Path]) -> list[Run]:
     for path in paths:
         path = Path(path)
         if not path.is_dir():
-            raise FileNotFoundError(f"{path}: no such directory")
+            raise FileNotFoundError(f"{path}: {missing_directory(path)}")
         if is_run_dir(path):
             found[path.resolve()] = None
         for config in sorted(path.rglob(HYDRA_CONFIG)):
