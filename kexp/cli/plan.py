@@ -90,9 +90,8 @@ def plan_text(rows: list[Row], cfg: DictConfig, multirun: bool) -> str:
         head = f"a race of {len(rows)} configurations: {first} jobs in its first round, at most {most}"
         counts = (first, most)
     elif searched:
-        trials = int(cfg.hydra.sweeper.n_trials)
-        head = f"a search of {trials} trials (the composed config's model shown; the trials vary it)"
-        counts = (trials, trials)
+        searched_jobs, head = search_jobs(cfg)
+        counts = (searched_jobs, searched_jobs)
     else:
         head = f"{'a sweep of ' if multirun else ''}{len(rows)} job{'s' if len(rows) != 1 else ''}"
         counts = (len(rows), len(rows))
@@ -118,6 +117,25 @@ def plan_text(rows: list[Row], cfg: DictConfig, multirun: bool) -> str:
     jobs = f"{counts[0]}{f' to {counts[1]}' if counts[1] != counts[0] else ''} job{'s' if counts[1] != 1 else ''}"
     lines.append(f"in all: {jobs}, about {disk} of run directories, training time {total}")
     return "\n".join(lines)
+
+
+def search_jobs(cfg: DictConfig) -> tuple[int, str]:
+    """A search's jobs at the most, and the plan's words for them: ``hydra.sweeper.n_trials`` trials,
+    no more than ``hparams_search.budget.trials`` (the study's trials count against it), then
+    ``confirm.top_k`` of them run again with ``confirm.seeds`` seeds each."""
+    from omegaconf import OmegaConf
+
+    trials = int(cfg.hydra.sweeper.n_trials)
+    budget = OmegaConf.select(cfg, "hparams_search.budget.trials", default=None)
+    words = f"a search of {trials} trials"
+    if budget is not None and int(budget) < trials:
+        trials = int(budget)
+        words = f"a search of at most {trials} trials (hparams_search.budget.trials, the study's own counted)"
+    finalists = min(int(OmegaConf.select(cfg, "hparams_search.confirm.top_k", default=0) or 0), trials)
+    seeds = int(OmegaConf.select(cfg, "hparams_search.confirm.seeds", default=3) or 3)
+    if finalists:
+        words += f", then its {finalists} best confirmed with {seeds} seeds each ({finalists * seeds} runs)"
+    return trials + finalists * seeds, f"{words} (the composed config's model shown; the trials vary it)"
 
 
 def _duration(seconds: float) -> str:

@@ -47,6 +47,14 @@ def test_a_plan_counts_every_configuration_times_it_from_earlier_runs_and_makes_
 
     status, out, _ = planned(["-m", "model=cnn,mlp", *TINY, "hydra/sweeper=race"], capsys)
     assert out.startswith("kexp plan: a race of 2 configurations: 6 jobs in its first round, at most 20")
+    # a search: its trials no more than its budget, then the confirmation runs (it said 20 jobs here)
+    status, out, _ = planned(["-m", "model=mlp", *TINY, "hparams_search=optuna", "hparams_search.budget.trials=2",
+                              "hparams_search.confirm.top_k=3", "hparams_search.confirm.seeds=2"], capsys)
+    assert out.startswith("kexp plan: a search of at most 2 trials (hparams_search.budget.trials, the study's own "
+                          "counted), then its 2 best confirmed with 2 seeds each (4 runs)"), out
+    assert "in all: 6 jobs," in out
+    status, out, _ = planned(["-m", "model=mlp", *TINY, "hparams_search=optuna"], capsys)
+    assert out.startswith("kexp plan: a search of 20 trials (the composed") and "in all: 20 jobs," in out
     status, out, err = planned(["-m", "model=cnn,mlp", "trainer.epochs=-1"], capsys)
     assert status == 2 and err.strip().startswith("kexp: config error: trainer.epochs=-1") and out == ""
 
