@@ -123,16 +123,14 @@ def search_jobs(cfg: DictConfig) -> tuple[int, str]:
     """A search's jobs at the most, and the plan's words for them: ``hydra.sweeper.n_trials`` trials,
     no more than ``hparams_search.budget.trials`` (the study's trials count against it), then
     ``confirm.top_k`` of them run again with ``confirm.seeds`` seeds each."""
-    from omegaconf import OmegaConf
+    from kexp.config.run_settings import search_size
 
-    trials = int(cfg.hydra.sweeper.n_trials)
-    budget = OmegaConf.select(cfg, "hparams_search.budget.trials", default=None)
+    trials, budget, top_k, seeds = search_size(cfg)
     words = f"a search of {trials} trials"
-    if budget is not None and int(budget) < trials:
-        trials = int(budget)
+    if budget is not None and budget < trials:
+        trials = budget
         words = f"a search of at most {trials} trials (hparams_search.budget.trials, the study's own counted)"
-    finalists = min(int(OmegaConf.select(cfg, "hparams_search.confirm.top_k", default=0) or 0), trials)
-    seeds = int(OmegaConf.select(cfg, "hparams_search.confirm.seeds", default=3) or 3)
+    finalists = min(top_k, trials)
     if finalists:
         words += f", then its {finalists} best confirmed with {seeds} seeds each ({finalists * seeds} runs)"
     return trials + finalists * seeds, f"{words} (the composed config's model shown; the trials vary it)"

@@ -149,6 +149,18 @@ def is_search(cfg: DictConfig) -> bool:
     return OmegaConf.select(cfg, "hparams_search.study_name") is not None
 
 
+def search_size(cfg: DictConfig) -> tuple[int, int | None, int, int]:
+    """A search's ``hydra.sweeper.n_trials``, ``hparams_search.budget.trials`` (None: no budget),
+    ``hparams_search.confirm.top_k`` (0: none) and ``confirm.seeds``, as ``--plan`` counts them."""
+    budget = OmegaConf.select(cfg, "hparams_search.budget.trials", default=None)
+    return (
+        int(cfg.hydra.sweeper.n_trials),
+        None if budget is None else int(budget),
+        int(OmegaConf.select(cfg, "hparams_search.confirm.top_k", default=0) or 0),
+        int(OmegaConf.select(cfg, "hparams_search.confirm.seeds", default=3) or 3),
+    )
+
+
 def sweeper_class(cfg: DictConfig) -> str:
     """The class name of the chosen sweeper (``hydra.sweeper._target_``'s last part)."""
     return str(OmegaConf.select(cfg, "hydra.sweeper._target_", default="")).rsplit(".", 1)[-1]
