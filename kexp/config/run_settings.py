@@ -152,12 +152,13 @@ def is_search(cfg: DictConfig) -> bool:
 def search_size(cfg: DictConfig) -> tuple[int, int | None, int, int]:
     """A search's ``hydra.sweeper.n_trials``, ``hparams_search.budget.trials`` (None: no budget),
     ``hparams_search.confirm.top_k`` (0: none) and ``confirm.seeds``, as ``--plan`` counts them."""
-    budget = OmegaConf.select(cfg, "hparams_search.budget.trials", default=None)
+    search = cfg.hparams_search
+    budget = search.budget.trials
     return (
         int(cfg.hydra.sweeper.n_trials),
         None if budget is None else int(budget),
-        int(OmegaConf.select(cfg, "hparams_search.confirm.top_k", default=0) or 0),
-        int(OmegaConf.select(cfg, "hparams_search.confirm.seeds", default=3) or 3),
+        int(search.confirm.top_k or 0),
+        int(search.confirm.seeds),
     )
 
 

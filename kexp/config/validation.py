@@ -99,8 +99,8 @@ def _check_patches(cfg: DictConfig) -> None:
     if sides is None or (sides[0] % int(patch) == 0 and sides[1] % int(patch) == 0):
         return
     dividing = [str(d) for d in range(2, int(patch)) if sides[0] % d == 0 and sides[1] % d == 0][-6:]
-    fitting = f"model.patch_size={', '.join(dividing[:-1])} or {dividing[-1]}" if len(dividing) > 1 else ""
-    fitting = f"model.patch_size={dividing[0]}" if len(dividing) == 1 else fitting
+    listed = " or ".join([", ".join(dividing[:-1]), dividing[-1]]) if len(dividing) > 1 else "".join(dividing)
+    fitting = f"model.patch_size={listed}" if listed else ""
     raise ConfigError.bad_value(
         "model.patch_size",
         patch,

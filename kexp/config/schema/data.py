@@ -56,6 +56,5 @@ class DataConfig:
 
 #: The ``data`` keys that belong to some sources only (the fields after ``target_type``): each
 #: source declares those it reads (:attr:`kexp.data.sources.DataSource.options`).
-SOURCE_OPTIONS = tuple(f.name for f in fields(DataConfig))[
-    [f.name for f in fields(DataConfig)].index("target_type") + 1 :
-]
+_FIELDS = [f.name for f in fields(DataConfig)]
+SOURCE_OPTIONS = tuple(_FIELDS[_FIELDS.index("target_type") + 1 :])
