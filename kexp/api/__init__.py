@@ -15,12 +15,14 @@ the line the command line prints.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kexp.api.launch import ReportedError, launch
 from kexp.api.results import Result, Sweep
 from kexp.config.errors import KexpError
+from kexp.config.paths import hydra_quoted
 
 __all__ = ["KexpError", "ReportedError", "Result", "Sweep", "compare", "run", "sweep"]
 
@@ -92,10 +94,43 @@ def _as_overrides(overrides: Sequence[str] | str) -> list[str]:
 
 
 def _values(value: object) -> str:
-    """``["cnn", "mlp"]`` → ``cnn,mlp`` (Hydra's sweep); one value stays one value."""
+    """``["cnn", "mlp"]`` → ``cnn,mlp`` (Hydra's sweep); one value stays one value. Each value is
+    written in Hydra's grammar (:func:`hydra_literal`), so it reaches the config as Python gave it."""
     if isinstance(value, (list, tuple)):
-        return ",".join(map(str, value))
-    return str(value)
+        return ",".join(map(hydra_literal, value))
+    return hydra_literal(value)
+
+
+#: A string Hydra reads back as the same string unquoted (a word, a path, a number's look aside).
+_PLAIN_STRING = re.compile(r"[A-Za-z_][\w./-]*")
+#: Words Hydra reads as something other than a string.
+_HYDRA_WORDS = ("null", "true", "false", "nan", "inf")
+
+
+def hydra_literal(value: object) -> str:
+    """``value`` as Hydra's override grammar writes it: ``None`` → ``null``, ``True`` → ``true``,
+    a string with a comma or a space quoted (else ``"a,b"`` would be a sweep of two values, and
+    ``None`` the string ``'None'``), lists and mappings element by element."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(map(hydra_literal, value)) + "]"
+    if isinstance(value, Mapping):
+        keys = [str(key) for key in value]
+        bad = next((key for key in keys if not re.fullmatch(r"[\w./-]+", key)), None)
+        if bad is not None:
+            raise ReportedError(
+                f"kexp: input error: {bad!r} — a mapping key in an override is letters, digits, _ . / -"
+            )
+        return "{" + ",".join(f"{key}:{hydra_literal(item)}" for key, item in zip(keys, value.values())) + "}"
+    text = str(value)
+    if _PLAIN_STRING.fullmatch(text) and text.lower() not in _HYDRA_WORDS:
+        return text
+    return hydra_quoted(text)
 
 
 def _folder(cwd: str | Path | None) -> Path | None:

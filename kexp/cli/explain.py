@@ -95,9 +95,13 @@ def _unknown_key(hydra, config_name: str, overrides: list[str], key: str, given:
         known = ", ".join(str(k) for k in node if k != "hydra")
         near = added_keys.closest_keys(base, key)
         sibling = difflib.get_close_matches(leaf, [str(k) for k in node], n=1, cutoff=0.8)
-        if sibling and added_keys.takes_new_keys(base, parent):  # (a typo of a key it has: alpah)
+        takes_new_keys = added_keys.takes_new_keys(base, parent)
+        ours = added_keys.kexp_name(base, key)
+        if ours is not None:  # (the name another library gives a key it has: lr)
+            hint = f"; did you mean {ours}?"
+        elif sibling and takes_new_keys:  # (a typo of a key it has: alpah)
             hint = f"; did you mean {parent}.{sibling[0]}?"
-        elif added_keys.takes_new_keys(base, parent):
+        elif takes_new_keys:
             hint = f" (to add a new key write +{given})"
         else:
             hint = f"; did you mean {' or '.join(near)}?" if near else ""

@@ -23,12 +23,16 @@ def main(argv: list[str] | None = None) -> int:
         help="rank by this summary column (default val_accuracy = best validation accuracy)",
     )
     parser.add_argument("--out", type=Path, help="where to write (default: the first PATH)")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     from kexp.reporting.compare import compare
 
+    out = args.out or args.paths[0]
+    if out.exists() and not out.is_dir():
+        print(f"kexp.compare: --out {out}: not a directory", file=sys.stderr)
+        return 2
     try:
-        written = compare(args.paths, args.out or args.paths[0], args.metric)
-    except (FileNotFoundError, ValueError) as err:
+        written = compare(args.paths, out, args.metric)
+    except (FileNotFoundError, NotADirectoryError, ValueError) as err:
         print(f"kexp.compare: {err}", file=sys.stderr)
         return 2
     for path in written.values():

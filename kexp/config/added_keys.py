@@ -16,6 +16,21 @@ from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
 
+#: Other libraries' names for keys kexp has (Keras 2's ``lr``, PyTorch's ``eps``): suggested,
+#: never added beside the key they name (Keras 3's optimizers refuse ``lr``, after the data loads).
+OTHER_NAMES = {"lr": "learning_rate", "eps": "epsilon", "bs": "batch_size"}
+
+
+def kexp_name(cfg: DictConfig, key: str) -> str | None:
+    """The dotted key that ``key``'s last part names in another library's words, where its parent
+    has that key (``optimizer.lr`` → ``optimizer.learning_rate``); else None."""
+    parent, _, leaf = key.rpartition(".")
+    node = OmegaConf.select(cfg, parent) if parent else cfg
+    ours = OTHER_NAMES.get(leaf)
+    if ours is None or not isinstance(node, DictConfig) or ours not in node:
+        return None
+    return f"{parent}.{ours}" if parent else ours
+
 
 def takes_new_keys(cfg: DictConfig, parent: str) -> bool:
     """Whether a new key under ``parent`` ("" for the top level) is read: some mapping on the way
@@ -51,6 +66,10 @@ def check_added(cfg: DictConfig, key: str, text: str) -> None:
     if key == "hydra" or key.startswith("hydra."):
         return
     parent = key.rpartition(".")[0]
+    ours = kexp_name(cfg, key)
+    if ours is not None:
+        value = text.partition("=")[2]
+        raise ConfigError(f"{text} — kexp calls {key} {ours}; write {ours}={value}")
     if takes_new_keys(cfg, parent):
         return
     near = closest_keys(cfg, key)

@@ -26,8 +26,15 @@ def quote_for_hydra(override: str) -> str:
     holds_equals = "=" in value and "(" not in value
     if not holds_equals and ("," in value or not _NEEDS_QUOTES.search(value)):
         return override
-    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
-    return f"{key}='{escaped}'"
+    return f"{key}={hydra_quoted(value)}"
+
+
+def hydra_quoted(text: str) -> str:
+    """``text`` in single quotes as Hydra's grammar reads it back unchanged: a quote escaped, and
+    the backslashes before a quote or at the end doubled (Hydra reads any other backslash as itself)."""
+    escaped = re.sub(r"(\\*)'", lambda match: match.group(1) * 2 + "\\'", text)
+    escaped = re.sub(r"(\\+)$", lambda match: match.group(1) * 2, escaped)
+    return f"'{escaped}'"
 
 
 def expand(path: str | os.PathLike) -> Path:

@@ -37,6 +37,7 @@ def validate(cfg: DictConfig) -> None:
     _check_learning_rate_find(cfg)
     _check_steps_per_call(cfg)
     _check_monitors(cfg)
+    _check_schedule_fits_run(cfg)
     from kexp.training.tasks import check_task_fits_data
 
     check_task_fits_data(
@@ -231,6 +232,30 @@ def _check_monitors(cfg: DictConfig) -> None:
         hint = f"; did you mean {key}={close[0]}?" if close else ""
         raise ConfigError.bad_value(
             key, monitor, f"must be a metric the run logs every epoch: {', '.join(logged)}{hint}"
+        )
+
+
+def _check_schedule_fits_run(cfg: DictConfig) -> None:
+    """A schedule whose shape lies past the run's last epoch would silently be another schedule:
+    ``schedule=step trainer.epochs=3`` never reaches the default milestones [5, 8] (a constant
+    rate), a warm-up of at least ``trainer.epochs`` never reaches the cosine. (A milestone m acts
+    from epoch m + 1 on: :func:`kexp.training.schedules.step_rate`.)"""
+    epochs = OmegaConf.select(cfg, "trainer.epochs", default=None)
+    if not isinstance(epochs, int):
+        return
+    milestones = OmegaConf.select(cfg, "schedule.milestones", default=None)
+    unreached = [m for m in milestones or [] if isinstance(m, int) and m >= epochs]
+    if unreached:
+        raise ConfigError.bad_value(
+            "schedule.milestones",
+            _show(list(milestones)),
+            f"each must be < trainer.epochs={epochs} (milestone m lowers the rate from epoch m + 1; "
+            f"{', '.join(map(str, unreached))} never come{'s' if len(unreached) == 1 else ''})",
+        )
+    warmup = OmegaConf.select(cfg, "schedule.warmup_epochs", default=0)
+    if isinstance(warmup, int) and warmup >= epochs > 1:
+        raise ConfigError.bad_value(
+            "schedule.warmup_epochs", _show(warmup), f"must be < trainer.epochs={epochs} (else the cosine never starts)"
         )
 
 

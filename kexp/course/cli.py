@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print a worked example: ``conv`` or ``params``."""
     parser = argparse.ArgumentParser(prog="python -m kexp.course", description=__doc__.splitlines()[0])
     parser.add_argument("example", choices=["conv", "params"], help="which worked example to print")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     if args.example == "conv":
         out = worked_convolution()
         print("input X (4x4)          filter F (3x3)     bias b")

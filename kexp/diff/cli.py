@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("b", help="the other one")
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     parser.add_argument("--html", type=Path, help="also write diff.html and diff_curves.png into this directory")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     from kexp.diff.differences import diff
 
     try:

@@ -49,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, help="output directory (default RUN_DIR/evaluations/<time>)")
     parser.add_argument("--batch-size", type=int, help="default: the run's trainer.batch_size")
-    return parser.parse_args(argv)
+    return parser.parse_intermixed_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +80,7 @@ def evaluate_run(
     whole = [o for o in overrides if o.partition("=")[0] == "data.test_split" and _is_one(o.partition("=")[2])]
     if whole:  # a test split of all the data: what --all does
         overrides, everything = [o for o in overrides if o not in whole], True
+    check_batch_size(batch_size, overrides)
     cfg, data, model, backend = load_scoring(run_dir, overrides, everything)
     out = new_directory(Path(out) if out else run_dir / EVALUATIONS_DIR / timestamp())
     try:
@@ -106,19 +107,42 @@ SUBSAMPLES = ("data.train_size", "data.test_size", "data.imbalance")
 #: The keys of a run's config that scoring reads: where the data comes from and how it is split,
 #: and the batch size; the rest (model, optimizer, trainer) made the saved model and is not read again.
 SCORING_KEYS = ("data.", "trainer.batch_size")
+#: ``data`` keys that shape only the training split (its size, its validation hold-out, weights,
+#: augmentation, imbalance): the test split a saved model is scored on is the same whatever they say.
+#: With ``--all`` the subsamples (:data:`SUBSAMPLES`) are read again: every sample is scored.
+TRAINING_ONLY = ("data.train_size", "data.val_split", "data.sample_weight", "data.flippable", "data.imbalance")
 
 
-def check_scoring_keys(overrides: list[str]) -> None:
+def check_batch_size(batch_size: int | None, overrides: list[str]) -> None:
+    """A :class:`ConfigError` for ``--batch-size`` below 1, or given beside ``trainer.batch_size=…``
+    (one of the two would be left unread)."""
+    if batch_size is None:
+        return
+    if batch_size < 1:
+        raise ConfigError.bad_value("--batch-size", str(batch_size), "must be at least 1")
+    both = [o for o in overrides if o.lstrip("+").partition("=")[0] == SCORING_KEYS[1]]
+    if both:
+        raise ConfigError(f"--batch-size {batch_size} and {both[0]} — give one of them")
+
+
+def check_scoring_keys(overrides: list[str], everything: bool = False) -> None:
     """A :class:`ConfigError` for an override of a key that scoring a saved model does not read
-    (``trainer.epochs=3``, ``model.filters=[16]``): it would change nothing."""
+    (``trainer.epochs=3``, ``model.filters=[16]``, ``data.train_size=100`` without ``--all``): it
+    would change nothing."""
     for override in overrides:
         key, _, value = override.partition("=")
+        key = key.lstrip("+")
         if not key.startswith(SCORING_KEYS[0]) and key != SCORING_KEYS[1]:
             raise ConfigError.bad_value(
                 key,
                 value,
                 "not read when a saved model is scored (it was trained with the run's config); "
-                "kexp.evaluate takes data.* keys and trainer.batch_size",
+                "scoring reads data.* keys and trainer.batch_size",
+            )
+        if key in TRAINING_ONLY and not (everything and key in SUBSAMPLES):
+            read_with_all = " (kexp.evaluate --all reads it: every sample is scored)" if key in SUBSAMPLES else ""
+            raise ConfigError.bad_value(
+                key, value, f"shapes only the training split, not the test split that is scored{read_with_all}"
             )
 
 
@@ -141,7 +165,7 @@ def load_scoring(run_dir: Path, overrides: list[str], everything: bool = False):
         given = {o.split("=", 1)[0].lstrip("+") for o in overrides}
         cfg = with_overrides(cfg, [f"{key}=null" for key in SUBSAMPLES if key not in given])
     cfg = with_overrides(cfg, overrides)
-    check_scoring_keys(overrides)
+    check_scoring_keys(overrides, everything)
     from kexp.data.folder import scoring_known_classes
     from kexp.runs.saved import load_preprocessing
 

@@ -36,8 +36,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--format", required=True, help=f"one of {', '.join(FORMATS)}")
     parser.add_argument("--quantize", help="int8: int8 weights (LiteRT's converter; Keras's quantize otherwise)")
     parser.add_argument("--out", type=Path, help="output directory (default RUN_DIR/exports/<format>_<time>)")
-    parser.add_argument("--batch-size", type=int, default=64, help="batch of the parity check (default 64)")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--batch-size", type=int, help="batch of the parity check (default: the run's trainer.batch_size)"
+    )
+    return parser.parse_intermixed_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,11 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def export_run(run_dir: Path, overrides: list[str], format_name: str, quantize, out: Path | None, batch_size: int):
+def export_run(
+    run_dir: Path, overrides: list[str], format_name: str, quantize, out: Path | None, batch_size: int | None = None
+):
     """Export and check as the module docstring says; ``(directory written, export.yaml's facts)``."""
     from kexp.backends import configured_backend
     from kexp.data.pipeline import decode_all
-    from kexp.evaluate.cli import load_scoring
+    from kexp.evaluate.cli import check_batch_size, load_scoring
     from kexp.export.formats import computes_in, export_format, export_model, float32_copy, parity, runtime
     from kexp.runs.atomic import write_text
     from kexp.runs.provenance import now, provenance
@@ -67,7 +71,9 @@ def export_run(run_dir: Path, overrides: list[str], format_name: str, quantize, 
 
     run_dir = Path(run_dir)
     chosen = export_format(format_name, configured_backend(), quantize)  # before the slow imports
+    check_batch_size(batch_size, overrides)
     cfg, data, model, backend = load_scoring(run_dir, overrides)
+    batch_size = batch_size or int(cfg.trainer.batch_size)
     import keras
 
     suffix = f"{chosen.name}-int8" if quantize else chosen.name

@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=100, help="batches per test at most (default 100)")
     parser.add_argument("--repeats", type=int, default=3, help="tests, each with its own seed (default 3)")
     parser.add_argument("--out", type=Path, help="output directory (default outputs/lr_find/<date>_<time>)")
-    return parser.parse_args(argv)
+    return parser.parse_intermixed_args(argv)
 
 
 def compose_run_config(overrides: list[str]) -> DictConfig:

@@ -39,11 +39,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "files", nargs="+", type=Path, help="image files or folders of them, or CSV files of feature rows"
     )
-    parser.add_argument("--top-k", type=int, default=3, help="classes shown per input (default 3)")
+    parser.add_argument("--top-k", type=int, help="classes shown per input (default 3; classification only)")
     parser.add_argument(
         "--out", type=Path, help="CSV written (default: predictions.csv here, or predictions-2.csv, … if that exists)"
     )
-    return parser.parse_args(argv)
+    return parser.parse_intermixed_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,11 +101,19 @@ def input_files(given: list[Path]) -> list[Path]:
     return files
 
 
-def predict_files(run_dir: Path, files: list[Path], top_k: int = 3) -> pd.DataFrame:
-    """One row per input: ``input``, then ``class_1, name_1, probability_1, ...`` (or ``prediction``)."""
-    if top_k < 1:
+#: Classes shown per input unless ``--top-k`` says.
+DEFAULT_TOP_K = 3
+
+
+def predict_files(run_dir: Path, files: list[Path], top_k: int | None = None) -> pd.DataFrame:
+    """One row per input: ``input``, then ``class_1, name_1, probability_1, ...`` (the ``top_k``
+    classes, 3 unless given) or, for a regression run, ``prediction``."""
+    if top_k is not None and top_k < 1:
         raise ConfigError.bad_value("--top-k", top_k, "must be at least 1")
     cfg = finished_run_config(Path(run_dir))
+    if top_k is not None and cfg.task.name == "regression":
+        raise ConfigError.bad_value("--top-k", top_k, "not read: a regression run predicts one number per input")
+    top_k = top_k or DEFAULT_TOP_K
     files = input_files(files)
     from kexp.backends.start import start_backend
 

@@ -107,10 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         "--seeds",
         type=Path,
         nargs="*",
-        default=[],
-        help="run or sweep directories with the same configuration at other seeds (default: the run's sweep)",
+        help="with --verify: run or sweep directories with the same configuration at other seeds "
+        "(default: the run's sweep)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     from kexp.runs.provenance import override_argument
     from kexp.runs.saved import new_directory, timestamp
 
@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs = sweep_jobs(args.run_dir) if sweep else []
         if sweep and not jobs:
             raise ReplayError(f"{args.run_dir} — a sweep directory without finished jobs")
+        check_seeds(args.seeds, args.verify, sweep)
     except KexpError as err:
         print(err.one_line(), file=sys.stderr)
         return 2
@@ -159,6 +160,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kexp.replay: history {verdict['verdict']} ({out / REPLAY_FILE})")
         return 0 if verdict["verdict"] in ("identical", "within seed spread") else 1
     return 0
+
+
+def check_seeds(seeds: list[Path] | None, verify: bool, sweep: bool) -> None:
+    """A :class:`ReplayError` for ``--seeds`` that nothing would read: without ``--verify``, for a
+    sweep (its jobs are compared one by one), with no directory, or naming no directory."""
+    if seeds is None:
+        return
+    if not verify or sweep:
+        why = "a sweep is verified job by job" if verify else "they judge --verify's verdict; add --verify"
+        given = " ".join(["--seeds", *map(str, seeds)])
+        raise ReplayError(f"{given} — not read: {why}")
+    if not seeds:
+        raise ReplayError("--seeds — needs run or sweep directories at other seeds")
+    from kexp.config.paths import missing_directory
+
+    for path in seeds:
+        if not path.is_dir():
+            raise ReplayError(f"--seeds {path} — {missing_directory(path)}")
 
 
 def is_deterministic(run_dir: Path) -> bool:

@@ -22,6 +22,7 @@ import yaml
 
 if TYPE_CHECKING:
     from kexp.backends.start import BackendInfo
+from kexp.config.paths import hydra_quoted
 from kexp.runs.layout import RUN_FILE
 
 #: The distributions whose versions decide a run's numbers (absent ones are left out).
@@ -78,8 +79,8 @@ def override_argument(key: str, value: object, shell: bool = True) -> str:
     text = str(value)
     if _PLAIN.fullmatch(text):
         return f"{key}={text}"
-    hydra_quoted = "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    return shlex.quote(f"{key}={hydra_quoted}") if shell else f"{key}={hydra_quoted}"
+    quoted = hydra_quoted(text)
+    return shlex.quote(f"{key}={quoted}") if shell else f"{key}={quoted}"
 
 
 def provenance(seed: int, backend: BackendInfo, started: str | None = None, module: str = "kexp") -> dict[str, object]:

@@ -51,6 +51,21 @@ def test_bad_input_raises_kexp_error_with_the_cli_line(tmp_path, monkeypatch, ca
     assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("metrics.csv"))
 
 
+def test_grid_values_reach_the_config_as_python_gave_them():
+    """A grid's values in Hydra's grammar: None once became the string 'None', "1,2" a sweep of 1 and 2."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from kexp.api import _values
+
+    values = [None, True, 3, 1e-05, "cnn", "1,2", "None", "null", "3", "it's here", "C:\\x\\", [16, 32], {3: 0.9}]
+    (override,) = OverridesParser.create().parse_overrides([f"key={_values(values)}"])
+    assert [getattr(v, "text", v) for v in override.sweep_iterator()] == values
+    (one,) = OverridesParser.create().parse_overrides([f"key={_values([[16, 32]])}"])  # one list value
+    assert one.value() == [16, 32]
+    with pytest.raises(kexp.KexpError, match="'a b' — a mapping key in an override is"):
+        _values({"a b": 1})
+
+
 def test_importing_kexp_stays_cheap():
     import subprocess
 

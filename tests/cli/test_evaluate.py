@@ -86,7 +86,15 @@ def test_bad_input_is_one_line_and_leaves_no_directory(saved_image_run, tmp_path
              ([str(run_dir), "trainer.nope=1"], "kexp: config error: trainer.nope=1 — not a key of the run's config"),
              ([str(run_dir), "trainer.epochs=3"], "kexp: config error: trainer.epochs=3 — not read when a saved model "
                                                   "is scored"),
-             ([str(run_dir), "model.hidden_units=[16]"], "model.hidden_units=[16] — not read")]
+             ([str(run_dir), "model.hidden_units=[16]"], "model.hidden_units=[16] — not read"),
+             # (the test split is the same whatever the training split's size, hold-out or weights)
+             ([str(run_dir), "data.train_size=12"], "data.train_size=12 — shapes only the training split"),
+             ([str(run_dir), "data.val_split=0.5"], "data.val_split=0.5 — shapes only the training split"),
+             ([str(run_dir), "--all", "data.val_split=0"], "data.val_split=0 — shapes only the training split"),
+             # (--batch-size 0 scored with the run's batch size; beside trainer.batch_size one was not read)
+             ([str(run_dir), "--batch-size", "0"], "kexp: config error: --batch-size=0 — must be at least 1"),
+             ([str(run_dir), "trainer.batch_size=8", "--batch-size", "16"], "--batch-size 16 and "
+                                                                          "trainer.batch_size=8 — give one of them")]
     evaluations = set((run_dir / "evaluations").iterdir()) if (run_dir / "evaluations").exists() else set()
     for argv, message in cases:
         assert main(argv) == 2

@@ -90,6 +90,12 @@ def test_what_cannot_be_exported_is_one_line(cnn_run, tmp_path, capsys):
         "kexp: config error: --format tflite — unknown; available: saved_model, onnx, litert, openvino")
     assert main([str(cnn_run), "--format", "onnx", "--quantize", "int4", "--out", str(tmp_path / "x")]) == 2
     assert "--quantize int4 — must be int8" in capsys.readouterr().err
+    # (--batch-size 0 was a traceback; trainer.batch_size=… was not read: the parity check batched by 64)
+    for argv, line in ((["--batch-size", "0"], "--batch-size=0 — must be at least 1"),
+                       (["--batch-size", "16", "trainer.batch_size=8"],
+                        "--batch-size 16 and trainer.batch_size=8 — give one of them")):
+        assert main([str(cnn_run), "--format", "onnx", *argv, "--out", str(tmp_path / "x")]) == 2
+        assert capsys.readouterr().err.strip() == f"kexp: config error: {line}"
     assert not (tmp_path / "x").exists()
     with pytest.raises(ConfigError, match=r"--format litert — Keras exports it from the tensorflow backend; this "
                                           r"run's model was loaded on jax \(set KERAS_BACKEND=tensorflow\)"):

@@ -27,6 +27,12 @@ ASKED_TO_SWEEP = "which runs with -m: python -m kexp -m"
     (["+modle=mlp"], "+modle=mlp — nothing reads modle (the config has no key 'modle'; new keys are read only "
                      "under a _target_); did you mean model?"),
     (["+trainer.epoch=3"], "+trainer.epoch=3 — nothing reads trainer.epoch (trainer has no key 'epoch';"),
+    # Keras 2's and PyTorch's names: the hint once said "+optimizer.lr=0.1", which Keras 3 refused after the
+    # data had loaded; trainer.bs once suggested trainer.verbose
+    (["optimizer.lr=0.1"], "optimizer.lr=0.1 — unknown key 'lr'; optimizer has: _target_, name, learning_rate,"),
+    (["+optimizer.lr=0.1"], "+optimizer.lr=0.1 — kexp calls optimizer.lr optimizer.learning_rate; "
+                            "write optimizer.learning_rate=0.1"),
+    (["trainer.bs=64"], "trainer.bs=64 — unknown key 'bs'; trainer has: epochs, batch_size,"),
     # the ViT job failed at run time, after the mlp had trained (every job is checked before the sweep)
     (["-m", "model=mlp,vit_base"], "model.patch_size=16 — must divide the image size (28x28, data=digits) for "
                                    "model=vit_base; use model.patch_size=2, 4, 7 or 14, or data.image_size=32"),
@@ -35,7 +41,10 @@ ASKED_TO_SWEEP = "which runs with -m: python -m kexp -m"
 ])
 def test_a_command_that_would_not_do_what_it_says_is_one_line(argv, line, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert preflight_error(argv).startswith(f"kexp: config error: {line}")
+    error = preflight_error(argv)
+    assert error.startswith(f"kexp: config error: {line}")
+    if argv[0] in ("optimizer.lr=0.1", "trainer.bs=64"):
+        assert error.endswith("did you mean optimizer.learning_rate?" if "lr" in argv[0] else "trainer.batch_size?")
 
 
 @pytest.mark.parametrize("argv", [

@@ -69,6 +69,12 @@ def test_bad_input_is_one_line(saved_image_run, tmp_path, capsys):
              ([str(tmp_path), str(root / "photos" / "cat" / "000.png")], "not a kexp run directory")]
     (tmp_path / "rows.csv").write_text("a,b\n1,2\n")
     cases.append(([str(run_dir), str(tmp_path / "rows.csv")], "CSV rows need a run trained with data=csv"))
+    regression = tmp_path / "regression"  # (its config is what is read before the model: no training)
+    (regression / ".hydra").mkdir(parents=True)
+    (regression / ".hydra" / "config.yaml").write_text("seed: 0\ntask: {name: regression}\n")
+    (regression / "model.keras").write_text("")
+    cases.append(([str(regression), str(tmp_path / "rows.csv"), "--top-k", "5"],
+                  "kexp: config error: --top-k=5 — not read: a regression run predicts one number per input"))
     for argv, message in cases:
         assert main(argv) == 2
         err = capsys.readouterr().err.strip()

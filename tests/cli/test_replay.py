@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 import yaml
 
 from tests.conftest import TINY_CNN, kexp_in_process
@@ -69,3 +70,26 @@ def test_a_run_that_is_not_deterministic_is_judged_by_its_seeds(tmp_path, monkey
         assert facts["verdict"] == verdict and facts["seed_spread"]["seeds"] == 3
         assert facts["seed_spread"]["seed_values"] == [0.90, 0.92, 0.94]
         assert f"kexp.replay: history {verdict}" in capsys.readouterr().out
+
+
+def test_seeds_that_nothing_would_read_are_one_line_and_nothing_runs(tmp_path, monkeypatch, capsys):
+    """``--seeds`` judges only a single run's ``--verify`` verdict: elsewhere, empty, or naming no
+    directory it is refused before the run starts again (exit 2, no directory written)."""
+    from kexp.replay import cli as replay
+    from tests.reporting.compare.fake_runs import make_run
+
+    run, sweep = make_run(tmp_path / "run", ["model=cnn"]), make_run(tmp_path / "sweep" / "0", ["seed=0"]).parent
+    (sweep / "multirun.yaml").write_text("{}\n")
+    (tmp_path / "a_file").write_text("")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("the run was started"))
+    cases = [([str(run), "--seeds", str(sweep)], f"--seeds {sweep} — not read: they judge --verify's verdict; add --verify"),
+             ([str(sweep), "--verify", "--seeds", str(run)], "— not read: a sweep is verified job by job"),
+             ([str(run), "--verify", "--seeds"], "--seeds — needs run or sweep directories at other seeds"),
+             ([str(run), "--seeds", "-1", "--verify"], "--seeds -1 — no such directory"),
+             ([str(run), "--verify", "--seeds", "a_file"], "--seeds a_file — not a directory")]
+    for argv, message in cases:
+        assert replay.main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("kexp: replay error: ") and err.endswith(message) and len(err.splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "run", "sweep"]

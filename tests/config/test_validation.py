@@ -68,6 +68,11 @@ MISTAKES = [
     (["trainer.class_weight=heavy"], "trainer.class_weight=heavy — must be none, balanced or a mapping"),
     (["schedule=step", "schedule.milestones=[0]"], "schedule.milestones=[0] — must be a list of epochs ≥ 1"),
     # rules between keys
+    # (a schedule whose shape lies past the last epoch: the default milestones [5, 8] in a short run)
+    (["schedule=step", "trainer.epochs=6"], "schedule.milestones=[5, 8] — each must be < trainer.epochs=6 "
+                                            "(milestone m lowers the rate from epoch m + 1; 8 never comes)"),
+    (["schedule=cosine", "schedule.warmup_epochs=3", "trainer.epochs=3"],
+     "schedule.warmup_epochs=3 — must be < trainer.epochs=3 (else the cosine never starts)"),
     (["task=regression"], "task=regression needs numeric targets, but data=digits has data.target_type=labels "
                           "— use task=multiclass or task=binary"),
     (["data=diabetes", "task=regression"], "model=cnn — takes images; data=diabetes gives tables (rows of features): "

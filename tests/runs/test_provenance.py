@@ -36,7 +36,8 @@ def test_a_resumed_run_keeps_its_first_start_and_ends_with_a_status(tmp_path):
     "outputs/multirun/2026-12-04/13-58-26",
     "/tmp/my runs/it's here",
     "a[1]{b}$HOME",
-])
+    "C:\\runs\\x y", "ends with a backslash\\", "a\\'quote",  # (Hydra reads a backslash as itself but
+])                                                             # before a quote or at the end)
 def test_a_printed_override_pastes_back_to_the_same_value(value):
     import shlex
 

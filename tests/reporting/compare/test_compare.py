@@ -84,6 +84,13 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     make_run(tmp_path / "r", ["model=cnn"])
     assert main([str(tmp_path / "r"), "--metric", "happiness"]) == 2
     assert "not a column of the summary" in capsys.readouterr().err
+    # (a file for --out was a traceback; options between the paths were "unrecognized arguments")
+    for out in (tmp_path / "r" / "metrics.csv", tmp_path / "r" / "metrics.csv" / "deeper"):
+        assert main([str(tmp_path / "r"), "--out", str(out)]) == 2
+        assert capsys.readouterr().err.strip().startswith("kexp.compare: ") and not (tmp_path / "r" / "summary.csv").exists()
+    make_run(tmp_path / "s", ["model=mlp"])
+    assert main([str(tmp_path / "r"), "--out", str(tmp_path / "both"), str(tmp_path / "s")]) == 0
+    assert pd.read_csv(tmp_path / "both" / "summary.csv")["model"].tolist() == ["cnn", "mlp"]
 
 
 def test_gradient_profiles_of_the_last_epoch_are_overlaid(tmp_path):
