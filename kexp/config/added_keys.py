@@ -51,7 +51,11 @@ def _instantiated(node: object) -> bool:
 
 
 def closest_keys(cfg: DictConfig, key: str) -> list[str]:
-    """The keys of ``cfg`` (as dotted paths) whose spelling is closest to ``key``."""
+    """The keys of ``cfg`` (as dotted paths) whose spelling is closest to ``key`` (its last part in
+    kexp's words: ``lr`` as ``learning_rate``)."""
+    parent, _, leaf = key.rpartition(".")
+    if leaf in OTHER_NAMES:
+        key = f"{parent}.{OTHER_NAMES[leaf]}" if parent else OTHER_NAMES[leaf]
     leaves = [k for k in _dotted_keys(cfg) if k != key and not key.startswith(f"{k}.")]
     near = difflib.get_close_matches(key, leaves, n=3, cutoff=0.6)
     if not near:  # a misspelt last part under the right parent: model.hiden_units

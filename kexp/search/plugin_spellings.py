@@ -93,9 +93,26 @@ def check_sweeper_keys(sweeper: Mapping[str, Any], known: tuple[str, ...], what:
     """ConfigError (one line) for a key of ``hydra.sweeper`` that nothing reads (added with ``+``)."""
     import difflib
 
+    unknown = [str(key) for key in sweeper if key not in known]
+    if unknown:
+        _check_one_sweeper(unknown, known, what)
     for key in sweeper:
         if key not in known:
             near = difflib.get_close_matches(str(key), [k for k in known if k != "_target_"], n=1)
             hint = f"; did you mean hydra.sweeper.{near[0]}?" if near else ""
             shown = ", ".join(k for k in known if k != "_target_")
             raise ConfigError(f"hydra.sweeper.{key} — not a setting of {what} (it has {shown}){hint}")
+
+
+def _check_one_sweeper(unknown: list[str], known: tuple[str, ...], what: str) -> None:
+    """ConfigError when the keys ``what`` does not read are another sweeper's (``hparams_search=optuna
+    hydra/sweeper=race``: Hydra merged the race's settings into the search's node)."""
+    from kexp.config.location import config_dir
+
+    for option in sorted(p.stem for p in (config_dir() / "hydra" / "sweeper").glob("*.yaml")):
+        theirs = set(sweeper_keys(option))
+        if theirs != set(known) and set(unknown) <= theirs:
+            raise ConfigError(
+                f"hydra.sweeper.{unknown[0]} — a setting of hydra/sweeper={option}, not of {what}: a sweep has "
+                "one sweeper; choose one"
+            )

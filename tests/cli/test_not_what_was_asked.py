@@ -33,6 +33,7 @@ ASKED_TO_SWEEP = "which runs with -m: python -m kexp -m"
     (["+optimizer.lr=0.1"], "+optimizer.lr=0.1 — kexp calls optimizer.lr optimizer.learning_rate; "
                             "write optimizer.learning_rate=0.1"),
     (["trainer.bs=64"], "trainer.bs=64 — unknown key 'bs'; trainer has: epochs, batch_size,"),
+    (["lr=0.1"], "lr=0.1 — unknown key 'lr'; the config has: data, model,"),
     # the ViT job failed at run time, after the mlp had trained (every job is checked before the sweep)
     (["-m", "model=mlp,vit_base"], "model.patch_size=16 — must divide the image size (28x28, data=digits) for "
                                    "model=vit_base; use model.patch_size=2, 4, 7 or 14, or data.image_size=32"),
@@ -43,8 +44,10 @@ def test_a_command_that_would_not_do_what_it_says_is_one_line(argv, line, tmp_pa
     monkeypatch.chdir(tmp_path)
     error = preflight_error(argv)
     assert error.startswith(f"kexp: config error: {line}")
-    if argv[0] in ("optimizer.lr=0.1", "trainer.bs=64"):
-        assert error.endswith("did you mean optimizer.learning_rate?" if "lr" in argv[0] else "trainer.batch_size?")
+    meant = {"optimizer.lr=0.1": "optimizer.learning_rate", "lr=0.1": "optimizer.learning_rate",
+             "trainer.bs=64": "trainer.batch_size"}
+    if argv[0] in meant:
+        assert error.endswith(f"did you mean {meant[argv[0]]}?"), error
 
 
 @pytest.mark.parametrize("argv", [

@@ -54,6 +54,10 @@ def test_a_race_that_cannot_run_is_one_line_before_anything_runs(tmp_path):
     assert preflight_error([*base, "seed=3"]) == ""  # (the first seed: 3, 4, 5, ...)
     for typo in ("hydra.sweeper.alpah=0.1", "+hydra.sweeper.alpah=0.1"):  # (added, nothing would read it)
         assert preflight_error([*base, typo]).endswith("did you mean hydra.sweeper.alpha?"), typo
+    # (the race's settings merged into the search's node: once "hydra.sweeper.alpha — not a setting of the search")
+    assert preflight_error(["-m", "hparams_search=optuna", "hydra/sweeper=race"]) == (
+        "kexp: config error: hydra.sweeper.alpha — a setting of hydra/sweeper=race, not of the Optuna search: a sweep "
+        "has one sweeper; choose one")
     result = kexp_in_process([*base, "hydra.sweeper.max_seeds=1", "hydra.sweep.dir=nothing"], tmp_path)
     assert result.returncode == 2 and result.stderr.strip().splitlines()[-1] == \
         "kexp: config error: hydra.sweeper.max_seeds=1 — an integer of at least 2"
