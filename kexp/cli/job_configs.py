@@ -50,7 +50,15 @@ def override_values(override: Override) -> list[str]:
         whole = isinstance(value.start, int) and isinstance(value.end, int)
         number = int if "int" in value.tags or whole else float
         return [f"{key}={number(end)}" for end in (value.start, value.end) if end is not None]
-    return [f"{key}={item}" for item in override.sweep_string_iterator()]
+    from kexp.config.errors import ConfigError
+
+    try:
+        values = [f"{key}={item}" for item in override.sweep_string_iterator()]
+    except ValueError as err:  # range(0,3,0): Python's range refuses a step of 0
+        raise ConfigError(f"{override.input_line} — {err}") from None
+    if not values:  # range(3,0), glob(nothing*): Hydra would launch 0 jobs and exit 0
+        raise ConfigError(f"{override.input_line} — gives no values, so the sweep would run no job")
+    return values
 
 
 def job_overrides(overrides: list[Override]) -> list[list[str]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import tempfile
 from argparse import Namespace
 from collections.abc import Callable
@@ -104,6 +105,7 @@ def preflight(argv: list[str], jobs: list[tuple[list[str], DictConfig]] | None =
         if not args.multirun and cfg is not None:
             single_run.check_not_a_sweep(cfg, overrides, args.overrides)
         if args.multirun and cfg is not None:
+            check_grid_values(cfg, overrides)
             check_search(cfg, [str(o.input_line) for o in overrides if not o.is_hydra_override()], args.overrides)
             check_race(cfg, args.overrides)
         if not args.multirun and cfg is not None and (run_dir := given_run_dir(args.overrides)) is not None:
@@ -147,6 +149,20 @@ def check_named(cfg: DictConfig, user_config_dir: str | None) -> None:
             shown = f" ({where})" if where is not None and where.is_file() else ""
             raise ConfigError(
                 f"{group}={option}{shown} — has no key 'name'; every {group} config names itself: add name: {option}"
+            )
+
+
+def check_grid_values(cfg: DictConfig, overrides: list[Override]) -> None:
+    """Hydra's basic sweeper runs a grid of values: an ``interval(…)`` (a continuous range, which a
+    search draws from) is Hydra's traceback after the preflight otherwise."""
+    if sweeper_class(cfg) not in ("BasicSweeper", "KexpBasicSweeper"):
+        return
+    for override in overrides:
+        if override.is_sweep_override() and not override.is_discrete_sweep():
+            raise ConfigError(
+                f"{override.input_line} — a continuous range, which a search draws from (python -m kexp -m "
+                f"hparams_search=optuna {shlex.quote(str(override.input_line))}); a sweep takes values: a,b,c "
+                "or range(…)"
             )
 
 

@@ -51,7 +51,15 @@ def test_the_grid_is_the_product_of_the_sweeps():
 
 @pytest.mark.parametrize("argv, message", [
     (["-m", "model=glob(plain2*)", "model.block=v3"], "model.block=v3 — must be one of v1, v2"),
-    (["-m", "model=glob(nothing*)"], ""),  # an empty glob is Hydra's to report
+    # sweeps of no value: Hydra launched 0 jobs and exited 0; range's step 0 was a traceback
+    (["-m", "model=glob(nothing*)"], "model=glob(nothing*) — gives no values, so the sweep would run no job"),
+    (["-m", "seed=range(3,0)"], "seed=range(3,0) — gives no values, so the sweep would run no job"),
+    (["-m", "seed=range(0,3,0)"], "seed=range(0,3,0) — range() arg 3 must not be zero"),
+    # a continuous range on the grid sweeper: Hydra's traceback after the preflight
+    (["-m", "model=cnn,mlp", "optimizer.learning_rate=interval(0.0001,0.1)"],
+     "optimizer.learning_rate=interval(0.0001,0.1) — a continuous range, which a search draws from (python -m kexp "
+     "-m hparams_search=optuna 'optimizer.learning_rate=interval(0.0001,0.1)'); a sweep takes values: a,b,c or "
+     "range(…)"),
     (["-m", "optimizer.learning_rate=interval(-1,0.1)"], "optimizer.learning_rate=-1.0 — must be a number > 0"),
     (["-m", "hparams_search=optuna", "optimizer.learning_rate=tag(log,interval(0.0001,0.1))"], ""),
     (["-m", "trainer.epochs=range(0,3)"], "trainer.epochs=0 — must be an integer ≥ 1"),
