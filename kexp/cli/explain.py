@@ -84,6 +84,27 @@ def _wrong_type(key: str, overrides: list[str], allowed: str) -> ConfigError:
     return ConfigError.bad_value(base, value, f"each item {allowed}" if item else allowed)
 
 
+#: Hydra's nodes filled by a plugin chosen in the config group of the same path (hydra/launcher=joblib).
+PLUGIN_NODES = ("hydra.launcher", "hydra.sweeper")
+#: Plugins a user chooses through a kexp group (which gives them their settings): the search's sweeper.
+CHOSEN_AS = {"hydra/sweeper=optuna": "hparams_search=optuna"}
+
+
+def _option_with_key(hydra, config_name: str, overrides: list[str], parent: str, leaf: str) -> str | None:
+    """The first option of the config group at ``parent`` (``hydra/launcher``) whose node has ``leaf``:
+    composed with each option in turn (an option whose plugin is not installed is skipped)."""
+    group = parent.replace(".", "/")
+    kept = [o for o in overrides if not o.lstrip("+~").startswith((f"{parent}.", f"{group}="))]
+    for option in hydra_compat.ConfigGroups(hydra).get_group_options(group):
+        try:
+            node = OmegaConf.select(hydra_compat.compose(hydra, config_name, [*kept, f"{group}={option}"]), parent)
+        except (HydraException, OmegaConfBaseException, ImportError):
+            continue
+        if isinstance(node, DictConfig) and leaf in node:
+            return option
+    return None
+
+
 def _unknown_key(hydra, config_name: str, overrides: list[str], key: str, given: str) -> ConfigError:
     parent, _, leaf = key.rpartition(".")
     try:
@@ -101,6 +122,9 @@ def _unknown_key(hydra, config_name: str, overrides: list[str], key: str, given:
             hint = f"; did you mean {ours}?"
         elif sibling and takes_new_keys:  # (a typo of a key it has: alpah)
             hint = f"; did you mean {parent}.{sibling[0]}?"
+        elif parent in PLUGIN_NODES and (option := _option_with_key(hydra, config_name, overrides, parent, leaf)):
+            chosen = f"{parent.replace('.', '/')}={option}"  # (a key of another launcher or sweeper: joblib's n_jobs)
+            hint = f"; {leaf} is a setting of {chosen}: add {CHOSEN_AS.get(chosen, chosen)}"
         elif takes_new_keys:
             hint = f" (to add a new key write +{given})"
         else:

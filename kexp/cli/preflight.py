@@ -233,6 +233,10 @@ def parse_overrides(texts: list[str], hydra) -> list[Override]:
     return parser.parse_overrides(texts)
 
 
+#: The directory keys Hydra does not read, for a single run (False) and for a sweep (True).
+UNREAD_DIRECTORY = {False: ("hydra.sweep.dir=", "hydra.sweep.subdir="), True: ("hydra.run.dir=",)}
+
+
 def check_output_dir(args: Namespace) -> None:
     """Fail early when the run (or sweep) directory cannot be created: found by trying.
 
@@ -241,6 +245,10 @@ def check_output_dir(args: Namespace) -> None:
     file systems (``/proc``) answer for themselves; nothing is left behind.
     """
     key = "hydra.sweep.dir" if args.multirun else "hydra.run.dir"
+    unread = next((o for o in args.overrides if o.lstrip("+").startswith(UNREAD_DIRECTORY[args.multirun])), None)
+    if unread is not None:  # (Hydra reads only one of the two)
+        where = "a sweep (-m) writes its jobs into" if args.multirun else "a single run writes into"
+        raise ConfigError(f"{unread} — not read: {where} {key}=…")
     given = next((o.split("=", 1)[1] for o in args.overrides if o.startswith(f"{key}=")), None)
     fixed_part = (given or OUTPUT_ROOT).split("${")[0]
     ancestor = Path(os.path.abspath(fixed_part or "."))

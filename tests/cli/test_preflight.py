@@ -55,6 +55,16 @@ def test_the_grid_is_the_product_of_the_sweeps():
     (["-m", "model=glob(nothing*)"], "model=glob(nothing*) — gives no values, so the sweep would run no job"),
     (["-m", "seed=range(3,0)"], "seed=range(3,0) — gives no values, so the sweep would run no job"),
     (["-m", "seed=range(0,3,0)"], "seed=range(0,3,0) — range() arg 3 must not be zero"),
+    # the directory Hydra does not read in this mode (the run went to outputs/… instead, exit 0)
+    (["-m", "model=cnn,mlp", "hydra.run.dir=mine"], "hydra.run.dir=mine — not read: a sweep (-m) writes its jobs "
+                                                   "into hydra.sweep.dir=…"),
+    (["model=mlp", "hydra.sweep.dir=mine"], "hydra.sweep.dir=mine — not read: a single run writes into hydra.run.dir=…"),
+    # another plugin's setting: the hint once said "+hydra.launcher.n_jobs=2", which the basic launcher ignores
+    (["-m", "model=cnn,mlp", "hydra.launcher.n_jobs=2"], "hydra.launcher.n_jobs=2 — unknown key 'n_jobs'; "
+     "hydra.launcher has: _target_; n_jobs is a setting of hydra/launcher=joblib: add hydra/launcher=joblib"),
+    (["-m", "model=cnn,mlp", "hydra.sweeper.n_trials=3"], "hydra.sweeper.n_trials=3 — unknown key 'n_trials'; "
+     "hydra.sweeper has: _target_, max_batch_size, params; n_trials is a setting of hydra/sweeper=optuna: add "
+     "hparams_search=optuna"),
     # a continuous range on the grid sweeper: Hydra's traceback after the preflight
     (["-m", "model=cnn,mlp", "optimizer.learning_rate=interval(0.0001,0.1)"],
      "optimizer.learning_rate=interval(0.0001,0.1) — a continuous range, which a search draws from (python -m kexp "
