@@ -26,6 +26,19 @@ if "KEXP_CACHE_DIR" not in os.environ:
     os.environ["KEXP_CACHE_DIR"] = tempfile.mkdtemp(prefix="kexp-test-cache-")
     atexit.register(shutil.rmtree, os.environ["KEXP_CACHE_DIR"], ignore_errors=True)
 
+#: XLA compiles the tests' programs (JAX's, and TensorFlow's under jit_compile) without LLVM's
+#: costly optimisations: the tests check what a run does, not how fast its kernels are, and on
+#: the 2-core machine the JAX tests took a third less CPU (236 → 158 s for tests/backends/test_jax.py,
+#: side by side; docs/development.md). Every process the tests start inherits it.
+FAST_COMPILE_XLA_FLAGS = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+if FAST_COMPILE_XLA_FLAGS not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {FAST_COMPILE_XLA_FLAGS}".strip()
+
+
+def xla_flags(*more: str) -> str:
+    """``XLA_FLAGS`` for a test's process: the suite's, and ``more``."""
+    return " ".join([os.environ["XLA_FLAGS"], *more])
+
 
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto``: one worker more than the cores (at most 4 with ``--maxprocesses``).

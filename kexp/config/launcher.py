@@ -7,6 +7,8 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+from kexp.config.errors import ConfigError
+
 
 def threads_per_job(hydra_cfg: Any) -> int | None:
     """CPU threads for one job when a launcher runs jobs in parallel, else None.
@@ -29,3 +31,14 @@ def runs_jobs_here(hydra_cfg: Any) -> bool:
     from kexp.compat.hydra import BASIC_LAUNCHER
 
     return OmegaConf.select(hydra_cfg, "launcher._target_", default=None) == BASIC_LAUNCHER
+
+
+def check_launcher(cfg: Any) -> None:
+    """ConfigError for a launcher setting that would fail after the preflight: joblib's ``n_jobs=0``
+    ("has no meaning": -1 is every core, -2 all but one)."""
+    if str(OmegaConf.select(cfg, "hydra.launcher._target_", default="")).endswith("JoblibLauncher"):
+        n_jobs = OmegaConf.select(cfg, "hydra.launcher.n_jobs", default=None)
+        if n_jobs == 0:
+            raise ConfigError.bad_value(
+                "hydra.launcher.n_jobs", "0", "must be the number of jobs side by side (1, 2, …) or -1 for every core"
+            )

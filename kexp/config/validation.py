@@ -14,6 +14,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
+from kexp.config.launcher import check_launcher
 from kexp.config.rules import RULES
 
 _MISSING = object()
@@ -38,6 +39,7 @@ def validate(cfg: DictConfig) -> None:
     _check_steps_per_call(cfg)
     _check_monitors(cfg)
     _check_schedule_fits_run(cfg)
+    check_launcher(cfg)
     from kexp.training.tasks import check_task_fits_data
 
     check_task_fits_data(

@@ -40,9 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     parser.add_argument("--html", type=Path, help="also write diff.html and diff_curves.png into this directory")
     args = parser.parse_intermixed_args(argv)
-    from kexp.diff.differences import diff
+    from kexp.diff.differences import DiffError, diff
 
     try:
+        if args.html is not None and args.html.exists() and not args.html.is_dir():
+            raise DiffError(f"--html {args.html} — not a directory")
         a, b = _side(args.a), _side(args.b)
         result = diff(a, b, (args.a, args.b))
     except KexpError as err:

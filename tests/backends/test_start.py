@@ -8,7 +8,7 @@ import pytest
 from kexp.config.errors import ConfigError
 from kexp.backends.precision import FLOAT16_ON_CPU
 from kexp.backends.start import check_strategy, device_strategy, start_backend
-from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp, typed_config, write_image_tree
+from tests.conftest import TINY_CNN, compose_config, run_in_process, run_kexp, typed_config, write_image_tree, xla_flags
 
 TINY_RUN = [*TINY_CNN, "data.train_size=100", "data.test_size=50", "trainer.save_model=false"]
 
@@ -95,7 +95,7 @@ def test_data_parallel_on_two_jax_devices_splits_the_batch_and_matches_one_devic
 
     write_image_tree(tmp_path / "photos", per_class=48)
     (tmp_path / "layout.py").write_text(LAYOUT_RECORDER)
-    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": xla_flags("--xla_force_host_platform_device_count=2"),
            "PYTHONPATH": str(tmp_path)}
     common = [*RUN, "trainer.epochs=2", "trainer.callbacks=[{_target_: layout.Layout}]"]
     parallel = run_kexp([*common, "trainer.strategy=data_parallel", "trainer.batch_size=16",
@@ -127,7 +127,7 @@ def test_data_parallel_with_batches_that_do_not_split_evenly(tmp_path):
     from kexp.data import load_data
     from kexp.runs.saved import load_model
 
-    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": xla_flags("--xla_force_host_platform_device_count=2")}
     overrides = [*TINY_RUN, "data.train_size=200", "data.test_size=45", "trainer.epochs=1",
                  "trainer.strategy=data_parallel", "trainer.batch_size=8"]
     result = run_kexp([*overrides, "trainer.save_model=true", "hydra.run.dir=run"], tmp_path, env=env)
@@ -148,7 +148,7 @@ def test_data_parallel_with_batches_that_do_not_split_evenly(tmp_path):
 def test_data_parallel_validates_a_split_smaller_than_one_global_batch(tmp_path):
     """300 digits → 30 validation samples, global batch 64 on 2 devices: once refused, now one
     padded batch."""
-    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    env = {"KERAS_BACKEND": "jax", "XLA_FLAGS": xla_flags("--xla_force_host_platform_device_count=2")}
     result = run_kexp(["model=mlp", "model.hidden_units=[16]", "data.train_size=300", "data.test_size=50",
                        "trainer.epochs=1", "trainer.strategy=data_parallel", "trainer.save_model=false",
                        "hydra.run.dir=run"], tmp_path, env=env)

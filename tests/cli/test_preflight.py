@@ -65,6 +65,9 @@ def test_the_grid_is_the_product_of_the_sweeps():
     (["-m", "model=cnn,mlp", "hydra.sweeper.n_trials=3"], "hydra.sweeper.n_trials=3 — unknown key 'n_trials'; "
      "hydra.sweeper has: _target_, max_batch_size, params; n_trials is a setting of hydra/sweeper=optuna: add "
      "hparams_search=optuna"),
+    # joblib's traceback after the preflight ("n_jobs == 0 in Parallel has no meaning")
+    (["-m", "seed=0,1", "hydra/launcher=joblib", "hydra.launcher.n_jobs=0"],
+     "hydra.launcher.n_jobs=0 — must be the number of jobs side by side (1, 2, …) or -1 for every core"),
     # a continuous range on the grid sweeper: Hydra's traceback after the preflight
     (["-m", "model=cnn,mlp", "optimizer.learning_rate=interval(0.0001,0.1)"],
      "optimizer.learning_rate=interval(0.0001,0.1) — a continuous range, which a search draws from (python -m kexp "

@@ -58,6 +58,9 @@ def test_two_single_runs_and_bad_input(tmp_path, capsys):
     assert "kexp: diff error: " in capsys.readouterr().err
     assert main([f"{root}:optimizer=lion", str(root / "0")]) == 2
     assert capsys.readouterr().err.strip().endswith("no finished kexp run there with optimizer=lion")
+    (tmp_path / "a_file").write_text("")  # (--html into a file: a traceback after the diff was printed)
+    assert main([str(root / "0"), "--html", str(tmp_path / "a_file"), str(root / "3")]) == 2
+    assert capsys.readouterr() == ("", f"kexp: diff error: --html {tmp_path / 'a_file'} — not a directory\n")
     assert not (tmp_path / "out").exists()
 
 
