@@ -44,6 +44,7 @@ GATES = (
         "early stopping is on (regularization.early_stopping.patience=N)",
     ),
     Gate(("trainer.checkpoint.monitor",), "trainer.checkpoint.best", bool, "trainer.checkpoint.best=true"),
+    Gate(("trainer.save_optimizer",), "trainer.save_model", bool, "the model is saved (trainer.save_model=true)"),
     Gate(("task.positive_class",), "task.name", lambda name: name == "binary", "task=binary"),
     Gate(
         ("trainer.fine_tune.learning_rate", "trainer.fine_tune.unfreeze_layers"),

@@ -105,6 +105,8 @@ MISTAKES = [
                                               "regularization.sparsity_weight > 0"),
     (["data.flippable=true"], "data.flippable=true — read only when regularization.augment.flip=auto"),
     (["trainer.distributed.timeout=30"], "trainer.distributed.timeout=30 — read only when several processes train"),
+    (["trainer.save_model=false", "trainer.save_optimizer=true"], "trainer.save_optimizer=true — read only when the "
+                                                                  "model is saved (trainer.save_model=true)"),
     (["-m", "model=cnn,mlp", "trainer.checkpoint.monitor=val_accuracy"], "trainer.checkpoint.monitor=val_accuracy — "
                                                                          "read only when trainer.checkpoint.best=true"),
     # every job of a sweep is checked
