@@ -158,7 +158,7 @@ def load_scoring(run_dir: Path, overrides: list[str], everything: bool = False):
     from kexp.config.validation import validate
     from kexp.data import load_data
     from kexp.data.bad_images import skip_bad_images
-    from kexp.training.tasks import Task, check_task_fits_data
+    from kexp.training.tasks import Task
 
     cfg = finished_run_config(run_dir)
     if everything:
@@ -177,7 +177,7 @@ def load_scoring(run_dir: Path, overrides: list[str], everything: bool = False):
         source = data_settings(cfg.data)
         # (data=csv: the run's own fitted encoding, never one fitted on the rows being scored)
         data = load_data(source, seed=cfg.seed, encoder=load_preprocessing(run_dir))
-    check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", cfg.data.name)
+    task.check_fits(data, cfg.data.name)
     if everything:
         from kexp.data.prepare import all_samples
 

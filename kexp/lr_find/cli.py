@@ -119,12 +119,12 @@ def find(run: RunSettings, settings, out: Path) -> dict[str, object]:
     from kexp.lr_find.in_run import at_rate, write_range_test
     from kexp.lr_find.range_test import range_test
     from kexp.runs.pipeline import build_and_compile, streamed_data
-    from kexp.training.tasks import Task, check_task_fits_data
+    from kexp.training.tasks import Task
 
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)s][%(levelname)s] - %(message)s")
     task = Task.from_settings(run.task, run.regularization.label_smoothing)
     data = load_data(run.data, seed=run.seed)
-    check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", run.data.name)
+    task.check_fits(data, run.data.name)
     data = task.prepare(data)
     start_backend(run.seed, deterministic=run.trainer.deterministic, precision=run.trainer.precision)
     data = streamed_data(run.data, data, out)

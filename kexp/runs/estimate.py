@@ -29,7 +29,9 @@ def model_of(settings: RunSettings) -> keras.Model:
     from kexp.training.tasks import Task
 
     task = Task.from_settings(settings.task, settings.regularization.label_smoothing)
-    data = task.prepare(load_data(settings.data, seed=settings.seed))
+    data = load_data(settings.data, seed=settings.seed)
+    task.check_fits(data, settings.data.name)  # (data.target_type=auto: known once the targets are read)
+    data = task.prepare(data)
     return build(settings, tuple(data.input_shape), data, task)
 
 

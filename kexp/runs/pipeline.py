@@ -51,7 +51,7 @@ def run(settings: RunSettings, run_dir: Path, threads: int | None = None) -> Run
     from kexp.data import load_data
     from kexp.data.bad_images import bad_images_named
     from kexp.runs.provenance import provenance, write_run_file
-    from kexp.training.tasks import Task, check_task_fits_data
+    from kexp.training.tasks import Task
 
     atomic.remove_temporaries(run_dir)
     trainer = settings.trainer
@@ -59,7 +59,7 @@ def run(settings: RunSettings, run_dir: Path, threads: int | None = None) -> Run
         # Data first: a bad file or label is reported before the backend's slow import.
         task = Task.from_settings(settings.task, settings.regularization.label_smoothing)
         data = load_data(settings.data, seed=settings.seed)
-        check_task_fits_data(task.name, "labels" if data.has_class_labels else "numbers", settings.data.name)
+        task.check_fits(data, settings.data.name)
         data_classes = data.class_names  # (the data's own, before a binary task names its two)
         data = task.prepare(data)
         from kexp.backends.start import start_backend

@@ -125,6 +125,11 @@ class Task:
             return keras.losses.BinaryCrossentropy(label_smoothing=self.label_smoothing)
         return "mean_squared_error"
 
+    def check_fits(self, data: Dataset, data_name: str) -> None:
+        """ConfigError unless this task can learn ``data``'s targets as they were read (class labels or
+        numbers; ``data.target_type=auto`` is decided by reading them)."""
+        check_task_fits_data(self.name, "labels" if data.has_class_labels else "numbers", data_name)
+
     def prepare(self, data: Dataset) -> Dataset:
         """The dataset with targets this task's loss expects (binary: 1 = positive class)."""
         if self.name == "binary":

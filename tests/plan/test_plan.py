@@ -57,6 +57,14 @@ def test_a_plan_counts_every_configuration_times_it_from_earlier_runs_and_makes_
     assert out.startswith("kexp plan: a search of 20 trials (the composed") and "in all: 20 jobs," in out
     status, out, err = planned(["-m", "model=cnn,mlp", "trainer.epochs=-1"], capsys)
     assert status == 2 and err.strip().startswith("kexp: config error: trainer.epochs=-1") and out == ""
+    # a CSV's numeric target under the default task=multiclass: known once the column is read (was a
+    # traceback from the model's Dense(units=0); the run itself said this line)
+    from tests.data.test_csv_table import write_table
+
+    table = write_table(tmp_path / "houses.csv")
+    status, out, err = planned(["data=csv", f"data.path={table}", "data.target=size", "model=mlp"], capsys)
+    assert (status, out) == (2, "") and err.strip() == ("kexp: config error: task=multiclass needs class labels, "
+                                                        "but data=csv has data.target_type=numbers — use task=regression")
 
 
 def test_the_command_line_takes_the_flag_before_hydra_sees_it(tmp_path):
