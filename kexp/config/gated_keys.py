@@ -45,6 +45,7 @@ GATES = (
     ),
     Gate(("trainer.checkpoint.monitor",), "trainer.checkpoint.best", bool, "trainer.checkpoint.best=true"),
     Gate(("trainer.save_optimizer",), "trainer.save_model", bool, "the model is saved (trainer.save_model=true)"),
+    Gate(("data.cache_dir",), "data.cache", lambda cache: cache == "disk", "data.cache=disk"),
     Gate(("task.positive_class",), "task.name", lambda name: name == "binary", "task=binary"),
     Gate(
         ("trainer.fine_tune.learning_rate", "trainer.fine_tune.unfreeze_layers"),

@@ -174,3 +174,15 @@ def test_mistakes_that_once_ended_in_a_traceback_or_after_tensorflow_are_one_lin
     header_only.write_text("a,b,label\n")
     assert preflight_error(["data=csv", f"data.path={header_only}", "data.target=label", "model=mlp"]) == (
         f"kexp: data error: data.path={header_only} — has a header (a, b, label) but no rows")
+
+
+def test_a_cache_folder_without_the_disk_cache_is_one_line(tmp_path, monkeypatch):
+    """``data.cache_dir`` is read only by ``data.cache=disk``: with the folder's default (none) it went unread."""
+    from tests.conftest import write_image_tree
+
+    monkeypatch.chdir(tmp_path)
+    write_image_tree(tmp_path / "photos", per_class=2)
+    folder = ["data=folder", "data.path=photos", "data.cache_dir=cache"]
+    assert preflight_error(folder) == ERROR + ("data.cache_dir=cache — read only when data.cache=disk, not so in this "
+                                              "command: it would change nothing")
+    assert preflight_error([*folder, "data.cache=disk"]) == ""
