@@ -94,11 +94,12 @@ def _as_overrides(overrides: Sequence[str] | str) -> list[str]:
 
 
 def _values(value: object) -> str:
-    """``["cnn", "mlp"]`` → ``cnn,mlp`` (Hydra's sweep); one value stays one value. Each value is
-    written in Hydra's grammar (:func:`hydra_literal`), so it reaches the config as Python gave it."""
+    """``["cnn", "mlp"]`` → ``cnn,mlp`` (Hydra's sweep), each value written in Hydra's grammar
+    (:func:`hydra_literal`) so that it reaches the config as Python gave it; a string is the
+    value as the command line types it (``"range(3)"``, ``"cnn,mlp"``); another value is one value."""
     if isinstance(value, (list, tuple)):
         return ",".join(map(hydra_literal, value))
-    return hydra_literal(value)
+    return value if isinstance(value, str) else hydra_literal(value)
 
 
 #: A string Hydra reads back as the same string unquoted (a word, a path, a number's look aside).

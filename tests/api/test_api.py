@@ -62,6 +62,7 @@ def test_grid_values_reach_the_config_as_python_gave_them():
     assert [getattr(v, "text", v) for v in override.sweep_iterator()] == values
     (one,) = OverridesParser.create().parse_overrides([f"key={_values([[16, 32]])}"])  # one list value
     assert one.value() == [16, 32]
+    assert _values("range(3)") == "range(3)" and _values(None) == "null"  # (a string: as the command line types it)
     with pytest.raises(kexp.KexpError, match="'a b' — a mapping key in an override is"):
         _values({"a b": 1})
 
