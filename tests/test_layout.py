@@ -46,8 +46,8 @@ def test_each_command_lives_in_its_own_package():
         main = (PACKAGE / command / "__main__.py").read_text()
         assert f"from kexp.{command}.cli import main" in main, command
     assert sorted(p.stem for p in (PACKAGE / "cli").glob("*.py")) == [
-        "__init__", "explain", "help", "job_configs", "main", "plan", "plugins", "preflight", "single_run"]
-    # (--plan: of python -m kexp; job_configs: the preflight's compositions)
+        "__init__", "explain", "help", "job_configs", "main", "output_dir", "plan", "plugins", "preflight", "single_run"]
+    # (--plan: of python -m kexp; job_configs: the preflight's compositions; output_dir: its run directory check)
 
 
 def test_there_are_no_import_cycles_between_modules():

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import os
 import shlex
-import tempfile
 from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +28,7 @@ from omegaconf.errors import OmegaConfBaseException
 from kexp.cli import plugins, single_run
 from kexp.cli.explain import explain
 from kexp.cli.job_configs import DistinctJobs, JobConfigs, job_overrides, override_values
+from kexp.cli.output_dir import check_output_dir
 from kexp.compat import hydra as hydra_compat
 from kexp.config import added_keys
 from kexp.config.errors import ConfigError
@@ -39,7 +39,6 @@ from kexp.config.renamed import check_overrides as check_renamed
 from kexp.config.run_settings import chosen_options, is_search, race_sweeper, sweeper_class
 from kexp.config.validation import validate
 from kexp.runs.directory import check_rerun, given_run_dir
-from kexp.runs.layout import OUTPUT_ROOT
 
 #: Beyond this many jobs only the first ones are checked up front.
 MAX_CHECKED_JOBS = 256
@@ -231,36 +230,6 @@ def parse_overrides(texts: list[str], hydra) -> list[Override]:
                 f"{text} — not a valid override ({first}); see https://hydra.cc/docs/advanced/override_grammar/basic/"
             ) from err
     return parser.parse_overrides(texts)
-
-
-#: The directory keys Hydra does not read, for a single run (False) and for a sweep (True).
-UNREAD_DIRECTORY = {False: ("hydra.sweep.dir=", "hydra.sweep.subdir="), True: ("hydra.run.dir=",)}
-
-
-def check_output_dir(args: Namespace) -> None:
-    """Fail early when the run (or sweep) directory cannot be created: found by trying.
-
-    A probe directory is created (and removed) in the deepest existing folder
-    of the fixed part of the path: permissions, read-only mounts and special
-    file systems (``/proc``) answer for themselves; nothing is left behind.
-    """
-    key = "hydra.sweep.dir" if args.multirun else "hydra.run.dir"
-    unread = next((o for o in args.overrides if o.lstrip("+").startswith(UNREAD_DIRECTORY[args.multirun])), None)
-    if unread is not None:  # (Hydra reads only one of the two)
-        where = "a sweep (-m) writes its jobs into" if args.multirun else "a single run writes into"
-        raise ConfigError(f"{unread} — not read: {where} {key}=…")
-    given = next((o.split("=", 1)[1] for o in args.overrides if o.startswith(f"{key}=")), None)
-    fixed_part = (given or OUTPUT_ROOT).split("${")[0]
-    ancestor = Path(os.path.abspath(fixed_part or "."))
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    try:
-        os.rmdir(tempfile.mkdtemp(prefix=".kexp-probe-", dir=ancestor))
-    except OSError as err:
-        reason = "not a directory" if not ancestor.is_dir() else (err.strerror or str(err)).lower()
-        raise ConfigError.bad_value(
-            key, given or "outputs/...", f"cannot create the run directory in {ancestor} ({reason})"
-        ) from err
 
 
 def check_group_choices(hydra, overrides: list[Override]) -> None:
