@@ -26,6 +26,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from kexp.compat.hydra import apply_overrides
+from kexp.config.errors import ConfigError
 
 
 def sets_a_value(override: Override, groups: set[str]) -> bool:
@@ -50,8 +51,6 @@ def override_values(override: Override) -> list[str]:
         whole = isinstance(value.start, int) and isinstance(value.end, int)
         number = int if "int" in value.tags or whole else float
         return [f"{key}={number(end)}" for end in (value.start, value.end) if end is not None]
-    from kexp.config.errors import ConfigError
-
     try:
         values = [f"{key}={item}" for item in override.sweep_string_iterator()]
     except ValueError as err:  # range(0,3,0): Python's range refuses a step of 0
@@ -101,7 +100,6 @@ class DistinctJobs:
 
     def check(self, job: list[str], cfg: DictConfig) -> None:
         """A :class:`ConfigError` naming the override that repeats a configuration, if ``job`` does."""
-        from kexp.config.errors import ConfigError
         from kexp.config.flat import raw_leaves
 
         fingerprint = repr(sorted(raw_leaves(cfg).items()))
