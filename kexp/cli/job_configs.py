@@ -26,7 +26,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from kexp.compat.hydra import apply_overrides
-from kexp.config.errors import ConfigError
+from kexp.config.errors import ConfigError, KexpError
 
 
 def sets_a_value(override: Override, groups: set[str]) -> bool:
@@ -119,3 +119,17 @@ class DistinctJobs:
             "its comparison (as another seed where seeds are swept): give each value once (to repeat a "
             "configuration, sweep seed=0,1,2)"
         )
+
+
+def naming_the_job(error: KexpError, job: list[str], overrides: list[Override]) -> KexpError:
+    """``error`` (found in one job of a sweep) with the job's swept values added, unless it names
+    them already: ``… (the sweep's job model=resnet20 regularization=sparse)``."""
+    swept = [
+        text for text, o in zip(job, overrides, strict=True) if o.is_sweep_override() and not o.is_hydra_override()
+    ]
+    message = str(error)
+    if not swept or all(text in message for text in swept):
+        return error
+    named = copy.copy(error)
+    named.args = (f"{message} (the sweep's job {' '.join(swept)})",)
+    return named

@@ -27,11 +27,11 @@ from omegaconf.errors import OmegaConfBaseException
 
 from kexp.cli import plugins, single_run
 from kexp.cli.explain import explain
-from kexp.cli.job_configs import DistinctJobs, JobConfigs, job_overrides, override_values
+from kexp.cli.job_configs import DistinctJobs, JobConfigs, job_overrides, naming_the_job, override_values
 from kexp.cli.output_dir import check_output_dir
 from kexp.compat import hydra as hydra_compat
 from kexp.config import added_keys
-from kexp.config.errors import ConfigError
+from kexp.config.errors import ConfigError, KexpError
 from kexp.config.flat import run_config
 from kexp.config.gated_keys import UnreadKeys
 from kexp.config.location import config_dir
@@ -93,7 +93,10 @@ def preflight(argv: list[str], jobs: list[tuple[list[str], DictConfig]] | None =
             if number == 0:
                 check_added_keys(hydra, config_name, cfg, overrides, job)
             check_named(cfg, args.config_dir)
-            validate(cfg)
+            try:
+                validate(cfg)
+            except KexpError as error:
+                raise naming_the_job(error, job, overrides) if args.multirun else error from None
             if args.multirun and not is_search(cfg):
                 distinct.check(job, cfg)
             unread.see(job, cfg)

@@ -89,7 +89,6 @@ def run_settings(cfg: DictConfig) -> RunSettings:
     """``cfg`` (composed and validated) as typed objects."""
     from kexp.config.flat import flat_config
     from kexp.config.schema.optimizer import OptimizerSettings
-    from kexp.config.schema.regularization import RegularizationConfig
     from kexp.config.schema.schedule import SCHEMAS as SCHEDULES
     from kexp.config.schema.trainer import TrainerConfig
 
@@ -100,7 +99,7 @@ def run_settings(cfg: DictConfig) -> RunSettings:
         model=model_settings(cfg.model),
         optimizer=OptimizerSettings.of(_plain(cfg.optimizer)),
         schedule=_typed(cfg.schedule, SCHEDULES.get(str(cfg.schedule.get("name")))),
-        regularization=_typed(cfg.regularization, RegularizationConfig),
+        regularization=regularization_settings(cfg.regularization),
         task=task_settings(cfg.task),
         trainer=_typed(cfg.trainer, TrainerConfig),
         loggers={str(name): _plain(options) or {} for name, options in (cfg.get("logger") or {}).items()},
@@ -119,6 +118,13 @@ def model_settings(node: DictConfig) -> Any:
     if OmegaConf.get_type(typed) in (dict, None):
         return OmegaConf.create(OmegaConf.to_container(typed, resolve=True), flags={"readonly": True})
     return OmegaConf.to_object(typed)
+
+
+def regularization_settings(node: DictConfig) -> RegularizationConfig:
+    """The ``regularization`` node as its dataclass."""
+    from kexp.config.schema.regularization import RegularizationConfig
+
+    return _typed(node, RegularizationConfig)
 
 
 def data_settings(node: DictConfig) -> DataConfig:

@@ -54,28 +54,18 @@ def validate(cfg: DictConfig) -> None:
         check_source(data_settings(cfg.data))
     _check_model_fits_tables(cfg)
     _check_patches(cfg)
-    _check_batchnorm_kept(cfg)
     _check_nothing_missing(cfg)
+    _check_regularization_fits(cfg)
 
 
-#: Model families built with BatchNormalization in every unit (their papers' design).
-BATCHNORM_FAMILIES = ("resnet", "cifar_resnet")
+def _check_regularization_fits(cfg: DictConfig) -> None:
+    """Regularization the model has no place for (sparse on a ResNet, batchnorm on a ViT, no
+    batchnorm on a ResNet): refused up front, every job of a sweep (the layer factory says the same)."""
+    from kexp.config.regularization_fit import check_regularization_fits
+    from kexp.config.run_settings import model_settings, regularization_settings
 
-
-def _check_batchnorm_kept(cfg: DictConfig) -> None:
-    """``regularization.batchnorm=false`` (or ``model.batchnorm``) on a ResNet: refused up front
-    (the builder says the same, after Keras has started)."""
-    family = OmegaConf.select(cfg, "model.builder", default=None) or OmegaConf.select(cfg, "model.name", default=None)
-    if family not in BATCHNORM_FAMILIES:
-        return
-    settings = [(k, OmegaConf.select(cfg, k, default=None)) for k in ("regularization.batchnorm", "model.batchnorm")]
-    key, value = next(((k, v) for k, v in settings if v is not None), ("", None))  # the first set wins
-    if value is False:
-        raise ConfigError.bad_value(
-            key,
-            "false",
-            f"{OmegaConf.select(cfg, 'model.name')} is built with BatchNormalization; use true or null",
-        )
+    if "model" in cfg and "regularization" in cfg:
+        check_regularization_fits(model_settings(cfg.model), regularization_settings(cfg.regularization))
 
 
 #: The image side of the bundled datasets that have no ``data.image_size`` (they come at one size).

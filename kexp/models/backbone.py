@@ -29,7 +29,7 @@ import keras
 
 from kexp.config.errors import ConfigError
 from kexp.models import MODELS
-from kexp.models.blocks import LayerFactory
+from kexp.models.blocks import LayerFactory, apply
 
 if TYPE_CHECKING:
     from kexp.config.schema.model import BackboneConfig
@@ -227,7 +227,5 @@ def build_backbone(
     features = backbone(x, training=False)
     pool = keras.layers.GlobalMaxPooling2D if settings.pooling == "max" else keras.layers.GlobalAveragePooling2D
     x = pool(name="pool")(features)
-    if make.dropout:
-        x = keras.layers.Dropout(make.dropout, name="head_dropout")(x)
-    outputs = make.classifier(output_units)(x)
+    outputs = make.classifier(output_units)(apply(make.head_dropout(), x))
     return keras.Model(inputs, outputs, name=str(settings.name))

@@ -5,7 +5,8 @@ From the model config: ``activation``, ``kernel_initializer`` (and
 (set from the ``task`` group: softmax, sigmoid or linear). From
 ``regularization``: ``l1``/``l2`` (kernel penalties on every conv/dense),
 ``batchnorm`` (BatchNormalization after each conv/dense, before its
-activation), ``dropout`` (after each hidden dense layer) and ``augment``
+activation), ``dropout`` (after each hidden dense layer; in a net without
+one, before the classifier) and ``augment``
 (preprocessing layers right after the input, active in training only).
 ``null`` for ``batchnorm``/``dropout`` means the architecture's own design:
 ``model.batchnorm`` / ``model.dropout`` in its YAML, else the builder's default.
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import keras
 
 from kexp.config.errors import ConfigError
+from kexp.config.regularization_fit import batchnorm_setting, check_regularization_fits
 from kexp.models.augment import Augmentation
 from kexp.models.layers import Maxout, RReLU, SparsityPenalty, SqueezeExcite, Step
 
@@ -101,11 +103,11 @@ class LayerFactory:
         settings: ModelConfig,
         regularization: RegularizationConfig,
         *,
-        batchnorm_default: bool = False,
-        batchnorm_required: bool = False,
         maxout_allowed: bool = True,
     ) -> LayerFactory:
-        """Resolve the model config and ``regularization`` into one factory."""
+        """Resolve the model config and ``regularization`` into one factory (refusing regularization
+        the family has no place for: :mod:`kexp.config.regularization_fit`)."""
+        check_regularization_fits(settings, regularization)
         activation = settings.activation  # (one of config.choices.ACTIVATIONS: checked in validation)
         if activation == "maxout" and not maxout_allowed:
             raise ConfigError.bad_value(
@@ -115,15 +117,9 @@ class LayerFactory:
                 "kept, and maxout divides it; use it with cnn, mlp, bn_cnn, alexnet, vgg or googlenet",
             )
         initializer = kernel_initializer(settings.kernel_initializer)
-        batchnorm, key = _first_set(
-            (regularization.batchnorm, "regularization.batchnorm"),
-            (settings.batchnorm, "model.batchnorm"),
-            (batchnorm_default, ""),
-        )
-        if batchnorm_required and not batchnorm:
-            raise ConfigError.bad_value(
-                key, "false", f"{settings.name} is built with BatchNormalization; use true or null"
-            )
+        _, batchnorm = batchnorm_setting(settings, regularization)
+        if batchnorm is None:  # (the family's design)
+            batchnorm = getattr(settings, "BATCHNORM", "optional") == "always"
         dropout, _ = _first_set((regularization.dropout, ""), (settings.dropout, ""), (0.0, ""))
         return cls(
             activation=activation,
@@ -261,11 +257,18 @@ class LayerFactory:
 
     def flat_head(self, dense_units: Iterable[int], output_units: int) -> list[keras.Layer]:
         """Flatten → a hidden dense layer ``fc{j}`` per entry of ``dense_units`` → the classifier
-        (the head of the Sequential conv nets)."""
+        (the head of the Sequential nets); without hidden layers, :meth:`head_dropout` before it."""
         layers: list[keras.Layer] = [keras.layers.Flatten(name="flatten")]
         for j, units in enumerate(dense_units, start=1):
             layers += self.dense(units, f"fc{j}")
+        if not dense_units:
+            layers += self.head_dropout()
         return [*layers, self.classifier(output_units)]
+
+    def head_dropout(self) -> list[keras.Layer]:
+        """``[Dropout]`` of the features the classifier reads, in a net without hidden dense layers
+        (timm's ``drop_rate``): where ``dropout`` acts there; nothing when it is 0."""
+        return [keras.layers.Dropout(self.dropout, name="head_dropout")] if self.dropout > 0 else []
 
     def classifier(self, output_units: int, name: str = "predictions") -> keras.Layer:
         """The output layer: Dense(output_units, ``output_activation``), always float32.

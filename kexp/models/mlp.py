@@ -20,8 +20,6 @@ def build_mlp(
 ) -> keras.Model:
     """flatten → fc{j} (``hidden_units``, ``activation``) → predictions."""
     make = LayerFactory.from_settings(settings, regularization)
-    layers: list[keras.Layer] = [*make.input_layers(input_shape), keras.layers.Flatten(name="flatten")]
-    for j, units in enumerate(settings.hidden_units, start=1):
-        layers += make.dense(units, f"fc{j}")
-    layers.append(make.classifier(output_units))
-    return keras.Sequential(layers, name=settings.name)
+    return keras.Sequential(
+        [*make.input_layers(input_shape), *make.flat_head(settings.hidden_units, output_units)], name=settings.name
+    )

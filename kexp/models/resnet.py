@@ -116,9 +116,14 @@ def _spec(settings: ResNetConfig | CifarResNetConfig, shortcut: str) -> UnitSpec
 
 
 def _factory(settings: ResNetConfig | CifarResNetConfig, regularization: RegularizationConfig) -> LayerFactory:
-    return LayerFactory.from_settings(
-        settings, regularization, batchnorm_default=True, batchnorm_required=True, maxout_allowed=False
-    )
+    return LayerFactory.from_settings(settings, regularization, maxout_allowed=False)
+
+
+def _head(x, make: LayerFactory, output_units: int):
+    """Global average pooling [→ Dropout: ``regularization.dropout``, timm's ``drop_rate``] → the classifier."""
+    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = apply(make.head_dropout(), x)
+    return make.classifier(output_units)(x)
 
 
 @MODELS.register("resnet")
@@ -148,8 +153,7 @@ def build_resnet(
         )
         x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
     x = _stages(x, settings, spec, make, first_stride=1)
-    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    return keras.Model(inputs, make.classifier(output_units)(x), name=settings.name)
+    return keras.Model(inputs, _head(x, make, output_units), name=settings.name)
 
 
 @MODELS.register("cifar_resnet")
@@ -171,5 +175,4 @@ def build_cifar_resnet(
     width = settings.stackwise_filters[0]
     x = apply(make.conv(width, 3, "stem_conv", activated=spec.version == "v1", batchnorm=spec.version == "v1"), image)
     x = _stages(x, settings, spec, make, first_stride=1)
-    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    return keras.Model(inputs, make.classifier(output_units)(x), name=settings.name)
+    return keras.Model(inputs, _head(x, make, output_units), name=settings.name)

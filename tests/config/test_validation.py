@@ -176,6 +176,31 @@ def test_mistakes_that_once_ended_in_a_traceback_or_after_tensorflow_are_one_lin
         f"kexp: data error: data.path={header_only} — has a header (a, b, label) but no rows")
 
 
+def test_regularization_the_model_has_no_place_for_is_one_line_before_anything_runs():
+    """Sparse regularization acts on hidden dense layers; a ViT normalises with LayerNormalization: on a
+    net without the place, the run would train the same net as without them, under another name."""
+    no_dense = "sparse regularization acts on hidden dense layers, and {} has none; use a model with dense layers"
+    assert preflight_error(["model=resnet20", "regularization=sparse"]).startswith(
+        ERROR + "regularization.activity_l1=1e-05 — " + no_dense.format("resnet20"))
+    assert preflight_error(["model=bn_cnn", "regularization.sparsity_target=0.05", "regularization.sparsity_weight=0.1"]
+                           ).startswith(ERROR + "regularization.sparsity_weight=0.1 — " + no_dense.format("bn_cnn"))
+    assert preflight_error(["model=mlp", "model.hidden_units=[]", "regularization=sparse"]).startswith(
+        ERROR + "regularization.activity_l1=1e-05 — " + no_dense.format("mlp"))
+    assert preflight_error(["model=vit_tiny_p4", "regularization=batchnorm"]) == (
+        ERROR + "regularization.batchnorm=true — vit_tiny_p4 has no place for BatchNormalization: it normalises "
+        "with LayerNormalization in every encoder block; use null or false")
+    assert preflight_error(["model=vit_tiny_p4", "model.batchnorm=true"]).startswith(ERROR + "model.batchnorm=true — ")
+    # regularization.batchnorm decides over model.batchnorm; the net's own place for each is fine
+    assert preflight_error(["model=vit_tiny_p4", "model.batchnorm=true", "regularization.batchnorm=false"]) == ""
+    assert preflight_error(["model=mlp", "regularization=sparse"]) == ""
+    assert preflight_error(["model=googlenet", "regularization=sparse"]) == ""  # (its auxiliary heads' dense layer)
+    assert preflight_error(["model=resnet20", "regularization=dropout"]) == ""  # (before the classifier)
+    # in a sweep, the job that has no place for it is named before any job runs
+    swept = preflight_error(["-m", "model=cnn,resnet20", "regularization=sparse,l2"])
+    assert "model=resnet20" in swept and "regularization=sparse" in swept, swept
+    assert "regularization.activity_l1=1e-05 — sparse regularization acts on hidden dense layers" in swept
+
+
 def test_a_cache_folder_without_the_disk_cache_is_one_line(tmp_path, monkeypatch):
     """``data.cache_dir`` is read only by ``data.cache=disk``: with the folder's default (none) it went unread."""
     from tests.conftest import write_image_tree

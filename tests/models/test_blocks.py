@@ -66,6 +66,38 @@ def test_regularization_overrides_the_model_design():
     assert LayerFactory.from_settings(bn.model, bn.regularization).batchnorm is False
 
 
+@pytest.mark.parametrize("model, shape", [
+    (["model=resnet20", "model.stackwise_blocks=[1,1,1]"], (8, 8, 3)),  # global pooling, then the classifier
+    (["model=bn_cnn", "model.filters=[4,4]"], (8, 8, 1)),  # flatten, then the classifier
+    (["model=mlp", "model.hidden_units=[]"], (8, 8, 1)),
+])
+def test_a_net_without_hidden_dense_layers_drops_out_what_its_classifier_reads(model, shape):
+    """``regularization.dropout`` acts after each hidden dense layer; a net without one (timm's ``drop_rate``)
+    drops out the classifier's input — before, it was read by nothing, and the run trained the same net."""
+    from kexp.models import build_model
+
+    cfg = typed_config([*model, "regularization.dropout=0.3"])
+    net = build_model(cfg.model, shape, 3, cfg.regularization)
+    names = [layer.name for layer in net.layers]
+    assert names[-2:] == ["head_dropout", "predictions"] and net.get_layer("head_dropout").rate == pytest.approx(0.3)
+    plain = typed_config(model)
+    assert [layer.name for layer in build_model(plain.model, shape, 3, plain.regularization).layers] == [
+        n for n in names if n != "head_dropout"]  # (and so the same parameter count)
+    x = np.random.default_rng(0).normal(size=(4, *shape)).astype("float32")
+    np.testing.assert_allclose(net(x, training=False), net(x, training=False))
+    assert not np.allclose(net(x, training=True), net(x, training=False))
+
+
+def test_the_factory_refuses_what_the_family_has_no_place_for_from_python_too():
+    vit = typed_config(["model=vit_tiny_p4", "regularization=batchnorm"])
+    with pytest.raises(ConfigError, match="^regularization.batchnorm=true — vit_tiny_p4 has no place for BatchN"):
+        LayerFactory.from_settings(vit.model, vit.regularization)
+    resnet = typed_config(["model=resnet20", "regularization=sparse"])
+    with pytest.raises(ConfigError, match="^regularization.activity_l1=1e-05 — sparse regularization acts on"):
+        LayerFactory.from_settings(resnet.model, resnet.regularization)
+    assert LayerFactory.from_settings(resnet.model, typed_config(["model=resnet20"]).regularization).batchnorm
+
+
 @pytest.mark.parametrize("overrides, penalty", [
     (["regularization=l1"], "L1"), (["regularization=l2"], "L2"), (["regularization=l1l2"], "L1L2"),
 ])

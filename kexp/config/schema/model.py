@@ -10,7 +10,7 @@ config that does not (a user's own YAML from ``--config-dir``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 
@@ -47,12 +47,26 @@ class ModelConfig:
     # not a setting: kexp.models.build_model fills in the task's (softmax, sigmoid or linear)
     output_activation: str = "softmax"
 
+    #: BatchNormalization in this family (kexp.config.regularization_fit checks it): "optional" (off
+    #: unless regularization.batchnorm or model.batchnorm turns it on), "always" (in every unit by
+    #: design: false is refused) or "never" (the net normalises with :attr:`NORMALISATION`: true is refused)
+    BATCHNORM: ClassVar[str] = "optional"
+    NORMALISATION: ClassVar[str] = ""
+
+    def has_hidden_dense_layers(self) -> bool:
+        """Whether the net has hidden dense layers: where sparse regularization acts, and dropout
+        (a net without them drops out the features its classifier reads)."""
+        return True
+
 
 @dataclass
 class MlpConfig(ModelConfig):
     """``mlp``: dense layers of ``hidden_units``."""
 
     hidden_units: list[int] = MISSING
+
+    def has_hidden_dense_layers(self) -> bool:
+        return bool(self.hidden_units)
 
 
 @dataclass
@@ -72,6 +86,9 @@ class CnnConfig(ModelConfig):
     pooling: Pooling = Pooling.max  # max | avg pooling
     se_ratio: float = 0.0  # squeeze-and-excitation after each conv (0 = off; Hu et al.: 1/16)
 
+    def has_hidden_dense_layers(self) -> bool:
+        return bool(self.dense_units)
+
 
 @dataclass
 class AlexNetConfig(ModelConfig):
@@ -84,6 +101,9 @@ class AlexNetConfig(ModelConfig):
     stem: Stem = Stem.auto
     pooling: Pooling = Pooling.max  # max | avg pooling
 
+    def has_hidden_dense_layers(self) -> bool:
+        return bool(self.dense_units)
+
 
 @dataclass
 class ZfNetConfig(ModelConfig):
@@ -93,6 +113,9 @@ class ZfNetConfig(ModelConfig):
     dense_units: list[int] = MISSING
     stem: Stem = Stem.auto
     pooling: Pooling = Pooling.max
+
+    def has_hidden_dense_layers(self) -> bool:
+        return bool(self.dense_units)
 
 
 @dataclass
@@ -105,6 +128,9 @@ class VggConfig(ModelConfig):
     pooling: Pooling = Pooling.max  # max | avg pooling
     se_ratio: float = 0.0  # squeeze-and-excitation after each conv (0 = off; Hu et al.: 1/16)
 
+    def has_hidden_dense_layers(self) -> bool:
+        return bool(self.dense_units)
+
 
 @dataclass
 class GoogLeNetConfig(ModelConfig):
@@ -115,6 +141,10 @@ class GoogLeNetConfig(ModelConfig):
     aux_after: list[str] = field(default_factory=lambda: ["4a", "4d"])
     aux_weight: float = 0.3
     stem: Stem = Stem.auto
+
+    def has_hidden_dense_layers(self) -> bool:
+        """Only the training-only auxiliary heads have one (1024 units); the main path pools into its classifier."""
+        return bool(self.aux_after)
 
 
 @dataclass
@@ -128,6 +158,11 @@ class ResNetConfig(ModelConfig):
     stem_filters: int = 64
     block: ResNetBlock = ResNetBlock.v1  # v1 (post-activation) | v2 (pre-activation)
     se_ratio: float = 0.0  # squeeze-and-excitation (0 = off)
+
+    BATCHNORM: ClassVar[str] = "always"
+
+    def has_hidden_dense_layers(self) -> bool:
+        return False
 
 
 @dataclass
@@ -148,6 +183,12 @@ class BackboneConfig(ModelConfig):
     image_size: Any = None  # null | int | [height, width]: resized inside the model
     pooling: Pooling = Pooling.avg
 
+    BATCHNORM: ClassVar[str] = "never"
+    NORMALISATION: ClassVar[str] = "the pretrained backbone's own normalisation layers"
+
+    def has_hidden_dense_layers(self) -> bool:
+        return False
+
 
 @dataclass
 class VitConfig(ModelConfig):
@@ -158,6 +199,13 @@ class VitConfig(ModelConfig):
     depth: int = MISSING
     heads: int = MISSING
     mlp_dim: int = MISSING
+
+    BATCHNORM: ClassVar[str] = "never"
+    NORMALISATION: ClassVar[str] = "LayerNormalization in every encoder block"
+
+    def has_hidden_dense_layers(self) -> bool:
+        """The encoder blocks' MLPs are Keras Dense layers of their own: no hidden dense layer of kexp's."""
+        return False
 
 
 FAMILIES: dict[str, type[ModelConfig]] = {
