@@ -31,6 +31,16 @@ class Gate:
         return self.is_on(OmegaConf.select(cfg, self.switch, default=None))
 
 
+class SecondPhaseGate(Gate):
+    """Fine-tuning's phase-2 keys: read only where phase 2 comes, ``freeze_epochs`` < ``trainer.epochs``
+    (a run frozen for all its epochs is a legitimate frozen-backbone run, without a phase 2)."""
+
+    def opens(self, cfg: DictConfig) -> bool:
+        """Whether ``cfg`` reads :attr:`keys`: phase 2 comes."""
+        freeze = OmegaConf.select(cfg, self.switch, default=None)
+        return bool(freeze) and int(freeze) < int(OmegaConf.select(cfg, "trainer.epochs", default=0) or 0)
+
+
 def _is_set(value: object) -> bool:
     return value is not None
 
@@ -47,11 +57,11 @@ GATES = (
     Gate(("trainer.save_optimizer",), "trainer.save_model", bool, "the model is saved (trainer.save_model=true)"),
     Gate(("data.cache_dir",), "data.cache", lambda cache: cache == "disk", "data.cache=disk"),
     Gate(("task.positive_class",), "task.name", lambda name: name == "binary", "task=binary"),
-    Gate(
+    SecondPhaseGate(
         ("trainer.fine_tune.learning_rate", "trainer.fine_tune.unfreeze_layers"),
         "trainer.fine_tune.freeze_epochs",
         bool,
-        "two phases are trained (trainer.fine_tune.freeze_epochs=N with model=backbone)",
+        "two phases are trained (trainer.fine_tune.freeze_epochs=N below trainer.epochs, with model=backbone)",
     ),
     Gate(
         ("trainer.distributed.coordinator", "trainer.distributed.timeout"),

@@ -107,6 +107,11 @@ MISTAKES = [
     (["trainer.distributed.timeout=30"], "trainer.distributed.timeout=30 — read only when several processes train"),
     (["trainer.save_model=false", "trainer.save_optimizer=true"], "trainer.save_optimizer=true — read only when the "
                                                                   "model is saved (trainer.save_model=true)"),
+    # phase 2 of fine-tuning never comes when the backbone stays frozen for every epoch
+    (["model=backbone", "model.arch=MobileNetV3Small", "model.weights=null", "trainer.epochs=3",
+      "trainer.fine_tune.freeze_epochs=3", "trainer.fine_tune.learning_rate=1e-5"],
+     "trainer.fine_tune.learning_rate=1e-5 — read only when two phases are trained (trainer.fine_tune.freeze_epochs=N "
+     "below trainer.epochs"),
     (["-m", "model=cnn,mlp", "trainer.checkpoint.monitor=val_accuracy"], "trainer.checkpoint.monitor=val_accuracy — "
                                                                          "read only when trainer.checkpoint.best=true"),
     # every job of a sweep is checked
