@@ -125,6 +125,8 @@ def _unknown_key(hydra, config_name: str, overrides: list[str], key: str, given:
         elif parent in PLUGIN_NODES and (option := _option_with_key(hydra, config_name, overrides, parent, leaf)):
             chosen = f"{parent.replace('.', '/')}={option}"  # (a key of another launcher or sweeper: joblib's n_jobs)
             hint = f"; {leaf} is a setting of {chosen}: add {CHOSEN_AS.get(chosen, chosen)}"
+        elif other := added_keys.another_option_hint(parent, leaf):  # (a key of another option: milestones)
+            hint = f"; {other}"
         elif takes_new_keys:
             hint = f" (to add a new key write +{given})"
         else:

@@ -10,6 +10,7 @@ own ``hydra.*`` keys are left to Hydra. No Keras here.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 
 from omegaconf import DictConfig, OmegaConf
@@ -46,8 +47,37 @@ def takes_new_keys(cfg: DictConfig, parent: str) -> bool:
 
 
 def _instantiated(node: object) -> bool:
-    """A mapping with a ``_target_`` key (set or still ``???``)."""
-    return isinstance(node, DictConfig) and "_target_" in node.keys()  # noqa: SIM118 (`in node` is False for ???)
+    """A mapping with a ``_target_`` key (set or still ``???``) that takes keys of its own: not one
+    typed by a kexp schema (a schedule's), whose keys are its dataclass's fields — the typed
+    settings drop any other (``+schedule.milestones`` on ``schedule=constant`` changed nothing)."""
+    return (
+        isinstance(node, DictConfig)
+        and "_target_" in node.keys()  # noqa: SIM118 (`in node` is False for ???)
+        and not dataclasses.is_dataclass(OmegaConf.get_type(node))
+    )
+
+
+def options_with_key(group: str, leaf: str) -> list[str]:
+    """The options of kexp's config group ``group`` (``conf/<group>/*.yaml``, bases left out) that
+    have the key ``leaf``: ``options_with_key("schedule", "milestones") == ["step"]``."""
+    from kexp.config.location import config_dir
+    from kexp.models.factory import group_config
+
+    folder = config_dir() / group
+    if not group or "/" in group or "." in group or not folder.is_dir():
+        return []
+    names = sorted(p.stem for p in folder.glob("*.yaml") if not p.stem.startswith("_"))
+    return [name for name in names if leaf in group_config(group, name)]
+
+
+def another_option_hint(parent: str, leaf: str) -> str | None:
+    """``milestones is a setting of schedule=step: choose it`` where ``parent`` is a kexp group
+    whose other options have ``leaf``; else None."""
+    options = options_with_key(parent, leaf)
+    if not options:
+        return None
+    listed = f"{parent}=" + (options[0] if len(options) == 1 else f"{', '.join(options[:-1])} or {options[-1]}")
+    return f"{leaf} is a setting of {listed}: choose {'it' if len(options) == 1 else 'one'}"
 
 
 def closest_keys(cfg: DictConfig, key: str) -> list[str]:
@@ -78,8 +108,15 @@ def check_added(cfg: DictConfig, key: str, text: str) -> None:
         return
     near = closest_keys(cfg, key)
     hint = f"did you mean {' or '.join(near)}?" if near else "see python -m kexp --cfg job for the keys there are"
-    where = f"{parent} has no key {key.rpartition('.')[2]!r}" if parent else f"the config has no key {key!r}"
-    raise ConfigError(f"{text} — nothing reads {key} ({where}; new keys are read only under a _target_); {hint}")
+    if (other := another_option_hint(parent, key.rpartition(".")[2])) is not None:
+        hint = other
+    node = OmegaConf.select(cfg, parent, default=None) if parent else cfg
+    if isinstance(node, DictConfig) and dataclasses.is_dataclass(OmegaConf.get_type(node)):
+        where = f"{parent} has no key {key.rpartition('.')[2]!r}, and takes no key beyond its own"
+    else:
+        where = f"{parent} has no key {key.rpartition('.')[2]!r}" if parent else f"the config has no key {key!r}"
+        where += "; new keys are read only under a _target_"
+    raise ConfigError(f"{text} — nothing reads {key} ({where}); {hint}")
 
 
 def _dotted_keys(cfg: DictConfig) -> list[str]:

@@ -26,7 +26,18 @@ ASKED_TO_SWEEP = "which runs with -m: python -m kexp -m"
     (["modle=mlp"], "modle=mlp — unknown key 'modle'; the config has: data, model,"),
     (["+modle=mlp"], "+modle=mlp — nothing reads modle (the config has no key 'modle'; new keys are read only "
                      "under a _target_); did you mean model?"),
-    (["+trainer.epoch=3"], "+trainer.epoch=3 — nothing reads trainer.epoch (trainer has no key 'epoch';"),
+    (["+trainer.epoch=3"], "+trainer.epoch=3 — nothing reads trainer.epoch (trainer has no key 'epoch', and takes "
+                           "no key beyond its own); did you mean trainer.epochs"),
+    # a key of another option of the group: the hint said "+schedule.milestones=[3]", which was accepted under the
+    # schedule's _target_ and then dropped by the typed settings (a constant rate, exit 0)
+    (["schedule.milestones=[3]"], "schedule.milestones=[3] — unknown key 'milestones'; schedule has: _target_, name; "
+                                  "milestones is a setting of schedule=step: choose it"),
+    (["+schedule.milestones=[3]"], "+schedule.milestones=[3] — nothing reads schedule.milestones (schedule has no "
+                                   "key 'milestones', and takes no key beyond its own); milestones is a setting of "
+                                   "schedule=step: choose it"),
+    (["optimizer.momentum=0.9"], "optimizer.momentum=0.9 — unknown key 'momentum'; optimizer has: _target_, name, "
+                                 "learning_rate, beta_1, beta_2, epsilon, weight_decay, clipnorm, global_clipnorm; "
+                                 "momentum is a setting of optimizer=momentum, muon, nesterov, rmsprop or sgd: choose one"),
     # Keras 2's and PyTorch's names: the hint once said "+optimizer.lr=0.1", which Keras 3 refused after the
     # data had loaded; trainer.bs once suggested trainer.verbose
     (["optimizer.lr=0.1"], "optimizer.lr=0.1 — unknown key 'lr'; optimizer has: _target_, name, learning_rate,"),
