@@ -75,6 +75,26 @@ GATES = (
         lambda flip: flip == "auto",
         "regularization.augment.flip=auto",
     ),
+    Gate(("model.maxout_pieces",), "model.activation", lambda name: name == "maxout", "model.activation=maxout"),
+    Gate(
+        ("model.leaky_relu_slope",),
+        "model.activation",
+        lambda name: name == "leaky_relu",
+        "model.activation=leaky_relu",
+    ),
+    Gate(
+        ("model.rrelu_lower", "model.rrelu_upper"),
+        "model.activation",
+        lambda name: name == "rrelu",
+        "model.activation=rrelu",
+    ),
+    Gate(
+        ("model.aux_weight",),
+        "model.aux_after",
+        bool,
+        "GoogLeNet has auxiliary heads (model.aux_after lists where)",
+    ),
+    Gate(("model.aux_after",), "model.aux_weight", bool, "model.aux_weight > 0 (0 removes the auxiliary heads)"),
     Gate(
         ("regularization.sparsity_weight",),
         "regularization.sparsity_target",

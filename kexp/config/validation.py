@@ -56,6 +56,7 @@ def validate(cfg: DictConfig) -> None:
     _check_patches(cfg)
     _check_nothing_missing(cfg)
     _check_regularization_fits(cfg)
+    _check_task_settings(cfg)
 
 
 def _check_regularization_fits(cfg: DictConfig) -> None:
@@ -66,6 +67,17 @@ def _check_regularization_fits(cfg: DictConfig) -> None:
 
     if "model" in cfg and "regularization" in cfg:
         check_regularization_fits(model_settings(cfg.model), regularization_settings(cfg.regularization))
+
+
+def _check_task_settings(cfg: DictConfig) -> None:
+    """The task with ``regularization.label_smoothing`` (not with regression, nor with a loss of one's
+    own), as the run resolves them — up front, not after Keras has started."""
+    from kexp.config.run_settings import task_settings
+    from kexp.training.tasks import Task
+
+    if "task" in cfg:
+        smoothing = OmegaConf.select(cfg, "regularization.label_smoothing", default=0.0)
+        Task.from_settings(task_settings(cfg.task), float(smoothing or 0.0))
 
 
 #: The image side of the bundled datasets that have no ``data.image_size`` (they come at one size).

@@ -107,6 +107,14 @@ MISTAKES = [
     (["trainer.distributed.timeout=30"], "trainer.distributed.timeout=30 — read only when several processes train"),
     (["trainer.save_model=false", "trainer.save_optimizer=true"], "trainer.save_optimizer=true — read only when the "
                                                                   "model is saved (trainer.save_model=true)"),
+    (["model.leaky_relu_slope=0.1"], "model.leaky_relu_slope=0.1 — read only when model.activation=leaky_relu"),
+    (["-m", "model.activation=relu,elu", "model.maxout_pieces=3"], "model.maxout_pieces=3 — read only when "
+                                                                   "model.activation=maxout"),
+    (["model=googlenet", "model.aux_weight=0", "model.aux_after=[4a]"], "model.aux_after=[4a] — read only when "
+                                                                        "model.aux_weight > 0"),
+    # found after Keras had started, before
+    (["model=mlp", "data=diabetes", "task=regression", "regularization.label_smoothing=0.1"],
+     "regularization.label_smoothing=0.1 — applies to classification; use 0 with task=regression"),
     # phase 2 of fine-tuning never comes when the backbone stays frozen for every epoch
     (["model=backbone", "model.arch=MobileNetV3Small", "model.weights=null", "trainer.epochs=3",
       "trainer.fine_tune.freeze_epochs=3", "trainer.fine_tune.learning_rate=1e-5"],
