@@ -193,8 +193,17 @@ def _lazy(x):
 
 
 def _subsample(y: np.ndarray, size: int | None, seed: int, key: str, classes: bool) -> np.ndarray:
-    """Indices of a stratified, seeded subsample of ``size`` (all of them when None)."""
-    if size is None or size >= len(y):
+    """Indices of a stratified, seeded subsample of ``size`` (all of them when None, or exactly all).
+
+    More than there are is one line: the run would train on fewer than it says (a sweep over
+    ``data.train_size`` would label two runs of the same data differently).
+    """
+    if size is not None and size > len(y):
+        split = "training" if key == "data.train_size" else "test"
+        raise DataError(
+            f"{key}={size} — more than the {len(y)} {split} samples there are; use at most {len(y)}, or null for all"
+        )
+    if size is None or size == len(y):
         return np.arange(len(y))
     count = len(np.unique(y)) if classes else 1
     if size < count:

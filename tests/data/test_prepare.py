@@ -54,6 +54,18 @@ def test_train_size_below_class_count_is_an_error():
         load_data(typed_config(["data.train_size=5"]).data, seed=0)
 
 
+def test_more_samples_than_there_are_is_an_error_and_exactly_all_is_all():
+    """It trained on all 1,437 digits while its config (and a sweep's comparison) said 100,000."""
+    count = 1797 - 360  # the digits' training split, before the validation samples are held out of it
+    with pytest.raises(DataError, match=f"^data.train_size=100000 — more than the {count} training samples there "
+                                        f"are; use at most {count}, or null for all$"):
+        load_data(typed_config(["data.train_size=100000"]).data, seed=0)
+    with pytest.raises(DataError, match="^data.test_size=9999 — more than the 360 test samples there are"):
+        load_data(typed_config(["data.test_size=9999"]).data, seed=0)
+    exactly = load_data(typed_config([f"data.train_size={count}"]).data, seed=0)
+    np.testing.assert_array_equal(exactly.y_train, load_data(typed_config().data, seed=0).y_train)
+
+
 def test_imbalance_drops_the_asked_fraction_of_training_samples_only():
     balanced = load_data(typed_config().data, seed=0)
     data = load_data(typed_config(["data.imbalance={3:0.9,5:0.5}"]).data, seed=0)
