@@ -242,8 +242,10 @@ def _check_monitors(cfg: DictConfig) -> None:
 def _check_schedule_fits_run(cfg: DictConfig) -> None:
     """A schedule whose shape lies past the run's last epoch would silently be another schedule:
     ``schedule=step trainer.epochs=3`` never reaches the default milestones [5, 8] (a constant
-    rate), a warm-up of at least ``trainer.epochs`` never reaches the cosine. (A milestone m acts
-    from epoch m + 1 on: :func:`kexp.training.schedules.step_rate`.)"""
+    rate), a warm-up of at least ``trainer.epochs`` never reaches the cosine, a plateau's patience
+    of ``trainer.epochs`` - 1 never lowers the rate. (A milestone m acts from epoch m + 1 on:
+    :func:`kexp.training.schedules.step_rate`; Keras's ReduceLROnPlateau counts an epoch without
+    improvement from the second on, and lowers the rate once the count reaches its patience.)"""
     epochs = OmegaConf.select(cfg, "trainer.epochs", default=None)
     if not isinstance(epochs, int):
         return
@@ -260,6 +262,16 @@ def _check_schedule_fits_run(cfg: DictConfig) -> None:
     if isinstance(warmup, int) and warmup >= epochs > 1:
         raise ConfigError.bad_value(
             "schedule.warmup_epochs", _show(warmup), f"must be < trainer.epochs={epochs} (else the cosine never starts)"
+        )
+    patience = OmegaConf.select(cfg, "schedule.patience", default=None)  # (schedule=plateau's)
+    if isinstance(patience, int) and max(patience, 1) >= epochs - 1:
+        raise ConfigError.bad_value(
+            "schedule.patience",
+            _show(patience),
+            f"the rate would never change in trainer.epochs={epochs}: the first epoch sets the best, the rate is "
+            f"lowered after {max(patience, 1)} more without improvement and used from the next; "
+            f"use trainer.epochs ≥ {max(patience, 1) + 2}"
+            + (f" or schedule.patience ≤ {epochs - 2}" if epochs > 2 else ""),
         )
 
 

@@ -112,6 +112,11 @@ MISTAKES = [
                                                                    "model.activation=maxout"),
     (["model=googlenet", "model.aux_weight=0", "model.aux_after=[4a]"], "model.aux_after=[4a] — read only when "
                                                                         "model.aux_weight > 0"),
+    # a plateau that cannot lower the rate within the run (the default patience 3 in 3 epochs: a constant rate)
+    (["schedule=plateau", "trainer.epochs=3"], "schedule.patience=3 — the rate would never change in "
+                                               "trainer.epochs=3: the first epoch sets the best, the rate is lowered "
+                                               "after 3 more without improvement and used from the next; use "
+                                               "trainer.epochs ≥ 5 or schedule.patience ≤ 1"),
     # found after Keras had started, before
     (["model=mlp", "data=diabetes", "task=regression", "regularization.label_smoothing=0.1"],
      "regularization.label_smoothing=0.1 — applies to classification; use 0 with task=regression"),
