@@ -66,9 +66,9 @@ def sweep(
     return Sweep(runs[0].run_dir.parent, runs)
 
 
-def compare(paths: Sequence[str | Path] | str | Path, metric: str = "val_accuracy"):
+def compare(paths: Sequence[str | Path] | str | Path, metric: str = "auto"):
     """The runs under ``paths`` (run or sweep directories, mixed) as one table, ranked by ``metric``
-    (``summary.csv``'s columns; nothing is written)."""
+    (a result column of ``summary.csv``; ``auto``: the runs' objective); nothing is written."""
     from kexp.reporting.compare.runs import find_runs
     from kexp.reporting.compare.table import ranked, resolve_metric, summary_table
 
@@ -81,7 +81,7 @@ def compare(paths: Sequence[str | Path] | str | Path, metric: str = "val_accurac
         raise ReportedError(f"kexp: input error: {', '.join(map(str, given))} — no kexp runs there")
     table = summary_table(runs)
     try:
-        column = resolve_metric(metric, table)
+        column = resolve_metric(metric, table, runs)
     except ValueError as err:
         raise ReportedError(f"kexp: input error: {err}") from err
     return ranked(table, column).reset_index(drop=True)

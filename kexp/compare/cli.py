@@ -1,4 +1,4 @@
-"""``python -m kexp.compare PATH [PATH ...] [--metric val_accuracy] [--out DIR]``."""
+"""``python -m kexp.compare PATH [PATH ...] [--metric auto] [--out DIR]``."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", type=Path, help="run directories or sweep directories (mixed)")
     parser.add_argument(
         "--metric",
-        default="val_accuracy",
-        help="rank by this summary column (default val_accuracy = best validation accuracy)",
+        default="auto",
+        help="rank by this result column of the summary (val_accuracy = best validation accuracy, val_loss, "
+        "test_accuracy, ...); default auto: the runs' objective (val_accuracy, or val_loss for regression)",
     )
     parser.add_argument("--out", type=Path, help="where to write (default: the first PATH)")
     args = parser.parse_intermixed_args(argv)

@@ -20,6 +20,7 @@ from kexp.reporting.compare.runs import find_runs
 from kexp.reporting.compare.statistics import claim_lines, interval_method, seed_statistics
 from kexp.reporting.compare.study import study_section
 from kexp.reporting.compare.table import (
+    AUTO,
     configuration_keys,
     over_seeds,
     ranked,
@@ -36,16 +37,17 @@ from kexp.runs.record import smaller_is_better
 CURVES = ("accuracy", "loss")
 
 
-def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[str, Path]:
-    """Write the comparison of every run under ``paths`` into ``out``; return the files."""
+def compare(paths: list[Path], out: Path, metric: str = AUTO) -> dict[str, Path]:
+    """Write the comparison of every run under ``paths`` into ``out``, ranked by ``metric`` (``auto``:
+    what the runs optimised, :func:`~kexp.reporting.compare.table.auto_metric`); return the files."""
     runs = find_runs([Path(p) for p in paths])
     if not runs:
         raise FileNotFoundError(f"no kexp runs under {', '.join(map(str, paths))}")
+    table = summary_table(runs)
+    column = resolve_metric(metric, table, runs)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     keys = swept_keys(runs)
-    table = summary_table(runs)
-    column = resolve_metric(metric, table)
     best_first = ranked(table, column)
     seeds = over_seeds(table, keys)
     config = configuration_keys(keys)
@@ -56,7 +58,7 @@ def compare(paths: list[Path], out: Path, metric: str = "val_accuracy") -> dict[
         confirm = command and not study.several
         command = f"{command} hydra.sweep.dir={out} hparams_search.confirm.top_k=3" if confirm else ""
     add_seeds = "" if command and study.is_study else " seed=0,1,2,3,4"
-    claims = claim_lines(statistics, config, column, command, add_seeds=add_seeds)
+    claims = claim_lines(statistics, config, column, command, add_seeds=add_seeds, table=table)
     claims = [*study.notes, *claims]
     written = {SUMMARY_CSV: out / SUMMARY_CSV, SUMMARY_MD: out / SUMMARY_MD}
     write_csv(written[SUMMARY_CSV], table)

@@ -20,7 +20,7 @@ log = logging.getLogger("kexp")
 class CompareSweep(SweepEnd):
     """At the end of a sweep: write the comparison files into the sweep directory."""
 
-    def __init__(self, metric: str = "val_accuracy") -> None:
+    def __init__(self, metric: str = "auto") -> None:
         self.metric = metric
 
     def sweep_ended(self, sweep_dir: Path) -> None:

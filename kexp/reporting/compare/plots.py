@@ -38,7 +38,8 @@ def mean_and_std(histories: Iterable[pd.DataFrame], column: str) -> pd.DataFrame
     stacked = pd.concat(frames)
     table = stacked.groupby("epoch")[column].agg(["mean", "std", "count"]).reset_index()
     count = table["count"].to_numpy()
-    factor = np.where(count > 1, scipy_stats.t.ppf(0.975, np.maximum(count - 1, 1)) / np.sqrt(count), 0.0)
+    seeds = np.maximum(count, 2)  # (an epoch no history has a value for counts 0: no band, no division by it)
+    factor = np.where(count > 1, scipy_stats.t.ppf(0.975, seeds - 1) / np.sqrt(seeds), 0.0)
     table["ci"] = (table["std"].fillna(0.0) * factor).to_numpy()
     return table.drop(columns="count").fillna({"std": 0.0})
 

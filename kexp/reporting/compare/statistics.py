@@ -1,6 +1,6 @@
 """Which configuration is really better: statistics over seeds for every comparison.
 
-For the ranking metric (``--metric``, ``val_accuracy`` by default) and each
+For the ranking metric (``--metric``; by default what the runs optimised) and each
 configuration (the runs that differ only in ``seed``), over its runs that ended
 ok:
 
@@ -162,12 +162,21 @@ def claim_lines(
     column: str,
     command: str = "",
     add_seeds: str = " seed=0,1,2,3,4",
+    table: pd.DataFrame | None = None,
 ) -> list[str]:
     """What the statistics allow one to say, in words (the summary's and the report's head).
 
-    With one seed per configuration: that no claim can be made, and ``command`` + ``add_seeds``
-    as the way to add seeds."""
+    Without statistics, why: no run has ``column`` (``table``, the summary, says), no run with it
+    ended ok, or one seed per configuration — then ``command`` + ``add_seeds`` as the way to add seeds."""
     if stats is None:
+        ok = table[table["status"] == "ok"] if table is not None else None
+        if table is not None and ok is not None and ok.empty:
+            statuses = ", ".join(f"{status} {count}" for status, count in table["status"].value_counts().items())
+            return [f"No run ended ok ({statuses}): no claim about {column} can be made"]
+        if ok is not None and not ok[column].notna().any():
+            present = [c for c in ok.columns if c.startswith(("best_", "test_")) and ok[c].notna().any()]
+            have = f"; they have {', '.join(present)}" if present else ""
+            return [f"No run has {column}: nothing to rank by, no claim can be made{have}"]
         again = f" — add seeds: {command}{add_seeds}" if command else f" — add seeds ({add_seeds.strip()})"
         return [f"One run per configuration: no claim about {column} can be made{again}"]
 

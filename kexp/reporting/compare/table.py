@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kexp.reporting.compare.runs import Run
-from kexp.runs.record import ALIASES, RunRecord, metric_column, smaller_is_better
+from kexp.runs.record import ALIASES, RunRecord, metric_column, objective_metric, smaller_is_better
 
 SEED = "seed"
 RESULT_COLUMNS = [
@@ -99,18 +99,39 @@ def summary_table(runs: list[Run]) -> pd.DataFrame:
     return table
 
 
-def resolve_metric(metric: str, table: pd.DataFrame) -> str:
-    """A summary column for ``metric`` (``val_accuracy`` means the best validation accuracy)."""
-    column = metric if metric in table else metric_column(metric)
-    if column not in table:
-        allowed = ", ".join([*ALIASES, *NUMERIC])
-        raise ValueError(f"--metric {metric}: not a column of the summary; use one of {allowed}")
+#: ``--metric auto``: what the runs optimised (:func:`auto_metric`).
+AUTO = "auto"
+
+
+def auto_metric(runs: list[Run]) -> str:
+    """The metric the runs were trained for: their ``objective`` where they share one, else
+    ``val_loss`` when every run is a regression, else ``val_accuracy``
+    (:func:`kexp.runs.record.objective_metric`)."""
+    objectives = {run.setting("objective") for run in runs}
+    tasks = {run.setting("task.name") for run in runs}
+    objective = objectives.pop() if len(objectives) == 1 else AUTO
+    return objective_metric(objective if objective != "-" else AUTO, tasks.pop() if len(tasks) == 1 else "")
+
+
+def resolve_metric(metric: str, table: pd.DataFrame, runs: list[Run]) -> str:
+    """The result column of the summary ``table`` (of ``runs``) to rank by: ``auto`` is
+    :func:`auto_metric`; ``val_accuracy`` means the best validation accuracy. A setting (``seed``,
+    ``optimizer``), another name, or a column no run has (``val_accuracy`` of regressions) is a
+    ValueError."""
+    if metric == AUTO:
+        return metric_column(auto_metric(runs))
+    column = metric_column(metric)
+    if column not in NUMERIC or column not in table:
+        allowed = ", ".join([AUTO, *ALIASES, *NUMERIC])
+        raise ValueError(f"--metric {metric}: not a result column of the summary; use one of {allowed}")
+    if not table[column].notna().any():
+        present = [c for c in NUMERIC if c.startswith(("best_", "test_")) and table[c].notna().any()]
+        raise ValueError(f"--metric {metric}: no run has {column}; they have {', '.join(present) or 'none'}")
     return column
 
 
-def ranked(table: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Rows sorted best first (ascending for losses and seconds, descending otherwise)."""
-    column = resolve_metric(metric, table)
+def ranked(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rows sorted best first by ``column`` (ascending for losses and seconds, descending otherwise)."""
     ascending = smaller_is_better(column)
     return table.sort_values(column, ascending=ascending, na_position="last", kind="stable")
 

@@ -83,7 +83,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == f"kexp.compare: {tmp_path / 'missing'}: no such directory"
     make_run(tmp_path / "r", ["model=cnn"])
     assert main([str(tmp_path / "r"), "--metric", "happiness"]) == 2
-    assert "not a column of the summary" in capsys.readouterr().err
+    assert "not a result column of the summary" in capsys.readouterr().err
     # (a file for --out was a traceback; options between the paths were "unrecognized arguments")
     for out in (tmp_path / "r" / "metrics.csv", tmp_path / "r" / "metrics.csv" / "deeper"):
         assert main([str(tmp_path / "r"), "--out", str(out)]) == 2

@@ -79,3 +79,11 @@ def test_the_summary_and_report_say_what_can_be_claimed(tmp_path):
     assert ("One run per configuration: no claim about best_val_accuracy can be made — add seeds: "
             "python -m kexp -m optimizer=adam,sgd seed=0,1,2,3,4") in single
     assert pd.read_csv(tmp_path / "out1" / "summary.csv")["optimizer"].tolist() == ["adam", "sgd"]
+    # every seed of every configuration failed: not "one run per configuration"
+    for name in ("adam", "sgd"):
+        for seed in (0, 1):
+            make_run(tmp_path / "failed" / f"{name}{seed}", [f"optimizer={name}", f"seed={seed}"], status="diverged",
+                     metrics={"best_val_accuracy": None})
+    failed = compare([tmp_path / "failed"], tmp_path / "out2")["summary.md"].read_text()
+    assert "No run ended ok (diverged 4): no claim about best_val_accuracy can be made" in failed
+    assert "One run per configuration" not in failed

@@ -4,7 +4,9 @@ import re
 import math
 
 from kexp.reporting.compare.runs import find_runs
-from kexp.reporting.compare.table import over_seeds, ranked, summary_table, swept_keys, to_markdown
+import pytest
+
+from kexp.reporting.compare.table import over_seeds, ranked, resolve_metric, summary_table, swept_keys, to_markdown
 from tests.reporting.compare.fake_runs import make_run
 
 
@@ -34,10 +36,37 @@ def test_one_row_per_job_in_numeric_order_with_statuses(tmp_path):
 
 def test_ranking_puts_the_best_first(tmp_path):
     table = summary_table(sweep(tmp_path))
-    best = ranked(table, "val_accuracy")
+    best = ranked(table, "best_val_accuracy")
     assert best.iloc[0]["optimizer"] == "adam"
     assert ranked(table, "test_loss")["test_loss"].dropna().is_monotonic_increasing
     assert ranked(table, "test_loss")["job"].iloc[-1] == "11"  # no result: last
+
+
+def test_the_metric_is_a_result_the_runs_have_and_auto_is_what_they_optimised(tmp_path):
+    """``--metric seed`` once ranked the runs by their seed ("Best seed: …, 95 % CI …"), and a regression
+    sweep was ranked by the validation accuracy it does not have ("One run per configuration", with 2)."""
+    runs = sweep(tmp_path / "classes")
+    table = summary_table(runs)
+    assert resolve_metric("auto", table, runs) == "best_val_accuracy"
+    for setting in ("seed", "optimizer", "job", "status"):
+        with pytest.raises(ValueError, match=f"^--metric {setting}: not a result column of the summary; use one of "
+                                             "auto, val_accuracy, val_loss,"):
+            resolve_metric(setting, table, runs)
+    regression = {"task": {"name": "regression"}, "objective": "auto"}
+    for job, seed in enumerate((0, 1)):
+        make_run(tmp_path / "numbers" / str(job), [f"seed={seed}"], seed=seed, config=regression,
+                 metrics={"best_val_accuracy": None, "final_val_accuracy": None, "test_accuracy": None,
+                          "best_val_loss": 3000.0 + job})
+    runs = find_runs([tmp_path / "numbers"])
+    table = summary_table(runs)
+    assert resolve_metric("auto", table, runs) == "best_val_loss"
+    with pytest.raises(ValueError, match="^--metric val_accuracy: no run has best_val_accuracy; they have "
+                                         "best_val_loss, test_loss$"):
+        resolve_metric("val_accuracy", table, runs)
+    searched = {"task": {"name": "multiclass"}, "objective": "test_accuracy"}
+    make_run(tmp_path / "search" / "0", ["seed=0"], config=searched)
+    runs = find_runs([tmp_path / "search"])
+    assert resolve_metric("auto", summary_table(runs), runs) == "test_accuracy"
 
 
 def test_mean_and_std_over_seeds(tmp_path):
