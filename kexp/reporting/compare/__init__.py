@@ -37,6 +37,15 @@ from kexp.runs.record import smaller_is_better
 CURVES = ("accuracy", "loss")
 
 
+def curve_metrics(runs: list) -> tuple[str, str]:
+    """The two metrics drawn against epoch: :data:`CURVES`, with the MAE in place of the accuracy
+    when the runs are regressions (their histories have ``mae`` and no ``accuracy``), as each run's
+    ``curves.png`` does."""
+    logged = [set(run.history.columns) for run in runs]
+    regression = not any("accuracy" in cols for cols in logged) and any("mae" in cols for cols in logged)
+    return ("mae", "loss") if regression else CURVES
+
+
 def compare(paths: list[Path], out: Path, metric: str = AUTO) -> dict[str, Path]:
     """Write the comparison of every run under ``paths`` into ``out``, ranked by ``metric`` (``auto``:
     what the runs optimised, :func:`~kexp.reporting.compare.table.auto_metric`); return the files."""
@@ -80,11 +89,12 @@ def compare(paths: list[Path], out: Path, metric: str = AUTO) -> dict[str, Path]
             to_markdown(seeds.sort_values(seed_col, ascending=smaller_is_better(column))),
         ]
     write_text(written[SUMMARY_MD], "\n".join(markdown))
-    for name in CURVES:
+    curves = curve_metrics(runs)
+    for name in curves:
         path = written[f"compare_{name}.png"] = out / f"compare_{name}.png"
         save_figure(compare_figure(runs, keys, name), path)
     # (a search's importance and Pareto front right after the seeds' picture: what it found first)
-    images: list[Path | tuple[str, Path]] = [*study.images, *(written[f"compare_{n}.png"] for n in CURVES)]
+    images: list[Path | tuple[str, Path]] = [*study.images, *(written[f"compare_{n}.png"] for n in curves)]
     if statistics is not None:  # (a picture of the seeds: each configuration's interval, the best first)
         from kexp.reporting.compare.forest import forest_figure
 

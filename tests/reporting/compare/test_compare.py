@@ -15,6 +15,22 @@ from kexp.reporting.compare.table import swept_keys
 from tests.reporting.compare.fake_runs import make_run
 
 
+def test_a_regression_sweep_is_ranked_by_its_loss_and_drawn_by_its_mae(tmp_path):
+    """It was ranked by the accuracy it does not have, and compare_accuracy.png was empty axes."""
+    for job, (optimizer, val_loss) in enumerate([("sgd", 40.0), ("sgd", 42.0), ("adam", 30.0), ("adam", 31.0)]):
+        run = make_run(tmp_path / "sweep" / str(job), [f"optimizer={optimizer}", f"seed={job % 2}"],
+                       config={"task": {"name": "regression"}, "objective": "auto"},
+                       metrics={"best_val_accuracy": None, "final_val_accuracy": None, "test_accuracy": None,
+                                "best_val_loss": val_loss})
+        pd.DataFrame({"epoch": [1, 2], "loss": [60.0, 50.0], "mae": [6.0, 5.0], "val_loss": [val_loss + 5, val_loss],
+                      "val_mae": [5.5, 4.5]}).to_csv(run / "history.csv", index=False)
+    written = compare([tmp_path / "sweep"], tmp_path / "out")
+    assert "compare_mae.png" in written and "compare_accuracy.png" not in written
+    markdown = written["summary.md"].read_text()
+    assert markdown.startswith("# 4 runs ranked by best_val_loss\n\nBest best_val_loss: optimizer=adam, 30.5000")
+    assert "<img" in written["report.html"].read_text()
+
+
 def test_writes_every_file_into_out(tmp_path):
     for i, opt in enumerate(["sgd", "adam", "nadam"]):
         make_run(tmp_path / "sweep" / str(i), [f"optimizer={opt}"], accuracy=0.6 + 0.1 * i, seed=i)
