@@ -128,8 +128,19 @@ def diff(a: list[Run], b: list[Run], names: tuple[str, str]) -> Diff:
     result.config = _changed(config_a, config_b, skip=("seed", "name") if len(a) > 1 or len(b) > 1 else ("name",))
     result.provenance = _changed(_facts(a[0]), _facts(b[0]))
     result.metrics = metric_table(a, b)
-    result.separation = separation(a, b)
+    result.separation = separation(a, b, epoch_metric([*a, *b]))
     return result
+
+
+def epoch_metric(runs: list[Run]) -> str:
+    """The history column the runs were trained for: their objective where it is one
+    (``val_accuracy``, or ``val_loss`` for a regression), else the task's own."""
+    from kexp.reporting.compare.table import auto_metric
+
+    metric = auto_metric(runs)
+    if all(metric in run.history for run in runs):
+        return metric
+    return "val_loss" if all(run.setting("task.name") == "regression" for run in runs) else "val_accuracy"
 
 
 def metric_table(a: list[Run], b: list[Run]) -> pd.DataFrame:
@@ -170,6 +181,8 @@ def separation(a: list[Run], b: list[Run], column: str = "val_accuracy") -> str:
         return "one run on a side: no seed band to tell when they separate (add seeds: seed=0,1,2,…)"
     band_a, band_b = (mean_and_std((r.history for r in side), column).set_index("epoch") for side in (a, b))
     common = band_a.index.intersection(band_b.index)
+    if common.empty:
+        return f"no epoch with {column} on both sides: nothing to tell when they separate"
     for epoch in common:
         lo_a, hi_a = (
             band_a.at[epoch, "mean"] - band_a.at[epoch, "ci"],
@@ -185,7 +198,7 @@ def separation(a: list[Run], b: list[Run], column: str = "val_accuracy") -> str:
 
 
 def curves_figure(a: list[Run], b: list[Run], names: tuple[str, str]):
-    """Both sides' accuracy and loss curves on one figure (mean and band with seeds)."""
+    """Both sides' accuracy (a regression: MAE) curves on one figure (mean and band with seeds)."""
     from kexp.reporting.compare.plots import compare_figure
 
     # the side as the configuration (one colour per side), on copies: the callers' runs stay as read
@@ -194,7 +207,9 @@ def curves_figure(a: list[Run], b: list[Run], names: tuple[str, str]):
         for side, name in ((a, names[0]), (b, names[1]))
         for r in side
     ]
-    return compare_figure(both, ["side", "seed"], "accuracy", title=f"{names[0]} vs {names[1]}")
+    from kexp.reporting.compare import curve_metrics
+
+    return compare_figure(both, ["side", "seed"], curve_metrics(both)[0], title=f"{names[0]} vs {names[1]}")
 
 
 def side(path: Path, selection: str = "") -> list[Run]:

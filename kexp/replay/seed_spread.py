@@ -18,12 +18,18 @@ import numpy as np
 
 from kexp.reporting.compare.runs import find_runs
 from kexp.reporting.compare.table import SEED, swept_keys
-from kexp.runs.record import RunRecord
-
-METRIC = "best_val_accuracy"
+from kexp.runs.record import RunRecord, metric_column
 
 
-def seed_values(run_dir: Path, paths: list[Path], metric: str = METRIC) -> list[float]:
+def trained_for(run_dir: Path) -> str:
+    """The ``metrics.csv`` column of the run's objective (:func:`~kexp.reporting.compare.table.auto_metric`)."""
+    from kexp.reporting.compare.runs import read_run
+    from kexp.reporting.compare.table import auto_metric
+
+    return metric_column(auto_metric([read_run(Path(run_dir))]))
+
+
+def seed_values(run_dir: Path, paths: list[Path], metric: str) -> list[float]:
     """``metric`` of each ok run under ``paths`` (and ``run_dir``) with ``run_dir``'s configuration."""
     run_dir = Path(run_dir).resolve()
     runs = {r.path: r for r in find_runs([run_dir, *paths])}
@@ -46,8 +52,11 @@ def prediction_interval(values: list[float]) -> tuple[float, float]:
     return mean - half, mean + half
 
 
-def judge(run_dir: Path, replayed: Path, paths: list[Path], metric: str = METRIC) -> dict[str, object]:
-    """``{verdict: within seed spread | outside seed spread | seeds unknown, …}`` for ``replayed``."""
+def judge(run_dir: Path, replayed: Path, paths: list[Path], metric: str | None = None) -> dict[str, object]:
+    """``{verdict: within seed spread | outside seed spread | seeds unknown, …}`` for ``replayed``, judged
+    by ``metric`` (default: what the run optimised, ``best_val_loss`` for a regression)."""
+    if metric is None:
+        metric = trained_for(run_dir)
     values = seed_values(run_dir, paths, metric)
     record = RunRecord.read(replayed)
     value = record.value(metric) if record is not None else math.nan

@@ -92,3 +92,20 @@ def test_a_side_pools_only_runs_that_differ_in_their_seed(tmp_path, capsys):
     assert main([f"{root}:optimizer=adam,model=cnn", f"{root}:optimizer=sgd,model=cnn", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert next(row for row in out["metrics"] if row["metric"] == "parameters")["seeds"] == "1 / 1"
+
+
+def test_two_regressions_separate_by_their_validation_loss(tmp_path, capsys):
+    """It said "val_accuracy stays within the seed bands of each other in all 0 epochs", and drew empty axes."""
+    for job, (optimizer, seed) in enumerate((o, s) for o in ("adam", "sgd") for s in range(3)):
+        run = make_run(tmp_path / "sweep" / str(job), [f"optimizer={optimizer}", f"seed={seed}"], seed=seed,
+                       metrics={"best_val_loss": 30.0 if optimizer == "adam" else 90.0})
+        with_config(run, seed=seed, objective="auto", task={"name": "regression"}, optimizer={"name": optimizer})
+        level = 30.0 if optimizer == "adam" else 90.0
+        pd.DataFrame({"epoch": [1, 2, 3], "loss": [level + 9, level + 5, level + 1], "mae": [5.0, 4.0, 3.0],
+                      "val_loss": [level + 10 + seed, level + 5 + seed, level + seed], "val_mae": [5.0, 4.0, 3.0]}
+                     ).to_csv(run / "history.csv", index=False)
+    root = tmp_path / "sweep"
+    assert main([f"{root}:optimizer=adam", f"{root}:optimizer=sgd", "--json", "--html", str(tmp_path / "out")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["separation"] == "val_loss separates beyond both 95 % seed bands from epoch 1 on"
+    assert (tmp_path / "out" / "diff_curves.png").is_file()

@@ -29,7 +29,7 @@ def test_the_interval_is_students_prediction_interval():
 @pytest.mark.parametrize("replayed, verdict", [(0.93, "within seed spread"), (0.80, "outside seed spread")])
 def test_a_replay_is_within_or_outside_its_seeds(tmp_path, replayed, verdict):
     root = sweep(tmp_path / "sweep")
-    assert sorted(seed_values(root / "0", [root])) == VALUES  # the mlp run is not a seed of the cnn
+    assert sorted(seed_values(root / "0", [root], "best_val_accuracy")) == VALUES  # (the mlp is not a cnn's seed)
     new = make_run(tmp_path / "new", ["model=cnn", "seed=0"], metrics={"best_val_accuracy": replayed})
     judged = judge(root / "0", new, [root])
     assert judged["verdict"] == verdict and judged["seeds"] == 3 and judged["replayed"] == replayed
@@ -38,3 +38,14 @@ def test_a_replay_is_within_or_outside_its_seeds(tmp_path, replayed, verdict):
 def test_without_other_seeds_nothing_is_claimed(tmp_path):
     alone = make_run(tmp_path / "alone", ["model=cnn"], metrics={"best_val_accuracy": 0.9})
     assert judge(alone, alone, [])["verdict"] == "seeds unknown"
+
+
+def test_a_regression_is_judged_by_its_validation_loss(tmp_path):
+    """It was judged by the accuracy it does not have: "seeds unknown" with three seeds there."""
+    regression = {"task": {"name": "regression"}, "objective": "auto"}
+    for seed, loss in enumerate([30.0, 32.0, 34.0]):
+        make_run(tmp_path / "sweep" / str(seed), [f"seed={seed}"], config=regression,
+                 metrics={"best_val_accuracy": None, "best_val_loss": loss})
+    new = make_run(tmp_path / "new", ["seed=0"], config=regression, metrics={"best_val_loss": 31.0})
+    judged = judge(tmp_path / "sweep" / "0", new, [tmp_path / "sweep"])
+    assert judged["verdict"] == "within seed spread" and judged["metric"] == "best_val_loss" and judged["seeds"] == 3
