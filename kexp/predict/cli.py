@@ -7,13 +7,15 @@ the run's feature columns (``data=csv`` runs): encoded with the statistics of
 the run's own training split, rebuilt from its config. Prints the top-k
 classes with their names and probabilities per input (regression: the
 predicted value) and writes them to a CSV (``predictions.csv`` in the
-working directory — ``predictions-2.csv``, … when that exists — unless ``--out``).
+working directory — ``predictions-2.csv``, … when that exists — unless ``--out`` names a
+CSV file, or a folder to write it in).
 A folder stands for the images in it (and its sub-folders). Errors are one line, exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +43,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--top-k", type=int, help="classes shown per input (default 3; classification only)")
     parser.add_argument(
-        "--out", type=Path, help="CSV written (default: predictions.csv here, or predictions-2.csv, … if that exists)"
+        "--out",
+        help="CSV written, or a folder to write predictions.csv in (default: predictions.csv here, or "
+        "predictions-2.csv, … if that exists)",
     )
     return parser.parse_intermixed_args(argv)
 
@@ -53,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         table = predict_files(args.run_dir, args.files, args.top_k)
         from kexp.runs.atomic import write_csv
 
-        args.out = args.out or unused_name(Path(DEFAULT_OUT))
+        args.out = output_csv(args.out)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         write_csv(args.out, table)
     except KexpError as err:
         print(err.one_line(), file=sys.stderr)
@@ -68,6 +73,16 @@ def main(argv: list[str] | None = None) -> int:
 
 #: The CSV written when ``--out`` is not given (never over an earlier one).
 DEFAULT_OUT = PREDICTIONS_FILE
+
+
+def output_csv(given: str | None) -> Path:
+    """The CSV ``--out`` names: a file as given; a folder (``results/``, or one that exists) gets
+    :data:`DEFAULT_OUT` in it, as the working directory does without ``--out`` (never over an earlier one)."""
+    if given is None:
+        return unused_name(Path(DEFAULT_OUT))
+    if given.endswith(("/", os.sep)) or Path(given).is_dir():
+        return unused_name(Path(given) / DEFAULT_OUT)
+    return Path(given)
 
 
 def unused_name(path: Path) -> Path:

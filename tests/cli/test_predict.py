@@ -33,6 +33,11 @@ def test_images_get_their_top_classes_with_names(saved_image_run, tmp_path, caps
     expected = load_model(run_dir).predict(pixels, verbose=0)
     assert table["class_1"].tolist() == expected.argmax(axis=1).tolist()
     assert table["probability_1"].to_numpy() == pytest.approx(expected.max(axis=1), abs=1e-5)
+    # --out naming a folder ("results/", or one that exists) writes predictions.csv in it: "results/" once
+    # wrote a file called results
+    for given, written in (("results/", "results/predictions.csv"), ("results", "results/predictions-2.csv")):
+        assert main([str(run_dir), str(files[0]), "--out", f"{tmp_path}/{given}"]) == 0
+        assert pd.read_csv(tmp_path / written)["input"].tolist() == [str(files[0])]
 
 
 def test_csv_rows_are_encoded_with_the_run_training_statistics(tmp_path):
