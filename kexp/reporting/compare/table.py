@@ -104,13 +104,14 @@ AUTO = "auto"
 
 
 def auto_metric(runs: list[Run]) -> str:
-    """The metric the runs were trained for: their ``objective`` where they share one, else
-    ``val_loss`` when every run is a regression, else ``val_accuracy``
-    (:func:`kexp.runs.record.objective_metric`)."""
+    """The metric the runs were trained for: their ``objective`` where they share one that is a
+    result column (the first of several: ``[val_accuracy,parameters]``), else ``val_loss`` when every
+    run is a regression, else ``val_accuracy`` (:func:`kexp.runs.record.objective_metric`)."""
     objectives = {run.setting("objective") for run in runs}
     tasks = {run.setting("task.name") for run in runs}
-    objective = objectives.pop() if len(objectives) == 1 else AUTO
-    return objective_metric(objective if objective != "-" else AUTO, tasks.pop() if len(tasks) == 1 else "")
+    task_default = objective_metric(AUTO, tasks.pop() if len(tasks) == 1 else "")
+    objective = objectives.pop().strip("[]").split(",")[0].strip() if len(objectives) == 1 else AUTO
+    return objective if metric_column(objective) in NUMERIC else task_default
 
 
 def resolve_metric(metric: str, table: pd.DataFrame, runs: list[Run]) -> str:

@@ -67,6 +67,12 @@ def test_the_metric_is_a_result_the_runs_have_and_auto_is_what_they_optimised(tm
     make_run(tmp_path / "search" / "0", ["seed=0"], config=searched)
     runs = find_runs([tmp_path / "search"])
     assert resolve_metric("auto", summary_table(runs), runs) == "test_accuracy"
+    # several objectives (a multi-objective search): the first; one that is no result column: the task's
+    for objective, ranked_by in (["val_loss", "parameters"], "best_val_loss"), ("seconds_per_epoch", "best_val_accuracy"):
+        make_run(tmp_path / str(objective) / "0", ["seed=0"], config={"task": {"name": "multiclass"},
+                                                                       "objective": objective})
+        runs = find_runs([tmp_path / str(objective)])
+        assert resolve_metric("auto", summary_table(runs), runs) == ranked_by
 
 
 def test_mean_and_std_over_seeds(tmp_path):
