@@ -20,8 +20,13 @@ from kexp.config.rules import RULES
 _MISSING = object()
 
 
-def validate(cfg: DictConfig) -> None:
-    """Raise ConfigError for the first value that breaks a rule, DataError for a bad data file."""
+def validate(cfg: DictConfig, *, scoring: bool = False) -> None:
+    """Raise ConfigError for the first value that breaks a rule, DataError for a bad data file.
+
+    ``scoring``: ``cfg`` is a finished run's, to be scored (``kexp.evaluate``, ``kexp.export``): the
+    checks of how it would train are left out — it has trained, and a rule added since must not keep
+    its model from being scored.
+    """
     _check_model_types(cfg)
     for rule in RULES:
         value = OmegaConf.select(cfg, rule.key, default=_MISSING)
@@ -34,12 +39,8 @@ def validate(cfg: DictConfig) -> None:
         if not rule.test(value):
             raise ConfigError.bad_value(rule.key, _show(value), rule.allowed)
     _check_environment(cfg)
-    _check_fine_tune(cfg)
-    _check_learning_rate_find(cfg)
-    _check_steps_per_call(cfg)
-    _check_monitors(cfg)
-    _check_schedule_fits_run(cfg)
-    check_launcher(cfg)
+    if not scoring:
+        _check_training(cfg)
     from kexp.training.tasks import check_task_fits_data
 
     check_task_fits_data(
@@ -55,8 +56,20 @@ def validate(cfg: DictConfig) -> None:
     _check_model_fits_tables(cfg)
     _check_patches(cfg)
     _check_nothing_missing(cfg)
-    _check_regularization_fits(cfg)
+    if not scoring:
+        _check_regularization_fits(cfg)
     _check_task_settings(cfg)
+
+
+def _check_training(cfg: DictConfig) -> None:
+    """How the run would train: fine-tuning, the range test, batches per call, the monitored metrics,
+    the schedule's shape, the launcher."""
+    _check_fine_tune(cfg)
+    _check_learning_rate_find(cfg)
+    _check_steps_per_call(cfg)
+    _check_monitors(cfg)
+    _check_schedule_fits_run(cfg)
+    check_launcher(cfg)
 
 
 def _check_regularization_fits(cfg: DictConfig) -> None:

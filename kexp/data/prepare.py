@@ -118,22 +118,24 @@ class Dataset:
         )
 
 
-def load_data(settings: DataConfig, seed: int, encoder: Any = None) -> Dataset:
+def load_data(settings: DataConfig, seed: int, encoder: Any = None, exact_sizes: bool = True) -> Dataset:
     """Load ``settings`` (the ``data`` group), subsample, split, scale and unbalance it.
 
     ``encoder``: the preprocessing a saved run fitted (``data=csv``), used instead of fitting one.
+    ``exact_sizes=False``: a ``train_size``/``test_size`` above what the split has means all of it, as
+    for runs trained before such sizes were refused (scoring such a run rebuilds its test split as it was).
     """
     source = load_source(settings, seed, encoder)
     where = f"{source.origin} — " if source.origin else ""
     try:
-        return _prepare(settings, source, seed)
+        return _prepare(settings, source, seed, exact_sizes)
     except DataError as err:
         if where and not str(err).startswith("data."):
             raise DataError(where + str(err)) from err
         raise
 
 
-def _prepare(settings: DataConfig, source: Source, seed: int) -> Dataset:
+def _prepare(settings: DataConfig, source: Source, seed: int, exact_sizes: bool = True) -> Dataset:
     x_train, x_test = _lazy(source.x_train), _lazy(source.x_test)
     weights = (
         given_weights(source) if source.weights_train is not None else sample_weights(settings, len(source.y_train))
@@ -152,9 +154,11 @@ def _prepare(settings: DataConfig, source: Source, seed: int) -> Dataset:
         y_train, y_test, num_classes = y_train.astype("float32"), y_test.astype("float32"), 0
         y_val = y_val.astype("float32") if y_val is not None else None
     train = Split(x_train, y_train, weights).take(
-        _subsample(y_train, settings.train_size, seed, "data.train_size", classes)
+        _subsample(y_train, settings.train_size, seed, "data.train_size", classes, exact_sizes)
     )
-    test = Split(x_test, y_test).take(_subsample(y_test, settings.test_size, seed, "data.test_size", classes))
+    test = Split(x_test, y_test).take(
+        _subsample(y_test, settings.test_size, seed, "data.test_size", classes, exact_sizes)
+    )
     scale = pixel_scale(train.x)
     train = replace(train, x=as_inputs(train.x, "x_train", scale))
     test = replace(test, x=as_inputs(test.x, "x_test", scale))
@@ -192,18 +196,18 @@ def _lazy(x):
     return LazyRows(x, np.arange(len(x)), scale)
 
 
-def _subsample(y: np.ndarray, size: int | None, seed: int, key: str, classes: bool) -> np.ndarray:
+def _subsample(y: np.ndarray, size: int | None, seed: int, key: str, classes: bool, exact: bool = True) -> np.ndarray:
     """Indices of a stratified, seeded subsample of ``size`` (all of them when None, or exactly all).
 
-    More than there are is one line: the run would train on fewer than it says (a sweep over
-    ``data.train_size`` would label two runs of the same data differently).
+    More than there are is one line (unless not ``exact``): the run would train on fewer than it says
+    (a sweep over ``data.train_size`` would label two runs of the same data differently).
     """
-    if size is not None and size > len(y):
+    if exact and size is not None and size > len(y):
         split = "training" if key == "data.train_size" else "test"
         raise DataError(
             f"{key}={size} — more than the {len(y)} {split} samples there are; use at most {len(y)}, or null for all"
         )
-    if size is None or size == len(y):
+    if size is None or size >= len(y):
         return np.arange(len(y))
     count = len(np.unique(y)) if classes else 1
     if size < count:

@@ -170,13 +170,16 @@ def load_scoring(run_dir: Path, overrides: list[str], everything: bool = False):
     from kexp.runs.saved import load_preprocessing
 
     with scoring_known_classes():  # (a folder of one of the run's classes is data to score)
-        validate(cfg)
+        validate(cfg, scoring=True)
         from kexp.config.run_settings import data_settings, task_settings
 
         task = Task.from_settings(task_settings(cfg.task), cfg.regularization.label_smoothing)
         source = data_settings(cfg.data)
         # (data=csv: the run's own fitted encoding, never one fitted on the rows being scored)
-        data = load_data(source, seed=cfg.seed, encoder=load_preprocessing(run_dir))
+        given = {o.split("=", 1)[0].lstrip("+") for o in overrides}
+        data = load_data(  # (the run's own sizes as it read them; a size given here must fit)
+            source, seed=cfg.seed, encoder=load_preprocessing(run_dir), exact_sizes="data.test_size" in given
+        )
     task.check_fits(data, cfg.data.name)
     if everything:
         from kexp.data.prepare import all_samples

@@ -35,6 +35,27 @@ def test_the_run_test_split_scores_what_the_run_reported(saved_image_run, capsys
     assert (out / "confusion_matrix.png").stat().st_size > 5000
 
 
+def test_a_run_trained_before_a_rule_was_added_is_still_scored(saved_image_run, tmp_path):
+    """Rules of how a run trains (a plateau that cannot act in its epochs, sizes above its splits, both
+    refused from 2026-12-07 on) keep no finished run from being scored: it trained, under the old rules."""
+    import shutil
+
+    run_dir, root = saved_image_run
+    old = shutil.copytree(run_dir, tmp_path / "old", ignore=shutil.ignore_patterns("evaluations"))
+    cfg = OmegaConf.load(old / ".hydra" / "config.yaml")
+    cfg.schedule = {"_target_": "kexp.training.schedules.plateau", "name": "plateau", "monitor": "val_loss",
+                    "factor": 0.1, "patience": 3, "min_delta": 0.0001, "cooldown": 0, "min_lr": 0.0}
+    cfg.data.train_size, cfg.data.test_size = 100_000, 100_000  # (then: all of each split, as here)
+    OmegaConf.save(cfg, old / ".hydra" / "config.yaml")
+    assert main([str(old), "--out", str(tmp_path / "scored")]) == 0
+    scores = pd.read_csv(tmp_path / "scored" / "metrics.csv").iloc[0]
+    assert scores["test_samples"] == 10
+    assert scores["test_accuracy"] == pytest.approx(pd.read_csv(run_dir / "metrics.csv").iloc[0]["test_accuracy"])
+    # a size given to kexp.evaluate itself must fit
+    assert main([str(old), "data.test_size=99", "--out", str(tmp_path / "too_many")]) == 2
+    assert not (tmp_path / "too_many").exists()
+
+
 def test_another_folder_with_some_of_the_classes_in_another_order(saved_image_run):
     run_dir, root = saved_image_run
     other = write_image_tree(root / "other", classes=("dog", "owl"), per_class=10, seed=3)
