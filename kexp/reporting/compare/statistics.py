@@ -200,4 +200,13 @@ def claim_lines(
         lines.append(f"Worse than it at α = {ALPHA}: {'; '.join(behind)}")
     if single:
         lines.append(f"One seed, not compared: {'; '.join(single)}")
+    if table is not None and config_keys:  # (a configuration none of whose runs ended ok with the metric)
+        compared = {tuple(str(row[k]) for k in config_keys) for _, row in stats.iterrows()}
+        missing = [
+            f"{name(runs.iloc[0])} ({', '.join(f'{s} {n}' for s, n in runs['status'].value_counts().items())})"
+            for _, runs in table.groupby(config_keys, sort=False, dropna=False)
+            if tuple(str(runs.iloc[0][k]) for k in config_keys) not in compared
+        ]
+        if missing:
+            lines.append(f"No run ended ok with {column}, not compared: {'; '.join(missing)}")
     return lines

@@ -87,3 +87,11 @@ def test_the_summary_and_report_say_what_can_be_claimed(tmp_path):
     failed = compare([tmp_path / "failed"], tmp_path / "out2")["summary.md"].read_text()
     assert "No run ended ok (diverged 4): no claim about best_val_accuracy can be made" in failed
     assert "One run per configuration" not in failed
+    # a configuration whose every seed diverged is named, not left out of the head in silence
+    for seed in (0, 1):
+        make_run(tmp_path / "half" / f"adam{seed}", ["optimizer=adam", f"seed={seed}"], seed=seed)
+        make_run(tmp_path / "half" / f"sgd{seed}", ["optimizer=sgd", f"seed={seed}"], status="diverged",
+                 metrics={"best_val_accuracy": None})
+    half = compare([tmp_path / "half"], tmp_path / "out3")["summary.md"].read_text()
+    assert "Best best_val_accuracy: optimizer=adam" in half
+    assert "No run ended ok with best_val_accuracy, not compared: optimizer=sgd (diverged 2)" in half
