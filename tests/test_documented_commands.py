@@ -101,7 +101,8 @@ def sandbox(tmp_path_factory) -> Path:
     (root / "models" / "my_resnet_preset").mkdir(parents=True)
     (root / "models" / "resnet50v2_notop.h5").write_bytes(b"")
     (home / "my_kexp_conf" / "model").mkdir(parents=True)
-    (home / "my_kexp_conf" / "model" / "my_net.yaml").write_text("name: my_net\nbuilder: mlp\nhidden_units: [16]\n")
+    (home / "my_kexp_conf" / "model" / "my_net.yaml").write_text(  # (every key its family's schema requires)
+        "name: my_net\nbuilder: mlp\nhidden_units: [16]\nactivation: relu\nkernel_initializer: he\n")
     return root
 
 

@@ -11,6 +11,7 @@ job of a sweep), and again by the layer factory for a model built from Python.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from kexp.config.errors import ConfigError
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 def check_regularization_fits(model: Any, regularization: RegularizationConfig) -> None:
     """A :class:`ConfigError` naming the first regularization key that ``model`` (its family's
     dataclass; a family of one's own, without one, is not checked) has no place for."""
+    if not dataclasses.is_dataclass(model):
+        return
     _check_batchnorm(model, regularization)
     _check_sparsity(model, regularization)
 
@@ -29,7 +32,11 @@ def check_regularization_fits(model: Any, regularization: RegularizationConfig) 
 def batchnorm_setting(model: Any, regularization: RegularizationConfig) -> tuple[str, bool | None]:
     """(the key that decides, its value): ``regularization.batchnorm``, else ``model.batchnorm``,
     else ("", None) — the family's design."""
-    for key, value in (("regularization.batchnorm", regularization.batchnorm), ("model.batchnorm", model.batchnorm)):
+    given = (
+        ("regularization.batchnorm", regularization.batchnorm),
+        ("model.batchnorm", getattr(model, "batchnorm", None)),
+    )
+    for key, value in given:
         if value is not None:
             return key, bool(value)
     return "", None

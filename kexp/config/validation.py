@@ -148,10 +148,15 @@ def _check_model_fits_tables(cfg: DictConfig) -> None:
 
 
 def _check_nothing_missing(cfg: DictConfig) -> None:
-    """A value left ``???`` (a ``--config-dir`` YAML without a key its schema requires)."""
+    """A value left ``???``, or a key a ``--config-dir`` model YAML lacks that its family's schema requires."""
     from kexp.config.flat import raw_leaves
 
     missing = [key for key, value in raw_leaves(cfg).items() if value == "???"]
+    if not missing and isinstance(cfg.get("model"), DictConfig):  # (keys its family's schema requires)
+        from kexp.config.schema.model import typed_model
+
+        typed = typed_model(cfg.model)
+        missing = [f"model.{key}" for key, value in raw_leaves(typed).items() if value == "???"]
     if missing:
         key = missing[0]
         rule = next((r for r in RULES if r.key == key), None)

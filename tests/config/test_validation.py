@@ -180,6 +180,10 @@ def test_mistakes_that_once_ended_in_a_traceback_or_after_tensorflow_are_one_lin
     assert preflight_error(["--config-dir", str(tmp_path / "conf"), "model=mine"]) == (
         ERROR + "model.activation=??? — has no value: set it in its YAML or on the command line; must be one "
         "of relu, leaky_relu, prelu, elu, selu, gelu, swish, tanh, sigmoid, rrelu, maxout, step")
+    (tmp_path / "conf" / "model" / "schemaless.yaml").write_text(  # (naming no schema: typed by its builder's)
+        "name: schemaless\nbuilder: mlp\nhidden_units: [8]\nactivation: relu\n")
+    assert preflight_error(["--config-dir", str(tmp_path / "conf"), "model=schemaless"]).startswith(
+        ERROR + "model.kernel_initializer=??? — has no value: set it in its YAML or on the command line")
     table = tmp_path / "t.csv"
     table.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]}\n" for i in range(20)))
     assert preflight_error(["data=csv", f"data.path={table}", "data.target=label"]) == (
