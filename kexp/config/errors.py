@@ -23,6 +23,15 @@ class ConfigError(KexpError):
         return cls(f"{key}={value} — {allowed}")
 
 
+def show(value: object) -> str:
+    """``value`` as a command line writes it in a message: ``null``, ``true``/``false``, else ``str``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
 class DataError(KexpError):
     """A dataset cannot be loaded or is malformed."""
 

@@ -91,7 +91,7 @@ def test_a_run_with_find_trains_as_with_the_found_rate_and_resumes_with_it(tmp_p
 
 def test_find_is_the_one_word_a_learning_rate_may_be_and_not_across_processes():
     from kexp.config.errors import ConfigError
-    from kexp.config.validation import _check_learning_rate_find
+    from kexp.config.training_checks import _check_learning_rate_find
     from tests.conftest import compose_config, preflight_error
 
     assert preflight_error(["optimizer.learning_rate=fnd"]) == (
