@@ -176,6 +176,11 @@ def main() -> None:
     if wants_help(argv):
         print(render_help(argv))
         return
+    from kexp.cli.show_config import show_config, shows_config
+
+    if shows_config(argv):
+        show_config(argv, hydra_main)
+        return
     hydra_main()
 
 

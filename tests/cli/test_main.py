@@ -28,6 +28,12 @@ def test_cfg_job_prints_the_composed_config(tmp_path):
     result = run_kexp(["--cfg", "job", "model=mlp", "trainer.epochs=3"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "name: mlp" in result.stdout and "epochs: 3" in result.stdout
+    typo = run_kexp(["--cfg", "job", "epochs=3"], tmp_path)  # Hydra's five lines, then kexp's one
+    assert (typo.returncode, typo.stdout) == (2, "")
+    assert typo.stderr.strip().endswith("unknown key 'epochs'; the config has: data, model, optimizer, schedule, "
+                                        "regularization, task, trainer, logger, seed, name, objective, resume; "
+                                        "did you mean trainer.epochs?")
+    assert len(typo.stderr.strip().splitlines()) == 1
 
 
 def imported_after(code: str, modules: tuple[str, ...]) -> list[str]:

@@ -6,6 +6,8 @@ traceback; now it is one line naming what to write instead, exit 2, before anyth
 
 import pytest
 
+from kexp.config.errors import ConfigError
+
 from tests.conftest import preflight_error, run_kexp
 
 ASKED_TO_SWEEP = "which runs with -m: python -m kexp -m"
@@ -107,3 +109,18 @@ def test_a_backend_that_cannot_run_is_one_line_before_keras(backend, missing, li
 ])
 def test_showing_the_config_of_a_sweep_is_one_line(argv, line):
     assert preflight_error(argv).startswith(f"kexp: config error: {line}")
+
+
+@pytest.mark.parametrize("argv, line", [
+    # Hydra's five lines, which advised +epochs=3 (a key that kexp then refuses)
+    (["epochs=3", "--cfg", "job"], "epochs=3 — unknown key 'epochs'; the config has: data, model,"),
+    (["--cfg", "hydra", "model=nope"], "model=nope — unknown option; available: alexnet,"),
+    (["--cfg", "job", "trainer.epochs=abc"], "trainer.epochs=abc — must be an integer"),
+])
+def test_a_config_that_cannot_be_shown_is_one_line(argv, line):
+    from kexp.cli.show_config import check_composes
+
+    with pytest.raises(ConfigError) as raised:
+        check_composes(argv)
+    assert raised.value.one_line().startswith(f"kexp: config error: {line}")
+    check_composes(["--cfg", "job", "trainer.epochs=0"])  # shown as given: a run of it is refused
