@@ -120,7 +120,7 @@ def _unknown_key(hydra, config_name: str, overrides: list[str], key: str, given:
         ours = added_keys.kexp_name(base, key)
         if ours is not None:  # (the name another library gives a key it has: lr)
             hint = f"; did you mean {ours}?"
-        elif sibling and takes_new_keys:  # (a typo of a key it has: alpah)
+        elif sibling:  # (a typo of a key it has: alpah, max_batch_siz)
             hint = f"; did you mean {parent}.{sibling[0]}?"
         elif parent in PLUGIN_NODES and (option := _option_with_key(hydra, config_name, overrides, parent, leaf)):
             chosen = f"{parent.replace('.', '/')}={option}"  # (a key of another launcher or sweeper: joblib's n_jobs)

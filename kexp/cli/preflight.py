@@ -156,9 +156,13 @@ def check_named(cfg: DictConfig, user_config_dir: str | None) -> None:
 
 def check_grid_values(cfg: DictConfig, overrides: list[Override]) -> None:
     """Hydra's basic sweeper runs a grid of values: an ``interval(…)`` (a continuous range, which a
-    search draws from) is Hydra's traceback after the preflight otherwise."""
+    search draws from) is Hydra's traceback after the preflight otherwise, and so is a key it does not
+    take (``+hydra.sweeper.foo=1``)."""
     if sweeper_class(cfg) not in ("BasicSweeper", "KexpBasicSweeper"):
         return
+    from kexp.search.plugin_spellings import check_sweeper_keys, sweeper_keys
+
+    check_sweeper_keys(cfg.hydra.sweeper, sweeper_keys("basic"), "the basic sweeper")
     for override in overrides:
         if override.is_sweep_override() and not override.is_discrete_sweep():
             raise ConfigError(

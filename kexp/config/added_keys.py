@@ -49,12 +49,21 @@ def takes_new_keys(cfg: DictConfig, parent: str) -> bool:
 def _instantiated(node: object) -> bool:
     """A mapping with a ``_target_`` key (set or still ``???``) that takes keys of its own: not one
     typed by a kexp schema (a schedule's), whose keys are its dataclass's fields — the typed
-    settings drop any other (``+schedule.milestones`` on ``schedule=constant`` changed nothing)."""
+    settings drop any other (``+schedule.milestones`` on ``schedule=constant`` changed nothing) —
+    nor one of kexp's sweepers."""
     return (
         isinstance(node, DictConfig)
         and "_target_" in node.keys()  # noqa: SIM118 (`in node` is False for ???)
         and not dataclasses.is_dataclass(OmegaConf.get_type(node))
+        and not _kexp_plugin(node)
     )
+
+
+def _kexp_plugin(node: DictConfig) -> bool:
+    """A node of kexp's own Hydra plugins (its sweepers): they read the keys their YAML lists and
+    refuse any other (:func:`kexp.search.plugin_spellings.check_sweeper_keys`)."""
+    target = OmegaConf.select(node, "_target_", default=None, throw_on_missing=False)
+    return isinstance(target, str) and target.startswith("hydra_plugins.kexp_")
 
 
 def options_with_key(group: str, leaf: str) -> list[str]:

@@ -127,15 +127,21 @@ def race_settings(sweeper: dict[str, Any]) -> RaceSettings:
     from kexp.search.plugin_spellings import check_sweeper_keys, sweeper_keys
 
     check_sweeper_keys(sweeper, sweeper_keys("race"), "the race")
-    settings = RaceSettings(
-        alpha=float(sweeper.get("alpha", 0.05)),
-        max_seeds=sweeper.get("max_seeds", 10),
-        first_seeds=sweeper.get("first_seeds", 3),
-        seeds_per_round=sweeper.get("seeds_per_round", 1),
-        margin=float(sweeper.get("margin", 0.0)),
-    )
+    defaults = RaceSettings()
+    settings = RaceSettings(**{key: _number(sweeper, key, value) for key, value in vars(defaults).items()})
     settings.check()
     return settings
+
+
+def _number(sweeper: dict[str, Any], key: str, default: float) -> Any:
+    """``hydra.sweeper.<key>``, a finite number (``max_seeds=abc`` was a traceback); its range is
+    :meth:`RaceSettings.check`'s."""
+    value = sweeper.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        from kexp.config.errors import ConfigError
+
+        raise ConfigError.bad_value(f"hydra.sweeper.{key}", value, "a number")
+    return float(value) if isinstance(default, float) else value
 
 
 def start_race(sweeper: dict[str, Any], arguments: list[str], launcher: Any, sweep_dir: Path) -> dict[str, Any]:

@@ -62,8 +62,8 @@ def run_search(
                 settings,
                 sweep_dir,
                 launcher,
-                n_trials=int(sweeper.get("n_trials", 20)),
-                n_jobs=max(1, int(sweeper.get("n_jobs", 1))),
+                n_trials=int(sweeper.get("n_trials", 20)),  # (checked by SearchSettings.of_sweeper)
+                n_jobs=int(sweeper.get("n_jobs", 1)),
                 max_failure_rate=float(sweeper.get("max_failure_rate", 0.0)),
                 storage=storage,
                 storage_url=storage_url(sweeper.get("storage")),

@@ -101,6 +101,7 @@ class SearchSettings:
         )
 
         check_sweeper_keys(sweeper, sweeper_keys("optuna"), "the Optuna search")
+        check_counts(sweeper)
         check_custom_search_space(sweeper.get("custom_search_space"))
         search = dict(_plain(sweeper.get("search")) or {})
         spelled = sampler_spelling(sweeper.get("sampler"))
@@ -217,6 +218,19 @@ def _positive(key: str, value: Any, integer: bool) -> None:
     ok = isinstance(value, int) and not isinstance(value, bool) if integer else isinstance(value, (int, float))
     if not ok or value <= 0:
         raise ConfigError.bad_value(key, value, "a positive whole number" if integer else "a positive number")
+
+
+def check_counts(sweeper: Mapping[str, Any]) -> None:
+    """ConfigError for ``hydra.sweeper.n_trials``/``n_jobs`` that are not counts, or a
+    ``max_failure_rate`` that is not a share (each was a traceback, or 0 trials run and exit 0, or 1
+    job at a time for ``n_jobs=-1``)."""
+    for key in ("n_trials", "n_jobs"):
+        _positive(f"hydra.sweeper.{key}", sweeper.get(key), integer=True)
+    rate = sweeper.get("max_failure_rate")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1):
+        raise ConfigError.bad_value(
+            "hydra.sweeper.max_failure_rate", rate, "the share of a batch's jobs that may fail, from 0 to 1"
+        )
 
 
 def _plain(node: Any) -> Any:

@@ -65,6 +65,12 @@ def test_the_grid_is_the_product_of_the_sweeps():
     (["-m", "model=cnn,mlp", "hydra.sweeper.n_trials=3"], "hydra.sweeper.n_trials=3 — unknown key 'n_trials'; "
      "hydra.sweeper has: _target_, max_batch_size, params; n_trials is a setting of hydra/sweeper=optuna: add "
      "hparams_search=optuna"),
+    # Hydra's traceback after the preflight (KexpBasicSweeper.__init__() got an unexpected keyword argument)
+    (["-m", "model=cnn,mlp", "+hydra.sweeper.foo=1"],
+     "hydra.sweeper.foo — not a setting of the basic sweeper (it has max_batch_size, params)"),
+    # (a typo of a key it has; it was trainer.batch_size)
+    (["-m", "model=cnn,mlp", "hydra.sweeper.max_batch_siz=3"], "hydra.sweeper.max_batch_siz=3 — unknown key "
+     "'max_batch_siz'; hydra.sweeper has: _target_, max_batch_size, params; did you mean hydra.sweeper.max_batch_size?"),
     # joblib's traceback after the preflight ("n_jobs == 0 in Parallel has no meaning")
     (["-m", "seed=0,1", "hydra/launcher=joblib", "hydra.launcher.n_jobs=0"],
      "hydra.launcher.n_jobs=0 — must be the number of jobs side by side (1, 2, …) or -1 for every core"),

@@ -54,6 +54,12 @@ def test_a_race_that_cannot_run_is_one_line_before_anything_runs(tmp_path):
     assert preflight_error([*base, "seed=3"]) == ""  # (the first seed: 3, 4, 5, ...)
     for typo in ("hydra.sweeper.alpah=0.1", "+hydra.sweeper.alpah=0.1"):  # (added, nothing would read it)
         assert preflight_error([*base, typo]).endswith("did you mean hydra.sweeper.alpha?"), typo
+    # (its hint was "to add a new key write +hydra.sweeper.min_seeds=2", which the race then refused)
+    assert preflight_error([*base, "hydra.sweeper.min_seeds=2"]).endswith(
+        "unknown key 'min_seeds'; hydra.sweeper has: _target_, alpha, max_seeds, first_seeds, seeds_per_round, "
+        "margin, objective, task, seed")
+    for not_a_number in ("hydra.sweeper.max_seeds=abc", "hydra.sweeper.alpha=abc", "hydra.sweeper.max_seeds=inf"):
+        assert preflight_error([*base, not_a_number]) == f"kexp: config error: {not_a_number} — a number"  # (tracebacks)
     # (the race's settings merged into the search's node: once "hydra.sweeper.alpha — not a setting of the search")
     assert preflight_error(["-m", "hparams_search=optuna", "hydra/sweeper=race"]) == (
         "kexp: config error: hydra.sweeper.alpha — a setting of hydra/sweeper=race, not of the Optuna search: a sweep "

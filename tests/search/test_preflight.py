@@ -35,6 +35,12 @@ SEARCH = ["-m", "hparams_search=optuna", "hparams_search.storage=sqlite:///study
      "hparams_search.confirm.top_k=30 — at most the 20 trials the study will have (hydra.sweeper.n_trials=20)"),
     (["hparams_search.confirm.top_k=2", "hparams_search.confirm.seeds=1"],
      "hparams_search.confirm.seeds=1 — at least 2 (an interval needs two seeds)"),
+    # a traceback; 0 trials run and exit 0; one trial at a time (n_jobs was max(1, n_jobs))
+    (["hydra.sweeper.n_trials=abc"], "hydra.sweeper.n_trials=abc — a positive whole number"),
+    (["hydra.sweeper.n_trials=0"], "hydra.sweeper.n_trials=0 — a positive whole number"),
+    (["hydra.sweeper.n_jobs=-1"], "hydra.sweeper.n_jobs=-1 — a positive whole number"),
+    (["hydra.sweeper.max_failure_rate=2"],
+     "hydra.sweeper.max_failure_rate=2 — the share of a batch's jobs that may fail, from 0 to 1"),
 ])
 def test_a_search_that_cannot_work_is_one_line(tmp_path, monkeypatch, args, line):
     monkeypatch.chdir(tmp_path)
