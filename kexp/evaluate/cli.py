@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         print(err.one_line(), file=sys.stderr)
         return 2
     print(f"kexp: evaluation written to {out}")
-    print(pd.read_csv(out / METRICS_FILE).to_string(index=False))
+    print(pd.read_csv(out / METRICS_FILE).dropna(axis="columns", how="all").to_string(index=False))  # (no origin: NaN)
     return 0
 
 

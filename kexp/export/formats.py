@@ -70,10 +70,15 @@ FORMATS: dict[str, ExportFormat] = {
 }
 
 
+#: TensorFlow Lite's names, which a user may still type for LiteRT.
+OLD_NAMES = ("tflite", "tf_lite", "tensorflow_lite")
+
+
 def export_format(name: str, backend: str, quantize: str | None) -> ExportFormat:
     """The format named ``name``, checked for ``backend`` and this machine's packages."""
     if name not in FORMATS:
-        raise ConfigError(f"--format {name} — unknown; available: {', '.join(FORMATS)}")
+        renamed = " (TensorFlow Lite is LiteRT now: --format litert)" if name in OLD_NAMES else ""
+        raise ConfigError(f"--format {name} — unknown; available: {', '.join(FORMATS)}{renamed}")
     chosen = FORMATS[name]
     chosen.check(backend, quantize)
     return chosen

@@ -87,7 +87,10 @@ def test_a_mixed_precision_run_exports_a_float32_copy_where_the_runtime_has_no_1
 def test_what_cannot_be_exported_is_one_line(cnn_run, tmp_path, capsys):
     assert main([str(cnn_run), "--format", "tflite", "--out", str(tmp_path / "x")]) == 2
     assert capsys.readouterr().err.strip() == (
-        "kexp: config error: --format tflite — unknown; available: saved_model, onnx, litert, openvino")
+        "kexp: config error: --format tflite — unknown; available: saved_model, onnx, litert, openvino "
+        "(TensorFlow Lite is LiteRT now: --format litert)")
+    assert main([str(cnn_run), "--format", "pdf", "--out", str(tmp_path / "x")]) == 2
+    assert capsys.readouterr().err.strip().endswith("available: saved_model, onnx, litert, openvino")
     assert main([str(cnn_run), "--format", "onnx", "--quantize", "int4", "--out", str(tmp_path / "x")]) == 2
     assert "--quantize int4 — must be int8" in capsys.readouterr().err
     # (--batch-size 0 was a traceback; trainer.batch_size=… was not read: the parity check batched by 64)
