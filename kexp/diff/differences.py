@@ -80,11 +80,32 @@ class Diff:
         lines += [
             "## Metrics",
             "",
-            self.metrics.to_markdown(index=False, floatfmt=".4f") if len(self.metrics) else "",
+            readable(self.metrics).to_markdown(
+                index=False, disable_numparse=True, colalign=("left",) + ("right",) * (len(self.metrics.columns) - 1)
+            )
+            if len(self.metrics)
+            else "",
             "",
             f"## Curves: {self.separation}",
         ]
         return "\n".join(lines) + "\n"
+
+
+def readable(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The metric table as text: a row of whole numbers (parameters, epochs) without decimals and
+    with thousands separators, the rest to 4 decimals, no value (an interval of one seed) as —."""
+    numbers = metrics.select_dtypes("number").columns
+
+    def row_text(row: pd.Series) -> pd.Series:
+        values = row[numbers].dropna()
+        whole = len(values) > 0 and all(float(v).is_integer() for v in values) and abs(values).max() >= 2
+        shown = row.copy().astype(object)
+        for column in numbers:
+            value = row[column]
+            shown[column] = "—" if pd.isna(value) else f"{value:,.0f}" if whole else f"{value:.4f}"
+        return shown
+
+    return metrics.apply(row_text, axis=1)
 
 
 def _plain(value: object) -> object:

@@ -46,10 +46,17 @@ def test_two_configurations_of_a_sweep(tmp_path, capsys):
 
 def test_two_single_runs_and_bad_input(tmp_path, capsys):
     root = sweep(tmp_path / "sweep")
-    assert main([str(root / "0"), str(root / "3")]) == 0
+    assert main([str(root / "0"), str(root / "3"), "--html", str(tmp_path / "page.html")]) == 0
     markdown = capsys.readouterr().out
     assert "- `optimizer.name`: adam → sgd" in markdown and "no seed band" in markdown
     assert "## Provenance: 0 differences" in markdown
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in markdown.splitlines() if line.startswith("| ")}
+    # (one seed a side: no interval, once "nan"; a count without decimals, once "535818.0000")
+    assert rows["test_accuracy"] == ["0.9000", "0.3000", "-0.6000", "—", "—", "1 / 1"]
+    assert [rows["parameters"][0], rows["parameters"][2]] == [f"{int(make_run_parameters(root / '0')):,}", "0"]
+    # a page named .html is that page (it once became a directory page.html/ with diff.html in it)
+    assert (tmp_path / "page.html").is_file() and (tmp_path / "diff_curves.png").is_file()
     other = with_config(make_run(tmp_path / "regression", ["task=regression"]), task={"name": "regression"})
     assert main([str(root / "0"), str(other)]) == 2
     assert capsys.readouterr().err.strip() == (f"kexp: diff error: {other} — a task=regression run; {root / '0'} "
@@ -62,6 +69,10 @@ def test_two_single_runs_and_bad_input(tmp_path, capsys):
     assert main([str(root / "0"), "--html", str(tmp_path / "a_file"), str(root / "3")]) == 2
     assert capsys.readouterr() == ("", f"kexp: diff error: --html {tmp_path / 'a_file'} — not a directory\n")
     assert not (tmp_path / "out").exists()
+
+
+def make_run_parameters(run) -> float:
+    return float(pd.read_csv(run / "metrics.csv")["parameters"].iloc[0])
 
 
 def test_a_side_pools_only_runs_that_differ_in_their_seed(tmp_path, capsys):
