@@ -110,6 +110,13 @@ class HistoryLogger(keras.callbacks.CSVLogger):
         self.csv_file.flush()
         publish_history(self.stream, self.target)
 
+    def close(self) -> None:
+        """Close the stream: a fit ended by an exception (a signal, an error) skips ``on_train_end``,
+        which closes it, and the file stayed open for the rest of the process (a sweep's next jobs)."""
+        csv_file = getattr(self, "csv_file", None)
+        if csv_file is not None and not csv_file.closed:
+            csv_file.close()
+
 
 class EpochKeyedRandomness(keras.callbacks.Callback):
     """Re-key every random layer (Dropout, RReLU, ...) at each epoch start from (its seed, epoch).

@@ -259,6 +259,9 @@ def fit(
         guard.deferred = False
         seconds = time.perf_counter() - started
         close_inputs(inputs)
+        for callback in callbacks:
+            if isinstance(callback, HistoryLogger):
+                callback.close()
         if resident is not None:  # (its train function reads row numbers: a later fit of the model gets Keras's)
             model.train_function = None
         if getattr(model.optimizer, "use_ema", False) and keras.backend.backend() == "jax":

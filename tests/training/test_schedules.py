@@ -1,9 +1,11 @@
 """The ``schedule`` group: the rate functions, and the rate each epoch really used."""
 
+import gc
 import logging
 import math
 import os
 import signal
+import warnings
 
 import keras
 
@@ -95,9 +97,14 @@ def test_one_cycle_sets_the_rate_per_batch_and_resumes_on_the_same_curve(tmp_pat
     assert history["learning_rate"].tolist() == pytest.approx(expected, rel=1e-5)
     interrupted = tmp_path / "interrupted"
     stop = '+trainer.callbacks=[{_target_: tests.training.test_schedules.InterruptAtEpochEnd, epoch: 1}]'
-    with pytest.raises(TrainingInterrupted):
-        run_in_process([*args, stop], interrupted)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(TrainingInterrupted):
+            run_in_process([*args, stop], interrupted)
+        gc.collect()
     assert len(pd.read_csv(interrupted / "history.csv")) == 1
+    # the history's stream is closed, not left to the garbage collector ("unclosed file")
+    assert [str(w.message) for w in caught if "history.stream" in str(w.message)] == []
     caplog.clear()
     caplog.set_level(logging.INFO, logger="kexp")
     run_in_process(args, interrupted)  # the rerun continues after epoch 1
