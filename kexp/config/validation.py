@@ -56,6 +56,7 @@ def validate(cfg: DictConfig, *, scoring: bool = False) -> None:
     _check_nothing_missing(cfg)
     if not scoring:
         _check_regularization_fits(cfg)
+        _check_objective(cfg)
     _check_task_settings(cfg)
 
 
@@ -78,6 +79,17 @@ def _check_task_settings(cfg: DictConfig) -> None:
     if "task" in cfg:
         smoothing = OmegaConf.select(cfg, "regularization.label_smoothing", default=0.0)
         Task.from_settings(task_settings(cfg.task), float(smoothing or 0.0))
+
+
+def _check_objective(cfg: DictConfig) -> None:
+    """The ``objective``: a metric that the task's runs record (``objective=val_accuracy`` of a
+    regression, or a typo, was every trial's worst value in a search and, in a sweep's comparison,
+    another metric without a word)."""
+    from kexp.config.run_settings import objectives
+    from kexp.runs.record import check_objective
+
+    if "task" in cfg and "objective" in cfg:
+        check_objective(objectives(cfg), str(cfg.task.name))
 
 
 #: The image side of the bundled datasets that have no ``data.image_size`` (they come at one size).

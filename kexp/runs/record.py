@@ -154,6 +154,46 @@ class RunRecord:
         return _as_float(self.row().get(metric_column(metric), NAN))
 
 
+#: The result columns of metrics.csv that every run records, and one derived from two of them.
+_EVERY_RUN = (
+    "epochs",
+    "final_loss",
+    "best_val_loss",
+    "final_val_loss",
+    "test_loss",
+    "parameters",
+    "macs",
+    "train_seconds",
+    "images_per_second",
+    "seconds_per_epoch",
+)
+
+
+def recorded_metrics(task: str) -> list[str]:
+    """The metrics a run of ``task`` records (:meth:`RunRecord.value` has them): what ``objective``
+    may name. Classification adds the validation accuracies; each task its test scores (``test_mae``)."""
+    from kexp.training.tasks import TASK_METRICS
+
+    accuracies = ("best_val_accuracy", "final_val_accuracy") if task != "regression" else ()
+    return [*_EVERY_RUN, *accuracies, *(f"test_{name}" for name in TASK_METRICS.get(task, ()))]
+
+
+def check_objective(objective: str | list[str], task: str) -> None:
+    """ConfigError for an ``objective`` that names no metric a run of ``task`` records (a search would
+    rank every trial as its worst, a sweep's comparison fell back to another metric), or names one twice."""
+    from kexp.config.errors import ConfigError
+
+    names = objective if isinstance(objective, list) else [objective]
+    recorded = recorded_metrics(task)
+    for name in names:
+        if metric_column(objective_metric(name, task)) not in recorded:
+            aliases = [alias for alias, column in ALIASES.items() if column in recorded]
+            allowed = ", ".join(["auto", *aliases, *recorded])
+            raise ConfigError.bad_value("objective", name, f"a metric that a task={task} run records: {allowed}")
+    if len(set(names)) < len(names):
+        raise ConfigError.bad_value("objective", f"[{','.join(names)}]", "different metrics")
+
+
 def metric_column(metric: str) -> str:
     """The ``metrics.csv`` column a metric name stands for (aliases resolved)."""
     return ALIASES.get(metric, metric)

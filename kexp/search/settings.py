@@ -16,7 +16,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from kexp.config.errors import ConfigError
-from kexp.runs.record import ALIASES, metric_column, objective_direction, objective_metric
+from kexp.runs.record import check_objective, metric_column, objective_direction, objective_metric
 
 #: Metrics a run records once, at its end: a pruner cannot see them epoch by epoch.
 _PER_EPOCH = {
@@ -26,8 +26,6 @@ _PER_EPOCH = {
     "final_val_loss": ("val_loss", "last"),
     "final_loss": ("loss", "last"),
 }
-#: Objectives besides metrics.csv's columns (:meth:`kexp.runs.record.RunRecord.value`).
-DERIVED = ("seconds_per_epoch",)
 
 
 def objectives_of(objective: Any) -> list[str]:
@@ -133,13 +131,7 @@ class SearchSettings:
         from kexp.search.pruners import make_pruner
         from kexp.search.samplers import MULTI_OBJECTIVE, check_options, sampler_class
 
-        for name in self.objectives:
-            column = metric_column(objective_metric(name, self.task))
-            if column not in _KNOWN and not column.startswith("test_"):
-                allowed = ", ".join(["auto", *ALIASES, *_KNOWN, "test_<metric>"])
-                raise ConfigError.bad_value("objective", name, f"a metric: {allowed}")
-        if len(set(self.objectives)) < len(self.objectives):
-            raise ConfigError.bad_value("objective", self.objectives, "different metrics")
+        check_objective(self.objectives, self.task)
         check_options("sampler", self.sampler, sampler_class(self.sampler), self.sampler_options)
         if self.several and self.sampler not in MULTI_OBJECTIVE:
             raise ConfigError(
@@ -195,21 +187,6 @@ class SearchSettings:
                 "hparams_search.sampler=grid — needs every parameter as choice(…) or range(…); "
                 "an interval(…) has no grid"
             )
-
-
-_KNOWN = (
-    "epochs",
-    "best_val_accuracy",
-    "final_val_accuracy",
-    "best_val_loss",
-    "final_val_loss",
-    "final_loss",
-    "parameters",
-    "macs",
-    "train_seconds",
-    "images_per_second",
-    *DERIVED,
-)
 
 
 def _positive(key: str, value: Any, integer: bool) -> None:

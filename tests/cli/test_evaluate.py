@@ -46,6 +46,7 @@ def test_a_run_trained_before_a_rule_was_added_is_still_scored(saved_image_run, 
     cfg.schedule = {"_target_": "kexp.training.schedules.plateau", "name": "plateau", "monitor": "val_loss",
                     "factor": 0.1, "patience": 3, "min_delta": 0.0001, "cooldown": 0, "min_lr": 0.0}
     cfg.data.train_size, cfg.data.test_size = 100_000, 100_000  # (then: all of each split, as here)
+    cfg.objective = "val_mae"  # (a classification's objective it does not record: refused from 2026-12-08 on)
     OmegaConf.save(cfg, old / ".hydra" / "config.yaml")
     assert main([str(old), "--out", str(tmp_path / "scored")]) == 0
     scores = pd.read_csv(tmp_path / "scored" / "metrics.csv").iloc[0]

@@ -24,6 +24,13 @@ ASKED_TO_SWEEP = "which runs with -m: python -m kexp -m"
     (["model=cnn,mlp", "trainer.epochs=2"],
      "model=cnn,mlp — a sweep over model, " + ASKED_TO_SWEEP + " model=cnn,mlp trainer.epochs=2; "
      "a list value is written model=[cnn,mlp]"),
+    # an objective the runs do not record: the sweep's comparison ranked by the task's default instead, a
+    # search got every trial's worst value
+    (["-m", "model=cnn,mlp", "objective=val_acc"],
+     "objective=val_acc — a metric that a task=multiclass run records: auto, val_accuracy, val_loss,"),
+    (["data=diabetes", "task=regression", "model=mlp", "objective=val_accuracy"],
+     "objective=val_accuracy — a metric that a task=regression run records: auto, val_loss, loss, epochs,"),
+    (["objective=test_auc"], "objective=test_auc — a metric that a task=multiclass run records"),
     # the hint once said "+modle=mlp", which then trained the default cnn
     (["modle=mlp"], "modle=mlp — unknown key 'modle'; the config has: data, model,"),
     (["+modle=mlp"], "+modle=mlp — nothing reads modle (the config has no key 'modle'; new keys are read only "

@@ -26,7 +26,7 @@ SEARCH = ["-m", "hparams_search=optuna", "hparams_search.storage=sqlite:///study
     (["hparams_search.sampler=cmaes", "objective=[val_accuracy,parameters]"],
      "hparams_search.sampler=cmaes — takes one objective; with objective=[val_accuracy,parameters] use one of "
      "tpe, random, grid, nsga2"),
-    (["objective=val_acc"], "objective=val_acc — a metric: auto, val_accuracy"),
+    (["objective=val_acc"], "objective=val_acc — a metric that a task=multiclass run records: auto, val_accuracy"),
     (["hparams_search.sampler=grid"],
      "hparams_search.sampler=grid — needs every parameter as choice(…) or range(…); an interval(…) has no grid"),
     (["hparams_search.budget.trials=0"], "hparams_search.budget.trials=0 — a positive whole number"),
