@@ -258,7 +258,14 @@ def check_group_choices(hydra, overrides: list[Override]) -> None:
                     raise ConfigError.bad_value(
                         group, option, "a schema or base config, not an option; with a glob: glob(*,exclude=_*)"
                     )
-                if option not in options and option != "null":
+                if option == "null":  # (Hydra's ValueError traceback: a group override must be a string)
+                    raise ConfigError.bad_value(
+                        group,
+                        option,
+                        "not an option; leave the group out for its default, or choose one of "
+                        + ", ".join(visible(options)),
+                    )
+                if option not in options:
                     raise ConfigError.bad_value(
                         group, option, "unknown option; available: " + ", ".join(visible(options))
                     )

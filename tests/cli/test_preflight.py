@@ -65,6 +65,10 @@ def test_the_grid_is_the_product_of_the_sweeps():
     (["-m", "model=cnn,mlp", "hydra.sweeper.n_trials=3"], "hydra.sweeper.n_trials=3 — unknown key 'n_trials'; "
      "hydra.sweeper has: _target_, max_batch_size, params; n_trials is a setting of hydra/sweeper=optuna: add "
      "hparams_search=optuna"),
+    # Hydra's ValueError traceback ("Config group override must be a string or a list. Got NoneType")
+    (["logger=null"], "logger=null — not an option; leave the group out for its default, or choose one of csv, "
+     "mlflow, tensorboard"),
+    (["-m", "model=cnn,null"], "model=null — not an option; leave the group out for its default, or choose one of"),
     # Hydra's traceback after the preflight (KexpBasicSweeper.__init__() got an unexpected keyword argument)
     (["-m", "model=cnn,mlp", "+hydra.sweeper.foo=1"],
      "hydra.sweeper.foo — not a setting of the basic sweeper (it has max_batch_size, params)"),
