@@ -239,12 +239,23 @@ def parse_overrides(texts: list[str], hydra) -> list[Override]:
     return parser.parse_overrides(texts)
 
 
+#: What every run reads: deleting it (``~model``, ``~objective``) was a traceback after the preflight,
+#: or after the training.
+REQUIRED_GROUPS = ("data", "model", "optimizer", "schedule", "regularization", "task", "trainer")
+REQUIRED_KEYS = ("seed", "name", "objective", "resume")
+
+
 def check_group_choices(hydra, overrides: list[Override]) -> None:
-    """ConfigError for an option that a config group does not have (or whose plugin is missing)."""
+    """ConfigError for an option that a config group does not have (or whose plugin is missing), and
+    for deleting a group or top-level key that every run reads."""
     loader = hydra_compat.ConfigGroups(hydra)
     groups = set(all_groups(loader))
     for override in overrides:
         group = override.key_or_group
+        if override.is_delete() and group in REQUIRED_GROUPS:
+            raise ConfigError(f"~{group} — every run has a {group}: choose another option ({group}=…) instead")
+        if override.is_delete() and group in REQUIRED_KEYS:
+            raise ConfigError(f"~{group} — every run reads {group}: give it another value ({group}=…) instead")
         if group not in groups or override.is_delete():
             continue
         options = loader.get_group_options(group)

@@ -65,6 +65,9 @@ def test_the_grid_is_the_product_of_the_sweeps():
     (["-m", "model=cnn,mlp", "hydra.sweeper.n_trials=3"], "hydra.sweeper.n_trials=3 — unknown key 'n_trials'; "
      "hydra.sweeper has: _target_, max_batch_size, params; n_trials is a setting of hydra/sweeper=optuna: add "
      "hparams_search=optuna"),
+    # a traceback after the preflight (name: ${model.name}); after the training, exit 1 (the objective)
+    (["~model"], "~model — every run has a model: choose another option (model=…) instead"),
+    (["-m", "model=cnn,mlp", "~objective"], "~objective — every run reads objective: give it another value"),
     # Hydra's ValueError traceback ("Config group override must be a string or a list. Got NoneType")
     (["logger=null"], "logger=null — not an option; leave the group out for its default, or choose one of csv, "
      "mlflow, tensorboard"),
