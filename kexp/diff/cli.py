@@ -79,9 +79,10 @@ def write_html(result, a, b, page: Path) -> None:
     out = page.parent
     out.mkdir(parents=True, exist_ok=True)
     save_figure(curves_figure(a, b, result.names), out / DIFF_CURVES)
+    none = [("(no differences)", "", "")]  # (an empty table showed only its header)
     tables = [
-        ("Config", pd.DataFrame(result.config, columns=["key", "a", "b"]).astype(str)),
-        ("Provenance", pd.DataFrame(result.provenance, columns=["key", "a", "b"]).astype(str)),
+        ("Config", pd.DataFrame(result.config or none, columns=["key", "a", "b"]).astype(str)),
+        ("Provenance", pd.DataFrame(result.provenance or none, columns=["key", "a", "b"]).astype(str)),
         ("Metrics", readable(result.metrics)),
     ]
     html = html_report(f"{result.names[0]} vs {result.names[1]}", [out / DIFF_CURVES], tables, [result.separation])

@@ -57,6 +57,7 @@ def test_two_single_runs_and_bad_input(tmp_path, capsys):
     assert [rows["parameters"][0], rows["parameters"][2]] == [f"{int(make_run_parameters(root / '0')):,}", "0"]
     # a page named .html is that page (it once became a directory page.html/ with diff.html in it)
     assert (tmp_path / "page.html").is_file() and (tmp_path / "diff_curves.png").is_file()
+    assert "(no differences)" in (tmp_path / "page.html").read_text()  # the provenance: the same on both sides
     other = with_config(make_run(tmp_path / "regression", ["task=regression"]), task={"name": "regression"})
     assert main([str(root / "0"), str(other)]) == 2
     assert capsys.readouterr().err.strip() == (f"kexp: diff error: {other} — a task=regression run; {root / '0'} "
