@@ -46,7 +46,7 @@ def test_each_command_lives_in_its_own_package():
         main = (PACKAGE / command / "__main__.py").read_text()
         assert f"from kexp.{command}.cli import main" in main, command
     assert sorted(p.stem for p in (PACKAGE / "cli").glob("*.py")) == [
-        "__init__", "explain", "help", "job_configs", "main", "output_dir", "plan", "plugins", "preflight", "show_config",
+        "__init__", "explain", "group_choices", "help", "job_configs", "main", "output_dir", "plan", "plugins", "preflight", "show_config",
         "single_run"]
     # (--plan: of python -m kexp; job_configs: the preflight's compositions; output_dir: its run directory check)
 

@@ -15,7 +15,8 @@ import string
 
 from omegaconf import OmegaConf, open_dict
 
-from kexp.cli.preflight import compose, create_hydra, parse_args, visible
+from kexp.cli.group_choices import visible
+from kexp.cli.preflight import compose, create_hydra, parse_args
 from kexp.compat import hydra as hydra_compat
 
 

@@ -46,8 +46,9 @@ def show_config(argv: list[str], hydra_main: Callable[[], object]) -> None:
 def check_composes(argv: list[str]) -> None:
     """ConfigError where the single run ``argv`` describes has no config: an unknown option of a
     group, an unknown key, a value of the wrong type."""
+    from kexp.cli.group_choices import check_group_choices
     from kexp.cli.job_configs import job_overrides
-    from kexp.cli.preflight import check_group_choices, compose, create_hydra, parse_args, parse_overrides
+    from kexp.cli.preflight import compose, create_hydra, parse_args, parse_overrides
     from kexp.compat import hydra as hydra_compat
 
     args = parse_args(argv)

@@ -3,7 +3,7 @@
 import pytest
 from omegaconf import OmegaConf
 
-from kexp.cli import preflight
+from kexp.cli import group_choices, preflight
 from kexp.cli.job_configs import JobConfigs, job_overrides
 from kexp.cli.main import register_resolvers
 from kexp.compat import hydra as hydra_compat
@@ -31,7 +31,7 @@ def test_each_job_is_the_config_hydra_composes_for_it_with_one_composition_per_g
     hydra = preflight.create_hydra(args)
     try:
         overrides = preflight.parse_overrides(args.overrides, hydra)
-        groups = set(preflight.all_groups(hydra_compat.ConfigGroups(hydra)))
+        groups = set(group_choices.all_groups(hydra_compat.ConfigGroups(hydra)))
         composed = []
 
         def compose(job):
